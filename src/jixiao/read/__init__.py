@@ -1,0 +1,163 @@
+"""Readers: every published form of the table into one :class:`TargetTable`.
+
+One registry (:data:`READERS`) maps a format to the function that reads its bytes; the format is
+sniffed from the content, with the file name's extension as a hint.  Each reader either returns a
+:class:`ReadResult` or raises :class:`ReadError` with a Chinese message — never anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+
+from jixiao.findings import Finding, Location, ReadError
+from jixiao.model import TargetTable
+from jixiao.read.mapper import map_grid
+from jixiao.read.text import decode_text, read_text_grid
+
+#: Largest input accepted, in bytes.  Real tables are a few hundred kilobytes at most.
+MAX_INPUT_BYTES: Final = 20 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """A table read from a source, and what the reader noticed on the way."""
+
+    table: TargetTable
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+Reader = Callable[[bytes, str], ReadResult]
+
+
+def read_text(data: bytes, source: str) -> ReadResult:
+    """The text form (tab-separated, as ``spec/seed.txt``)."""
+    table, findings = map_grid(read_text_grid(data, source), source)
+    return ReadResult(table, source, findings)
+
+
+def _validation_reason(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(part) for part in item["loc"]) or "（根）"
+        parts.append(f"{where}：{item['msg']}")
+    more = f"等 {error.error_count()} 处" if error.error_count() > 5 else ""
+    return "JSON 字段有误：" + "；".join(parts) + more
+
+
+def read_json(data: bytes, source: str) -> ReadResult:
+    """The canonical JSON form (``spec/README.md``)."""
+    text = decode_text(data, source)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ReadError(
+            "file-unreadable",
+            Location("file", line=error.lineno),
+            source=source,
+            reason=f"JSON 格式错误，第 {error.lineno} 行第 {error.colno} 列",
+        ) from None
+    except RecursionError:
+        raise ReadError("file-unreadable", Location("file"), source=source, reason="JSON 嵌套过深") from None
+    if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
+        raise ReadError("not-a-target-table", Location("file"), source=source)
+    try:
+        table = TargetTable.model_validate(document)
+    except ValidationError as error:
+        raise ReadError("file-unreadable", Location("file"), source=source, reason=_validation_reason(error)) from None
+    return ReadResult(table, source, [])
+
+
+READERS: Final[dict[str, Reader]] = {
+    "text": read_text,
+    "json": read_json,
+}
+
+#: Formats recognised but not read yet, with what to tell the user.
+_PLANNED: Final[dict[str, str]] = {
+    "pdf": "PDF",
+    "zip": "XLSX/DOCX",
+    "ole": "XLS/DOC",
+    "html": "HTML",
+}
+
+_EXTENSIONS: Final[dict[str, str]] = {
+    ".txt": "text",
+    ".text": "text",
+    ".tsv": "text",
+    ".md": "text",
+    ".json": "json",
+    ".pdf": "pdf",
+    ".xlsx": "zip",
+    ".docx": "zip",
+    ".xls": "ole",
+    ".doc": "ole",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def sniff_format(data: bytes, name: str = "") -> str:
+    """The format of ``data``: from its first bytes, else from the extension of ``name``."""
+    head = data[:4096]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "json"
+    lowered = stripped[:1024].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<table" in lowered:
+        return "html"
+    return _EXTENSIONS.get(Path(name).suffix.lower(), "text")
+
+
+def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
+    """Read a table from ``data``; ``source`` names it in messages (a file name, an upload)."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise ReadError(
+            "file-too-large", Location("file"), source=source, size=_size(len(data)), limit=_size(MAX_INPUT_BYTES)
+        )
+    kind = sniff_format(data, source)
+    reader = READERS.get(kind)
+    if reader is None:
+        raise ReadError(
+            "format-unsupported",
+            Location("file"),
+            source=source,
+            reason=f"暂不支持读取 {_PLANNED[kind]} 文件；请先另存为文本（.txt）或 JSON。",
+        )
+    return reader(data, source)
+
+
+def read_path(path: str | Path) -> ReadResult:
+    """Read the table in the file at ``path``."""
+    source = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise ReadError(
+                "file-too-large", Location("file"), source=source, size=_size(size), limit=_size(MAX_INPUT_BYTES)
+            )
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=error.strerror or type(error).__name__
+        ) from None
+    return read_bytes(data, source)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+__all__ = ["MAX_INPUT_BYTES", "READERS", "ReadResult", "decode_text", "read_bytes", "read_path", "sniff_format"]

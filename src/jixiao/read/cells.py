@@ -1,0 +1,96 @@
+"""Cell text: HTML in cells, labels, and the typed values readers take out of cells.
+
+Every reader hands plain strings to the grid step; these helpers turn a cell into clean text, a
+comparable label key, an amount or a count.  They never raise on odd input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Final
+
+import nh3
+
+# Only real markup is treated as HTML, so that a value such as ``<3`` or ``a<b`` stays text.
+_HTML_HINT: Final = re.compile(
+    r"</?(?:p|br|div|span|font|b|i|u|strong|em|li|ul|ol|table|tr|td|th|sup|sub|a|h[1-6])\b[^>]*>"
+    r"|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});",
+    re.IGNORECASE,
+)
+_BLOCK_END: Final = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", re.IGNORECASE)
+
+
+def html_to_text(cell: str) -> str:
+    """Plain text of a cell that may hold HTML: block ends become line breaks, tags and scripts go.
+
+    Lines are stripped and blank lines dropped.
+    """
+    if _HTML_HINT.search(cell) is None:
+        return cell.strip()
+    marked = _BLOCK_END.sub("\n", cell)
+    # nh3 (ammonia) drops every tag, and the contents of script/style, safely; what it returns is
+    # HTML-escaped text.
+    text = html.unescape(nh3.clean(marked, tags=set()))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+_LABEL_STRIP: Final = re.compile(r"[\s:：*＊]+|[（(](?:万元|元|个|人)[)）]$")
+
+
+def label_key(text: str) -> str:
+    """A cell as a label to compare: width-folded, no white space, no colon, no ``(万元)``."""
+    if len(text) > 40:  # labels are short; long cells are content
+        return ""
+    return _LABEL_STRIP.sub("", unicodedata.normalize("NFKC", text))
+
+
+_THOUSANDS: Final = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+_DECIMAL: Final = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_PLACEHOLDERS: Final = frozenset({"", "-", "—", "——", "–", "/", "无", "空"})
+
+
+class Unreadable(str):
+    """A cell value that should have been a number but is not; keeps the text for the message."""
+
+    __slots__ = ()
+
+
+def parse_amount(text: str) -> Decimal | Unreadable | None:
+    """An amount in 万元 from a cell: full-width digits, thousands separators, ``万元`` accepted.
+
+    Blank cells and placeholders (``-``, ``—``, ``/``, ``无``) are None; anything else that is no
+    decimal comes back as :class:`Unreadable`.
+    """
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    for suffix in ("万元", "(万元)"):
+        folded = folded.removesuffix(suffix)
+    folded = folded.lstrip("¥￥")
+    if folded in _PLACEHOLDERS:
+        return None
+    folded = _THOUSANDS.sub("", folded)
+    if _DECIMAL.match(folded) is None:
+        return Unreadable(text.strip())
+    try:
+        return Decimal(folded)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return Unreadable(text.strip())
+
+
+def parse_count(text: str) -> int | Unreadable | None:
+    """A whole number of people or units: ``43``, ``４３``, ``43人``, ``43.0`` (a spreadsheet's).
+
+    ``无`` is 0; a blank cell or a dash is None.
+    """
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    for suffix in ("人", "个", "家"):
+        folded = folded.removesuffix(suffix)
+    if folded == "无":
+        return 0
+    if folded in _PLACEHOLDERS:
+        return None
+    if re.fullmatch(r"[+-]?\d+(?:\.0+)?", folded) is None:
+        return Unreadable(text.strip())
+    return int(Decimal(folded))

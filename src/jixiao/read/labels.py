@@ -1,0 +1,120 @@
+"""The labels a reader looks for, and what each stands for.
+
+Keys are label keys (:func:`jixiao.read.cells.label_key`: width-folded, no white space, no colon,
+no ``(万元)``).  Layouts differ by city and year, so the mapper finds every field by these labels,
+never by position; a new spelling seen in the wild is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+FieldTarget = tuple[Literal["department", "budget", "table"], str]
+
+#: Labels followed (to the right, or below in a header-only row) by the value of one field.
+FIELD_LABELS: Final[dict[str, FieldTarget]] = {
+    **dict.fromkeys(("部门名称", "部门(单位)名称", "单位名称", "预算部门", "部门"), ("department", "name")),
+    **dict.fromkeys(
+        ("资金主管部门", "主管部门", "资金主管部门名称"), ("department", "competent_department")
+    ),
+    **dict.fromkeys(
+        ("财政供养人员数", "财政供养人员数量", "财政供养人数", "财政供养人员", "财政供养人员总数"),
+        ("department", "staff_count"),
+    ),
+    **dict.fromkeys(
+        ("下属二级单位数", "下属二级单位数量", "下属二级预算单位数", "下属二级单位", "下属单位数"),
+        ("department", "subordinate_unit_count"),
+    ),
+    **dict.fromkeys(("基本支出",), ("budget", "basic_expenditure")),
+    **dict.fromkeys(("项目支出",), ("budget", "project_expenditure")),
+    **dict.fromkeys(("财政拨款", "其中:财政拨款", "财政拨款收入"), ("budget", "fiscal_appropriation")),
+    **dict.fromkeys(("其他资金", "其中:其他资金", "其他资金收入", "其他收入"), ("budget", "other_funds")),
+    **dict.fromkeys(("年度", "预算年度"), ("table", "year")),
+}
+
+#: Labels that head a part of the form and carry no value of their own.
+SECTION_LABELS: Final[frozenset[str]] = frozenset(
+    {
+        "基本信息",
+        "预算整体情况",
+        "预算情况",
+        "财政支出分类",
+        "支出分类",
+        "预算金额",
+        "收入来源",
+        "资金来源",
+        "金额",
+        "绩效指标",
+        "部门整体绩效指标",
+    }
+)
+
+GOAL_LABELS: Final[frozenset[str]] = frozenset({"总体绩效目标", "整体绩效目标", "部门整体绩效目标", "年度绩效目标"})
+
+TaskKindLabel = Literal["key", "other"]
+
+TASK_SECTION_LABELS: Final[dict[str, TaskKindLabel]] = {
+    "年度重点工作任务": "key",
+    "年度主要工作任务": "key",
+    "重点工作任务": "key",
+    "其他需完成任务": "other",
+    "其他需要完成的任务": "other",
+    "其他任务": "other",
+}
+
+#: Column headings of the task table → Task field.
+TASK_COLUMNS: Final[dict[str, str]] = {
+    "序号": "seq",
+    "编号": "seq",
+    "名称": "name",
+    "任务名称": "name",
+    "项目名称": "name",
+    "工作任务名称": "name",
+    "主要实施内容": "content",
+    "实施内容": "content",
+    "主要内容": "content",
+    "主要工作内容": "content",
+    "期望达到的目标": "expected_outcome",
+    "期望目标": "expected_outcome",
+    "预期目标": "expected_outcome",
+    "预期达到的目标": "expected_outcome",
+    "拟投入金额": "amount",
+    "拟投入资金": "amount",
+    "投入金额": "amount",
+    "预算金额": "amount",
+    "金额": "amount",
+}
+
+#: Column headings of the indicator table → Indicator field.
+INDICATOR_COLUMNS: Final[dict[str, str]] = {
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "name",
+    "三级指标名称": "name",
+    "指标名称": "name",
+    "三级指标解释": "explanation",
+    "指标解释": "explanation",
+    "指标说明": "explanation",
+    "三级指标说明": "explanation",
+    "指标内容": "explanation",
+    "对比符号": "comparator",
+    "比较符号": "comparator",
+    "符号": "comparator",
+    "指标值": "value",
+    "目标值": "value",
+    "指标值(目标值)": "value",
+    "年度指标值": "value",
+    "指标目标值": "value",
+    "绩效指标值": "value",
+    "计量单位": "unit",
+    "度量单位": "unit",
+    "单位": "unit",
+}
+
+#: Rows that belong to the form but carry no data: the printed filling instructions and notes.
+#: Compared with the width-folded cell text (``：`` folds to ``:``).
+NOTE_PREFIXES: Final[tuple[str, ...]] = ("填报要求", "填报说明", "填表说明", "注:", "备注:", "说明:")
+#: Compared with label keys.
+UNIT_NOTES: Final[frozenset[str]] = frozenset({"单位万元", "金额单位万元", "(单位万元)", "单位元"})
+#: A task row whose 序号 or 名称 is one of these is the printed sum, derived from the rows above.
+TOTAL_LABELS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "合计金额"})

@@ -1,0 +1,481 @@
+"""The label-driven mapper: a grid of cells → a :class:`TargetTable` and the reading findings.
+
+One pass over the rows, with the part of the form we are in as state.  Each field is found by its
+label (``jixiao.read.labels``); columns of the task and indicator tables are found by their
+headings, and a heading row seen again (a page break) is skipped.  Labels lost to merged cells are
+filled down; a 一级指标 that cannot be filled down is inferred from its 二级指标
+(``level1-inferred``).  A row that fits nowhere is reported (``row-unrecognized``) with its cells
+quoted, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+from jixiao.findings import Finding, Location, ReadError, finding
+from jixiao.model import TargetTable
+from jixiao.model.framework import (
+    LEVEL1_NAMES,
+    LEVEL1_OF,
+    LEVEL2_NAMES,
+    VALID_PAIRS,
+    Comparator,
+    canonical_level_name,
+    normalise_comparator,
+    split_leading_comparator,
+)
+from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count
+from jixiao.read.grid import GridRow
+from jixiao.read.labels import (
+    FIELD_LABELS,
+    GOAL_LABELS,
+    INDICATOR_COLUMNS,
+    NOTE_PREFIXES,
+    SECTION_LABELS,
+    TASK_COLUMNS,
+    TASK_SECTION_LABELS,
+    TOTAL_LABELS,
+    UNIT_NOTES,
+    FieldTarget,
+)
+
+State = Literal["start", "header", "goal", "tasks", "indicators", "notes"]
+
+_YEAR: Final = re.compile(r"((?:19|20)\d{2})\s*年")
+_INLINE_LABEL: Final = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$", re.DOTALL)
+_NUMERIC_VALUE: Final = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:\s*[*×xX]\s*\d+(?:\.\d+)?)?")
+_UNIT_SUFFIX: Final = re.compile(r"^[%‰A-Za-z²³/·\u4e00-\u9fff]{1,6}$")
+_NOT_A_UNIT_END: Final = ("前", "后", "底", "内", "左右", "以上", "以下", "以内", "以前")
+
+_TASK_DEFAULT_COLUMNS: Final = ("seq", "name", "content", "amount")
+_FIELD_TITLES: Final = {
+    "basic_expenditure": "基本支出",
+    "project_expenditure": "项目支出",
+    "fiscal_appropriation": "财政拨款",
+    "other_funds": "其他资金",
+}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _quote_cells(cells: list[str]) -> str:
+    return " | ".join(f"「{cell}」" for cell in cells if cell)
+
+
+@dataclass(slots=True)
+class _Columns:
+    """What each column of a task or indicator table holds, from its heading row."""
+
+    fields: dict[int, str]
+    label_column: int | None = None
+
+    @property
+    def width(self) -> int:
+        return max(self.fields) + 1
+
+    @property
+    def first(self) -> int:
+        return min(self.fields)
+
+    def read(self, cells: list[str], line: int, findings: list[Finding]) -> dict[str, str]:
+        """The row's cells by field, after fitting a row that has extra empty columns."""
+        row = list(cells)
+        if self.label_column is not None and self.label_column < len(row):
+            row[self.label_column] = ""
+        row = _fit(row, self.width, self.first)
+        overflow = [cell for cell in row[self.width :] if cell]
+        if overflow:
+            findings.append(
+                finding("cells-unplaced", Location(line=line), line=line, cells=_quote_cells(overflow))
+            )
+        return {name: (row[index] if index < len(row) else "") for index, name in self.fields.items()}
+
+
+def _fit(row: list[str], width: int, first: int) -> list[str]:
+    """Drop empty cells a lost column span left behind until the row is as wide as its headings.
+
+    Text taken from a page with merged cells has an empty cell after each spanning cell; those are
+    dropped, rightmost first, then any other empty cell inside the data columns.
+    """
+    while len(row) > width and not row[-1]:
+        row.pop()
+    excess = len(row) - width
+    if excess <= 0:
+        return row
+    interior = range(len(row) - 1, first, -1)
+    after_text = [i for i in interior if not row[i] and row[i - 1]]
+    other = [i for i in interior if not row[i] and i not in after_text]
+    drop = set((after_text + other)[:excess])
+    return [cell for index, cell in enumerate(row) if index not in drop]
+
+
+@dataclass(slots=True)
+class _Mapper:
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    state: State = "start"
+    title: str = ""
+    year: int | None = None
+    year_cell: tuple[str, int] | None = None
+    department: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Decimal | None] = field(default_factory=dict)
+    goal_lines: list[str] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    task_kind: Literal["key", "other"] = "key"
+    task_columns: _Columns | None = None
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    indicator_columns: _Columns | None = None
+    level1: str = ""
+    level2: str = ""
+    vertical: dict[int, FieldTarget] = field(default_factory=dict)
+    saw_department_label: bool = False
+    saw_indicators: bool = False
+
+    # --- rows ----------------------------------------------------------------------------------
+
+    def feed(self, row: GridRow) -> None:
+        if row.is_blank:
+            return
+        cells = row.cells
+        keys = [label_key(cell) for cell in cells]
+        filled = [(i, cell) for i, cell in enumerate(cells) if cell]
+        first_index, first = filled[0]
+        first_key = keys[first_index]
+
+        if self.vertical:
+            pending, self.vertical = self.vertical, {}
+            if self._read_vertical(pending, cells, keys, row.line):
+                return
+        if _fold(first).startswith(NOTE_PREFIXES):
+            self.state = "notes"
+            return
+        if first_key in UNIT_NOTES:
+            return
+        if len(filled) == 1 and self._single_cell(first, first_key, row.line):
+            return
+        if self._indicator_heading(keys):
+            return
+        if self._task_heading(keys):
+            return
+        if self._field_row(cells, keys, row.line):
+            return
+        if first_key in GOAL_LABELS:
+            self.state = "goal"
+            self.goal_lines.extend(cell for i, cell in filled[1:])
+            return
+        if first_key in TASK_SECTION_LABELS:
+            self.task_kind = TASK_SECTION_LABELS[first_key]
+            self.state = "tasks"
+            if self.task_columns is None:
+                self.task_columns = _default_task_columns(first_index)
+            else:
+                self.task_columns.label_column = first_index
+            if len(filled) > 1:
+                self._task_row(cells, row.line)
+            return
+        if all(key in SECTION_LABELS for key in (keys[i] for i, _ in filled)):
+            if "绩效指标" in (keys[i] for i, _ in filled):
+                self.saw_indicators = True
+            return
+        if self.state == "tasks":
+            self._task_row(cells, row.line)
+        elif self.state == "indicators":
+            self._indicator_row(cells, row.line)
+        elif self.state == "goal":
+            self.goal_lines.extend(cell for _, cell in filled)
+        else:
+            self.findings.append(
+                finding("row-unrecognized", Location(line=row.line), line=row.line, cells=_quote_cells(cells))
+            )
+
+    def _single_cell(self, text: str, key: str, line: int) -> bool:
+        """Title, the 绩效指标 heading, or a lone label; False when the row is data after all."""
+        if key in {"绩效指标", "部门整体绩效指标", "绩效指标表"}:
+            self.saw_indicators = True
+            self.state = "indicators"
+            return True
+        if not self.title and self.state == "start" and ("目标表" in text or text.endswith("表")):
+            self.title = text
+            match = _YEAR.search(_fold(text))
+            if match:
+                self.year = int(match.group(1))
+            return True
+        return False
+
+    # --- header and budget ---------------------------------------------------------------------
+
+    def _field_row(self, cells: list[str], keys: list[str], line: int) -> bool:
+        """Label–value pairs such as ``部门名称 | X | 资金主管部门 | Y``; False when there are none."""
+        targets: dict[int, FieldTarget] = {}
+        inline: list[tuple[FieldTarget, str]] = []
+        for index, key in enumerate(keys):
+            if key in FIELD_LABELS:
+                targets[index] = FIELD_LABELS[key]
+            elif key == "" and cells[index] and len(cells[index]) <= 80:
+                match = _INLINE_LABEL.match(cells[index])
+                if match and label_key(match.group(1)) in FIELD_LABELS:
+                    inline.append((FIELD_LABELS[label_key(match.group(1))], match.group(2).strip()))
+        if not targets and not inline:
+            return False
+        if self.state in {"start", "goal"}:
+            self.state = "header"
+        for target, value in inline:
+            self._set_field(target, value, line)
+        labels = set(targets) | {i for i, key in enumerate(keys) if key in SECTION_LABELS}
+        values_present = any(cell and i not in labels for i, cell in enumerate(cells))
+        if len(targets) >= 2 and not values_present:
+            self.vertical = targets
+            for target in targets.values():
+                self._mark_label(target)
+            return True
+        for index, target in targets.items():
+            value = ""
+            for cell_index in range(index + 1, len(cells)):
+                if cell_index in labels:
+                    break
+                if cells[cell_index]:
+                    value = cells[cell_index]
+                    break
+            self._set_field(target, value, line)
+        return True
+
+    def _read_vertical(
+        self, pending: dict[int, FieldTarget], cells: list[str], keys: list[str], line: int
+    ) -> bool:
+        """Values under a row of labels; False when the row below is not such a row of values."""
+        if any(keys[i] in FIELD_LABELS for i in range(len(cells)) if cells[i]):
+            return False
+        for index, target in pending.items():
+            self._set_field(target, cells[index] if index < len(cells) else "", line)
+        return True
+
+    def _mark_label(self, target: FieldTarget) -> None:
+        if target == ("department", "name"):
+            self.saw_department_label = True
+
+    def _set_field(self, target: FieldTarget, value: str, line: int) -> None:
+        section, name = target
+        self._mark_label(target)
+        if section == "department":
+            if name in {"staff_count", "subordinate_unit_count"}:
+                count = parse_count(value)
+                if isinstance(count, Unreadable):
+                    code = "staff-count-invalid" if name == "staff_count" else "subordinate-units-invalid"
+                    self.findings.append(
+                        finding(
+                            code,
+                            Location("department", field=name, line=line),
+                            problem=f"“{count}”不是整数",
+                            value=count,
+                        )
+                    )
+                    count = None
+                self.department[name] = count
+            else:
+                self.department[name] = value
+        elif section == "budget":
+            amount = parse_amount(value)
+            if isinstance(amount, Unreadable):
+                self.findings.append(
+                    finding(
+                        "amount-invalid",
+                        Location("budget", field=name, line=line),
+                        place=f"预算整体情况中{_FIELD_TITLES[name]}",
+                        value=amount,
+                    )
+                )
+                amount = None
+            self.budget[name] = amount
+        elif name == "year":
+            year = parse_count(value)
+            if isinstance(year, int) and 1900 < year < 2200:
+                self.year_cell = (value, year)
+
+    # --- tasks ---------------------------------------------------------------------------------
+
+    def _task_heading(self, keys: list[str]) -> bool:
+        columns = {i: TASK_COLUMNS[key] for i, key in enumerate(keys) if key in TASK_COLUMNS}
+        if "name" not in columns.values() or len(columns) < 2:
+            return False
+        label_column = next((i for i, key in enumerate(keys) if key in TASK_SECTION_LABELS), None)
+        if label_column is not None:
+            self.task_kind = TASK_SECTION_LABELS[keys[label_column]]
+        elif self.task_columns is not None:
+            label_column = self.task_columns.label_column
+        self.task_columns = _Columns(columns, label_column)
+        self.state = "tasks"
+        return True
+
+    def _task_row(self, cells: list[str], line: int) -> None:
+        assert self.task_columns is not None
+        values = self.task_columns.read(cells, line, self.findings)
+        if not any(values.values()):
+            return
+        if label_key(values.get("seq", "")) in TOTAL_LABELS or label_key(values.get("name", "")) in TOTAL_LABELS:
+            return
+        row = len(self.tasks) + 1
+        seq_text = _fold(values.get("seq", "")).strip().rstrip(".、")
+        seq = int(seq_text) if seq_text.isdigit() and seq_text.isascii() else row
+        amount = parse_amount(values.get("amount", ""))
+        if isinstance(amount, Unreadable):
+            self.findings.append(
+                finding(
+                    "amount-invalid",
+                    Location("tasks", row=row, field="amount", line=line),
+                    place=f"任务第{row}行拟投入金额",
+                    value=amount,
+                )
+            )
+            amount = None
+        task: dict[str, Any] = {
+            "seq": seq,
+            "kind": self.task_kind,
+            "name": values.get("name", ""),
+            "content": values.get("content", ""),
+            "amount": amount,
+        }
+        if "expected_outcome" in self.task_columns.fields.values():
+            task["expected_outcome"] = values.get("expected_outcome", "")
+        self.tasks.append(task)
+
+    # --- indicators ----------------------------------------------------------------------------
+
+    def _indicator_heading(self, keys: list[str]) -> bool:
+        columns = {i: INDICATOR_COLUMNS[key] for i, key in enumerate(keys) if key in INDICATOR_COLUMNS}
+        names = set(columns.values())
+        if not ({"level2", "name"} <= names or len(names) >= 3 and "name" in names):
+            return False
+        label_column = next((i for i, key in enumerate(keys) if key in {"绩效指标"}), None)
+        self.indicator_columns = _Columns(columns, label_column)
+        self.saw_indicators = True
+        self.state = "indicators"
+        return True
+
+    def _indicator_row(self, cells: list[str], line: int) -> None:
+        columns = self.indicator_columns
+        if columns is None:
+            columns = self.indicator_columns = _Columns(
+                dict(enumerate(("level1", "level2", "name", "explanation", "comparator", "value", "unit")))
+            )
+        values = columns.read(cells, line, self.findings)
+        level1_cell = canonical_level_name(values.get("level1", ""), LEVEL1_NAMES)
+        level2_cell = canonical_level_name(values.get("level2", ""), LEVEL2_NAMES)
+        data = {name: values.get(name, "") for name in ("name", "explanation", "comparator", "value", "unit")}
+        if level1_cell:
+            self.level1 = level1_cell
+        if level2_cell:
+            self.level2 = level2_cell
+        elif level1_cell:
+            self.level2 = ""
+        if not any(data.values()):
+            if not level1_cell and not level2_cell:
+                return
+            if (level1_cell and level1_cell not in LEVEL1_NAMES) or (
+                level2_cell and level2_cell not in LEVEL2_NAMES
+            ):
+                self.findings.append(
+                    finding("row-unrecognized", Location(line=line), line=line, cells=_quote_cells(cells))
+                )
+            return  # an empty row of the printed framework
+        row = len(self.indicators) + 1
+        level1 = self.level1
+        if not level1_cell and (level1, self.level2) not in VALID_PAIRS:
+            # The last 一级 actually seen stays as it was: every row under a lost cell is inferred.
+            inferred = LEVEL1_OF.get(self.level2)
+            if inferred:
+                level1 = inferred
+                self.findings.append(
+                    finding(
+                        "level1-inferred",
+                        Location("indicators", row=row, field="level1", line=line),
+                        row=row,
+                        name=data["name"],
+                        level1=inferred,
+                        level2=self.level2,
+                    )
+                )
+        comparator, value, unit = _split_target(
+            data["comparator"], data["value"], data["unit"], has_comparator="comparator" in columns.fields.values()
+        )
+        self.indicators.append(
+            {
+                "level1": level1,
+                "level2": self.level2,
+                "name": data["name"],
+                "explanation": data["explanation"],
+                "comparator": comparator,
+                "value": value,
+                "unit": unit,
+            }
+        )
+
+    # --- result --------------------------------------------------------------------------------
+
+    def table(self) -> TargetTable:
+        if not self.saw_department_label and not self.saw_indicators:
+            raise ReadError("not-a-target-table", Location(section="file"), source=self.source)
+        year = self.year_cell[1] if self.year_cell else self.year
+        if year is None:
+            self.findings.append(finding("year-missing", Location("title", field="year"), title=self.title))
+        return TargetTable.model_validate(
+            {
+                "title": self.title,
+                "year": year,
+                "department": self.department,
+                "budget": self.budget,
+                "overall_goal": "\n".join(self.goal_lines),
+                "tasks": self.tasks,
+                "indicators": self.indicators,
+            }
+        )
+
+
+def _default_task_columns(label_column: int) -> _Columns:
+    """Columns of a task table printed without its heading row: 序号, 名称, 主要实施内容, 拟投入金额."""
+    return _Columns(
+        {label_column + 1 + i: name for i, name in enumerate(_TASK_DEFAULT_COLUMNS)}, label_column
+    )
+
+
+def _split_target(comparator_cell: str, value_cell: str, unit_cell: str, *, has_comparator: bool) -> tuple[str, str, str]:
+    """对比符号, 指标值, 计量单位 from their cells, taking a comparator or unit written in the value."""
+    comparator: str = comparator_cell
+    canonical = normalise_comparator(comparator_cell) if comparator_cell else None
+    if canonical is not None:
+        comparator = canonical.value
+    inner, value = split_leading_comparator(value_cell)
+    if inner is not None and (not comparator_cell or inner.value == comparator):
+        comparator = inner.value
+    else:
+        value = value_cell.strip()
+    folded = _fold(value)
+    match = _NUMERIC_VALUE.match(folded)
+    if match:
+        suffix = folded[match.end() :].strip()
+        unit_folded = _fold(unit_cell)
+        if not suffix:
+            value = folded
+        elif suffix == unit_folded or (
+            not unit_cell and _UNIT_SUFFIX.match(suffix) and not suffix.endswith(_NOT_A_UNIT_END)
+        ):
+            value, unit_cell = folded[: match.end()].strip(), suffix
+    if not comparator and not has_comparator and value:
+        comparator = (Comparator.EQ if match else Comparator.QUALITATIVE).value
+    return comparator, value, _fold(unit_cell) if unit_cell else ""
+
+
+def map_grid(rows: list[GridRow], source: str) -> tuple[TargetTable, list[Finding]]:
+    """Map a grid to a table and the findings made while reading it.
+
+    Raises :class:`ReadError` (``not-a-target-table``) when nothing in it looks like the form.
+    """
+    mapper = _Mapper(source)
+    for row in rows:
+        mapper.feed(row)
+    return mapper.table(), mapper.findings

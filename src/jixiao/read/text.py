@@ -1,0 +1,62 @@
+"""The text reader: the published text form (``spec/seed.txt``) and text pulled out of other files.
+
+Cells are separated by tabs; Markdown-style ``| a | b |`` rows are accepted too, and ``#``
+headings become one-cell rows.  The bytes may be UTF-8 (with or without BOM), UTF-16 with a BOM,
+or GB18030.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+
+from jixiao.findings import Location, ReadError
+from jixiao.read.grid import GridRow, build_grid
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """The text of ``data``: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise ReadError(
+                    "file-unreadable", Location("file"), source=source, reason=f"{encoding} 编码有误：{error.reason}"
+                ) from None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text
+    raise ReadError(
+        "file-unreadable", Location("file"), source=source, reason="不是 UTF-8 或 GB18030 编码的文本文件"
+    )
+
+
+def _split(line: str) -> list[str]:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return [stripped.lstrip("#").strip()]
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        cells = [cell.strip() for cell in stripped[1:-1].split("|")]
+        if all(set(cell) <= set("-: ") for cell in cells):
+            return []  # the |---|---| separator of a Markdown table
+        return cells
+    return line.split("\t")
+
+
+def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, cells)`` for every line of ``text``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        yield number, _split(line)
+
+
+def read_text_grid(data: bytes, source: str) -> list[GridRow]:
+    """The grid of a text file's bytes."""
+    return build_grid(text_rows(decode_text(data, source)))
