@@ -1,0 +1,189 @@
+"""The ``jixiao`` command line (``shared/spec/README.md``, "Command line").
+
+Thin: it calls the library and formats what comes back.  Exit codes: ``parse``/``convert`` 0 read,
+2 unreadable; ``check`` 0 all valid, 1 some table has an error, 2 some file unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from jixiao.catalogue import CATALOGUE
+from jixiao.check import check_path
+from jixiao.findings import ReadError, Report, Severity, finding
+from jixiao.model import TargetTable
+from jixiao.read import read_path
+from jixiao.write import UnsupportedOutput, write_bytes
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+app = typer.Typer(
+    name="jixiao",
+    help="部门整体预算绩效目标表：读取、校验、转换。",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+#: Extensions ``check`` picks up when it walks a folder.
+TABLE_EXTENSIONS = frozenset({".txt", ".json", ".html", ".htm", ".xlsx", ".xls", ".docx", ".doc", ".pdf"})
+#: Batches at least this long show a progress bar (on a terminal).
+PROGRESS_THRESHOLD = 20
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(message + "\n")
+    return typer.Exit(2)
+
+
+def is_fatal(report: Report) -> bool:
+    """True when the source could not be read as a table at all."""
+    return any(CATALOGUE[f.code].fatal for f in report.findings)
+
+
+def _internal_error(path: Path, error: Exception) -> Report:
+    if os.environ.get("JIXIAO_DEBUG"):
+        raise error
+    reason = f"内部错误 {type(error).__name__}，请将此文件报告给开发者"
+    return Report(str(path), [finding("file-unreadable", None, source=str(path), reason=reason)])
+
+
+def walk(paths: list[Path]) -> Iterator[Path]:
+    """The files named, and the table files inside the folders named, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in TABLE_EXTENSIONS:
+                    yield child
+        else:
+            yield path
+
+
+@app.command()
+def parse(file: Annotated[Path, typer.Argument(help="表格文件")]) -> None:
+    """读取一个文件，输出其规范 JSON。"""
+    try:
+        result = read_path(file)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    for note in result.findings:
+        sys.stderr.write(f"{note.severity.label}：{note.message}\n")
+    sys.stdout.write(result.table.to_json() + "\n")
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（文件夹会逐层查找）")],
+    as_json: Annotated[bool, typer.Option("--json", help="每个文件输出一行 JSON 报告")] = False,
+) -> None:
+    """读取并校验文件，报告问题。"""
+    files = list(walk(paths))
+    if not files:
+        raise _fail("没有找到可校验的文件。")
+    totals = {"files": 0, "valid": 0, "invalid": 0, "unreadable": 0}
+    counts = dict.fromkeys(Severity, 0)
+    console: Console | None = None
+    if not as_json:
+        from rich.console import Console
+
+        console = Console(highlight=False, soft_wrap=True)
+    with _progress(len(files)) as advance:
+        for path in files:
+            try:
+                report = check_path(path)
+            except Exception as error:  # one broken file must not stop a batch of a hundred
+                report = _internal_error(path, error)
+            totals["files"] += 1
+            fatal = is_fatal(report)
+            totals["unreadable" if fatal else "valid" if report.valid else "invalid"] += 1
+            for severity in Severity:
+                counts[severity] += report.count(severity)
+            if console is None:
+                sys.stdout.write(report.to_json() + "\n")
+            else:
+                _print_report(console, report, fatal)
+            advance()
+    if console is not None:
+        console.print(
+            f"\n共 {totals['files']} 个文件：通过 {totals['valid']}，不通过 {totals['invalid']}，"
+            f"无法读取 {totals['unreadable']}；错误 {counts[Severity.ERROR]} 条，"
+            f"警告 {counts[Severity.WARNING]} 条，提示 {counts[Severity.INFO]} 条。",
+            style="bold",
+        )
+    raise typer.Exit(2 if totals["unreadable"] else 1 if totals["invalid"] else 0)
+
+
+def _print_report(console: Console, report: Report, fatal: bool) -> None:
+    from rich.markup import escape
+
+    if fatal:
+        status, style = "无法读取", "bold red"
+    elif report.valid:
+        status, style = "通过", "bold green"
+    else:
+        status, style = "不通过", "bold red"
+    summary = "，".join(
+        f"{severity.label} {report.count(severity)}" for severity in Severity if report.count(severity)
+    )
+    console.print(f"[{style}]{status}[/] {escape(report.source)}" + (f"（{summary}）" if summary else ""))
+    for item in report.findings:
+        console.print(
+            f"  [{_STYLE[item.severity]}]{item.severity.label}[/] {escape(item.message)} [dim]{item.code}[/]"
+        )
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on standard error for long batches on a terminal; otherwise nothing."""
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("校验中", total=total)
+        yield lambda: bar.advance(task)
+
+
+@app.command()
+def convert(
+    file: Annotated[Path, typer.Argument(help="表格文件")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出文件；格式由扩展名决定")],
+) -> None:
+    """把表格转换为另一种格式（.json .txt）。"""
+    try:
+        table = read_path(file).table
+        data = write_bytes(table, output.suffix)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    except UnsupportedOutput as error:
+        raise _fail(str(error)) from None
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise _fail(f"无法写入 {output}：{error.strerror}") from None
+
+
+@app.command()
+def schema() -> None:
+    """输出表格规范 JSON 的 JSON Schema。"""
+    document = TargetTable.model_json_schema(mode="serialization")
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def main() -> None:
+    """Entry point of the ``jixiao`` command."""
+    app()
