@@ -24,19 +24,13 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "error", "{source}：未找到“部门名称”或“绩效指标”，不是部门整体预算绩效目标表。", fatal=True
     ),
     "file-unreadable": Entry("error", "{source}：无法读取（{reason}）。", fatal=True),
-    "file-too-large": Entry(
-        "error", "{source}：文件大小 {size} 超过上限 {limit}，拒绝读取。", fatal=True
-    ),
+    "file-too-large": Entry("error", "{source}：文件大小 {size} 超过上限 {limit}，拒绝读取。", fatal=True),
     "format-unsupported": Entry("error", "{source}：{reason}", fatal=True),
     "level1-inferred": Entry(
         "info", "绩效指标第{row}行（“{name}”）的一级指标为空，已按二级指标“{level2}”补为“{level1}”。"
     ),
-    "row-unrecognized": Entry(
-        "warning", "第{line}行无法归入表中任何部分，内容未读入：{cells}"
-    ),
-    "cells-unplaced": Entry(
-        "warning", "第{line}行有单元格不在任何栏目之下，内容未读入：{cells}"
-    ),
+    "row-unrecognized": Entry("warning", "第{line}行无法归入表中任何部分，内容未读入：{cells}"),
+    "cells-unplaced": Entry("warning", "第{line}行有单元格不在任何栏目之下，内容未读入：{cells}"),
     "year-missing": Entry("warning", "表名“{title}”中没有年度，年度未能确定。"),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),
@@ -46,7 +40,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "amount-invalid": Entry("error", "{place}“{value}”不是有效金额，应为不小于 0 的数字（万元）。"),
     "project-expenditure-mismatch": Entry(
         "error",
-        "项目支出 {declared} 万元 ≠ 任务拟投入金额合计 {total} 万元，相差 {difference} 万元"
+        "项目支出 {declared} ≠ 任务拟投入金额合计 {total} 万元，相差 {difference} 万元"
         "（填报要求3：项目支出应等于年度重点工作任务和其他需完成任务的拟投入金额汇总数）。",
     ),
     "budget-overview-incomplete": Entry("warning", "预算整体情况中“{label}”未填写。"),
@@ -56,21 +50,15 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "（财政拨款 {fiscal} + 其他资金 {other}），相差 {difference} 万元。",
     ),
     # --- 总体绩效目标 (填报要求 2) ------------------------------------------------------------
-    "goal-too-short": Entry(
-        "error", "总体绩效目标仅 {length} 字，不得少于 {minimum} 字（填报要求2）。"
-    ),
-    "goal-tasks-unlinked": Entry(
-        "warning", "总体绩效目标未体现以下年度重点工作任务（填报要求2）：{tasks}。"
-    ),
+    "goal-too-short": Entry("error", "总体绩效目标仅 {length} 字，不得少于 {minimum} 字（填报要求2）。"),
+    "goal-tasks-unlinked": Entry("warning", "总体绩效目标未体现以下年度重点工作任务（填报要求2）：{tasks}。"),
     "goal-not-quantified": Entry("warning", "总体绩效目标中没有任何数字，目标未细化量化。"),
     # --- tasks ----------------------------------------------------------------------------------
     "task-name-missing": Entry("error", "{section}第{row}行（序号 {seq}）未填写名称。"),
     "task-amount-missing": Entry("error", "{section}第{row}行“{name}”未填写拟投入金额。"),
     "task-content-missing": Entry("warning", "{section}第{row}行“{name}”未填写主要实施内容。"),
     "task-duplicate": Entry("warning", "任务第{row}行“{name}”与第{first_row}行重名。"),
-    "task-numbering": Entry(
-        "info", "任务序号为 {found}，应从 1 起跨两部分连续编号（1..{count}）。"
-    ),
+    "task-numbering": Entry("info", "任务序号为 {found}，应从 1 起跨两部分连续编号（1..{count}）。"),
     # --- indicators ---------------------------------------------------------------------------
     "indicator-name-missing": Entry("error", "绩效指标第{row}行（{level1}/{level2}）未填写三级指标名称。"),
     "indicator-category-unknown": Entry(
@@ -88,12 +76,8 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "（文字目标请用“定性”）。",
     ),
     "unit-missing": Entry("warning", "绩效指标第{row}行“{name}”的指标值 {value} 未填写计量单位。"),
-    "percent-out-of-range": Entry(
-        "error", "绩效指标第{row}行“{name}”的指标值 {value}% 超出 0–100% 的范围。"
-    ),
-    "percent-ge-100": Entry(
-        "warning", "绩效指标第{row}行“{name}”为“≥100%”，只能等于 100%，应写作“=100%”。"
-    ),
+    "percent-out-of-range": Entry("error", "绩效指标第{row}行“{name}”的指标值 {value}% 超出 0–100% 的范围。"),
+    "percent-ge-100": Entry("warning", "绩效指标第{row}行“{name}”为“≥100%”，只能等于 100%，应写作“=100%”。"),
     "output-indicator-missing": Entry("error", "没有填写任何产出指标。"),
     "benefit-indicator-missing": Entry("error", "没有填写任何效益指标。"),
     "satisfaction-indicator-missing": Entry("warning", "没有填写满意度指标。"),
@@ -115,6 +99,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
 #: shows comes from this module).  Keys are English; ``{…}`` fields are filled with ``str.format``.
 PHRASES: Final[dict[str, str]] = {
     "blank": "未填",
+    "amount": "{amount} 万元",
     "not-filled": "未填写",
     "negative": "为负数（{value}）",
     "list-separator": "、",

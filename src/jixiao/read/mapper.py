@@ -200,6 +200,8 @@ class _Mapper:
             self.saw_indicators = True
             self.state = "indicators"
             return True
+        if text == self.title:
+            return True  # the title again, on the next page
         if not self.title and self.state == "start" and ("目标表" in text or text.endswith("表")):
             self.title = text
             match = _YEAR.search(_fold(text))
@@ -214,10 +216,11 @@ class _Mapper:
         """Label–value pairs such as ``部门名称 | X | 资金主管部门 | Y``; False when there are none."""
         targets: dict[int, FieldTarget] = {}
         inline: list[tuple[FieldTarget, str]] = []
+        in_header = self.state in {"start", "header", "goal"}
         for index, key in enumerate(keys):
             if key in FIELD_LABELS:
                 targets[index] = FIELD_LABELS[key]
-            elif key == "" and cells[index] and len(cells[index]) <= 80:
+            elif in_header and cells[index] and len(cells[index]) <= 80 and ("：" in cells[index] or ":" in cells[index]):
                 match = _INLINE_LABEL.match(cells[index])
                 if match and label_key(match.group(1)) in FIELD_LABELS:
                     inline.append((FIELD_LABELS[label_key(match.group(1))], match.group(2).strip()))
@@ -229,7 +232,9 @@ class _Mapper:
             self._set_field(target, value, line)
         labels = set(targets) | {i for i, key in enumerate(keys) if key in SECTION_LABELS}
         values_present = any(cell and i not in labels for i, cell in enumerate(cells))
-        if len(targets) >= 2 and not values_present:
+        ordered = sorted(targets)
+        adjacent = all(index + 1 in labels for index in ordered[:-1])
+        if len(targets) >= 2 and not values_present and adjacent:
             self.vertical = targets
             for target in targets.values():
                 self._mark_label(target)
@@ -456,7 +461,7 @@ def _split_target(comparator_cell: str, value_cell: str, unit_cell: str, *, has_
         value = value_cell.strip()
     folded = _fold(value)
     match = _NUMERIC_VALUE.match(folded)
-    if match:
+    if match and comparator != Comparator.QUALITATIVE:
         suffix = folded[match.end() :].strip()
         unit_folded = _fold(unit_cell)
         if not suffix:

@@ -40,15 +40,17 @@ def decode_text(data: bytes, source: str) -> str:
 
 
 def _split(line: str) -> list[str]:
-    stripped = line.strip()
-    if stripped.startswith("#"):
-        return [stripped.lstrip("#").strip()]
+    stripped = line.strip(" ")
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
         cells = [cell.strip() for cell in stripped[1:-1].split("|")]
         if all(set(cell) <= set("-: ") for cell in cells):
             return []  # the |---|---| separator of a Markdown table
         return cells
-    return line.split("\t")
+    cells = line.split("\t")
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    if len(filled) == 1 and filled[0].startswith("#"):
+        return [filled[0].lstrip("#").strip()]  # a Markdown heading
+    return cells
 
 
 def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:

@@ -1,0 +1,107 @@
+"""Recognisers for the values written in a table: numbers, products, dates and date ranges.
+
+Shared by the readers (which turn cells into model values) and the rules (which judge 指标值).
+Everything here is exact (``Decimal``, never float), works on full-width text (``４．５``, ``１００％``)
+and is cheap: the patterns are compiled once and the functions allocate little.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Final
+
+#: Full-width ASCII (！ … ～) to ASCII, the ideographic space to a space, and the other minus and
+#: percent signs seen in tables to ``-`` and ``%``.
+_HALFWIDTH: Final = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
+    "\u3000": " ",
+    "\u2212": "-",
+    "\ufe63": "-",
+    "\ufe6a": "%",
+}
+_FOLDABLE_RE: Final = re.compile("[\uff01-\uff5e\u3000\u2212\ufe63\ufe6a]")
+
+_NUMBER: Final = r"\d+(?:\.\d+)?"
+_NUMBER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", re.ASCII)
+_INTEGER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)", re.ASCII)
+_PRODUCT_RE: Final = re.compile(rf"{_NUMBER}(?:\s*[*×xX✕]\s*{_NUMBER})+", re.ASCII)
+_AMOUNT_SUFFIX_RE: Final = re.compile(r"\s*[(]?\s*万元\s*[)]?$")
+
+# A date: 2023.07, 2023-12-31, 2023/12/31, 2023年, 2023年度, 2023年12月, 12月31日, optionally
+# followed by 初/底/末/上旬/中旬/下旬 and 前/内/以前/之前.  A range joins two dates with - — – ~ 至 到.
+_NUMERIC_DATE: Final = r"\d{4}[./-]\d{1,2}(?:[./-]\d{1,2})?"
+_CHINESE_DATE: Final = r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}[日号])?|\d{4}年度?"
+_DATE: Final = rf"(?:{_NUMERIC_DATE}|{_CHINESE_DATE})(?:初|底|末|上旬|中旬|下旬)?(?:以前|之前|前|内)?"
+_DATE_OR_RANGE_RE: Final = re.compile(rf"{_DATE}(?:\s*(?:—{{1,2}}|–|-{{1,2}}|~|至|到)\s*{_DATE})?", re.ASCII)
+
+
+def to_halfwidth(text: str) -> str:
+    """``text`` with full-width forms written as ASCII (``４．５％`` → ``4.5%``, ``（`` → ``(``)."""
+    if text.isascii():
+        return text
+    # A regular expression finds the few full-width characters much faster than str.translate or
+    # NFKC walk the whole text.
+    return _FOLDABLE_RE.sub(_fold, text)
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _HALFWIDTH[match.group()]
+
+
+def compact(text: str) -> str:
+    """``text`` without any white space (also the ideographic space)."""
+    return "".join(text.split())
+
+
+def _clean(text: str) -> str:
+    return to_halfwidth(text).strip()
+
+
+def is_number(text: str) -> bool:
+    """A decimal number: ``4``, ``98.5``, ``-1``, ``1,000``, ``４．５`` (no unit, no %)."""
+    return _NUMBER_RE.fullmatch(_clean(text)) is not None
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The exact value of a decimal number as :func:`is_number` accepts it, else None."""
+    cleaned = _clean(text)
+    if _NUMBER_RE.fullmatch(cleaned) is None:
+        return None
+    try:
+        return Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def parse_integer(text: str) -> int | None:
+    """A whole number (``43``, ``４３``, ``1,200``, ``-3``), else None; ``43.0`` is not one."""
+    cleaned = _clean(text)
+    if _INTEGER_RE.fullmatch(cleaned) is None:
+        return None
+    return int(cleaned.replace(",", ""))
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """An amount in 万元 as written in a cell: a number, optionally followed by ``万元``."""
+    return parse_number(_AMOUNT_SUFFIX_RE.sub("", _clean(text)))
+
+
+def is_product(text: str) -> bool:
+    """A product of numbers: ``7*24``, ``7×24``, ``5x8`` (round the clock, working days...)."""
+    return _PRODUCT_RE.fullmatch(_clean(text)) is not None
+
+
+def is_date_or_range(text: str) -> bool:
+    """A date or a date range: ``2023年12月``, ``2023-12-31``, ``2023.07-2024.01``,
+    ``2023年7月至2024年1月``, ``12月底前``."""
+    return _DATE_OR_RANGE_RE.fullmatch(_clean(text)) is not None
+
+
+def is_quantity(text: str) -> bool:
+    """A value a numeric comparator can apply to: a number, a product, or a date or date range."""
+    cleaned = _clean(text)
+    return (
+        _NUMBER_RE.fullmatch(cleaned) is not None
+        or _PRODUCT_RE.fullmatch(cleaned) is not None
+        or _DATE_OR_RANGE_RE.fullmatch(cleaned) is not None
+    )

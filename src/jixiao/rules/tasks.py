@@ -1,0 +1,97 @@
+"""Task rules: 年度重点工作任务 and 其他需完成任务 (``shared/spec/RULES.md`` "Tasks").
+
+A task's row is its 1-based position in ``table.tasks`` (both sections together, in table order),
+in the location and in the message; the message also names the section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jixiao.catalogue import PHRASES
+from jixiao.findings import Finding, Location, finding
+from jixiao.model import TargetTable, Task
+from jixiao.model.values import compact
+from jixiao.rules.registry import rule
+
+
+def _section(task: Task) -> str:
+    return PHRASES[f"task-section.{task.kind}"]
+
+
+def _name(task: Task) -> str:
+    return task.name or PHRASES["task-unnamed"].format(seq=task.seq)
+
+
+@rule("task-name-missing")
+def task_name_missing(table: TargetTable) -> Iterator[Finding]:
+    """Every task row has a 名称 (RULES.md)."""
+    for row, task in enumerate(table.tasks, start=1):
+        if not task.name:
+            yield finding(
+                "task-name-missing",
+                Location("tasks", row=row, field="name"),
+                section=_section(task),
+                row=row,
+                seq=task.seq,
+            )
+
+
+@rule("task-amount-missing")
+def task_amount_missing(table: TargetTable) -> Iterator[Finding]:
+    """Every task row has a 拟投入金额: 项目支出 is their sum (填报要求 3)."""
+    for row, task in enumerate(table.tasks, start=1):
+        if task.amount is None:
+            yield finding(
+                "task-amount-missing",
+                Location("tasks", row=row, field="amount"),
+                section=_section(task),
+                row=row,
+                name=_name(task),
+            )
+
+
+@rule("task-content-missing")
+def task_content_missing(table: TargetTable) -> Iterator[Finding]:
+    """Every task row says what will be done: 主要实施内容 (RULES.md)."""
+    for row, task in enumerate(table.tasks, start=1):
+        if not task.content:
+            yield finding(
+                "task-content-missing",
+                Location("tasks", row=row, field="content"),
+                section=_section(task),
+                row=row,
+                name=_name(task),
+            )
+
+
+@rule("task-duplicate")
+def task_duplicate(table: TargetTable) -> Iterator[Finding]:
+    """No two tasks share a name (white space ignored); reported on the later row (RULES.md)."""
+    first_rows: dict[str, int] = {}
+    for row, task in enumerate(table.tasks, start=1):
+        key = compact(task.name)
+        if not key:
+            continue
+        first_row = first_rows.setdefault(key, row)
+        if first_row != row:
+            yield finding(
+                "task-duplicate",
+                Location("tasks", row=row, field="name"),
+                row=row,
+                name=task.name,
+                first_row=first_row,
+            )
+
+
+@rule("task-numbering")
+def task_numbering(table: TargetTable) -> Iterator[Finding]:
+    """序号 runs 1..n on across both sections (DOMAIN.md, the printed form)."""
+    seqs = [task.seq for task in table.tasks]
+    if seqs != list(range(1, len(seqs) + 1)):
+        yield finding(
+            "task-numbering",
+            Location("tasks", field="seq"),
+            found=PHRASES["list-separator"].join(map(str, seqs)),
+            count=len(seqs),
+        )

@@ -1,0 +1,123 @@
+"""Hypothesis strategies for whole tables, in the shapes real tables take."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from jixiao.model import Comparator, TargetTable
+from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
+from jixiao.read.cells import label_key
+from jixiao.read.labels import (
+    FIELD_LABELS,
+    GOAL_LABELS,
+    INDICATOR_COLUMNS,
+    SECTION_LABELS,
+    TASK_COLUMNS,
+    TASK_SECTION_LABELS,
+    TOTAL_LABELS,
+    UNIT_NOTES,
+)
+
+#: A cell that is exactly a label of the form cannot be told from that label, in any format.
+_LABELS = (
+    set(FIELD_LABELS)
+    | set(GOAL_LABELS)
+    | set(INDICATOR_COLUMNS)
+    | set(SECTION_LABELS)
+    | set(TASK_COLUMNS)
+    | set(TASK_SECTION_LABELS)
+    | TOTAL_LABELS
+    | UNIT_NOTES
+)
+
+_ALPHABET = "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警检查审查专家技术年度市县区" + "0123456789.%，。、（）《》：;“”-*×<>&' A"
+
+
+def _not_a_label(text: str) -> bool:
+    return label_key(text) not in _LABELS and not text.startswith(("填报要求", "填报说明", "注", "说明", "备注"))
+
+
+line_text = st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
+multiline_text = st.lists(line_text, min_size=0, max_size=4).map("\n".join)
+amounts = st.none() | st.decimals(min_value=0, max_value=10**7, places=5, allow_nan=False, allow_infinity=False).map(
+    lambda d: d.normalize() if d == d.to_integral() else d
+)
+counts = st.none() | st.integers(min_value=0, max_value=5000)
+
+_NUMERIC_VALUES = st.sampled_from(["4", "100", "95.5", "0", "7*24", "2023.07-2024.01", "3", "12"])
+_UNITS = st.sampled_from(["", "%", "个", "小时", "万元", "次", "天"])
+_WORDS = st.sampled_from(["显著提升", "达标", "有效改善", "按时完成", "逐步提高"]) | line_text
+
+
+@st.composite
+def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Indicators in the order of the printed framework, as a table lists them."""
+    framework = FRAMEWORKS[draw(st.sampled_from(list(Framework)))]
+    pairs = [(level1, level2) for level1, level2s in framework.items() for level2 in level2s]
+    if draw(st.booleans()):
+        pairs.append((SATISFACTION, "社会公众或服务对象满意度指标"))
+    out = []
+    for level1, level2 in pairs:
+        for _ in range(draw(st.integers(min_value=0, max_value=2))):
+            comparator = draw(st.sampled_from(list(Comparator)))
+            numeric = comparator is not Comparator.QUALITATIVE
+            out.append(
+                {
+                    "level1": level1,
+                    "level2": level2,
+                    "name": draw(line_text),
+                    "explanation": draw(st.just("") | multiline_text),
+                    "comparator": comparator.value,
+                    "value": draw(_NUMERIC_VALUES if numeric else _WORDS),
+                    "unit": draw(_UNITS if numeric else st.just("")),
+                }
+            )
+    return out
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> TargetTable:
+    """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
+    year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
+    title = f"{draw(st.sampled_from(['揭阳市', '湛江市', '某市']))}{year}年市直部门整体预算绩效目标表" if year else ""
+    with_outcome = draw(st.booleans())
+    key_count = draw(st.integers(min_value=0, max_value=6))
+    other_count = draw(st.integers(min_value=0, max_value=6))
+    tasks = []
+    for position in range(key_count + other_count):
+        tasks.append(
+            {
+                "seq": draw(st.integers(min_value=1, max_value=999)),
+                "kind": "key" if position < key_count else "other",
+                "name": draw(line_text),
+                "content": draw(multiline_text),
+                "amount": draw(amounts),
+                "expected_outcome": draw(st.just("") | line_text) if with_outcome else None,
+            }
+        )
+    return TargetTable.model_validate(
+        {
+            "title": title,
+            "year": year,
+            "department": {
+                "name": draw(st.just("") | line_text),
+                "competent_department": draw(st.just("") | line_text),
+                "staff_count": draw(counts),
+                "subordinate_unit_count": draw(counts),
+            },
+            "budget": {
+                "basic_expenditure": draw(amounts),
+                "project_expenditure": draw(amounts),
+                "fiscal_appropriation": draw(amounts),
+                "other_funds": draw(amounts),
+            },
+            "overall_goal": draw(multiline_text),
+            "tasks": tasks,
+            "indicators": draw(indicators()),
+        }
+    )
+
+
