@@ -288,20 +288,20 @@ def test_goal_names_the_unlinked_tasks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("addition", "reflected"),
+    ("table", "name", "reflected"),
     [
-        ("", False),
-        ("\n4、加强生产监管。", True),
-        ("\n4、全面加强监管。", False),
-        ("\n4、抓好安全生产。", True),
+        (SEED, "安全生产专项经费", False),  # core 安全生产: of 安全 全生 生产 the goal has only 安全
+        (goal(SEED.overall_goal + "\n4、加强生产监管。"), "安全生产专项经费", True),
+        (goal(SEED.overall_goal + "\n4、全面加强监管。"), "安全生产专项经费", False),
+        (task(3, name="安全、生产"), "安全、生产", True),  # exactly half: 安全 of 安全 生产
+        (task(3, name="2023年度专项经费"), "2023年度专项经费", True),  # no core left
     ],
 )
-def test_a_task_is_reflected_when_half_its_bigrams_occur(addition: str, reflected: bool) -> None:
-    """安全生产专项经费 → core 安全生产 → bigrams 安全 全生 生产; the seed's goal has only 安全."""
-    messages = [
-        f.message for f in validate(goal(SEED.overall_goal + addition)) if f.code == "goal-tasks-unlinked"
-    ]
-    assert ("安全生产专项经费" not in "".join(messages)) is reflected
+def test_a_task_is_reflected_when_half_its_bigrams_occur(
+    table: TargetTable, name: str, reflected: bool
+) -> None:
+    messages = [f.message for f in validate(table) if f.code == "goal-tasks-unlinked"]
+    assert (name not in "".join(messages)) is reflected
 
 
 @pytest.mark.parametrize(("name", "severity"), [("抢险救灾率", "error"), ("收入同比增长率", "warning")])

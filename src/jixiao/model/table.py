@@ -24,7 +24,7 @@ from pydantic import (
     WithJsonSchema,
     model_serializer,
 )
-from pydantic.functional_serializers import SerializerFunctionWrapHandler
+from pydantic import SerializerFunctionWrapHandler
 
 
 def _lines(value: object) -> object:

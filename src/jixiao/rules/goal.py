@@ -55,6 +55,7 @@ def goal_not_quantified(table: TargetTable) -> Iterator[Finding]:
     goal = table.overall_goal
     if not goal.strip():
         return
+    # Most goals hold no digit or a figure early on; only then strip the point numbers.
     if _DIGIT_RE.search(goal) is None or _DIGIT_RE.search(_POINT_NUMBER_RE.sub("", goal)) is None:
         yield finding("goal-not-quantified", _LOCATION)
 
