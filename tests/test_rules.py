@@ -19,10 +19,10 @@ from jixiao.model.values import (
     is_date_or_range,
     is_number,
     is_product,
-    parse_amount,
     parse_integer,
     parse_number,
 )
+from jixiao.read.cells import parse_amount, parse_count
 from jixiao.rules import RULES, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -242,6 +242,9 @@ def test_value_recognisers(text: str, number: bool, product: bool, date: bool) -
 def test_parsers_are_exact() -> None:
     assert parse_number("０．８６０７５") == Decimal("0.86075")
     assert parse_amount("1,565.58075万元") == Decimal("1565.58075")
+    assert parse_amount("５６５．５８０７５ 万元") == Decimal("565.58075")
+    assert (parse_amount("—"), parse_amount("一百")) == (None, "一百")
+    assert (parse_count("43人"), parse_count("43.0"), parse_count("无"), parse_count("")) == (43, 43, 0, None)
     assert (parse_integer("４３"), parse_integer("43.0")) == (43, None)
 
 

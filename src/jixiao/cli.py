@@ -7,7 +7,6 @@ Thin: it calls the library and formats what comes back.  Exit codes: ``parse``/`
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from jixiao.catalogue import CATALOGUE
-from jixiao.check import check_path
-from jixiao.findings import ReadError, Report, Severity, finding
+from jixiao.batch import check_files
+from jixiao.findings import ReadError, Report, Severity
 from jixiao.model import TargetTable
 from jixiao.read import read_path
 from jixiao.write import UnsupportedOutput, write_bytes
@@ -52,13 +51,6 @@ def is_fatal(report: Report) -> bool:
     return any(CATALOGUE[f.code].fatal for f in report.findings)
 
 
-def _internal_error(path: Path, error: Exception) -> Report:
-    if os.environ.get("JIXIAO_DEBUG"):
-        raise error
-    reason = f"内部错误 {type(error).__name__}，请将此文件报告给开发者"
-    return Report(str(path), [finding("file-unreadable", None, source=str(path), reason=reason)])
-
-
 def walk(paths: list[Path]) -> Iterator[Path]:
     """The files named, and the table files inside the folders named, in a stable order."""
     for path in paths:
@@ -87,6 +79,9 @@ def parse(file: Annotated[Path, typer.Argument(help="表格文件")]) -> None:
 def check(
     paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（文件夹会逐层查找）")],
     as_json: Annotated[bool, typer.Option("--json", help="每个文件输出一行 JSON 报告")] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数（默认：全部 CPU 核心）")
+    ] = None,
 ) -> None:
     """读取并校验文件，报告问题。"""
     files = list(walk(paths))
@@ -100,11 +95,7 @@ def check(
 
         console = Console(highlight=False, soft_wrap=True)
     with _progress(len(files)) as advance:
-        for path in files:
-            try:
-                report = check_path(path)
-            except Exception as error:  # one broken file must not stop a batch of a hundred
-                report = _internal_error(path, error)
+        for report in check_files(files, jobs):
             totals["files"] += 1
             fatal = is_fatal(report)
             totals["unreadable" if fatal else "valid" if report.valid else "invalid"] += 1

@@ -8,10 +8,12 @@ lost 一级指标, the rules, the writers that print every 二级 row — reads 
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import lru_cache
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
+
+from jixiao.model.values import to_halfwidth
 
 
 class Framework(StrEnum):
@@ -66,13 +68,14 @@ def _level1_by_level2() -> dict[str, str | None]:
 LEVEL1_OF: Final[Mapping[str, str | None]] = _level1_by_level2()
 
 
+@lru_cache(maxsize=1024)
 def canonical_level_name(text: str, known: frozenset[str]) -> str:
     """An indicator level name as the framework spells it: no spaces, ``数量`` → ``数量指标``.
 
     Names that are not in ``known`` come back without white space but otherwise as written, so a
     rule can report them.
     """
-    name = "".join(unicodedata.normalize("NFKC", text).split())
+    name = "".join(to_halfwidth(text).split())
     if name in known:
         return name
     if f"{name}指标" in known:
@@ -135,7 +138,7 @@ _LEADING_COMPARATOR: Final = re.compile(
 def normalise_comparator(text: str) -> Comparator | None:
     """The canonical comparator for a spelling, or None when the text is none of them."""
     key = "".join(text.split())
-    return COMPARATOR_SPELLINGS.get(key) or COMPARATOR_SPELLINGS.get(unicodedata.normalize("NFKC", key))
+    return COMPARATOR_SPELLINGS.get(key) or COMPARATOR_SPELLINGS.get(to_halfwidth(key))
 
 
 def split_leading_comparator(value: str) -> tuple[Comparator | None, str]:

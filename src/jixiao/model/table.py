@@ -30,6 +30,8 @@ from pydantic import SerializerFunctionWrapHandler
 def _lines(value: object) -> object:
     if not isinstance(value, str):
         return value
+    if "\n" not in value and "\r" not in value:
+        return value.strip()
     return "\n".join(line.strip() for line in value.splitlines() if line.strip())
 
 

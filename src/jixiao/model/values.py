@@ -25,7 +25,6 @@ _NUMBER: Final = r"\d+(?:\.\d+)?"
 _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", re.ASCII)
 _INTEGER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)", re.ASCII)
 _PRODUCT_RE: Final = re.compile(rf"{_NUMBER}(?:\s*[*×xX✕]\s*{_NUMBER})+", re.ASCII)
-_AMOUNT_SUFFIX_RE: Final = re.compile(r"\s*[(]?\s*万元\s*[)]?$")
 
 # A date: 2023.07, 2023-12-31, 2023/12/31, 2023年, 2023年度, 2023年12月, 12月31日, optionally
 # followed by 初/底/末/上旬/中旬/下旬 and 前/内/以前/之前.  A range joins two dates with - — – ~ 至 到.
@@ -79,11 +78,6 @@ def parse_integer(text: str) -> int | None:
     if _INTEGER_RE.fullmatch(cleaned) is None:
         return None
     return int(cleaned.replace(",", ""))
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """An amount in 万元 as written in a cell: a number, optionally followed by ``万元``."""
-    return parse_number(_AMOUNT_SUFFIX_RE.sub("", _clean(text)))
 
 
 def is_product(text: str) -> bool:

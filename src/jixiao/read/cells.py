@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 
 import nh3
+
+from jixiao.model.values import compact, parse_number, to_halfwidth
 
 # Only real markup is treated as HTML, so that a value such as ``<3`` or ``a<b`` stays text.
 _HTML_HINT: Final = re.compile(
@@ -28,7 +30,7 @@ def html_to_text(cell: str) -> str:
 
     Lines are stripped and blank lines dropped.
     """
-    if _HTML_HINT.search(cell) is None:
+    if ("<" not in cell and "&" not in cell) or _HTML_HINT.search(cell) is None:
         return cell.strip()
     marked = _BLOCK_END.sub("\n", cell)
     # nh3 (ammonia) drops every tag, and the contents of script/style, safely; what it returns is
@@ -37,19 +39,23 @@ def html_to_text(cell: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-_LABEL_STRIP: Final = re.compile(r"[\s:：*＊]+|[（(](?:万元|元|个|人)[)）]$")
+_LABEL_STRIP: Final = re.compile(r"[\s:*]+|[(](?:万元|元|个|人)[)]$")
 
 
 def label_key(text: str) -> str:
     """A cell as a label to compare: width-folded, no white space, no colon, no ``(万元)``."""
     if len(text) > 40:  # labels are short; long cells are content
         return ""
-    return _LABEL_STRIP.sub("", unicodedata.normalize("NFKC", text))
+    return _label_key(text)
 
 
-_THOUSANDS: Final = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
-_DECIMAL: Final = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+@lru_cache(maxsize=8192)
+def _label_key(text: str) -> str:
+    return _LABEL_STRIP.sub("", to_halfwidth(text).replace("＊", "*"))
+
+
 _PLACEHOLDERS: Final = frozenset({"", "-", "—", "——", "–", "/", "无", "空"})
+_AMOUNT_SUFFIXES: Final = ("(万元)", "万元")
 
 
 class Unreadable(str):
@@ -64,19 +70,14 @@ def parse_amount(text: str) -> Decimal | Unreadable | None:
     Blank cells and placeholders (``-``, ``—``, ``/``, ``无``) are None; anything else that is no
     decimal comes back as :class:`Unreadable`.
     """
-    folded = "".join(unicodedata.normalize("NFKC", text).split())
-    for suffix in ("万元", "(万元)"):
+    folded = compact(to_halfwidth(text))
+    for suffix in _AMOUNT_SUFFIXES:
         folded = folded.removesuffix(suffix)
     folded = folded.lstrip("¥￥")
     if folded in _PLACEHOLDERS:
         return None
-    folded = _THOUSANDS.sub("", folded)
-    if _DECIMAL.match(folded) is None:
-        return Unreadable(text.strip())
-    try:
-        return Decimal(folded)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return Unreadable(text.strip())
+    amount = parse_number(folded)
+    return Unreadable(text.strip()) if amount is None else amount
 
 
 def parse_count(text: str) -> int | Unreadable | None:
@@ -84,13 +85,14 @@ def parse_count(text: str) -> int | Unreadable | None:
 
     ``无`` is 0; a blank cell or a dash is None.
     """
-    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    folded = compact(to_halfwidth(text))
     for suffix in ("人", "个", "家"):
         folded = folded.removesuffix(suffix)
     if folded == "无":
         return 0
     if folded in _PLACEHOLDERS:
         return None
-    if re.fullmatch(r"[+-]?\d+(?:\.0+)?", folded) is None:
+    number = parse_number(folded)
+    if number is None or number != number.to_integral_value():
         return Unreadable(text.strip())
-    return int(Decimal(folded))
+    return int(number)

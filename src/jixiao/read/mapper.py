@@ -11,7 +11,6 @@ quoted, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -28,6 +27,7 @@ from jixiao.model.framework import (
     normalise_comparator,
     split_leading_comparator,
 )
+from jixiao.model.values import to_halfwidth
 from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count
 from jixiao.read.grid import GridRow
 from jixiao.read.labels import (
@@ -51,6 +51,18 @@ _NUMERIC_VALUE: Final = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:\s*[*×xX]\s*\d+(?:\.
 _UNIT_SUFFIX: Final = re.compile(r"^[%‰A-Za-z²³/·\u4e00-\u9fff]{1,6}$")
 _NOT_A_UNIT_END: Final = ("前", "后", "底", "内", "左右", "以上", "以下", "以内", "以前")
 
+_HEADINGS: Final = frozenset(TASK_COLUMNS) | frozenset(INDICATOR_COLUMNS)
+#: Every label key the mapper acts on; a row with none of them is plain data.
+_LABELS: Final = (
+    _HEADINGS
+    | frozenset(FIELD_LABELS)
+    | SECTION_LABELS
+    | GOAL_LABELS
+    | frozenset(TASK_SECTION_LABELS)
+    | UNIT_NOTES
+    | {"绩效指标表"}
+)
+_DATA_STATES: Final = frozenset({"tasks", "indicators"})
 _TASK_DEFAULT_COLUMNS: Final = ("seq", "name", "content", "amount")
 _FIELD_TITLES: Final = {
     "basic_expenditure": "基本支出",
@@ -60,8 +72,7 @@ _FIELD_TITLES: Final = {
 }
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+_fold = to_halfwidth
 
 
 def _quote_cells(cells: list[str]) -> str:
@@ -74,14 +85,12 @@ class _Columns:
 
     fields: dict[int, str]
     label_column: int | None = None
+    width: int = field(init=False)
+    first: int = field(init=False)
 
-    @property
-    def width(self) -> int:
-        return max(self.fields) + 1
-
-    @property
-    def first(self) -> int:
-        return min(self.fields)
+    def __post_init__(self) -> None:
+        self.width = max(self.fields) + 1
+        self.first = min(self.fields)
 
     def read(self, cells: list[str], line: int, findings: list[Finding]) -> dict[str, str]:
         """The row's cells by field, after fitting a row that has extra empty columns."""
@@ -147,21 +156,26 @@ class _Mapper:
         filled = [(i, cell) for i, cell in enumerate(cells) if cell]
         first_index, first = filled[0]
         first_key = keys[first_index]
+        if _fold(first[:6]).startswith(NOTE_PREFIXES):
+            self.state = "notes"
+            return
+        if self.state in _DATA_STATES and _LABELS.isdisjoint(keys) and not self.vertical:
+            # The common case: a row of the task or indicator table with no label in it.
+            if self.state == "tasks":
+                self._task_row(cells, row.line)
+            else:
+                self._indicator_row(cells, row.line)
+            return
 
         if self.vertical:
             pending, self.vertical = self.vertical, {}
             if self._read_vertical(pending, cells, keys, row.line):
                 return
-        if _fold(first).startswith(NOTE_PREFIXES):
-            self.state = "notes"
-            return
         if first_key in UNIT_NOTES:
             return
         if len(filled) == 1 and self._single_cell(first, first_key, row.line):
             return
-        if self._indicator_heading(keys):
-            return
-        if self._task_heading(keys):
+        if not _HEADINGS.isdisjoint(keys) and (self._indicator_heading(keys) or self._task_heading(keys)):
             return
         if self._field_row(cells, keys, row.line):
             return

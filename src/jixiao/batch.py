@@ -1,0 +1,65 @@
+"""Checking many files: in order, streamed, on every core.
+
+:func:`check_files` yields one report per file in the order given, as soon as it is ready, so a
+batch of any size is checked in flat memory.  Large batches are spread over worker processes in
+chunks, with a bounded number of chunks in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Final
+
+from jixiao.check import check_path
+from jixiao.findings import Report, finding
+
+#: Below this many files one process is quicker than starting workers.
+PARALLEL_THRESHOLD: Final = 64
+CHUNK: Final = 32
+
+
+def check_one(path: Path) -> Report:
+    """:func:`check_path`, except that an unexpected error becomes a report instead of a crash.
+
+    One broken file must not stop a batch of a hundred; ``JIXIAO_DEBUG=1`` re-raises instead.
+    """
+    try:
+        return check_path(path)
+    except Exception as error:
+        if os.environ.get("JIXIAO_DEBUG"):
+            raise
+        reason = f"内部错误 {type(error).__name__}，请将此文件报告给开发者"
+        return Report(str(path), [finding("file-unreadable", None, source=str(path), reason=reason)])
+
+
+def _check_chunk(paths: Sequence[Path]) -> list[Report]:
+    return [check_one(path) for path in paths]
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_files(paths: Sequence[Path], workers: int | None = None) -> Iterator[Report]:
+    """One report per path, in order; ``workers`` processes for large batches (default: every core)."""
+    workers = default_workers() if workers is None else max(workers, 1)
+    if workers == 1 or len(paths) < PARALLEL_THRESHOLD:
+        yield from map(check_one, paths)
+        return
+    # fork: the workers start with everything already imported.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        in_flight: deque[Future[list[Report]]] = deque()
+        for start in range(0, len(paths), CHUNK):
+            in_flight.append(pool.submit(_check_chunk, paths[start : start + CHUNK]))
+            if len(in_flight) > 2 * workers:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
