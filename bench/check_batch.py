@@ -30,7 +30,9 @@ def make_batch(folder: Path, count: int) -> None:
     """``count`` tables the size of the seed, each a little different (name, amounts, one error in ten)."""
     seed = SEED.read_text(encoding="utf-8")
     for number in range(count):
-        text = seed.replace("揭阳市应急管理局", f"揭阳市第{number}局").replace("\t43\t", f"\t{40 + number % 50}\t")
+        text = seed.replace("揭阳市应急管理局", f"揭阳市第{number}局").replace(
+            "\t43\t", f"\t{40 + number % 50}\t"
+        )
         if number % 10 == 0:
             text = text.replace("565.58075", str(Decimal("565.58075") + number))
         (folder / f"{number:05d}.txt").write_text(text, encoding="utf-8")
@@ -45,7 +47,9 @@ def run(command: list[str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
-        raise SystemExit(f"{command[0]} exited {code}: {process.stderr.read().decode() if process.stderr else ''}")
+        raise SystemExit(
+            f"{command[0]} exited {code}: {process.stderr.read().decode() if process.stderr else ''}"
+        )
     return elapsed, usage.ru_maxrss
 
 
@@ -116,10 +120,14 @@ def main() -> None:
     per_table = results["microseconds_per_table"]
     assert isinstance(per_table, dict)
     print("  单份耗时（进程内）：" + "，".join(f"{k} {v:.0f} µs" for k, v in per_table.items()))
-    print("  内存峰值（单进程，RSS）：" + "，".join(f"{n} 份 {kib / 1024:.1f} MiB" for n, kib in memory.items()))
+    print(
+        "  内存峰值（单进程，RSS）：" + "，".join(f"{n} 份 {kib / 1024:.1f} MiB" for n, kib in memory.items())
+    )
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
-    (out / "check_batch.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "check_batch.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -33,18 +32,25 @@ _LABELS = (
     | UNIT_NOTES
 )
 
-_ALPHABET = "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警检查审查专家技术年度市县区" + "0123456789.%，。、（）《》：;“”-*×<>&' A"
+_ALPHABET = (
+    "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警检查审查专家技术年度市县区"
+    + "0123456789.%，。、（）《》：;“”-*×<>&' A"
+)
 
 
 def _not_a_label(text: str) -> bool:
-    return label_key(text) not in _LABELS and not text.startswith(("填报要求", "填报说明", "注", "说明", "备注"))
+    return label_key(text) not in _LABELS and not text.startswith(
+        ("填报要求", "填报说明", "注", "说明", "备注")
+    )
 
 
-line_text = st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
-multiline_text = st.lists(line_text, min_size=0, max_size=4).map("\n".join)
-amounts = st.none() | st.decimals(min_value=0, max_value=10**7, places=5, allow_nan=False, allow_infinity=False).map(
-    lambda d: d.normalize() if d == d.to_integral() else d
+line_text = (
+    st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
 )
+multiline_text = st.lists(line_text, min_size=0, max_size=4).map("\n".join)
+amounts = st.none() | st.decimals(
+    min_value=0, max_value=10**7, places=5, allow_nan=False, allow_infinity=False
+).map(lambda d: d.normalize() if d == d.to_integral() else d)
 counts = st.none() | st.integers(min_value=0, max_value=5000)
 
 _NUMERIC_VALUES = st.sampled_from(["4", "100", "95.5", "0", "7*24", "2023.07-2024.01", "3", "12"])
@@ -82,7 +88,11 @@ def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
 def tables(draw: st.DrawFn) -> TargetTable:
     """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
     year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
-    title = f"{draw(st.sampled_from(['揭阳市', '湛江市', '某市']))}{year}年市直部门整体预算绩效目标表" if year else ""
+    title = (
+        f"{draw(st.sampled_from(['揭阳市', '湛江市', '某市']))}{year}年市直部门整体预算绩效目标表"
+        if year
+        else ""
+    )
     with_outcome = draw(st.booleans())
     key_count = draw(st.integers(min_value=0, max_value=6))
     other_count = draw(st.integers(min_value=0, max_value=6))
@@ -119,5 +129,3 @@ def tables(draw: st.DrawFn) -> TargetTable:
             "indicators": draw(indicators()),
         }
     )
-
-

@@ -37,10 +37,12 @@ def test_our_own_text_reads_without_findings_but_a_missing_year(table: TargetTab
 
 
 def _read_or_clean_error(data: bytes, name: str) -> None:
+    """Reading either succeeds or raises ReadError with a message; anything else fails the test."""
     try:
         read_bytes(data, name)
     except ReadError as error:
-        assert error.finding.message
+        message = error.finding.message
+        assert message
 
 
 @SETTINGS

@@ -102,7 +102,9 @@ def test_row_that_fits_nowhere_is_reported_with_its_cells() -> None:
 
 
 def test_cells_beyond_the_headings_are_reported() -> None:
-    text = HEADER + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额(万元)\n\t1\t甲\t乙\t5\t多出的备注\n"
+    text = (
+        HEADER + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额(万元)\n\t1\t甲\t乙\t5\t多出的备注\n"
+    )
     result = _read(text)
     assert result.table.tasks[0].amount == 5
     assert [(f.code, f.location.line) for f in result.findings] == [("cells-unplaced", 5)]
@@ -110,15 +112,28 @@ def test_cells_beyond_the_headings_are_reported() -> None:
 
 
 def test_merged_level2_cells_fill_down_and_level1_is_inferred_once_per_row() -> None:
-    text = HEADER + INDICATORS + "\t数量指标\t甲\t\t≥\t1\t个\n\t\t乙\t\t≥\t2\t个\n效益指标\t社会效益指标\t丙\t\t定性\t提升\t\n"
+    text = (
+        HEADER
+        + INDICATORS
+        + "\t数量指标\t甲\t\t≥\t1\t个\n\t\t乙\t\t≥\t2\t个\n效益指标\t社会效益指标\t丙\t\t定性\t提升\t\n"
+    )
     result = _read(text)
     got = [(i.level1, i.level2, i.name) for i in result.table.indicators]
-    assert got == [("产出指标", "数量指标", "甲"), ("产出指标", "数量指标", "乙"), ("效益指标", "社会效益指标", "丙")]
-    assert [(f.code, f.location.row) for f in result.findings] == [("level1-inferred", 1), ("level1-inferred", 2)]
+    assert got == [
+        ("产出指标", "数量指标", "甲"),
+        ("产出指标", "数量指标", "乙"),
+        ("效益指标", "社会效益指标", "丙"),
+    ]
+    assert [(f.code, f.location.row) for f in result.findings] == [
+        ("level1-inferred", 1),
+        ("level1-inferred", 2),
+    ]
 
 
 def test_level1_from_the_wrong_group_is_corrected_from_level2() -> None:
-    text = HEADER + INDICATORS + "效益指标\t社会效益指标\t甲\t\t=\t1\t个\n\t服务对象满意度指标\t乙\t\t≥\t90\t%\n"
+    text = (
+        HEADER + INDICATORS + "效益指标\t社会效益指标\t甲\t\t=\t1\t个\n\t服务对象满意度指标\t乙\t\t≥\t90\t%\n"
+    )
     result = _read(text)
     assert [i.level1 for i in result.table.indicators] == ["效益指标", "满意度指标"]
     assert [(f.code, f.location.row) for f in result.findings] == [("level1-inferred", 2)]
@@ -164,22 +179,26 @@ def test_label_and_value_in_one_cell() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cell", "code", "field"),
+    ("row", "code", "field"),
     [
-        ("四十三", "staff-count-invalid", "staff_count"),
-        ("4.5", "staff-count-invalid", "staff_count"),
+        ("财政供养人员数\t四十三", "staff-count-invalid", "staff_count"),
+        ("财政供养人员数\t4.5", "staff-count-invalid", "staff_count"),
+        ("财政供养人员数\t10\t下属二级单位数\t若干", "subordinate-units-invalid", "subordinate_unit_count"),
     ],
 )
-def test_unreadable_counts_are_reported_where_they_are(cell: str, code: str, field: str) -> None:
-    result = _read(TITLE + f"部门名称\t某局\n基本信息\t财政供养人员数\t{cell}\n" + INDICATORS)
+def test_unreadable_counts_are_reported_where_they_are(row: str, code: str, field: str) -> None:
+    result = _read(TITLE + f"部门名称\t某局\n基本信息\t{row}\n" + INDICATORS)
     assert [(f.code, f.location.section, f.location.field, f.location.line) for f in result.findings] == [
         (code, "department", field, 3)
     ]
-    assert result.table.department.staff_count is None
+    assert getattr(result.table.department, field) is None
 
 
 def test_unreadable_amounts_are_reported_where_they_are() -> None:
-    text = HEADER + "\t基本支出\t一百\t财政拨款\t5\n年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t甲\t乙\t约10\n"
+    text = (
+        HEADER
+        + "\t基本支出\t一百\t财政拨款\t5\n年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t甲\t乙\t约10\n"
+    )
     result = _read(text)
     assert [(f.code, f.location.section, f.location.row, f.location.field) for f in result.findings] == [
         ("amount-invalid", "budget", None, "basic_expenditure"),
@@ -199,7 +218,10 @@ def test_task_total_rows_are_not_tasks() -> None:
 
 
 def test_goal_continues_over_following_rows() -> None:
-    text = HEADER + "总体绩效目标\t1、第一点\n\t2、第二点\n年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n"
+    text = (
+        HEADER
+        + "总体绩效目标\t1、第一点\n\t2、第二点\n年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n"
+    )
     assert _read(text).table.overall_goal == "1、第一点\n2、第二点"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Final
 
 from jixiao.findings import Finding, ReadError, Report, Severity
 from jixiao.model import TargetTable
@@ -12,15 +13,29 @@ from jixiao.rules import validate
 
 
 def check_table(table: TargetTable, source: str = "", read_findings: Iterable[Finding] = ()) -> Report:
-    """The report for a table: what reading it found, then every rule's findings.
+    """The report for a table: what reading it found and every rule's findings, in table order.
 
     Where the reader already reported an error at a place (an amount it could not parse, say), a
     rule's finding at the same place says nothing new and is left out.
     """
-    report = Report(source, list(read_findings))
-    flagged = [f.location for f in report.findings if f.severity is Severity.ERROR and f.location.section]
-    report.extend(f for f in validate(table) if not any(f.location.same_place(place) for place in flagged))
-    return report
+    findings = list(read_findings)
+    flagged = [f.location for f in findings if f.severity is Severity.ERROR and f.location.section]
+    findings.extend(f for f in validate(table) if not any(f.location.same_place(place) for place in flagged))
+    findings.sort(key=_in_table_order)
+    return Report(source, findings)
+
+
+_SECTION_ORDER: Final = {
+    section: order
+    for order, section in enumerate(
+        (None, "file", "title", "department", "budget", "overall_goal", "tasks", "indicators")
+    )
+}
+
+
+def _in_table_order(finding: Finding) -> tuple[int, int]:
+    """Findings in the order of the form: rows that could not be read first, then section by section."""
+    return _SECTION_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
 def check_bytes(data: bytes, source: str = "<输入>") -> Report:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jixiao.catalogue import CATALOGUE
 from jixiao.batch import check_files
+from jixiao.catalogue import CATALOGUE
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.model import TargetTable
 from jixiao.read import read_path

@@ -8,9 +8,9 @@ lost 一级指标, the rules, the writers that print every 二级 row — reads 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from jixiao.model.values import to_halfwidth
@@ -85,9 +85,9 @@ def canonical_level_name(text: str, known: frozenset[str]) -> str:
 
 def framework_of(pairs: set[tuple[str, str]]) -> Framework:
     """The framework a set of (一级, 二级) pairs is written in: 101号 when any pair is 101-only."""
-    only_101 = {
-        (l1, l2) for l1, l2s in FRAMEWORKS[Framework.CAIYU_2021_101].items() for l2 in l2s
-    } - {(l1, l2) for l1, l2s in FRAMEWORKS[Framework.CAIYU_2015_88].items() for l2 in l2s}
+    only_101 = {(l1, l2) for l1, l2s in FRAMEWORKS[Framework.CAIYU_2021_101].items() for l2 in l2s} - {
+        (l1, l2) for l1, l2s in FRAMEWORKS[Framework.CAIYU_2015_88].items() for l2 in l2s
+    }
     return Framework.CAIYU_2021_101 if pairs & only_101 else Framework.CAIYU_2015_88
 
 
@@ -119,8 +119,14 @@ class Comparator(StrEnum):
 COMPARATOR_SPELLINGS: Final[Mapping[str, Comparator]] = {
     spelling: comparator
     for comparator, spellings in (
-        (Comparator.GE, ("≥", ">=", "≧", "＞＝", "⩾", "大于等于", "大于或等于", "不低于", "不少于", "不小于")),
-        (Comparator.LE, ("≤", "<=", "≦", "＜＝", "⩽", "小于等于", "小于或等于", "不高于", "不超过", "不大于", "不多于")),
+        (
+            Comparator.GE,
+            ("≥", ">=", "≧", "＞＝", "⩾", "大于等于", "大于或等于", "不低于", "不少于", "不小于"),
+        ),
+        (
+            Comparator.LE,
+            ("≤", "<=", "≦", "＜＝", "⩽", "小于等于", "小于或等于", "不高于", "不超过", "不大于", "不多于"),
+        ),
         (Comparator.EQ, ("=", "＝", "﹦", "==", "等于")),
         (Comparator.GT, (">", "＞", "大于", "高于", "超过", "多于")),
         (Comparator.LT, ("<", "＜", "小于", "低于", "少于")),

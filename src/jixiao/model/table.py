@@ -21,10 +21,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     WithJsonSchema,
     model_serializer,
 )
-from pydantic import SerializerFunctionWrapHandler
 
 
 def _lines(value: object) -> object:
@@ -81,7 +81,9 @@ class Task(_Model):
     """One row of 年度重点工作任务 (``key``) or 其他需完成任务 (``other``)."""
 
     seq: int = Field(title="序号", description="两部分连续编号")
-    kind: TaskKind = Field("key", title="任务类别", description="key = 年度重点工作任务，other = 其他需完成任务")
+    kind: TaskKind = Field(
+        "key", title="任务类别", description="key = 年度重点工作任务，other = 其他需完成任务"
+    )
     name: Text = Field("", title="名称")
     content: Text = Field("", title="主要实施内容")
     amount: Amount | None = Field(None, title="拟投入金额(万元)")

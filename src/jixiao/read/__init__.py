@@ -20,6 +20,23 @@ from jixiao.model import TargetTable
 from jixiao.read.mapper import map_grid
 from jixiao.read.text import decode_text, read_text_grid
 
+#: The finding codes readers emit (the rules emit the others; ``tests/test_catalogue.py`` checks both).
+READER_CODES: Final = frozenset(
+    {
+        "not-a-target-table",
+        "file-unreadable",
+        "file-too-large",
+        "format-unsupported",
+        "level1-inferred",
+        "row-unrecognized",
+        "cells-unplaced",
+        "year-missing",
+        "amount-invalid",
+        "staff-count-invalid",
+        "subordinate-units-invalid",
+    }
+)
+
 #: Largest input accepted, in bytes.  Real tables are a few hundred kilobytes at most.
 MAX_INPUT_BYTES: Final = 20 * 1024 * 1024
 
@@ -70,7 +87,9 @@ def read_json(data: bytes, source: str) -> ReadResult:
     try:
         table = TargetTable.model_validate(document)
     except ValidationError as error:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=_validation_reason(error)) from None
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=_validation_reason(error)
+        ) from None
     return ReadResult(table, source, [])
 
 
@@ -125,7 +144,11 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
     """Read a table from ``data``; ``source`` names it in messages (a file name, an upload)."""
     if len(data) > MAX_INPUT_BYTES:
         raise ReadError(
-            "file-too-large", Location("file"), source=source, size=_size(len(data)), limit=_size(MAX_INPUT_BYTES)
+            "file-too-large",
+            Location("file"),
+            source=source,
+            size=_size(len(data)),
+            limit=_size(MAX_INPUT_BYTES),
         )
     kind = sniff_format(data, source)
     reader = READERS.get(kind)
@@ -146,7 +169,11 @@ def read_path(path: str | Path) -> ReadResult:
         size = Path(path).stat().st_size
         if size > MAX_INPUT_BYTES:
             raise ReadError(
-                "file-too-large", Location("file"), source=source, size=_size(size), limit=_size(MAX_INPUT_BYTES)
+                "file-too-large",
+                Location("file"),
+                source=source,
+                size=_size(size),
+                limit=_size(MAX_INPUT_BYTES),
             )
         data = Path(path).read_bytes()
     except OSError as error:
@@ -160,4 +187,13 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
 
 
-__all__ = ["MAX_INPUT_BYTES", "READERS", "ReadResult", "decode_text", "read_bytes", "read_path", "sniff_format"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "READERS",
+    "READER_CODES",
+    "ReadResult",
+    "decode_text",
+    "read_bytes",
+    "read_path",
+    "sniff_format",
+]

@@ -14,9 +14,7 @@ FieldTarget = tuple[Literal["department", "budget", "table"], str]
 #: Labels followed (to the right, or below in a header-only row) by the value of one field.
 FIELD_LABELS: Final[dict[str, FieldTarget]] = {
     **dict.fromkeys(("部门名称", "部门(单位)名称", "单位名称", "预算部门", "部门"), ("department", "name")),
-    **dict.fromkeys(
-        ("资金主管部门", "主管部门", "资金主管部门名称"), ("department", "competent_department")
-    ),
+    **dict.fromkeys(("资金主管部门", "主管部门", "资金主管部门名称"), ("department", "competent_department")),
     **dict.fromkeys(
         ("财政供养人员数", "财政供养人员数量", "财政供养人数", "财政供养人员", "财政供养人员总数"),
         ("department", "staff_count"),
@@ -49,7 +47,9 @@ SECTION_LABELS: Final[frozenset[str]] = frozenset(
     }
 )
 
-GOAL_LABELS: Final[frozenset[str]] = frozenset({"总体绩效目标", "整体绩效目标", "部门整体绩效目标", "年度绩效目标"})
+GOAL_LABELS: Final[frozenset[str]] = frozenset(
+    {"总体绩效目标", "整体绩效目标", "部门整体绩效目标", "年度绩效目标"}
+)
 
 TaskKindLabel = Literal["key", "other"]
 

@@ -234,7 +234,12 @@ class _Mapper:
         for index, key in enumerate(keys):
             if key in FIELD_LABELS:
                 targets[index] = FIELD_LABELS[key]
-            elif in_header and cells[index] and len(cells[index]) <= 80 and ("：" in cells[index] or ":" in cells[index]):
+            elif (
+                in_header
+                and cells[index]
+                and len(cells[index]) <= 80
+                and ("：" in cells[index] or ":" in cells[index])
+            ):
                 match = _INLINE_LABEL.match(cells[index])
                 if match and label_key(match.group(1)) in FIELD_LABELS:
                     inline.append((FIELD_LABELS[label_key(match.group(1))], match.group(2).strip()))
@@ -336,7 +341,10 @@ class _Mapper:
         values = self.task_columns.read(cells, line, self.findings)
         if not any(values.values()):
             return
-        if label_key(values.get("seq", "")) in TOTAL_LABELS or label_key(values.get("name", "")) in TOTAL_LABELS:
+        if (
+            label_key(values.get("seq", "")) in TOTAL_LABELS
+            or label_key(values.get("name", "")) in TOTAL_LABELS
+        ):
             return
         row = len(self.tasks) + 1
         seq_text = _fold(values.get("seq", "")).strip().rstrip(".、")
@@ -368,7 +376,7 @@ class _Mapper:
     def _indicator_heading(self, keys: list[str]) -> bool:
         columns = {i: INDICATOR_COLUMNS[key] for i, key in enumerate(keys) if key in INDICATOR_COLUMNS}
         names = set(columns.values())
-        if not ({"level2", "name"} <= names or len(names) >= 3 and "name" in names):
+        if not ({"level2", "name"} <= names or (len(names) >= 3 and "name" in names)):
             return False
         label_column = next((i for i, key in enumerate(keys) if key in {"绩效指标"}), None)
         self.indicator_columns = _Columns(columns, label_column)
@@ -420,7 +428,10 @@ class _Mapper:
                     )
                 )
         comparator, value, unit = _split_target(
-            data["comparator"], data["value"], data["unit"], has_comparator="comparator" in columns.fields.values()
+            data["comparator"],
+            data["value"],
+            data["unit"],
+            has_comparator="comparator" in columns.fields.values(),
         )
         self.indicators.append(
             {
@@ -462,7 +473,9 @@ def _default_task_columns(label_column: int) -> _Columns:
     )
 
 
-def _split_target(comparator_cell: str, value_cell: str, unit_cell: str, *, has_comparator: bool) -> tuple[str, str, str]:
+def _split_target(
+    comparator_cell: str, value_cell: str, unit_cell: str, *, has_comparator: bool
+) -> tuple[str, str, str]:
     """对比符号, 指标值, 计量单位 from their cells, taking a comparator or unit written in the value."""
     comparator: str = comparator_cell
     canonical = normalise_comparator(comparator_cell) if comparator_cell else None

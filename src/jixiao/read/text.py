@@ -24,7 +24,10 @@ def decode_text(data: bytes, source: str) -> str:
                 return data.decode(encoding)
             except UnicodeDecodeError as error:
                 raise ReadError(
-                    "file-unreadable", Location("file"), source=source, reason=f"{encoding} 编码有误：{error.reason}"
+                    "file-unreadable",
+                    Location("file"),
+                    source=source,
+                    reason=f"{encoding} 编码有误：{error.reason}",
                 ) from None
     for encoding in ("utf-8", "gb18030"):
         try:

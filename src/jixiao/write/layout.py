@@ -24,7 +24,15 @@ FILLING_REQUIREMENTS: Final = (
     "3.“项目支出”的预算金额应等于年度重点工作任务和其他需完成任务的拟投入金额汇总数。"
 )
 AMOUNT_HEADING: Final = "预算金额(万元)"
-INDICATOR_HEADINGS: Final = ("一级指标", "二级指标", "三级指标", "三级指标解释", "对比符号", "指标值", "计量单位")
+INDICATOR_HEADINGS: Final = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "三级指标解释",
+    "对比符号",
+    "指标值",
+    "计量单位",
+)
 
 
 @dataclass(frozen=True, slots=True)
