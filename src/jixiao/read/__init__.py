@@ -1,6 +1,7 @@
 """Readers: every published form of the table into one :class:`TargetTable`.
 
-One registry (:data:`READERS`) maps a format to the function that reads its bytes; the format is
+One registry (:data:`GRID_READERS`) maps a format to the function that lays its bytes out as a grid
+of cells; one mapper (:mod:`jixiao.read.mapper`) turns every grid into the table.  The format is
 sniffed from the content, with the file name's extension as a hint.  Each reader either returns a
 :class:`ReadResult` or raises :class:`ReadError` with a Chinese message — never anything else.
 """
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 
 from jixiao.findings import Finding, Location, ReadError
 from jixiao.model import TargetTable
+from jixiao.read.grid import GridRow
+from jixiao.read.html import read_html_grid
 from jixiao.read.mapper import map_grid
 from jixiao.read.text import decode_text, read_text_grid
 
@@ -50,12 +53,11 @@ class ReadResult:
     findings: list[Finding] = field(default_factory=list)
 
 
-Reader = Callable[[bytes, str], ReadResult]
+GridReader = Callable[[bytes, str], list[GridRow]]
 
 
-def read_text(data: bytes, source: str) -> ReadResult:
-    """The text form (tab-separated, as ``spec/seed.txt``)."""
-    table, findings = map_grid(read_text_grid(data, source), source)
+def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
+    table, findings = map_grid(grid_reader(data, source), source)
     return ReadResult(table, source, findings)
 
 
@@ -93,9 +95,10 @@ def read_json(data: bytes, source: str) -> ReadResult:
     return ReadResult(table, source, [])
 
 
-READERS: Final[dict[str, Reader]] = {
-    "text": read_text,
-    "json": read_json,
+#: Format → the function that lays its bytes out as a grid; JSON is read by :func:`read_json`.
+GRID_READERS: Final[dict[str, GridReader]] = {
+    "text": read_text_grid,
+    "html": read_html_grid,
 }
 
 #: Formats recognised but not read yet, with what to tell the user.
@@ -103,7 +106,6 @@ _PLANNED: Final[dict[str, str]] = {
     "pdf": "PDF",
     "zip": "XLSX/DOCX",
     "ole": "XLS/DOC",
-    "html": "HTML",
 }
 
 _EXTENSIONS: Final[dict[str, str]] = {
@@ -151,15 +153,17 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
             limit=_size(MAX_INPUT_BYTES),
         )
     kind = sniff_format(data, source)
-    reader = READERS.get(kind)
-    if reader is None:
+    if kind == "json":
+        return read_json(data, source)
+    grid_reader = GRID_READERS.get(kind)
+    if grid_reader is None:
         raise ReadError(
             "format-unsupported",
             Location("file"),
             source=source,
             reason=f"暂不支持读取 {_PLANNED[kind]} 文件；请先另存为文本（.txt）或 JSON。",
         )
-    return reader(data, source)
+    return _from_grid(grid_reader, data, source)
 
 
 def read_path(path: str | Path) -> ReadResult:
@@ -188,8 +192,8 @@ def _size(n: int) -> str:
 
 
 __all__ = [
+    "GRID_READERS",
     "MAX_INPUT_BYTES",
-    "READERS",
     "READER_CODES",
     "ReadResult",
     "decode_text",

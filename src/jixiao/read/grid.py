@@ -2,14 +2,16 @@
 
 A reader produces :class:`GridRow` values (cells as strings, where in the source the row was).
 :func:`build_grid` cleans them the same way for every format: HTML inside cells becomes text,
-cells are stripped and trailing empty cells dropped.  Labels lost to merged cells are filled down
-by the mapper, which knows what each column means.
+cells are stripped and trailing empty cells dropped.  Formats with merged cells lay them out with
+:func:`expand_spans` first; labels lost to merged cells are filled down by the mapper, which knows
+what each column means.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from jixiao.read.cells import html_to_text
 
@@ -40,3 +42,60 @@ def clean_cells(cells: Sequence[str]) -> list[str]:
 def build_grid(rows: Iterable[tuple[int, Sequence[str]]]) -> list[GridRow]:
     """The grid of ``(line, cells)`` pairs, cleaned; blank rows are kept (as empty rows) for positions."""
     return [GridRow(clean_cells(cells), line) for line, cells in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SpannedCell:
+    """A cell as a format with merged cells gives it: text at (row, column), covering a rectangle."""
+
+    text: str
+    row: int
+    column: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def expand_spans(cells: Iterable[SpannedCell]) -> list[list[str]]:
+    """Lay spanned cells out on a full grid, one string per position.
+
+    A merged cell's text stands in its top-left position and the positions it covers are empty, as
+    text taken from a page with merged cells has them; the mapper fills labels down itself.
+    """
+    placed: dict[tuple[int, int], str] = {}
+    height = width = 0
+    for cell in cells:
+        bottom, right = cell.row + max(cell.rowspan, 1), cell.column + max(cell.colspan, 1)
+        for r in range(cell.row, bottom):
+            for c in range(cell.column, right):
+                placed.setdefault((r, c), cell.text if (r, c) == (cell.row, cell.column) else "")
+        height, width = max(height, bottom), max(width, right)
+    return [[placed.get((r, c), "") for c in range(width)] for r in range(height)]
+
+
+def number_text(value: float | int) -> str:
+    """A spreadsheet's number as the text a person typed: ``43.0`` → ``43``, ``0.86075`` stays.
+
+    Spreadsheets keep numbers as binary doubles; the shortest text that reads back as the same
+    double is what was typed, so amounts stay exact decimals.
+    """
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return ""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+#: Text outside the tables that belongs to the form: its title, the 绩效指标 heading, the note.
+_FORM_TEXT = ("目标表", "绩效指标", "填报要求", "填报说明")
+
+
+def is_form_text(text: str) -> bool:
+    """True for a paragraph or heading outside the tables that the mapper should see.
+
+    Pages carry menus, footers and other text around the tables; only these lines are the form's.
+    """
+    return len(text) <= 400 and any(marker in text for marker in _FORM_TEXT)

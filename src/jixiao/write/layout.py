@@ -16,7 +16,7 @@ from typing import Final, Literal
 from jixiao.model import Indicator, TargetTable, Task, format_amount
 from jixiao.model.framework import FRAMEWORKS, framework_of
 
-Role = Literal["label", "heading", "text", "amount", "number", "goal"]
+Role = Literal["label", "heading", "text", "amount", "number", "seq", "goal"]
 
 FILLING_REQUIREMENTS: Final = (
     "填报要求：1.“财政供养人员数量”统计范围包括主管部门和下属二级预算单位；"
@@ -74,7 +74,7 @@ def _task_columns(table: TargetTable) -> tuple[str, ...]:
 
 
 def _task_cells(task: Task, with_outcome: bool) -> list[Cell]:
-    cells = [Cell(str(task.seq), "number"), Cell(task.name), Cell(task.content)]
+    cells = [Cell(str(task.seq), "seq"), Cell(task.name), Cell(task.content)]
     if with_outcome:
         cells.append(Cell(task.expected_outcome or ""))
     cells.append(_amount(task.amount))

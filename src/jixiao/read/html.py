@@ -1,0 +1,128 @@
+"""The HTML reader: a whole web page, or a fragment, holding the form's table(s).
+
+Only tables that hold no other table and contain a label of the form are read (menus and layout
+tables around them are not), with the title, the 绩效指标 heading and the note found among the
+headings and paragraphs.  Scripts, styles and comments are dropped; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from lxml import etree, html
+
+from jixiao.findings import Location, ReadError
+from jixiao.read.cells import label_key
+from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
+from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
+from jixiao.read.text import decode_text
+
+_BLOCKS: Final = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"})
+_TEXT_ELEMENTS: Final = ("h1", "h2", "h3", "h4", "h5", "h6", "caption", "p", "div", "span", "strong", "b", "td")
+_NESTING: Final = frozenset(_TEXT_ELEMENTS) | {"table"}
+_XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*>")
+_TABLE_LABELS: Final = frozenset(FIELD_LABELS) | frozenset(INDICATOR_COLUMNS) | frozenset(TASK_SECTION_LABELS)
+_MAX_SPAN: Final = 1000
+
+
+def element_text(element: etree._Element) -> str:
+    """The text of an element with line breaks where ``<br>`` and block elements end."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if not isinstance(node.tag, str):  # comments, processing instructions
+            if node.tail:
+                parts.append(node.tail)
+            return
+        tag = node.tag.lower()
+        if tag in {"script", "style", "template"}:
+            parts.append(node.tail or "")
+            return
+        if tag == "br":
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if tag in _BLOCKS:
+            parts.append("\n")
+        if node.tail and node is not element:
+            parts.append(node.tail)
+
+    walk(element)
+    text = "".join(parts).replace("\xa0", " ")
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _span(value: str | None) -> int:
+    try:
+        return min(max(int(value or 1), 1), _MAX_SPAN)
+    except ValueError:
+        return 1
+
+
+def table_rows(table: etree._Element) -> list[tuple[int, list[str]]]:
+    """A table's rows on its full grid, spans laid out, each with its line in the source."""
+    cells: list[SpannedCell] = []
+    occupied: set[tuple[int, int]] = set()
+    rows = [row for row in table.iter("tr") if _owner(row) is table]
+    for r, row in enumerate(rows):
+        column = 0
+        for cell in row:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in {"td", "th"}:
+                continue
+            while (r, column) in occupied:
+                column += 1
+            rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
+            colspan = _span(cell.get("colspan"))
+            cells.append(SpannedCell(element_text(cell), r, column, rowspan, colspan))
+            occupied.update((r + dr, column + dc) for dr in range(rowspan) for dc in range(colspan))
+            column += colspan
+    grid = expand_spans(cells)
+    return [(row.sourceline or 0, grid[r] if r < len(grid) else []) for r, row in enumerate(rows)]
+
+
+def _owner(row: etree._Element) -> etree._Element | None:
+    parent = row.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _is_form_table(table: etree._Element) -> bool:
+    if next(table.iter("table"), table) is not table or len(table.findall(".//table")) > 0:
+        return False
+    return any(label_key(text) in _TABLE_LABELS for text in (element_text(c) for c in table.iter("td", "th")))
+
+
+def page_rows(root: etree._Element) -> Iterator[tuple[int, list[str]]]:
+    """The rows the mapper reads, in document order: form text outside tables and the tables' rows."""
+    tables = [table for table in root.iter("table") if _is_form_table(table)]
+    inside = {node for table in tables for node in table.iter()}
+    for node in root.iter():
+        if node in inside and node.tag != "table":
+            continue
+        if node.tag == "table":
+            if node in inside:
+                yield from table_rows(node)
+            continue
+        if isinstance(node.tag, str) and node.tag in _TEXT_ELEMENTS and not any(
+            isinstance(child.tag, str) and child.tag in _NESTING for child in node
+        ):
+            text = element_text(node)
+            if text and is_form_text(text):
+                yield node.sourceline or 0, [text]
+
+
+def read_html_grid(data: bytes, source: str) -> list[GridRow]:
+    """The grid of an HTML page's bytes."""
+    text = decode_text(data, source).lstrip("\ufeff").replace("\x00", "")
+    text = _XML_DECLARATION.sub("", text, count=1)
+    parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+    try:
+        root = html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as error:
+        raise ReadError("file-unreadable", Location("file"), source=source, reason=f"HTML 无法解析（{error}）") from None
+    return build_grid(page_rows(root))

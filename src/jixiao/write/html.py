@@ -1,0 +1,101 @@
+"""The HTML writer: a standalone, printable, accessible page of the official form.
+
+Real ``<table>`` elements with ``rowspan``/``colspan`` from the shared layout, ``<th>`` for labels
+and headings (with ``scope``), a ``<caption>`` per table, print CSS for A4 with the indicator
+heading repeated on each page.  Every text is escaped; nothing from the table is ever markup.
+The PDF writer renders this same page.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+from jixiao.model import TargetTable
+from jixiao.write.layout import Block, Cell, layout
+
+FONT_STACK: Final = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "SimSun", serif'
+
+STYLE: Final = f"""
+@page {{ size: A4; margin: 15mm 12mm 15mm 12mm;
+  @bottom-center {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; font-size: 9pt; }} }}
+html {{ font-family: {FONT_STACK}; font-size: 10.5pt; color: #000; background: #fff; }}
+body {{ margin: 0 auto; max-width: 190mm; padding: 8mm 0; }}
+h1 {{ font-size: 16pt; text-align: center; margin: 0 0 6mm; }}
+h2 {{ font-size: 13pt; text-align: center; margin: 6mm 0 3mm; }}
+table {{ width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; }}
+caption {{ caption-side: top; text-align: left; font-size: 9pt; color: #444; padding-bottom: 1mm; }}
+th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle;
+  overflow-wrap: anywhere; word-break: break-all; line-height: 1.45; }}
+th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
+th.label {{ background: #fafafa; }}
+td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+td.seq {{ text-align: center; }}
+td.goal p {{ margin: 0 0 1mm; }}
+thead {{ display: table-header-group; }}
+tr {{ page-break-inside: avoid; break-inside: avoid; }}
+.note {{ font-size: 9pt; line-height: 1.5; }}
+@media print {{ body {{ padding: 0; max-width: none; }} }}
+"""
+
+#: Column widths (per cent) of the main table with 4 or 5 task columns, and of the indicator table.
+_MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
+_INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
+
+
+def _text(text: str) -> str:
+    return "<br>".join(html.escape(line, quote=False) for line in text.splitlines())
+
+
+def _cell(cell: Cell, header_row: bool) -> str:
+    spans = "".join(
+        f' {name}="{value}"' for name, value in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if value > 1
+    )
+    if cell.role in {"label", "heading"}:
+        scope = "col" if cell.role == "heading" or header_row else "row"
+        css = "" if cell.role == "heading" else ' class="label"'
+        return f'<th scope="{scope}"{css}{spans}>{_text(cell.text)}</th>'
+    if cell.role == "goal":
+        points = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in cell.text.splitlines())
+        return f'<td class="goal"{spans}>{points}</td>'
+    css = f' class="{cell.role}"' if cell.role in {"amount", "number", "seq"} else ""
+    return f"<td{css}{spans}>{_text(cell.text)}</td>"
+
+
+def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int) -> str:
+    columns = "".join(f'<col style="width:{w}%">' for w in widths)
+    rows = [
+        "<tr>" + "".join(_cell(cell, index < head_rows) for cell in row) + "</tr>"
+        for index, row in enumerate(block.rows)
+    ]
+    head = f"<thead>{''.join(rows[:head_rows])}</thead>" if head_rows else ""
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><colgroup>{columns}</colgroup>"
+        f"{head}<tbody>{''.join(rows[head_rows:])}</tbody></table>"
+    )
+
+
+def write_html(table: TargetTable) -> str:
+    """The table as a standalone HTML page in the official layout."""
+    title = table.title or "部门整体预算绩效目标表"
+    parts: list[str] = []
+    tables = 0
+    for block in layout(table):
+        if block.kind == "title":
+            parts.append(f"<h1>{html.escape(title)}</h1>")
+        elif block.kind == "heading":
+            parts.append(f"<h2>{html.escape(block.text)}</h2>")
+        elif block.kind == "note":
+            parts.append(f'<p class="note">{html.escape(block.text)}</p>')
+        elif tables == 0:
+            tables += 1
+            widths = _MAIN_WIDTHS[block.columns]
+            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务（金额单位：万元）", widths, 0))
+        else:
+            parts.append(_table(block, "绩效指标", _INDICATOR_WIDTHS, 1))
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n<main>\n{chr(10).join(parts)}\n</main>\n</body>\n</html>\n"
+    )
