@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from jixiao.batch import check_files
+from jixiao.check import check_table
 from jixiao.catalogue import CATALOGUE
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.model import TargetTable
@@ -154,10 +155,11 @@ def convert(
     file: Annotated[Path, typer.Argument(help="表格文件")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件；格式由扩展名决定")],
 ) -> None:
-    """把表格转换为另一种格式（.json .txt）。"""
+    """把表格转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
     try:
-        table = read_path(file).table
-        data = write_bytes(table, output.suffix)
+        result = read_path(file)
+        report = check_table(result.table, str(file), result.findings)
+        data = write_bytes(result.table, output.suffix, report)
     except ReadError as error:
         raise _fail(error.finding.message) from None
     except UnsupportedOutput as error:

@@ -18,10 +18,12 @@ from pydantic import ValidationError
 
 from jixiao.findings import Finding, Location, ReadError
 from jixiao.model import TargetTable
+from jixiao.read.docx import read_docx_grid
 from jixiao.read.grid import GridRow
 from jixiao.read.html import read_html_grid
 from jixiao.read.mapper import map_grid
 from jixiao.read.text import decode_text, read_text_grid
+from jixiao.read.xlsx import read_xlsx_grid
 
 #: The finding codes readers emit (the rules emit the others; ``tests/test_catalogue.py`` checks both).
 READER_CODES: Final = frozenset(
@@ -99,12 +101,13 @@ def read_json(data: bytes, source: str) -> ReadResult:
 GRID_READERS: Final[dict[str, GridReader]] = {
     "text": read_text_grid,
     "html": read_html_grid,
+    "xlsx": read_xlsx_grid,
+    "docx": read_docx_grid,
 }
 
 #: Formats recognised but not read yet, with what to tell the user.
 _PLANNED: Final[dict[str, str]] = {
     "pdf": "PDF",
-    "zip": "XLSX/DOCX",
     "ole": "XLS/DOC",
 }
 
@@ -115,13 +118,23 @@ _EXTENSIONS: Final[dict[str, str]] = {
     ".md": "text",
     ".json": "json",
     ".pdf": "pdf",
-    ".xlsx": "zip",
-    ".docx": "zip",
+    ".xlsx": "xlsx",
+    ".docx": "docx",
     ".xls": "ole",
     ".doc": "ole",
     ".html": "html",
     ".htm": "html",
 }
+
+
+def _zip_kind(data: bytes, name: str) -> str:
+    """XLSX or DOCX, from the names inside the package (they sit in its central directory)."""
+    tail = data[-65536:]
+    if b"xl/workbook" in tail or b"xl/worksheets" in tail:
+        return "xlsx"
+    if b"word/document" in tail:
+        return "docx"
+    return _EXTENSIONS.get(Path(name).suffix.lower(), "xlsx")
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -130,7 +143,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "zip"
+        return _zip_kind(data, name)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")

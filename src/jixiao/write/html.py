@@ -39,8 +39,8 @@ tr {{ page-break-inside: avoid; break-inside: avoid; }}
 """
 
 #: Column widths (per cent) of the main table with 4 or 5 task columns, and of the indicator table.
-_MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
-_INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
+MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
+INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
 
 
 def _text(text: str) -> str:
@@ -89,10 +89,10 @@ def write_html(table: TargetTable) -> str:
             parts.append(f'<p class="note">{html.escape(block.text)}</p>')
         elif tables == 0:
             tables += 1
-            widths = _MAIN_WIDTHS[block.columns]
+            widths = MAIN_WIDTHS[block.columns]
             parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务（金额单位：万元）", widths, 0))
         else:
-            parts.append(_table(block, "绩效指标", _INDICATOR_WIDTHS, 1))
+            parts.append(_table(block, "绩效指标", INDICATOR_WIDTHS, 1))
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -197,28 +197,24 @@ def layout(table: TargetTable) -> list[Block]:
     ]
 
 
-def grid_of(block: Block) -> list[list[Cell | None]]:
-    """A table block laid out on its full grid: each position holds its cell, or None where covered."""
-    grid: list[list[Cell | None]] = []
+def placed_cells(block: Block) -> Iterator[tuple[int, int, Cell]]:
+    """Each cell of a table block with its (row, column) on the full grid, spans accounted for."""
     covered: set[tuple[int, int]] = set()
     for r, cells in enumerate(block.rows):
-        row: list[Cell | None] = []
         column = 0
         for cell in cells:
             while (r, column) in covered:
-                row.append(None)
                 column += 1
-            row.append(cell)
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    if dr or dc:
-                        covered.add((r + dr, column + dc))
-            column += 1
-            for _ in range(cell.colspan - 1):
-                row.append(None)
-                column += 1
-        while (r, column) in covered and column < block.columns:
-            row.append(None)
-            column += 1
-        grid.append(row)
+            yield r, column, cell
+            covered.update(
+                (r + dr, column + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)
+            )
+            column += cell.colspan
+
+
+def grid_of(block: Block) -> list[list[Cell | None]]:
+    """A table block on its full grid: each position holds its cell, or None where covered."""
+    grid: list[list[Cell | None]] = [[None] * block.columns for _ in block.rows]
+    for r, c, cell in placed_cells(block):
+        grid[r][c] = cell
     return grid

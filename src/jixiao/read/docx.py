@@ -1,0 +1,83 @@
+"""The DOCX reader (python-docx for the package, the table XML read directly).
+
+python-docx repeats a merged cell in ``row.cells``; the grid is built from each ``w:tc``'s
+``w:gridSpan`` and ``w:vMerge`` instead, so merged cells are laid out exactly once.  Paragraphs
+between tables give the title, the 绩效指标 heading and the note.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from jixiao.findings import Location, ReadError
+from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
+from jixiao.read.safety import open_zip
+
+
+def _w(tag: str) -> str:
+    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    parts: list[str] = []
+    for node in paragraph.iter(_w("t"), _w("br"), _w("cr"), _w("tab")):
+        if node.tag == _w("t"):
+            parts.append(node.text or "")
+        elif node.tag == _w("tab"):
+            parts.append(" ")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _int(node: Any, default: int) -> int:
+    try:
+        return max(1, min(int(node.get(_w("val"))), 1000)) if node is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def table_rows(table: Any) -> list[list[str]]:
+    """A ``w:tbl`` element's rows on its full grid."""
+    cells: list[SpannedCell] = []
+    for r, row in enumerate(table.iterchildren(_w("tr"))):
+        properties = row.find(_w("trPr"))
+        column = _int(properties.find(_w("gridBefore")) if properties is not None else None, 0)
+        for cell in row.iterchildren(_w("tc")):
+            cell_properties = cell.find(_w("tcPr"))
+            span = _int(cell_properties.find(_w("gridSpan")), 1) if cell_properties is not None else 1
+            merge = cell_properties.find(_w("vMerge")) if cell_properties is not None else None
+            continued = merge is not None and merge.get(_w("val")) in (None, "continue")
+            text = "" if continued else "\n".join(_paragraph_text(p) for p in cell.iterchildren(_w("p")))
+            cells.append(SpannedCell(text, r, column, 1, span))
+            column += span
+    return expand_spans(cells)
+
+
+def body_rows(body: Any) -> Iterator[list[str]]:
+    """Rows of the document body in order: form paragraphs and every table's rows."""
+    for node in body.iterchildren():
+        if node.tag == _w("p"):
+            text = _paragraph_text(node).strip()
+            if text and is_form_text(text):
+                yield [text]
+        elif node.tag == _w("tbl"):
+            yield from table_rows(node)
+            yield []
+
+
+def read_docx_grid(data: bytes, source: str) -> list[GridRow]:
+    """The grid of a Word document's tables and form paragraphs."""
+    import docx  # imported here: only this format needs it
+
+    open_zip(data, source)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds for a damaged package
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=f"不是有效的 DOCX 文件（{type(error).__name__}）"
+        ) from None
+    rows = body_rows(document.element.body)
+    return build_grid((number, cells) for number, cells in enumerate(rows, start=1))

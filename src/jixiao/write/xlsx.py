@@ -1,0 +1,193 @@
+"""The XLSX writer: the official form on one sheet, the findings on a second.
+
+Both tables of the layout share seven physical columns (the indicator table's); the main table's
+columns are spread over them.  Styles are set on every cell of a range before it is merged, amounts
+are numbers with as many decimals as they have, rows are as tall as their wrapped text needs
+(merged cells never grow by themselves), and the sheet prints on A4, fit to width, title repeated.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from jixiao.findings import SECTION_TITLES, Report
+from jixiao.model import TargetTable
+from jixiao.write.layout import Block, Cell, layout, placed_cells
+
+FONT_NAME: Final = "宋体"
+#: Widths of the seven columns, in characters of the default font (a 汉字 counts two).
+COLUMN_WIDTHS: Final = (12.0, 14.0, 26.0, 34.0, 8.0, 12.0, 9.0)
+LINE_HEIGHT: Final = 14.5  # points per line of 10.5 pt text
+TABLE_COLUMNS: Final = 7
+FINDINGS_SHEET: Final = "校验结果"
+FORM_SHEET: Final = "目标表"
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FONT = Font(name=FONT_NAME, size=10.5)
+_BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
+_FILL = PatternFill("solid", fgColor="F2F2F2")
+_ALIGN = {
+    "label": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "heading": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "amount": Alignment(horizontal="right", vertical="center"),
+    "number": Alignment(horizontal="right", vertical="center"),
+    "seq": Alignment(horizontal="center", vertical="center"),
+    "text": Alignment(horizontal="left", vertical="center", wrap_text=True),
+    "goal": Alignment(horizontal="left", vertical="center", wrap_text=True),
+}
+
+
+def _physical_columns(block: Block) -> list[tuple[int, int]]:
+    """Logical column → the (first, last) physical column it covers."""
+    if block.columns == TABLE_COLUMNS:
+        return [(c, c) for c in range(TABLE_COLUMNS)]
+    if block.columns == 5:
+        return [(0, 0), (1, 1), (2, 2), (3, 4), (5, 6)]
+    return [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 6)]
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _lines_needed(text: str, width: float) -> int:
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(_display_width(line) / usable)) for line in text.splitlines() or [""])
+
+
+def _number_format(amount: Decimal) -> str:
+    exponent = amount.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
+    target = sheet.cell(row=row, column=column)
+    if cell.role == "amount" and cell.amount is not None:
+        target.value = cell.amount
+        target.number_format = _number_format(cell.amount)
+    elif cell.role in {"number", "seq"} and cell.text.lstrip("-").isdigit():
+        target.value = int(cell.text)
+    else:
+        target.value = cell.text or None
+        target.number_format = "@"  # text stays text, even when it looks like a number or a date
+    target.font = _BOLD if cell.role in {"label", "heading"} else _FONT
+    if cell.role in {"label", "heading"}:
+        target.fill = _FILL
+    target.alignment = _ALIGN[cell.role]
+
+
+def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, float]) -> int:
+    """Write a table block with its first row at sheet row ``top``; returns the next free row."""
+    columns = _physical_columns(block)
+    for r, c, cell in placed_cells(block):
+        first_row, last_row = top + r, top + r + cell.rowspan - 1
+        first_col, last_col = columns[c][0] + 1, columns[c + cell.colspan - 1][1] + 1
+        for row in range(first_row, last_row + 1):  # border every cell of a range before merging it
+            for column in range(first_col, last_col + 1):
+                sheet.cell(row=row, column=column).border = _BORDER
+        _write_cell(sheet, first_row, first_col, cell)
+        if (first_row, first_col) != (last_row, last_col):
+            sheet.merge_cells(start_row=first_row, start_column=first_col, end_row=last_row, end_column=last_col)
+        width = sum(COLUMN_WIDTHS[first_col - 1 : last_col])
+        lines = _lines_needed(cell.text, width) if cell.role not in {"amount", "number", "seq"} else 1
+        per_row = lines * LINE_HEIGHT / cell.rowspan + 4
+        for row in range(first_row, last_row + 1):
+            heights[row] = max(heights.get(row, 0.0), per_row)
+    return top + len(block.rows)
+
+
+def _text_row(sheet: Worksheet, row: int, text: str, font: Font, align: Alignment, heights: dict[int, float]) -> None:
+    sheet.cell(row=row, column=1, value=text).font = font
+    sheet.cell(row=row, column=1).alignment = align
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=TABLE_COLUMNS)
+    heights[row] = _lines_needed(text, sum(COLUMN_WIDTHS)) * (font.size or 10.5) * 1.45 + 6
+
+
+def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
+    sheet.title = FORM_SHEET
+    heights: dict[int, float] = {}
+    row = 1
+    tables = 0
+    for block in layout(table):
+        if block.kind == "title":
+            title_font = Font(name=FONT_NAME, size=16, bold=True)
+            _text_row(sheet, row, block.text or "部门整体预算绩效目标表", title_font, _ALIGN["heading"], heights)
+            row += 1
+        elif block.kind == "heading":
+            row += 1
+            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights)
+            row += 1
+        elif block.kind == "note":
+            row += 1
+            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=9), _ALIGN["text"], heights)
+            row += 1
+        else:
+            tables += 1
+            row = _write_block(sheet, block, row, heights)
+    for index, width in enumerate(COLUMN_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for number, height in heights.items():
+        sheet.row_dimensions[number].height = round(height, 1)
+    setup = sheet.page_setup
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.orientation = "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.print_title_rows = "1:1"
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _findings_sheet(sheet: Worksheet, report: Report) -> None:
+    headings: Sequence[str] = ("级别", "代码", "部分", "行", "栏目", "说明")
+    sheet.append(list(headings))
+    for cell in sheet[1]:
+        cell.font, cell.fill, cell.border = _BOLD, _FILL, _BORDER
+    for item in report.findings:
+        location = item.location
+        section = SECTION_TITLES.get(location.section or "", "")
+        sheet.append([item.severity.label, item.code, section, location.row, location.field or "", item.message])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.font, cell.border = _FONT, _BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for letter, width in zip("ABCDEF", (8, 30, 12, 6, 22, 80), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def write_xlsx(table: TargetTable, report: Report | None = None) -> bytes:
+    """The table as an XLSX workbook: the form, and the findings (``report``, else a fresh check)."""
+    if report is None:
+        from jixiao.check import check_table
+
+        report = check_table(table)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    _form_sheet(sheet, table)
+    _findings_sheet(workbook.create_sheet(FINDINGS_SHEET), report)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
