@@ -22,6 +22,8 @@ from jixiao.read.docx import read_docx_grid
 from jixiao.read.grid import GridRow
 from jixiao.read.html import read_html_grid
 from jixiao.read.mapper import map_grid
+from jixiao.read.ole import doc_to_docx, ole_kind, read_xls_grid
+from jixiao.read.pdf import read_pdf_grid
 from jixiao.read.text import decode_text, read_text_grid
 from jixiao.read.xlsx import read_xlsx_grid
 
@@ -31,6 +33,7 @@ READER_CODES: Final = frozenset(
         "not-a-target-table",
         "file-unreadable",
         "file-too-large",
+        "file-needs-ocr",
         "format-unsupported",
         "level1-inferred",
         "row-unrecognized",
@@ -103,12 +106,9 @@ GRID_READERS: Final[dict[str, GridReader]] = {
     "html": read_html_grid,
     "xlsx": read_xlsx_grid,
     "docx": read_docx_grid,
-}
-
-#: Formats recognised but not read yet, with what to tell the user.
-_PLANNED: Final[dict[str, str]] = {
-    "pdf": "PDF",
-    "ole": "XLS/DOC",
+    "xls": read_xls_grid,
+    "doc": lambda data, source: read_docx_grid(doc_to_docx(data, source), source),
+    "pdf": read_pdf_grid,
 }
 
 _EXTENSIONS: Final[dict[str, str]] = {
@@ -120,8 +120,8 @@ _EXTENSIONS: Final[dict[str, str]] = {
     ".pdf": "pdf",
     ".xlsx": "xlsx",
     ".docx": "docx",
-    ".xls": "ole",
-    ".doc": "ole",
+    ".xls": "xls",
+    ".doc": "doc",
     ".html": "html",
     ".htm": "html",
 }
@@ -145,7 +145,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(data, name)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "ole"
+        return ole_kind(data, name)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return "json"
@@ -168,15 +168,7 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
     kind = sniff_format(data, source)
     if kind == "json":
         return read_json(data, source)
-    grid_reader = GRID_READERS.get(kind)
-    if grid_reader is None:
-        raise ReadError(
-            "format-unsupported",
-            Location("file"),
-            source=source,
-            reason=f"暂不支持读取 {_PLANNED[kind]} 文件；请先另存为文本（.txt）或 JSON。",
-        )
-    return _from_grid(grid_reader, data, source)
+    return _from_grid(GRID_READERS[kind], data, source)
 
 
 def read_path(path: str | Path) -> ReadResult:

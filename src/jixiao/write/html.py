@@ -19,19 +19,20 @@ FONT_STACK: Final = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif 
 STYLE: Final = f"""
 @page {{ size: A4; margin: 15mm 12mm 15mm 12mm;
   @bottom-center {{ content: "第 " counter(page) " 页，共 " counter(pages) " 页"; font-size: 9pt; }} }}
-html {{ font-family: {FONT_STACK}; font-size: 10.5pt; color: #000; background: #fff; }}
+html {{ font-family: {FONT_STACK}; font-size: 10.5pt; color: #000; }}
 body {{ margin: 0 auto; max-width: 190mm; padding: 8mm 0; }}
 h1 {{ font-size: 16pt; text-align: center; margin: 0 0 6mm; }}
 h2 {{ font-size: 13pt; text-align: center; margin: 6mm 0 3mm; }}
 table {{ width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; }}
 caption {{ caption-side: top; text-align: left; font-size: 9pt; color: #444; padding-bottom: 1mm; }}
 th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle;
-  overflow-wrap: anywhere; word-break: break-all; line-height: 1.45; }}
+  overflow-wrap: anywhere; line-height: 1.45; }}
 th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
 th.label {{ background: #fafafa; }}
 td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 td.seq {{ text-align: center; }}
-td.goal p {{ margin: 0 0 1mm; }}
+td p, th p {{ margin: 0 0 1.5mm; }}
+td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
 tr {{ page-break-inside: avoid; break-inside: avoid; }}
 .note {{ font-size: 9pt; line-height: 1.5; }}
@@ -44,7 +45,11 @@ INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
 
 
 def _text(text: str) -> str:
-    return "<br>".join(html.escape(line, quote=False) for line in text.splitlines())
+    lines = text.splitlines()
+    if len(lines) <= 1:
+        return html.escape(text, quote=False)
+    # Paragraphs, not <br>: the gap between them tells a PDF reader a line break from a wrap.
+    return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
 
 
 def _cell(cell: Cell, header_row: bool) -> str:

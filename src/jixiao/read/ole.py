@@ -1,0 +1,111 @@
+"""Old binary Office files (OLE2 compound documents): XLS read with xlrd, DOC through LibreOffice.
+
+The same container also holds password-protected XLSX/DOCX files (an ``EncryptedPackage``); those
+are refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from jixiao.findings import Location, ReadError
+from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, number_text
+from jixiao.read.xlsx import cell_text, is_form_sheet
+
+#: How long LibreOffice may take to turn one .doc into .docx.
+CONVERT_SECONDS: Final = 120
+
+
+def _streams(data: bytes, source: str) -> list[str]:
+    import xlrd.compdoc
+
+    try:
+        document = xlrd.compdoc.CompDoc(data, logfile=io.StringIO())
+    except Exception as error:  # the compound-document parser raises its own kinds and others
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=f"OLE 复合文档已损坏（{type(error).__name__}）"
+        ) from None
+    return [entry.name for entry in document.dirlist]
+
+
+def ole_kind(data: bytes, source: str) -> str:
+    """``xls``, ``doc``, or a ReadError for an encrypted package or an unknown document."""
+    streams = _streams(data, source)
+    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+        raise ReadError("file-unreadable", Location("file"), source=source, reason="文件已加密，请先取消密码再读取")
+    if "Workbook" in streams or "Book" in streams:
+        return "xls"
+    if "WordDocument" in streams:
+        return "doc"
+    raise ReadError("not-a-target-table", Location("file"), source=source)
+
+
+def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
+    """The grid of the form's sheet in an old Excel (.xls) workbook."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
+    except Exception as error:  # xlrd raises XLRDError and assorted others on damaged files
+        reason = "文件已加密，请先取消密码再读取" if "encrypt" in str(error).lower() else f"不是有效的 XLS 文件（{error}）"
+        raise ReadError("file-unreadable", Location("file"), source=source, reason=reason) from None
+    for sheet in book.sheets():
+        spans = {(rlo, clo): (rhi - rlo, chi - clo) for rlo, rhi, clo, chi in sheet.merged_cells}
+        cells = []
+        for r in range(sheet.nrows):
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    text = cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype == xlrd.XL_CELL_NUMBER:
+                    text = number_text(cell.value)
+                elif cell.ctype == xlrd.XL_CELL_TEXT:
+                    text = cell.value
+                else:
+                    text = ""
+                rowspan, colspan = spans.get((r, c), (1, 1))
+                if text or (r, c) in spans:
+                    cells.append(SpannedCell(text, r, c, rowspan, colspan))
+        rows = expand_spans(cells)
+        if is_form_sheet(rows):
+            return build_grid((number, cells) for number, cells in enumerate(rows, start=1))
+    raise ReadError("not-a-target-table", Location("file"), source=source)
+
+
+def libreoffice() -> str | None:
+    """The LibreOffice command, when it is installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def doc_to_docx(data: bytes, source: str) -> bytes:
+    """A Word 97–2003 document turned into DOCX by LibreOffice, which must be installed."""
+    command = libreoffice()
+    if command is None:
+        raise ReadError(
+            "format-unsupported",
+            Location("file"),
+            source=source,
+            reason="读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
+        )
+    with tempfile.TemporaryDirectory(prefix="jixiao-doc-") as folder:
+        original = Path(folder) / "input.doc"
+        original.write_bytes(data)
+        try:
+            subprocess.run(
+                [command, f"-env:UserInstallation=file://{folder}/profile", "--headless", "--norestore",
+                 "--convert-to", "docx", "--outdir", folder, str(original)],
+                capture_output=True, timeout=CONVERT_SECONDS, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise ReadError(
+                "file-unreadable", Location("file"), source=source, reason="LibreOffice 转换 .doc 超时"
+            ) from None
+        converted = Path(folder) / "input.docx"
+        if not converted.exists():
+            raise ReadError("file-unreadable", Location("file"), source=source, reason="LibreOffice 无法转换此 .doc 文件")
+        return converted.read_bytes()
