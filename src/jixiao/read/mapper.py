@@ -11,6 +11,7 @@ quoted, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
+from itertools import combinations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -63,6 +64,8 @@ _LABELS: Final = (
     | {"绩效指标表"}
 )
 _DATA_STATES: Final = frozenset({"tasks", "indicators"})
+#: Rows with more empty cells than this to choose from are fitted on their rightmost ones.
+_MAX_FIT_CANDIDATES: Final = 10
 _TASK_DEFAULT_COLUMNS: Final = ("seq", "name", "content", "amount")
 _FIELD_TITLES: Final = {
     "basic_expenditure": "基本支出",
@@ -87,17 +90,19 @@ class _Columns:
     label_column: int | None = None
     width: int = field(init=False)
     first: int = field(init=False)
+    positions: frozenset[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.width = max(self.fields) + 1
         self.first = min(self.fields)
+        self.positions = frozenset(self.fields)
 
     def read(self, cells: list[str], line: int, findings: list[Finding]) -> dict[str, str]:
         """The row's cells by field, after fitting a row that has extra empty columns."""
         row = list(cells)
         if self.label_column is not None and self.label_column < len(row):
             row[self.label_column] = ""
-        row = _fit(row, self.width, self.first)
+        row = _fit(row, self.positions, self.width, self.first)
         overflow = [cell for cell in row[self.width :] if cell]
         if overflow:
             findings.append(
@@ -106,22 +111,31 @@ class _Columns:
         return {name: (row[index] if index < len(row) else "") for index, name in self.fields.items()}
 
 
-def _fit(row: list[str], width: int, first: int) -> list[str]:
-    """Drop empty cells a lost column span left behind until the row is as wide as its headings.
+def _fit(row: list[str], columns: frozenset[int], width: int, first: int) -> list[str]:
+    """Drop the empty cells a lost column span left behind until the row is as wide as its headings.
 
-    Text taken from a page with merged cells has an empty cell after each spanning cell; those are
-    dropped, rightmost first, then any other empty cell inside the data columns.
+    Text taken from a page with merged cells has empty cells after spanning ones.  Of the ways to
+    drop enough empty cells, the one that puts the most filled cells under a heading wins; among
+    equals, the one that drops the rightmost cells.
     """
     while len(row) > width and not row[-1]:
         row.pop()
     excess = len(row) - width
     if excess <= 0:
         return row
-    interior = range(len(row) - 1, first, -1)
-    after_text = [i for i in interior if not row[i] and row[i - 1]]
-    other = [i for i in interior if not row[i] and i not in after_text]
-    drop = set((after_text + other)[:excess])
-    return [cell for index, cell in enumerate(row) if index not in drop]
+    empties = [i for i in range(first + 1, len(row)) if not row[i]]
+    if len(empties) < excess:
+        return row
+    if len(empties) > _MAX_FIT_CANDIDATES:
+        empties = empties[-_MAX_FIT_CANDIDATES:]
+    filled = [i for i, cell in enumerate(row) if cell]
+
+    def placed(drop: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+        under_heading = sum(1 for i in filled if i - sum(1 for d in drop if d < i) in columns)
+        return under_heading, drop
+
+    best = max(combinations(empties, excess), key=placed)
+    return [cell for index, cell in enumerate(row) if index not in best]
 
 
 @dataclass(slots=True)

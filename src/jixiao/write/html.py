@@ -24,7 +24,7 @@ body {{ margin: 0 auto; max-width: 190mm; padding: 8mm 0; }}
 h1 {{ font-size: 16pt; text-align: center; margin: 0 0 6mm; }}
 h2 {{ font-size: 13pt; text-align: center; margin: 6mm 0 3mm; }}
 table {{ width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; }}
-caption {{ caption-side: top; text-align: left; font-size: 9pt; color: #444; padding-bottom: 1mm; }}
+p.unit {{ text-align: right; font-size: 9pt; margin: 0 0 1mm; }}
 th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle;
   overflow-wrap: anywhere; line-height: 1.45; }}
 th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
@@ -74,8 +74,10 @@ def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int) 
         for index, row in enumerate(block.rows)
     ]
     head = f"<thead>{''.join(rows[:head_rows])}</thead>" if head_rows else ""
+    # No <caption>: spreadsheet and word processors importing the page put it into the first cell.
+    # border="1" keeps the grid where a program ignores the CSS (LibreOffice's HTML import).
     return (
-        f"<table><caption>{html.escape(caption)}</caption><colgroup>{columns}</colgroup>"
+        f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>'
         f"{head}<tbody>{''.join(rows[head_rows:])}</tbody></table>"
     )
 
@@ -95,7 +97,8 @@ def write_html(table: TargetTable) -> str:
         elif tables == 0:
             tables += 1
             widths = MAIN_WIDTHS[block.columns]
-            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务（金额单位：万元）", widths, 0))
+            parts.append('<p class="unit">金额单位：万元</p>')
+            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", widths, 0))
         else:
             parts.append(_table(block, "绩效指标", INDICATOR_WIDTHS, 1))
     return (
