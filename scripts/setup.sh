@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 install_only=0
 [ "${1:-}" = "--install-only" ] && install_only=1
 
-# Debian packages the project needs at run or test time (none beyond Python yet; office formats,
-# PDF and the browser tests add theirs here).
-debian_packages=()
+# Debian packages the project needs at run or test time: CJK fonts and Pango for the PDF writer
+# (WeasyPrint), LibreOffice for .doc files and the tests that open our files in a real office
+# suite, poppler-utils (pdftoppm, pdffonts) for the rendering tests.
+debian_packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libreoffice-calc libreoffice-writer poppler-utils)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 python=${PYTHON:-python3}
