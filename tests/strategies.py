@@ -10,8 +10,8 @@ from jixiao.model import Comparator, TargetTable
 from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
 from jixiao.read.cells import label_key
 from jixiao.read.labels import (
-    FIELD_LABELS,
     GOAL_LABELS,
+    INDICATOR_HEADINGS,
     INDICATOR_COLUMNS,
     SECTION_LABELS,
     TASK_COLUMNS,
@@ -21,16 +21,19 @@ from jixiao.read.labels import (
 )
 
 #: A cell that is exactly a label of the form cannot be told from that label, in any format.
+# Words of the header fields (项目支出, 部门名称) may stand in task and indicator cells: the mapper
+# reads a label row only where the row starts left of the table's columns.
 _LABELS = (
-    set(FIELD_LABELS)
-    | set(GOAL_LABELS)
+    set(GOAL_LABELS)
     | set(INDICATOR_COLUMNS)
     | set(SECTION_LABELS)
     | set(TASK_COLUMNS)
     | set(TASK_SECTION_LABELS)
     | TOTAL_LABELS
     | UNIT_NOTES
+    | INDICATOR_HEADINGS
 )
+_FIELD_WORDS = st.sampled_from(["项目支出", "部门名称", "基本支出", "财政拨款"])
 
 _ALPHABET = (
     "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警检查审查专家技术年度市县区"
@@ -47,6 +50,7 @@ def _not_a_label(text: str) -> bool:
 line_text = (
     st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
 )
+name_text = line_text | _FIELD_WORDS
 multiline_text = st.lists(line_text, min_size=0, max_size=4).map("\n".join)
 amounts = st.none() | st.decimals(
     min_value=0, max_value=10**7, places=5, allow_nan=False, allow_infinity=False
@@ -74,7 +78,7 @@ def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
                 {
                     "level1": level1,
                     "level2": level2,
-                    "name": draw(line_text),
+                    "name": draw(name_text),
                     "explanation": draw(st.just("") | multiline_text),
                     "comparator": comparator.value,
                     "value": draw(_NUMERIC_VALUES if numeric else _WORDS),
@@ -88,11 +92,8 @@ def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
 def tables(draw: st.DrawFn) -> TargetTable:
     """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
     year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
-    title = (
-        f"{draw(st.sampled_from(['揭阳市', '湛江市', '某市']))}{year}年市直部门整体预算绩效目标表"
-        if year
-        else ""
-    )
+    city = draw(st.sampled_from(["揭阳市", "湛江市", "某市"]))
+    title = draw(st.sampled_from([f"{city}{year}年市直部门整体预算绩效目标表", ""])) if year else ""
     with_outcome = draw(st.booleans())
     key_count = draw(st.integers(min_value=0, max_value=6))
     other_count = draw(st.integers(min_value=0, max_value=6))
@@ -102,7 +103,7 @@ def tables(draw: st.DrawFn) -> TargetTable:
             {
                 "seq": draw(st.integers(min_value=1, max_value=999)),
                 "kind": "key" if position < key_count else "other",
-                "name": draw(line_text),
+                "name": draw(name_text),
                 "content": draw(multiline_text),
                 "amount": draw(amounts),
                 "expected_outcome": draw(st.just("") | line_text) if with_outcome else None,

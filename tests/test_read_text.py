@@ -251,7 +251,9 @@ def test_year_missing_from_the_title_is_reported() -> None:
         (b"{not json", "file-unreadable"),
         (b'{"department": {"name": 5}, "indicators": "x"}', "file-unreadable"),
         (b'{"foo": 1}', "not-a-target-table"),
-        (b"%PDF-1.7\n", "format-unsupported"),
+        (b"%PDF-1.7\n", "file-unreadable"),
+        (b"PK\x03\x04garbage", "file-unreadable"),
+        (b"\xd0\xcf\x11\xe0garbage", "file-unreadable"),
     ],
 )
 def test_unreadable_input_raises_read_error_with_code(data: bytes, code: str) -> None:

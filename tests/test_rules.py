@@ -19,7 +19,6 @@ from jixiao.model.values import (
     is_date_or_range,
     is_number,
     is_product,
-    parse_integer,
     parse_number,
 )
 from jixiao.read.cells import parse_amount, parse_count
@@ -245,7 +244,6 @@ def test_parsers_are_exact() -> None:
     assert parse_amount("５６５．５８０７５ 万元") == Decimal("565.58075")
     assert (parse_amount("—"), parse_amount("一百")) == (None, "一百")
     assert (parse_count("43人"), parse_count("43.0"), parse_count("无"), parse_count("")) == (43, 43, 0, None)
-    assert (parse_integer("４３"), parse_integer("43.0")) == (43, None)
 
 
 @pytest.mark.parametrize(

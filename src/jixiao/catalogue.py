@@ -61,6 +61,9 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "task-amount-missing": Entry("error", "{section}第{row}行“{name}”未填写拟投入金额。"),
     "task-content-missing": Entry("warning", "{section}第{row}行“{name}”未填写主要实施内容。"),
     "task-duplicate": Entry("warning", "任务第{row}行“{name}”与第{first_row}行重名。"),
+    "task-total-mismatch": Entry(
+        "warning", "第{line}行“{label}”印的是 {printed} 万元，上面各任务拟投入金额之和为 {total} 万元。"
+    ),
     "task-numbering": Entry("info", "任务序号为 {found}，应从 1 起跨两部分连续编号（1..{count}）。"),
     # --- indicators ---------------------------------------------------------------------------
     "indicator-name-missing": Entry("error", "绩效指标第{row}行（{level1}/{level2}）未填写三级指标名称。"),

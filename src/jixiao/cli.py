@@ -20,7 +20,7 @@ from jixiao.check import check_table
 from jixiao.catalogue import CATALOGUE
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.model import TargetTable
-from jixiao.read import read_path
+from jixiao.read import EXTENSIONS, read_path
 from jixiao.write import UnsupportedOutput, write_bytes
 
 if TYPE_CHECKING:
@@ -34,8 +34,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: Extensions ``check`` picks up when it walks a folder.
-TABLE_EXTENSIONS = frozenset({".txt", ".json", ".html", ".htm", ".xlsx", ".xls", ".docx", ".doc", ".pdf"})
 #: Batches at least this long show a progress bar (on a terminal).
 PROGRESS_THRESHOLD = 20
 
@@ -58,7 +56,7 @@ def walk(paths: list[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in TABLE_EXTENSIONS:
+                if child.is_file() and not hidden and child.suffix.lower() in EXTENSIONS:
                     yield child
         else:
             yield path

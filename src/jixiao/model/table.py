@@ -53,7 +53,8 @@ Text = Annotated[str, BeforeValidator(_lines)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Fields a later version adds (spec/README.md: provenance, ids, versions) are left aside.
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
 
 class Department(_Model):

@@ -23,7 +23,6 @@ _FOLDABLE_RE: Final = re.compile("[\uff01-\uff5e\u3000\u2212\ufe63\ufe6a]")
 
 _NUMBER: Final = r"\d+(?:\.\d+)?"
 _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", re.ASCII)
-_INTEGER_RE: Final = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)", re.ASCII)
 _PRODUCT_RE: Final = re.compile(rf"{_NUMBER}(?:\s*[*×xX✕]\s*{_NUMBER})+", re.ASCII)
 
 # A date: 2023.07, 2023-12-31, 2023/12/31, 2023年, 2023年度, 2023年12月, 12月31日, optionally
@@ -72,12 +71,16 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
-def parse_integer(text: str) -> int | None:
-    """A whole number (``43``, ``４３``, ``1,200``, ``-3``), else None; ``43.0`` is not one."""
-    cleaned = _clean(text)
-    if _INTEGER_RE.fullmatch(cleaned) is None:
-        return None
-    return int(cleaned.replace(",", ""))
+_LEADING_QUANTITY_RE: Final = re.compile(f"{_PRODUCT_RE.pattern}|{_NUMBER_RE.pattern}", re.ASCII)
+
+
+def leading_quantity(text: str) -> int:
+    """How many characters at the start of half-width ``text`` are a number or a product (0: none).
+
+    ``≥`` already split off, ``4个`` → 1, ``7✕24小时`` → 4, ``1,200家`` → 5.
+    """
+    match = _LEADING_QUANTITY_RE.match(text)
+    return match.end() if match else 0
 
 
 def is_product(text: str) -> bool:

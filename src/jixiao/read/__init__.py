@@ -38,6 +38,7 @@ READER_CODES: Final = frozenset(
         "level1-inferred",
         "row-unrecognized",
         "cells-unplaced",
+        "task-total-mismatch",
         "year-missing",
         "amount-invalid",
         "staff-count-invalid",
@@ -66,11 +67,25 @@ def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
     return ReadResult(table, source, findings)
 
 
+_PYDANTIC_PROBLEMS: Final = {
+    "missing": "缺少此字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字（写成字符串）",
+    "string_type": "应为文字",
+    "literal_error": "取值不在允许范围内",
+    "list_type": "应为列表",
+    "model_type": "应为对象",
+    "dict_type": "应为对象",
+}
+
+
 def _validation_reason(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(part) for part in item["loc"]) or "（根）"
-        parts.append(f"{where}：{item['msg']}")
+        parts.append(f"{where}：{_PYDANTIC_PROBLEMS.get(item['type'], '值无效')}")
     more = f"等 {error.error_count()} 处" if error.error_count() > 5 else ""
     return "JSON 字段有误：" + "；".join(parts) + more
 
@@ -89,6 +104,8 @@ def read_json(data: bytes, source: str) -> ReadResult:
         ) from None
     except RecursionError:
         raise ReadError("file-unreadable", Location("file"), source=source, reason="JSON 嵌套过深") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise ReadError("file-unreadable", Location("file"), source=source, reason=f"JSON 数值有误（{error}）") from None
     if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
         raise ReadError("not-a-target-table", Location("file"), source=source)
     try:
@@ -111,7 +128,8 @@ GRID_READERS: Final[dict[str, GridReader]] = {
     "pdf": read_pdf_grid,
 }
 
-_EXTENSIONS: Final[dict[str, str]] = {
+#: File extensions → format; ``jixiao check`` walks folders for these.
+EXTENSIONS: Final[dict[str, str]] = {
     ".txt": "text",
     ".text": "text",
     ".tsv": "text",
@@ -134,7 +152,7 @@ def _zip_kind(data: bytes, name: str) -> str:
         return "xlsx"
     if b"word/document" in tail:
         return "docx"
-    return _EXTENSIONS.get(Path(name).suffix.lower(), "xlsx")
+    return "docx" if EXTENSIONS.get(Path(name).suffix.lower()) == "docx" else "xlsx"
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -152,7 +170,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
     lowered = stripped[:1024].lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<table" in lowered:
         return "html"
-    return _EXTENSIONS.get(Path(name).suffix.lower(), "text")
+    return EXTENSIONS.get(Path(name).suffix.lower(), "text")
 
 
 def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
@@ -197,6 +215,7 @@ def _size(n: int) -> str:
 
 
 __all__ = [
+    "EXTENSIONS",
     "GRID_READERS",
     "MAX_INPUT_BYTES",
     "READER_CODES",

@@ -15,6 +15,7 @@ from typing import Final
 import nh3
 
 from jixiao.model.values import compact, parse_number, to_halfwidth
+from jixiao.read.labels import AMOUNT_SUFFIXES, COUNT_SUFFIXES, NONE_WORD, PLACEHOLDERS
 
 # Only real markup is treated as HTML, so that a value such as ``<3`` or ``a<b`` stays text.
 _HTML_HINT: Final = re.compile(
@@ -25,11 +26,17 @@ _HTML_HINT: Final = re.compile(
 _BLOCK_END: Final = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", re.IGNORECASE)
 
 
+#: Characters that take no room: pasted from web pages and Word, they break label matching.
+_INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def html_to_text(cell: str) -> str:
     """Plain text of a cell that may hold HTML: block ends become line breaks, tags and scripts go.
 
     Lines are stripped and blank lines dropped.
     """
+    if not cell.isascii():
+        cell = cell.translate(_INVISIBLE)
     if ("<" not in cell and "&" not in cell) or _HTML_HINT.search(cell) is None:
         return cell.strip()
     marked = _BLOCK_END.sub("\n", cell)
@@ -54,8 +61,6 @@ def _label_key(text: str) -> str:
     return _LABEL_STRIP.sub("", to_halfwidth(text).replace("＊", "*"))
 
 
-_PLACEHOLDERS: Final = frozenset({"", "-", "—", "——", "–", "/", "无", "空"})
-_AMOUNT_SUFFIXES: Final = ("(万元)", "万元")
 
 
 class Unreadable(str):
@@ -71,10 +76,10 @@ def parse_amount(text: str) -> Decimal | Unreadable | None:
     decimal comes back as :class:`Unreadable`.
     """
     folded = compact(to_halfwidth(text))
-    for suffix in _AMOUNT_SUFFIXES:
+    for suffix in AMOUNT_SUFFIXES:
         folded = folded.removesuffix(suffix)
     folded = folded.lstrip("¥￥")
-    if folded in _PLACEHOLDERS:
+    if folded in PLACEHOLDERS:
         return None
     amount = parse_number(folded)
     return Unreadable(text.strip()) if amount is None else amount
@@ -86,11 +91,11 @@ def parse_count(text: str) -> int | Unreadable | None:
     ``无`` is 0; a blank cell or a dash is None.
     """
     folded = compact(to_halfwidth(text))
-    for suffix in ("人", "个", "家"):
+    for suffix in COUNT_SUFFIXES:
         folded = folded.removesuffix(suffix)
-    if folded == "无":
+    if folded == NONE_WORD:
         return 0
-    if folded in _PLACEHOLDERS:
+    if folded in PLACEHOLDERS:
         return None
     number = parse_number(folded)
     if number is None or number != number.to_integral_value():

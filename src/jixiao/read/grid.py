@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from jixiao.read.cells import html_to_text
+from jixiao.read.labels import FORM_TEXT
 
 
 @dataclass(slots=True)
@@ -27,8 +28,6 @@ class GridRow:
     def is_blank(self) -> bool:
         return not any(self.cells)
 
-    def non_empty(self) -> list[tuple[int, str]]:
-        return [(index, cell) for index, cell in enumerate(self.cells) if cell]
 
 
 def clean_cells(cells: Sequence[str]) -> list[str]:
@@ -89,13 +88,9 @@ def number_text(value: float | int) -> str:
     return format(Decimal(repr(value)), "f")
 
 
-#: Text outside the tables that belongs to the form: its title, the 绩效指标 heading, the note.
-_FORM_TEXT = ("目标表", "绩效指标", "填报要求", "填报说明")
-
-
 def is_form_text(text: str) -> bool:
     """True for a paragraph or heading outside the tables that the mapper should see.
 
     Pages carry menus, footers and other text around the tables; only these lines are the form's.
     """
-    return len(text) <= 400 and any(marker in text for marker in _FORM_TEXT)
+    return len(text) <= 400 and any(marker in text for marker in FORM_TEXT)

@@ -118,3 +118,17 @@ NOTE_PREFIXES: Final[tuple[str, ...]] = ("填报要求", "填报说明", "填表
 UNIT_NOTES: Final[frozenset[str]] = frozenset({"单位万元", "金额单位万元", "(单位万元)", "单位元"})
 #: A task row whose 序号 or 名称 is one of these is the printed sum, derived from the rows above.
 TOTAL_LABELS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "合计金额"})
+
+#: Single-cell headings that start the 绩效指标 part.
+INDICATOR_HEADINGS: Final[frozenset[str]] = frozenset({"绩效指标", "部门整体绩效指标", "绩效指标表"})
+#: A title holds this; text around the tables that holds one of FORM_TEXT is the form's own.
+TITLE_MARKER: Final = "目标表"
+FORM_TEXT: Final[tuple[str, ...]] = (TITLE_MARKER, "绩效指标", "填报要求", "填报说明")
+#: Words after a number that make a value such as ``12月底前`` or ``3天以内`` a phrase, not number + unit.
+NOT_A_UNIT_END: Final[tuple[str, ...]] = ("前", "后", "底", "内", "左右", "以上", "以下", "以内", "以前")
+#: Cells that mean "nothing here" where a number is expected.
+PLACEHOLDERS: Final[frozenset[str]] = frozenset({"", "-", "—", "——", "–", "/", "无", "空"})
+#: A count written as ``43人``; ``无`` for a count is 0.
+COUNT_SUFFIXES: Final[tuple[str, ...]] = ("人", "个", "家")
+NONE_WORD: Final = "无"
+AMOUNT_SUFFIXES: Final[tuple[str, ...]] = ("(万元)", "万元")

@@ -11,13 +11,14 @@ quoted, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
-from itertools import combinations
 from dataclasses import dataclass, field
+from itertools import combinations
 from decimal import Decimal
 from typing import Any, Final, Literal
 
+from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, ReadError, finding
-from jixiao.model import TargetTable
+from jixiao.model import Budget, TargetTable, format_amount
 from jixiao.model.framework import (
     LEVEL1_NAMES,
     LEVEL1_OF,
@@ -28,17 +29,20 @@ from jixiao.model.framework import (
     normalise_comparator,
     split_leading_comparator,
 )
-from jixiao.model.values import to_halfwidth
+from jixiao.model.values import leading_quantity, to_halfwidth
 from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count
 from jixiao.read.grid import GridRow
 from jixiao.read.labels import (
     FIELD_LABELS,
     GOAL_LABELS,
     INDICATOR_COLUMNS,
+    INDICATOR_HEADINGS,
+    NOT_A_UNIT_END,
     NOTE_PREFIXES,
     SECTION_LABELS,
     TASK_COLUMNS,
     TASK_SECTION_LABELS,
+    TITLE_MARKER,
     TOTAL_LABELS,
     UNIT_NOTES,
     FieldTarget,
@@ -48,9 +52,7 @@ State = Literal["start", "header", "goal", "tasks", "indicators", "notes"]
 
 _YEAR: Final = re.compile(r"((?:19|20)\d{2})\s*年")
 _INLINE_LABEL: Final = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$", re.DOTALL)
-_NUMERIC_VALUE: Final = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:\s*[*×xX]\s*\d+(?:\.\d+)?)?")
 _UNIT_SUFFIX: Final = re.compile(r"^[%‰A-Za-z²³/·\u4e00-\u9fff]{1,6}$")
-_NOT_A_UNIT_END: Final = ("前", "后", "底", "内", "左右", "以上", "以下", "以内", "以前")
 
 _HEADINGS: Final = frozenset(TASK_COLUMNS) | frozenset(INDICATOR_COLUMNS)
 #: Every label key the mapper acts on; a row with none of them is plain data.
@@ -61,18 +63,15 @@ _LABELS: Final = (
     | GOAL_LABELS
     | frozenset(TASK_SECTION_LABELS)
     | UNIT_NOTES
-    | {"绩效指标表"}
+    | INDICATOR_HEADINGS
+    | TOTAL_LABELS
 )
 _DATA_STATES: Final = frozenset({"tasks", "indicators"})
 #: Rows with more empty cells than this to choose from are fitted on their rightmost ones.
 _MAX_FIT_CANDIDATES: Final = 10
+#: Beyond this many cells to drop, the rightmost empty cells go (trying every way would be slow).
+_MAX_FIT_EXCESS: Final = 4
 _TASK_DEFAULT_COLUMNS: Final = ("seq", "name", "content", "amount")
-_FIELD_TITLES: Final = {
-    "basic_expenditure": "基本支出",
-    "project_expenditure": "项目支出",
-    "fiscal_appropriation": "财政拨款",
-    "other_funds": "其他资金",
-}
 
 
 _fold = to_halfwidth
@@ -84,18 +83,23 @@ def _quote_cells(cells: list[str]) -> str:
 
 @dataclass(slots=True)
 class _Columns:
-    """What each column of a task or indicator table holds, from its heading row."""
+    """What each column of a task or indicator table holds, from its heading row.
+
+    ``unknown`` are columns under a heading the form does not have (备注, say); what stands in
+    them is reported, not read into another field.
+    """
 
     fields: dict[int, str]
     label_column: int | None = None
+    unknown: dict[int, str] = field(default_factory=dict)
     width: int = field(init=False)
     first: int = field(init=False)
     positions: frozenset[int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.width = max(self.fields) + 1
+        self.width = max([*self.fields, *self.unknown]) + 1
         self.first = min(self.fields)
-        self.positions = frozenset(self.fields)
+        self.positions = frozenset(self.fields) | frozenset(self.unknown)
 
     def read(self, cells: list[str], line: int, findings: list[Finding]) -> dict[str, str]:
         """The row's cells by field, after fitting a row that has extra empty columns."""
@@ -103,10 +107,11 @@ class _Columns:
         if self.label_column is not None and self.label_column < len(row):
             row[self.label_column] = ""
         row = _fit(row, self.positions, self.width, self.first)
-        overflow = [cell for cell in row[self.width :] if cell]
-        if overflow:
+        unplaced = [f"{self.unknown[i]}：{row[i]}" for i in sorted(self.unknown) if i < len(row) and row[i]]
+        unplaced += [cell for cell in row[self.width :] if cell]
+        if unplaced:
             findings.append(
-                finding("cells-unplaced", Location(line=line), line=line, cells=_quote_cells(overflow))
+                finding("cells-unplaced", Location(line=line), line=line, cells=_quote_cells(unplaced))
             )
         return {name: (row[index] if index < len(row) else "") for index, name in self.fields.items()}
 
@@ -126,6 +131,9 @@ def _fit(row: list[str], columns: frozenset[int], width: int, first: int) -> lis
     empties = [i for i in range(first + 1, len(row)) if not row[i]]
     if len(empties) < excess:
         return row
+    if excess > _MAX_FIT_EXCESS:
+        drop = set(empties[-excess:])
+        return [cell for index, cell in enumerate(row) if index not in drop]
     if len(empties) > _MAX_FIT_CANDIDATES:
         empties = empties[-_MAX_FIT_CANDIDATES:]
     filled = [i for i, cell in enumerate(row) if cell]
@@ -189,26 +197,31 @@ class _Mapper:
             return
         if len(filled) == 1 and self._single_cell(first, first_key, row.line):
             return
-        if not _HEADINGS.isdisjoint(keys) and (self._indicator_heading(keys) or self._task_heading(keys)):
+        if not _HEADINGS.isdisjoint(keys) and (
+            self._indicator_heading(cells, keys) or self._task_heading(cells, keys)
+        ):
             return
-        if self._field_row(cells, keys, row.line):
+        if self.state == "tasks" and first_key in TOTAL_LABELS:
+            self._total_row(first_key, cells, row.line)
             return
         if first_key in GOAL_LABELS:
             self.state = "goal"
             self.goal_lines.extend(cell for i, cell in filled[1:])
             return
+        if first_key not in TASK_SECTION_LABELS and self._field_row(cells, keys, row.line):
+            return
         if first_key in TASK_SECTION_LABELS:
             self.task_kind = TASK_SECTION_LABELS[first_key]
             self.state = "tasks"
-            if self.task_columns is None:
-                self.task_columns = _default_task_columns(first_index)
-            else:
+            if self.task_columns is not None:
                 self.task_columns.label_column = first_index
+            elif len(filled) > 1:
+                self.task_columns = _default_task_columns(first_index + 1, first_index)
             if len(filled) > 1:
                 self._task_row(cells, row.line)
             return
         if all(key in SECTION_LABELS for key in (keys[i] for i, _ in filled)):
-            if "绩效指标" in (keys[i] for i, _ in filled):
+            if not INDICATOR_HEADINGS.isdisjoint(keys[i] for i, _ in filled):
                 self.saw_indicators = True
             return
         if self.state == "tasks":
@@ -224,13 +237,13 @@ class _Mapper:
 
     def _single_cell(self, text: str, key: str, line: int) -> bool:
         """Title, the 绩效指标 heading, or a lone label; False when the row is data after all."""
-        if key in {"绩效指标", "部门整体绩效指标", "绩效指标表"}:
+        if key in INDICATOR_HEADINGS:
             self.saw_indicators = True
             self.state = "indicators"
             return True
         if text == self.title:
             return True  # the title again, on the next page
-        if not self.title and self.state == "start" and ("目标表" in text or text.endswith("表")):
+        if not self.title and self.state == "start" and (TITLE_MARKER in text or text.endswith("表")):
             self.title = text
             match = _YEAR.search(_fold(text))
             if match:
@@ -244,8 +257,9 @@ class _Mapper:
         """Label–value pairs such as ``部门名称 | X | 资金主管部门 | Y``; False when there are none."""
         targets: dict[int, FieldTarget] = {}
         inline: list[tuple[FieldTarget, str]] = []
-        in_header = self.state in {"start", "header", "goal"}
-        for index, key in enumerate(keys):
+        in_header = self.state in {"start", "header"}
+        limit = self._data_start()
+        for index, key in enumerate(keys[:limit]):
             if key in FIELD_LABELS:
                 targets[index] = FIELD_LABELS[key]
             elif (
@@ -324,7 +338,7 @@ class _Mapper:
                     finding(
                         "amount-invalid",
                         Location("budget", field=name, line=line),
-                        place=f"预算整体情况中{_FIELD_TITLES[name]}",
+                        place=PHRASES["budget-amount-place"].format(label=Budget.model_fields[name].title),
                         value=amount,
                     )
                 )
@@ -337,7 +351,7 @@ class _Mapper:
 
     # --- tasks ---------------------------------------------------------------------------------
 
-    def _task_heading(self, keys: list[str]) -> bool:
+    def _task_heading(self, cells: list[str], keys: list[str]) -> bool:
         columns = {i: TASK_COLUMNS[key] for i, key in enumerate(keys) if key in TASK_COLUMNS}
         if "name" not in columns.values() or len(columns) < 2:
             return False
@@ -346,32 +360,56 @@ class _Mapper:
             self.task_kind = TASK_SECTION_LABELS[keys[label_column]]
         elif self.task_columns is not None:
             label_column = self.task_columns.label_column
-        self.task_columns = _Columns(columns, label_column)
+        self.task_columns = _Columns(columns, label_column, _unknown_headings(cells, keys, columns, label_column))
         self.state = "tasks"
         return True
 
+    def _data_start(self) -> int | None:
+        """The first column of the task or indicator table being read, if one is.
+
+        A cell of a task or indicator row may hold a label's words (a 三级指标 called 项目支出);
+        only labels left of the table's data are labels.
+        """
+        columns = {"tasks": self.task_columns, "indicators": self.indicator_columns}.get(self.state)
+        return None if columns is None else columns.first
+
+    def _total_row(self, label: str, cells: list[str], line: int) -> None:
+        """A printed 合计/小计 row: derived from the tasks, so checked against them, not kept."""
+        figures = [parse_amount(cell) for cell in cells if cell and label_key(cell) != label]
+        printed = next((f for f in reversed(figures) if isinstance(f, Decimal)), None)
+        if printed is None:
+            return
+        counted = [t for t in self.tasks if label != "小计" or t["kind"] == self.task_kind]
+        total = sum((t["amount"] for t in counted if t["amount"] is not None), Decimal(0))
+        if printed != total:
+            self.findings.append(
+                finding(
+                    "task-total-mismatch",
+                    Location("tasks", field="amount", line=line),
+                    line=line,
+                    label=label,
+                    printed=format_amount(printed),
+                    total=format_amount(total),
+                )
+            )
+
     def _task_row(self, cells: list[str], line: int) -> None:
-        assert self.task_columns is not None
+        if self.task_columns is None:  # the section's label stood alone; the data starts here
+            first = next(i for i, cell in enumerate(cells) if cell)
+            self.task_columns = _default_task_columns(first, None)
         values = self.task_columns.read(cells, line, self.findings)
         if not any(values.values()):
-            return
-        if (
-            label_key(values.get("seq", "")) in TOTAL_LABELS
-            or label_key(values.get("name", "")) in TOTAL_LABELS
-        ):
             return
         row = len(self.tasks) + 1
         seq_text = _fold(values.get("seq", "")).strip().rstrip(".、")
         seq = int(seq_text) if seq_text.isdigit() and seq_text.isascii() else row
         amount = parse_amount(values.get("amount", ""))
         if isinstance(amount, Unreadable):
+            place = PHRASES["task-amount-place"].format(
+                section=PHRASES[f"task-section.{self.task_kind}"], row=row, name=values.get("name", "")
+            )
             self.findings.append(
-                finding(
-                    "amount-invalid",
-                    Location("tasks", row=row, field="amount", line=line),
-                    place=f"任务第{row}行拟投入金额",
-                    value=amount,
-                )
+                finding("amount-invalid", Location("tasks", row=row, field="amount", line=line), place=place, value=amount)
             )
             amount = None
         task: dict[str, Any] = {
@@ -387,13 +425,14 @@ class _Mapper:
 
     # --- indicators ----------------------------------------------------------------------------
 
-    def _indicator_heading(self, keys: list[str]) -> bool:
+    def _indicator_heading(self, cells: list[str], keys: list[str]) -> bool:
         columns = {i: INDICATOR_COLUMNS[key] for i, key in enumerate(keys) if key in INDICATOR_COLUMNS}
         names = set(columns.values())
         if not ({"level2", "name"} <= names or (len(names) >= 3 and "name" in names)):
             return False
-        label_column = next((i for i, key in enumerate(keys) if key in {"绩效指标"}), None)
-        self.indicator_columns = _Columns(columns, label_column)
+        label_column = next((i for i, key in enumerate(keys) if key in INDICATOR_HEADINGS), None)
+        unknown = _unknown_headings(cells, keys, columns, label_column)
+        self.indicator_columns = _Columns(columns, label_column, unknown)
         self.saw_indicators = True
         self.state = "indicators"
         return True
@@ -480,11 +519,20 @@ class _Mapper:
         )
 
 
-def _default_task_columns(label_column: int) -> _Columns:
+def _default_task_columns(first: int, label_column: int | None) -> _Columns:
     """Columns of a task table printed without its heading row: 序号, 名称, 主要实施内容, 拟投入金额."""
-    return _Columns(
-        {label_column + 1 + i: name for i, name in enumerate(_TASK_DEFAULT_COLUMNS)}, label_column
-    )
+    return _Columns({first + i: name for i, name in enumerate(_TASK_DEFAULT_COLUMNS)}, label_column)
+
+
+def _unknown_headings(
+    cells: list[str], keys: list[str], known: dict[int, str], label_column: int | None
+) -> dict[int, str]:
+    """Headings in a heading row that the form does not have, by column."""
+    return {
+        i: cell
+        for i, cell in enumerate(cells)
+        if cell and i not in known and i != label_column and keys[i] not in _LABELS
+    }
 
 
 def _split_target(
@@ -501,18 +549,18 @@ def _split_target(
     else:
         value = value_cell.strip()
     folded = _fold(value)
-    match = _NUMERIC_VALUE.match(folded)
-    if match and comparator != Comparator.QUALITATIVE:
-        suffix = folded[match.end() :].strip()
+    number_end = leading_quantity(folded)
+    if number_end and comparator != Comparator.QUALITATIVE:
+        suffix = folded[number_end:].strip()
         unit_folded = _fold(unit_cell)
         if not suffix:
             value = folded
         elif suffix == unit_folded or (
-            not unit_cell and _UNIT_SUFFIX.match(suffix) and not suffix.endswith(_NOT_A_UNIT_END)
+            not unit_cell and _UNIT_SUFFIX.match(suffix) and not suffix.endswith(NOT_A_UNIT_END)
         ):
-            value, unit_cell = folded[: match.end()].strip(), suffix
+            value, unit_cell = folded[:number_end].strip(), suffix
     if not comparator and not has_comparator and value:
-        comparator = (Comparator.EQ if match else Comparator.QUALITATIVE).value
+        comparator = (Comparator.EQ if number_end else Comparator.QUALITATIVE).value
     return comparator, value, _fold(unit_cell) if unit_cell else ""
 
 

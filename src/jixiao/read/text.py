@@ -8,7 +8,9 @@ or GB18030.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
+from typing import Final
 
 from jixiao.findings import Location, ReadError
 from jixiao.read.grid import GridRow, build_grid
@@ -56,9 +58,16 @@ def _split(line: str) -> list[str]:
     return cells
 
 
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+
+
 def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, cells)`` for every line of ``text``."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    """``(line number, cells)`` for every line of ``text``.
+
+    Only CR and LF end a line: Word's and Excel's soft breaks (U+000B, U+2028) stay inside their
+    cell, where the model reads them as line breaks.
+    """
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         yield number, _split(line)
 
 

@@ -197,12 +197,16 @@ def percent_out_of_range(table: TargetTable) -> Iterator[Finding]:
 
 @rule("percent-ge-100")
 def percent_ge_100(table: TargetTable) -> Iterator[Finding]:
-    """``≥ 100 %`` can only mean ``= 100 %`` (DOMAIN.md, defects seen in published tables)."""
+    """``≥ 100 %`` can only mean ``= 100 %`` (DOMAIN.md, defects seen in published tables).
+
+    Not for growth (增长/提高/提升/同比/环比), which may exceed 100 % as ``percent-out-of-range`` allows.
+    """
     for row, indicator in enumerate(table.indicators, start=1):
         if (
             indicator.comparator == Comparator.GE
             and _is_percent(indicator)
             and parse_number(_bare_value(indicator)) == _HUNDRED
+            and not _GROWTH_RE.search(indicator.name)
         ):
             yield finding("percent-ge-100", _at(row, "comparator"), row=row, name=indicator.name)
 

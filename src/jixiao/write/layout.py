@@ -87,7 +87,11 @@ def main_table(table: TargetTable) -> Block:
     width = 1 + len(headings)
     wide = width - 3  # the span of a value between two label/value pairs
     department, budget = table.department, table.budget
-    rows: list[list[Cell]] = [
+    rows: list[list[Cell]] = []
+    if table.year is not None and str(table.year) not in table.title:
+        # The form takes its year from the title; without one there, the year gets a row.
+        rows.append([Cell("年度", "label"), Cell(str(table.year), "number", colspan=width - 1)])
+    rows += [
         [
             Cell("部门名称", "label"),
             Cell(department.name, colspan=wide),
