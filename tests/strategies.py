@@ -47,11 +47,6 @@ def _not_a_label(text: str) -> bool:
     )
 
 
-line_text = (
-    st.text(alphabet=_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
-)
-name_text = line_text | _FIELD_WORDS
-multiline_text = st.lists(line_text, min_size=0, max_size=4).map("\n".join)
 amounts = st.none() | st.decimals(
     min_value=0, max_value=10**7, places=5, allow_nan=False, allow_infinity=False
 ).map(lambda d: d.normalize() if d == d.to_integral() else d)
@@ -59,12 +54,19 @@ counts = st.none() | st.integers(min_value=0, max_value=5000)
 
 _NUMERIC_VALUES = st.sampled_from(["4", "100", "95.5", "0", "7*24", "2023.07-2024.01", "3", "12"])
 _UNITS = st.sampled_from(["", "%", "个", "小时", "万元", "次", "天"])
-_WORDS = st.sampled_from(["显著提升", "达标", "有效改善", "按时完成", "逐步提高"]) | line_text
+_WORDS = st.sampled_from(["显著提升", "达标", "有效改善", "按时完成", "逐步提高"])
+
+
+def _texts(alphabet: str) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str], st.SearchStrategy[str]]:
+    """One-line text, multi-line text and names over ``alphabet``."""
+    one_line = st.text(alphabet=alphabet, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
+    return one_line, st.lists(one_line, min_size=0, max_size=4).map("\n".join), one_line | _FIELD_WORDS
 
 
 @st.composite
-def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
+def indicators(draw: st.DrawFn, alphabet: str = _ALPHABET) -> list[dict[str, Any]]:
     """Indicators in the order of the printed framework, as a table lists them."""
+    line_text, multiline_text, name_text = _texts(alphabet)
     framework = FRAMEWORKS[draw(st.sampled_from(list(Framework)))]
     pairs = [(level1, level2) for level1, level2s in framework.items() for level2 in level2s]
     if draw(st.booleans()):
@@ -81,7 +83,7 @@ def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
                     "name": draw(name_text),
                     "explanation": draw(st.just("") | multiline_text),
                     "comparator": comparator.value,
-                    "value": draw(_NUMERIC_VALUES if numeric else _WORDS),
+                    "value": draw(_NUMERIC_VALUES if numeric else _WORDS | line_text),
                     "unit": draw(_UNITS if numeric else st.just("")),
                 }
             )
@@ -89,8 +91,9 @@ def indicators(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def tables(draw: st.DrawFn) -> TargetTable:
+def tables(draw: st.DrawFn, alphabet: str = _ALPHABET) -> TargetTable:
     """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
+    line_text, multiline_text, name_text = _texts(alphabet)
     year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
     city = draw(st.sampled_from(["揭阳市", "湛江市", "某市"]))
     title = draw(st.sampled_from([f"{city}{year}年市直部门整体预算绩效目标表", ""])) if year else ""
@@ -127,6 +130,6 @@ def tables(draw: st.DrawFn) -> TargetTable:
             },
             "overall_goal": draw(multiline_text),
             "tasks": tasks,
-            "indicators": draw(indicators()),
+            "indicators": draw(indicators(alphabet)),
         }
     )

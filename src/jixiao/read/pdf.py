@@ -11,9 +11,8 @@ refused with a clear message.
 from __future__ import annotations
 
 import io
-import re
 import statistics
-from collections import Counter
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -33,16 +32,20 @@ _CELL_PADDING: Final = 1.0
 _SPACE_GAP: Final = 8.0
 #: A filled rectangle no wider (or taller) than this, in points, is a ruling, not a shading.
 _RULING_WIDTH: Final = 2.5
+#: Column edges this close (points) are the same edge.
+_SAME_EDGE: Final = 2.0
 
 
 def _letter(char: str) -> bool:
     return char.isascii() and char.isalpha()
 
 
-def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None) -> str:
+def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None, spaced: bool) -> str:
     """The text of a cell from its visual lines: wrapped lines joined, real breaks kept.
 
-    ``pitch`` is the page's usual distance between wrapped lines; a larger gap is a new paragraph.
+    ``pitch`` is the page's usual distance between wrapped lines.  Where the document sets
+    paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break and anything
+    else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break too.
     """
     text = ""
     for index, line in enumerate(lines):
@@ -52,9 +55,9 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
             continue
         previous = lines[index - 1]
         size = statistics.median(char["size"] for char in previous["chars"]) if previous["chars"] else 10.0
-        near_edge = right_edge - previous["x1"] < WRAP_GAP * size
         same_paragraph = pitch is None or line["top"] - previous["top"] < PARAGRAPH_GAP * pitch
-        if not (near_edge and same_paragraph):
+        near_edge = right_edge - previous["x1"] < WRAP_GAP * size
+        if not (same_paragraph and (spaced or near_edge)):
             text += "\n" + content
         elif text and content and _letter(text[-1]) and _letter(content[0]):
             text += " " + content  # a Latin line breaks at a space
@@ -63,23 +66,21 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
     return text
 
 
-def _lines(page: Any, bbox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
-    x0, top, x1, bottom = bbox
-    inner = (x0 + _CELL_PADDING, top + _CELL_PADDING, x1 - _CELL_PADDING, bottom - _CELL_PADDING)
-    if inner[0] >= inner[2] or inner[1] >= inner[3]:
-        return []
-    cropped = page.crop(inner, strict=False)
-    # Not stripped: a typed space where a line wraps must survive the join.
-    lines: list[dict[str, Any]] = cropped.extract_text_lines(strip=False, return_chars=True, x_tolerance=_SPACE_GAP)
-    return lines
+def _spaced(cells: Sequence[_Cell]) -> bool:
+    """True when some cell sets its lines apart by more than the usual pitch: paragraphs are spaced."""
+    return any(
+        cell.pitch is not None and b["top"] - a["top"] >= PARAGRAPH_GAP * cell.pitch
+        for cell in cells
+        for a, b in pairwise(cell.lines)
+    )
 
 
-def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
-    """The most common distance between consecutive lines in the page's cells (wrapped lines)."""
-    pitches = [round(b["top"] - a["top"], 1) for lines in cells for a, b in pairwise(lines)]
-    if not pitches:
-        return None
-    return min(Counter(pitches).most_common(), key=lambda item: (-item[1], item[0]))[0]
+def _find_tables(page: Any) -> list[Any]:
+    """The page's tables, found from its rulings alone."""
+    settings = _ruling_edges(page)
+    if len(settings["explicit_vertical_lines"]) < 2 or len(settings["explicit_horizontal_lines"]) < 2:
+        return []  # no rulings, no table on this page
+    return list(page.find_tables(settings))
 
 
 def _ruling_edges(page: Any) -> dict[str, Any]:
@@ -102,6 +103,31 @@ def _ruling_edges(page: Any) -> dict[str, Any]:
     }
 
 
+def _lines(page: Any, bbox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
+    x0, top, x1, bottom = bbox
+    inner = (x0 + _CELL_PADDING, top + _CELL_PADDING, x1 - _CELL_PADDING, bottom - _CELL_PADDING)
+    if inner[0] >= inner[2] or inner[1] >= inner[3]:
+        return []
+    cropped = page.crop(inner, strict=False)
+    # Not stripped: a typed space where a line wraps must survive the join.
+    lines: list[dict[str, Any]] = cropped.extract_text_lines(strip=False, return_chars=True, x_tolerance=_SPACE_GAP)
+    return lines
+
+
+def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
+    """The distance between wrapped lines on the page: the smallest between consecutive lines.
+
+    Paragraph breaks only ever add to it; lines closer than half a font size are not consecutive.
+    """
+    pitches = [
+        b["top"] - a["top"]
+        for lines in cells
+        for a, b in pairwise(lines)
+        if a["chars"] and b["top"] - a["top"] > a["chars"][0]["size"] / 2
+    ]
+    return round(min(pitches), 1) if pitches else None
+
+
 @dataclass(slots=True)
 class _Cell:
     right: float
@@ -112,17 +138,22 @@ class _Cell:
 
 @dataclass(slots=True)
 class _Item:
-    """A line of form text (``cells`` None) or a table row, as found on a page."""
+    """A line of form text (``cells`` None) or a table row, as found on a page.
+
+    A row's cells are keyed by the left edge of their column while pages are read, then laid on
+    one set of columns for the whole document (:func:`_align`).
+    """
 
     page: int
     top: float
     text: str = ""
+    columns: dict[float, _Cell | None] | None = None
     cells: list[_Cell | None] | None = None
 
 
 def _page_items(page: Any, number: int) -> list[_Item]:
     """The form's text and every table row on a page, top to bottom."""
-    tables = page.find_tables(_ruling_edges(page))
+    tables = _find_tables(page)
     boxes = [table.bbox for table in tables]
 
     def outside(obj: dict[str, Any]) -> bool:
@@ -134,40 +165,78 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         if is_form_text(text):
             items.append(_Item(number, line["top"], text=text))
     rows = [row for table in tables for row in _table_rows(page, table)]
-    pitch = _usual_pitch([cell[1] for _, cells in rows for cell in cells if cell is not None])
+    pitch = _usual_pitch([cell[1] for _, cells in rows for cell in cells.values() if cell is not None])
     for top, cells in rows:
-        laid = [_Cell(c[0][2], c[0][0], c[1], pitch) if c is not None else None for c in cells]
-        items.append(_Item(number, top, cells=laid))
+        laid = {left: _Cell(c[0][2], c[0][0], c[1], pitch) if c is not None else None for left, c in cells.items()}
+        items.append(_Item(number, top, columns=laid))
     items.sort(key=lambda item: item.top)
     return items
 
 
 Box = tuple[float, float, float, float]
+_Found = tuple[Box, list[dict[str, Any]]]
 
 
-def _table_rows(page: Any, table: Any) -> Iterator[tuple[float, list[tuple[Box, list[dict[str, Any]]] | None]]]:
-    """A table's rows as (top, cells), each cell its box and lines, or None where merged away.
+def _table_rows(page: Any, table: Any) -> list[tuple[float, dict[float, _Found | None]]]:
+    """A table's rows as (top, cells by column's left edge), each cell its box and lines.
 
-    pdfplumber gives a merged cell once, in its first row; a merged cell the page break cut has no
-    ruling below it and is not found at all: its part of the column is read as a cell of its own.
+    pdfplumber gives a merged cell once, in its first row, and None below it.  A merged cell the
+    page break cut has no ruling below it and is not found at all: the part of its column it
+    covers (a run of positions no found cell covers) is read as one cell, in the run's first row.
     """
-    boxes = [cell for row in table.rows for cell in row.cells if cell is not None]
+    rows = table.rows
+    found = [cell for row in rows for cell in row.cells if cell is not None]
     columns: dict[int, tuple[float, float]] = {}
-    for row in table.rows:
+    for row in rows:
         for index, cell in enumerate(row.cells):
             if cell is not None:
                 columns.setdefault(index, (cell[0], cell[2]))
-    for row in table.rows:
-        cells: list[tuple[Box, list[dict[str, Any]]] | None] = []
-        for index, cell in enumerate(row.cells):
-            if cell is None and index in columns:
-                left, right = columns[index]
-                area = (left, row.bbox[1], right, row.bbox[3])
-                middle = ((left + right) / 2, (row.bbox[1] + row.bbox[3]) / 2)
-                covered = any(b[0] <= middle[0] <= b[2] and b[1] <= middle[1] <= b[3] for b in boxes)
-                cell = None if covered else area
-            cells.append((cell, _lines(page, cell)) if cell is not None else None)
-        yield row.bbox[1], cells
+
+    def orphan(r: int, index: int) -> bool:
+        if rows[r].cells[index] is not None:
+            return False
+        x = sum(columns[index]) / 2
+        y = (rows[r].bbox[1] + rows[r].bbox[3]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in found)
+
+    runs: dict[tuple[int, int], Box] = {}
+    for index, (left, right) in columns.items():
+        r = 0
+        while r < len(rows):
+            if orphan(r, index):
+                start = r
+                while r + 1 < len(rows) and orphan(r + 1, index):
+                    r += 1
+                runs[(start, index)] = (left, rows[start].bbox[1], right, rows[r].bbox[3])
+            r += 1
+    out: list[tuple[float, dict[float, _Found | None]]] = []
+    for r, row in enumerate(rows):
+        cells: dict[float, _Found | None] = {}
+        for index, (left, _) in columns.items():
+            box = row.cells[index] or runs.get((r, index))
+            cells[left] = (box, _lines(page, box)) if box is not None else None
+        out.append((row.bbox[1], cells))
+    return out
+
+
+def _align(items: list[_Item]) -> None:
+    """Lay every row on one set of columns: pages and tables find different columns in their rows.
+
+    A merged cell cut by a page break leaves a page without the column's rulings; aligning by the
+    columns' left edges keeps every cell under its heading.
+    """
+    lefts = sorted({left for item in items if item.columns for left in item.columns})
+    edges: list[float] = []
+    for left in lefts:
+        if not edges or left - edges[-1] > _SAME_EDGE:
+            edges.append(left)
+    for item in items:
+        if item.columns is None:
+            continue
+        cells: list[_Cell | None] = [None] * len(edges)
+        for left, cell in item.columns.items():
+            cells[bisect_right(edges, left + _SAME_EDGE) - 1] = cell
+        item.cells = cells
 
 
 def _continues(previous: _Item, row: _Item) -> bool:
@@ -196,21 +265,26 @@ def _continues(previous: _Item, row: _Item) -> bool:
 def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     """Grid rows: rows split by a page break joined again, each cell's lines joined into text."""
     merged: list[_Item] = []
+    previous: _Item | None = None  # the last table row kept
     for item in items:
-        previous = next((m for m in reversed(merged) if m.cells is not None), None)
-        first_on_page = not any(m.page == item.page and m.cells is not None for m in merged)
-        if item.cells is not None and previous is not None and first_on_page and _continues(previous, item):
-            assert previous.cells is not None
-            for old, new in zip(previous.cells, item.cells, strict=True):
-                if old is not None and new is not None:
-                    old.lines = old.lines + new.lines
-            continue
+        if item.cells is not None and previous is not None and previous.page != item.page:
+            if _continues(previous, item):
+                assert previous.cells is not None
+                for old, new in zip(previous.cells, item.cells, strict=True):
+                    if old is not None and new is not None:
+                        old.lines = old.lines + new.lines
+                continue
         merged.append(item)
+        if item.cells is not None:
+            previous = item
+    spaced = _spaced([cell for item in merged for cell in item.cells or () if cell is not None])
     for item in merged:
         if item.cells is None:
             yield item.page, [item.text]
         else:
-            yield item.page, [join_lines(c.lines, c.right, c.pitch) if c is not None else "" for c in item.cells]
+            yield item.page, [
+                join_lines(c.lines, c.right, c.pitch, spaced) if c is not None else "" for c in item.cells
+            ]
 
 
 def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
@@ -220,12 +294,13 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason="PDF 已加密，请先取消密码") from None
-    except Exception as error:  # pdfminer raises many kinds for a damaged file
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"不是有效的 PDF 文件（{type(error).__name__}）"
-        ) from None
+    except Exception as error:  # pdfminer raises many kinds for a damaged file, wrapped by pdfplumber
+        causes = (error, *error.args)
+        if any(isinstance(cause, PDFPasswordIncorrect) for cause in causes):
+            reason = "PDF 已加密，请先取消密码再读取"
+        else:
+            reason = f"不是有效的 PDF 文件（{type(error).__name__}）"
+        raise ReadError("file-unreadable", Location("file"), source=source, reason=reason) from None
     with pdf:
         try:
             pages = pdf.pages
@@ -238,6 +313,7 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
             if any("(cid:" in page.extract_text() for page in pages):
                 raise ReadError("file-needs-ocr", Location("file"), source=source, problem="的文字缺少字符映射，无法取出")
             items = [item for number, page in enumerate(pages, start=1) for item in _page_items(page, number)]
+            _align(items)
             rows = list(_rows(items))
         except ReadError:
             raise

@@ -105,7 +105,8 @@ def write_docx(table: TargetTable) -> bytes:
     tables = 0
     for block in layout(table):
         if block.kind == "title":
-            _paragraph(document, block.text or "部门整体预算绩效目标表", 16, True, WD_ALIGN_PARAGRAPH.CENTER)
+            if block.text:
+                _paragraph(document, block.text, 16, True, WD_ALIGN_PARAGRAPH.CENTER)
         elif block.kind == "heading":
             _paragraph(document, block.text, 13, True, WD_ALIGN_PARAGRAPH.CENTER)
         elif block.kind == "note":

@@ -28,8 +28,8 @@ p.unit {{ text-align: right; font-size: 9pt; margin: 0 0 1mm; }}
 th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle;
   overflow-wrap: anywhere; line-height: 1.45; }}
 th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
-th.label {{ background: #fafafa; }}
-td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+th.label {{ background: #fafafa; vertical-align: top; }}
+td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.seq {{ text-align: center; }}
 td p, th p {{ margin: 0 0 1.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
@@ -89,7 +89,8 @@ def write_html(table: TargetTable) -> str:
     tables = 0
     for block in layout(table):
         if block.kind == "title":
-            parts.append(f"<h1>{html.escape(title)}</h1>")
+            if block.text:  # a table without a title gets none: the page's <title> names it
+                parts.append(f"<h1>{html.escape(block.text)}</h1>")
         elif block.kind == "heading":
             parts.append(f"<h2>{html.escape(block.text)}</h2>")
         elif block.kind == "note":

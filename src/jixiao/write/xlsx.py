@@ -122,9 +122,10 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
     tables = 0
     for block in layout(table):
         if block.kind == "title":
-            title_font = Font(name=FONT_NAME, size=16, bold=True)
-            _text_row(sheet, row, block.text or "部门整体预算绩效目标表", title_font, _ALIGN["heading"], heights)
-            row += 1
+            if block.text:
+                title_font = Font(name=FONT_NAME, size=16, bold=True)
+                _text_row(sheet, row, block.text, title_font, _ALIGN["heading"], heights)
+                row += 1
         elif block.kind == "heading":
             row += 1
             _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights)
@@ -149,7 +150,8 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.print_title_rows = "1:1"
+    if table.title:
+        sheet.print_title_rows = "1:1"
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
