@@ -26,7 +26,9 @@ def soffice_convert(source: Path, target: str, folder: Path) -> Path:
 
 
 def pdf_pages_as_png(pdf: Path, folder: Path, dpi: int = 50) -> list[Path]:
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(folder / "page")], check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(folder / "page")], check=True, timeout=120
+    )
     return sorted(folder.glob("page-*.png"))
 
 

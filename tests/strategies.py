@@ -11,8 +11,8 @@ from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
 from jixiao.read.cells import label_key
 from jixiao.read.labels import (
     GOAL_LABELS,
-    INDICATOR_HEADINGS,
     INDICATOR_COLUMNS,
+    INDICATOR_HEADINGS,
     SECTION_LABELS,
     TASK_COLUMNS,
     TASK_SECTION_LABELS,
@@ -59,7 +59,9 @@ _WORDS = st.sampled_from(["显著提升", "达标", "有效改善", "按时完�
 
 def _texts(alphabet: str) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str], st.SearchStrategy[str]]:
     """One-line text, multi-line text and names over ``alphabet``."""
-    one_line = st.text(alphabet=alphabet, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
+    one_line = (
+        st.text(alphabet=alphabet, min_size=1, max_size=40).map(str.strip).filter(bool).filter(_not_a_label)
+    )
     return one_line, st.lists(one_line, min_size=0, max_size=4).map("\n".join), one_line | _FIELD_WORDS
 
 

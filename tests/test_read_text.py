@@ -281,3 +281,91 @@ def test_missing_file_is_a_read_error(tmp_path: Path) -> None:
 def test_json_reads_to_the_same_table() -> None:
     table = read_path(FIXTURES / "seed.expected.json").table
     assert table == read_path(SEED_TXT).table
+
+
+def test_a_column_under_an_unknown_heading_is_reported_not_shifted() -> None:
+    text = HEADER + INDICATORS.rstrip("\n") + "\t备注\n产出指标\t数量指标\t覆盖人数\t\t≥\t500\t人\t按年统计\n"
+    result = _read(text)
+    indicator = result.table.indicators[0]
+    assert (indicator.explanation, indicator.comparator, indicator.value, indicator.unit) == (
+        "",
+        "≥",
+        "500",
+        "人",
+    )
+    assert [f.code for f in result.findings] == ["cells-unplaced"]
+    assert "备注：按年统计" in result.findings[0].message
+
+
+def test_label_words_inside_data_rows_are_data() -> None:
+    text = (
+        HEADER
+        + "\t项目支出\t30\t其他资金\t\n"
+        + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t项目支出\t部门名称\t30\n"
+        + INDICATORS
+        + "产出指标\t成本指标\t项目支出\t控制在预算内\t≤\t50\t万元\n"
+    )
+    result = _read(text)
+    assert result.table.budget.project_expenditure == 30
+    assert [(t.name, t.content) for t in result.table.tasks] == [("项目支出", "部门名称")]
+    assert [i.name for i in result.table.indicators] == ["项目支出"]
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(("printed", "codes"), [("30", []), ("50", ["task-total-mismatch"])])
+def test_a_total_row_is_checked_not_read_as_a_task(printed: str, codes: list[str]) -> None:
+    text = (
+        HEADER
+        + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t甲\t乙\t10\n\t2\t丙\t丁\t20\n"
+        + f"合计\t\t\t\t{printed}\n"
+    )
+    result = _read(text)
+    assert [t.name for t in result.table.tasks] == ["甲", "丙"]
+    assert [f.code for f in result.findings] == codes
+
+
+def test_a_section_label_alone_on_its_row_with_the_data_below_from_the_first_column() -> None:
+    result = _read(HEADER + "年度重点工作任务\n1\t甲项目\t建设甲\t30\n")
+    task = result.table.tasks[0]
+    assert (task.seq, task.name, task.content, task.amount) == (1, "甲项目", "建设甲", 30)
+
+
+def test_zero_width_characters_do_not_hide_labels() -> None:
+    result = _read(TITLE + "部门\u200b名称\t某局\n" + INDICATORS.replace("三级指标\t", "三级指标\u200b\t"))
+    assert result.table.department.name == "某局"
+    assert result.table.indicators == []
+
+
+def test_a_soft_line_break_stays_inside_its_cell() -> None:
+    text = HEADER + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t甲\t第一行\x0b第二行\t30\n"
+    tasks = _read(text).table.tasks
+    assert [(t.content, t.amount) for t in tasks] == [("第一行\n第二行", 30)]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("7✕24小时", ("7✕24", "小时")), ("1,200家", ("1,200", "家")), ("3天以内", ("3天以内", ""))],
+)
+def test_value_and_unit_split_with_the_rules_number_recogniser(value: str, expected: tuple[str, str]) -> None:
+    result = _read(HEADER + INDICATORS + f"产出指标\t数量指标\t甲\t\t=\t{value}\t\n")
+    indicator = result.table.indicators[0]
+    assert (indicator.value, indicator.unit) == expected
+
+
+def test_json_with_fields_of_a_later_version_reads() -> None:
+    document = seed_expected() | {"provenance": {"source": "x"}}
+    document["tasks"][0]["id"] = 7
+    table = read_bytes(json.dumps(document).encode(), "t.json").table
+    assert json.loads(table.to_json()) == seed_expected()
+
+
+def test_json_with_a_huge_number_is_a_clean_error() -> None:
+    with pytest.raises(ReadError) as raised:
+        read_bytes(b'{"department": {}, "indicators": [], "year": ' + b"9" * 5000 + b"}", "t.json")
+    assert raised.value.finding.code == "file-unreadable"
+
+
+def test_json_field_errors_are_in_chinese() -> None:
+    with pytest.raises(ReadError) as raised:
+        read_bytes(b'{"department": {"staff_count": "many"}, "indicators": []}', "t.json")
+    assert "department.staff_count：应为整数" in raised.value.finding.message

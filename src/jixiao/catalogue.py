@@ -25,9 +25,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     ),
     "file-unreadable": Entry("error", "{source}：无法读取（{reason}）。", fatal=True),
     "file-too-large": Entry("error", "{source}：文件大小 {size} 超过上限 {limit}，拒绝读取。", fatal=True),
-    "file-needs-ocr": Entry(
-        "error", "{source}：PDF {problem}，需要先做文字识别（OCR）再读取。", fatal=True
-    ),
+    "file-needs-ocr": Entry("error", "{source}：PDF {problem}，需要先做文字识别（OCR）再读取。", fatal=True),
     "format-unsupported": Entry("error", "{source}：{reason}", fatal=True),
     "level1-inferred": Entry(
         "info", "绩效指标第{row}行（“{name}”）的一级指标为空，已按二级指标“{level2}”补为“{level1}”。"

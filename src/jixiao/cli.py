@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from jixiao.batch import check_files
-from jixiao.check import check_table
 from jixiao.catalogue import CATALOGUE
+from jixiao.check import check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.model import TargetTable
 from jixiao.read import EXTENSIONS, read_path

@@ -30,7 +30,7 @@ from pydantic import (
 def _lines(value: object) -> object:
     if not isinstance(value, str):
         return value
-    if "\n" not in value and "\r" not in value:
+    if value.isprintable():  # no line break of any kind (\n, \r, \x0b, \u2028 …)
         return value.strip()
     return "\n".join(line.strip() for line in value.splitlines() if line.strip())
 

@@ -105,7 +105,9 @@ def read_json(data: bytes, source: str) -> ReadResult:
     except RecursionError:
         raise ReadError("file-unreadable", Location("file"), source=source, reason="JSON 嵌套过深") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=f"JSON 数值有误（{error}）") from None
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=f"JSON 数值有误（{error}）"
+        ) from None
     if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
         raise ReadError("not-a-target-table", Location("file"), source=source)
     try:

@@ -61,8 +61,6 @@ def _label_key(text: str) -> str:
     return _LABEL_STRIP.sub("", to_halfwidth(text).replace("＊", "*"))
 
 
-
-
 class Unreadable(str):
     """A cell value that should have been a number but is not; keeps the text for the message."""
 

@@ -77,7 +77,10 @@ def read_docx_grid(data: bytes, source: str) -> list[GridRow]:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many kinds for a damaged package
         raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"不是有效的 DOCX 文件（{type(error).__name__}）"
+            "file-unreadable",
+            Location("file"),
+            source=source,
+            reason=f"不是有效的 DOCX 文件（{type(error).__name__}）",
         ) from None
     rows = body_rows(document.element.body)
     return build_grid((number, cells) for number, cells in enumerate(rows, start=1))

@@ -29,7 +29,6 @@ class GridRow:
         return not any(self.cells)
 
 
-
 def clean_cells(cells: Sequence[str]) -> list[str]:
     """Cells as plain stripped text, without trailing empty cells."""
     cleaned = [html_to_text(cell) if cell else "" for cell in cells]

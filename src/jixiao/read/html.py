@@ -20,7 +20,21 @@ from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LAB
 from jixiao.read.text import decode_text
 
 _BLOCKS: Final = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"})
-_TEXT_ELEMENTS: Final = ("h1", "h2", "h3", "h4", "h5", "h6", "caption", "p", "div", "span", "strong", "b", "td")
+_TEXT_ELEMENTS: Final = (
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "caption",
+    "p",
+    "div",
+    "span",
+    "strong",
+    "b",
+    "td",
+)
 _NESTING: Final = frozenset(_TEXT_ELEMENTS) | {"table"}
 _XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*>")
 _TABLE_LABELS: Final = frozenset(FIELD_LABELS) | frozenset(INDICATOR_COLUMNS) | frozenset(TASK_SECTION_LABELS)
@@ -81,7 +95,12 @@ def table_rows(table: etree._Element) -> list[tuple[int, list[str]]]:
             occupied.update((r + dr, column + dc) for dr in range(rowspan) for dc in range(colspan))
             column += colspan
     grid = expand_spans(cells)
-    return [(row.sourceline or 0, grid[r] if r < len(grid) else []) for r, row in enumerate(rows)]
+    return [(_line(row), grid[r] if r < len(grid) else []) for r, row in enumerate(rows)]
+
+
+def _line(node: etree._Element) -> int:
+    line = node.sourceline
+    return line if isinstance(line, int) else 0
 
 
 def _owner(row: etree._Element) -> etree._Element | None:
@@ -108,12 +127,14 @@ def page_rows(root: etree._Element) -> Iterator[tuple[int, list[str]]]:
             if node in inside:
                 yield from table_rows(node)
             continue
-        if isinstance(node.tag, str) and node.tag in _TEXT_ELEMENTS and not any(
-            isinstance(child.tag, str) and child.tag in _NESTING for child in node
+        if (
+            isinstance(node.tag, str)
+            and node.tag in _TEXT_ELEMENTS
+            and not any(isinstance(child.tag, str) and child.tag in _NESTING for child in node)
         ):
             text = element_text(node)
             if text and is_form_text(text):
-                yield node.sourceline or 0, [text]
+                yield _line(node), [text]
 
 
 def read_html_grid(data: bytes, source: str) -> list[GridRow]:
@@ -124,5 +145,7 @@ def read_html_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as error:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=f"HTML 无法解析（{error}）") from None
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=f"HTML 无法解析（{error}）"
+        ) from None
     return build_grid(page_rows(root))

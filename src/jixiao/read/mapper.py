@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 from decimal import Decimal
+from itertools import combinations
 from typing import Any, Final, Literal
 
 from jixiao.catalogue import PHRASES
@@ -360,7 +360,9 @@ class _Mapper:
             self.task_kind = TASK_SECTION_LABELS[keys[label_column]]
         elif self.task_columns is not None:
             label_column = self.task_columns.label_column
-        self.task_columns = _Columns(columns, label_column, _unknown_headings(cells, keys, columns, label_column))
+        self.task_columns = _Columns(
+            columns, label_column, _unknown_headings(cells, keys, columns, label_column)
+        )
         self.state = "tasks"
         return True
 
@@ -409,7 +411,12 @@ class _Mapper:
                 section=PHRASES[f"task-section.{self.task_kind}"], row=row, name=values.get("name", "")
             )
             self.findings.append(
-                finding("amount-invalid", Location("tasks", row=row, field="amount", line=line), place=place, value=amount)
+                finding(
+                    "amount-invalid",
+                    Location("tasks", row=row, field="amount", line=line),
+                    place=place,
+                    value=amount,
+                )
             )
             amount = None
         task: dict[str, Any] = {

@@ -28,7 +28,10 @@ def _streams(data: bytes, source: str) -> list[str]:
         document = xlrd.compdoc.CompDoc(data, logfile=io.StringIO())
     except Exception as error:  # the compound-document parser raises its own kinds and others
         raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"OLE 复合文档已损坏（{type(error).__name__}）"
+            "file-unreadable",
+            Location("file"),
+            source=source,
+            reason=f"OLE 复合文档已损坏（{type(error).__name__}）",
         ) from None
     return [entry.name for entry in document.dirlist]
 
@@ -37,7 +40,9 @@ def ole_kind(data: bytes, source: str) -> str:
     """``xls``, ``doc``, or a ReadError for an encrypted package or an unknown document."""
     streams = _streams(data, source)
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason="文件已加密，请先取消密码再读取")
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason="文件已加密，请先取消密码再读取"
+        )
     if "Workbook" in streams or "Book" in streams:
         return "xls"
     if "WordDocument" in streams:
@@ -52,7 +57,11 @@ def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
     except Exception as error:  # xlrd raises XLRDError and assorted others on damaged files
-        reason = "文件已加密，请先取消密码再读取" if "encrypt" in str(error).lower() else f"不是有效的 XLS 文件（{error}）"
+        reason = (
+            "文件已加密，请先取消密码再读取"
+            if "encrypt" in str(error).lower()
+            else f"不是有效的 XLS 文件（{error}）"
+        )
         raise ReadError("file-unreadable", Location("file"), source=source, reason=reason) from None
     for sheet in book.sheets():
         spans = {(rlo, clo): (rhi - rlo, chi - clo) for rlo, rhi, clo, chi in sheet.merged_cells}
@@ -60,14 +69,14 @@ def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
         for r in range(sheet.nrows):
             for c in range(sheet.ncols):
                 cell = sheet.cell(r, c)
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    text = cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-                elif cell.ctype == xlrd.XL_CELL_NUMBER:
-                    text = number_text(cell.value)
-                elif cell.ctype == xlrd.XL_CELL_TEXT:
-                    text = cell.value
-                else:
-                    text = ""
+                value = cell.value
+                text = ""
+                if cell.ctype == xlrd.XL_CELL_DATE and isinstance(value, float):
+                    text = cell_text(xlrd.xldate.xldate_as_datetime(value, book.datemode))
+                elif cell.ctype == xlrd.XL_CELL_NUMBER and isinstance(value, float | int):
+                    text = number_text(value)
+                elif cell.ctype == xlrd.XL_CELL_TEXT and isinstance(value, str):
+                    text = value
                 rowspan, colspan = spans.get((r, c), (1, 1))
                 if text or (r, c) in spans:
                     cells.append(SpannedCell(text, r, c, rowspan, colspan))
@@ -107,5 +116,7 @@ def doc_to_docx(data: bytes, source: str) -> bytes:
             ) from None
         converted = Path(folder) / "input.docx"
         if not converted.exists():
-            raise ReadError("file-unreadable", Location("file"), source=source, reason="LibreOffice 无法转换此 .doc 文件")
+            raise ReadError(
+                "file-unreadable", Location("file"), source=source, reason="LibreOffice 无法转换此 .doc 文件"
+            )
         return converted.read_bytes()

@@ -89,7 +89,7 @@ def _ruling_edges(page: Any) -> dict[str, Any]:
     Cell backgrounds are filled rectangles too; taken as rulings (pdfplumber's default) a shading
     that covers part of a cell would split its row.
     """
-    from pdfplumber.utils import line_to_edge, rect_to_edges
+    from pdfplumber.utils.geometry import line_to_edge, rect_to_edges
 
     edges = [line_to_edge(line) for line in page.lines]
     for rect in page.rects:
@@ -110,7 +110,9 @@ def _lines(page: Any, bbox: tuple[float, float, float, float]) -> list[dict[str,
         return []
     cropped = page.crop(inner, strict=False)
     # Not stripped: a typed space where a line wraps must survive the join.
-    lines: list[dict[str, Any]] = cropped.extract_text_lines(strip=False, return_chars=True, x_tolerance=_SPACE_GAP)
+    lines: list[dict[str, Any]] = cropped.extract_text_lines(
+        strip=False, return_chars=True, x_tolerance=_SPACE_GAP
+    )
     return lines
 
 
@@ -167,7 +169,9 @@ def _page_items(page: Any, number: int) -> list[_Item]:
     rows = [row for table in tables for row in _table_rows(page, table)]
     pitch = _usual_pitch([cell[1] for _, cells in rows for cell in cells.values() if cell is not None])
     for top, cells in rows:
-        laid = {left: _Cell(c[0][2], c[0][0], c[1], pitch) if c is not None else None for left, c in cells.items()}
+        laid = {
+            left: _Cell(c[0][2], c[0][0], c[1], pitch) if c is not None else None for left, c in cells.items()
+        }
         items.append(_Item(number, top, columns=laid))
     items.sort(key=lambda item: item.top)
     return items
@@ -267,13 +271,17 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     merged: list[_Item] = []
     previous: _Item | None = None  # the last table row kept
     for item in items:
-        if item.cells is not None and previous is not None and previous.page != item.page:
-            if _continues(previous, item):
-                assert previous.cells is not None
-                for old, new in zip(previous.cells, item.cells, strict=True):
-                    if old is not None and new is not None:
-                        old.lines = old.lines + new.lines
-                continue
+        if (
+            item.cells is not None
+            and previous is not None
+            and previous.page != item.page
+            and _continues(previous, item)
+        ):
+            assert previous.cells is not None
+            for old, new in zip(previous.cells, item.cells, strict=True):
+                if old is not None and new is not None:
+                    old.lines = old.lines + new.lines
+            continue
         merged.append(item)
         if item.cells is not None:
             previous = item
@@ -282,9 +290,10 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
         if item.cells is None:
             yield item.page, [item.text]
         else:
-            yield item.page, [
-                join_lines(c.lines, c.right, c.pitch, spaced) if c is not None else "" for c in item.cells
-            ]
+            yield (
+                item.page,
+                [join_lines(c.lines, c.right, c.pitch, spaced) if c is not None else "" for c in item.cells],
+            )
 
 
 def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
@@ -306,12 +315,19 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
             pages = pdf.pages
             if len(pages) > MAX_PAGES:
                 raise ReadError(
-                    "file-unreadable", Location("file"), source=source, reason=f"PDF 有 {len(pages)} 页，超过上限 {MAX_PAGES}"
+                    "file-unreadable",
+                    Location("file"),
+                    source=source,
+                    reason=f"PDF 有 {len(pages)} 页，超过上限 {MAX_PAGES}",
                 )
             if not any(page.chars for page in pages):
-                raise ReadError("file-needs-ocr", Location("file"), source=source, problem="没有文字层（可能是扫描件）")
+                raise ReadError(
+                    "file-needs-ocr", Location("file"), source=source, problem="没有文字层（可能是扫描件）"
+                )
             if any("(cid:" in page.extract_text() for page in pages):
-                raise ReadError("file-needs-ocr", Location("file"), source=source, problem="的文字缺少字符映射，无法取出")
+                raise ReadError(
+                    "file-needs-ocr", Location("file"), source=source, problem="的文字缺少字符映射，无法取出"
+                )
             items = [item for number, page in enumerate(pages, start=1) for item in _page_items(page, number)]
             _align(items)
             rows = list(_rows(items))
@@ -319,6 +335,9 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
             raise
         except Exception as error:  # damaged content streams surface only while pages are read
             raise ReadError(
-                "file-unreadable", Location("file"), source=source, reason=f"PDF 内容已损坏（{type(error).__name__}）"
+                "file-unreadable",
+                Location("file"),
+                source=source,
+                reason=f"PDF 内容已损坏（{type(error).__name__}）",
             ) from None
     return build_grid(rows)

@@ -24,7 +24,9 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
         package = zipfile.ZipFile(io.BytesIO(data))
         entries = package.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=f"压缩包已损坏（{error}）") from None
+        raise ReadError(
+            "file-unreadable", Location("file"), source=source, reason=f"压缩包已损坏（{error}）"
+        ) from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise _refuse(source, f"压缩包内有 {len(entries)} 个文件，超过上限 {MAX_ZIP_ENTRIES}")
     total = 0
@@ -40,4 +42,6 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
 
 
 def _refuse(source: str, reason: str) -> ReadError:
-    return ReadError("file-unreadable", Location("file"), source=source, reason=f"{reason}，疑似压缩炸弹，拒绝读取")
+    return ReadError(
+        "file-unreadable", Location("file"), source=source, reason=f"{reason}，疑似压缩炸弹，拒绝读取"
+    )

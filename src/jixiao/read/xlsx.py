@@ -48,7 +48,10 @@ def read_xlsx_grid(data: bytes, source: str) -> list[GridRow]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"不是有效的 XLSX 文件（{type(error).__name__}）"
+            "file-unreadable",
+            Location("file"),
+            source=source,
+            reason=f"不是有效的 XLSX 文件（{type(error).__name__}）",
         ) from None
     for sheet in workbook.worksheets:
         merged = {
@@ -57,14 +60,15 @@ def read_xlsx_grid(data: bytes, source: str) -> list[GridRow]:
         cells = []
         for row in sheet.iter_rows():
             for cell in row:
-                if cell.value is None and (cell.row, cell.column) not in merged:
+                row_number, column_number = cell.row or 1, cell.column or 1
+                if cell.value is None and (row_number, column_number) not in merged:
                     continue
-                span = merged.get((cell.row, cell.column))
+                span = merged.get((row_number, column_number))
                 cells.append(
                     SpannedCell(
                         cell_text(cell.value),
-                        cell.row - 1,
-                        cell.column - 1,
+                        row_number - 1,
+                        column_number - 1,
                         span.max_row - span.min_row + 1 if span else 1,
                         span.max_col - span.min_col + 1 if span else 1,
                     )

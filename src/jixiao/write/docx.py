@@ -7,9 +7,10 @@ heading row repeated on every page) and the 填报要求 note.
 from __future__ import annotations
 
 import io
-from typing import Final
+from typing import Final, cast
 
-from docx import Document
+import docx
+from docx.document import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -82,7 +83,7 @@ def _table(document: Document, block: Block, widths: tuple[int, ...], head_rows:
         header = OxmlElement("w:tblHeader")
         header.set(qn("w:val"), "true")
         row._tr.get_or_add_trPr().append(header)
-    return table
+    return cast(Table, table)
 
 
 def _paragraph(document: Document, text: str, size: float, bold: bool, align: WD_ALIGN_PARAGRAPH) -> None:
@@ -93,7 +94,7 @@ def _paragraph(document: Document, text: str, size: float, bold: bool, align: WD
 
 def write_docx(table: TargetTable) -> bytes:
     """The table as a Word document in the official layout."""
-    document = Document()
+    document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(12)

@@ -54,7 +54,9 @@ def _text(text: str) -> str:
 
 def _cell(cell: Cell, header_row: bool) -> str:
     spans = "".join(
-        f' {name}="{value}"' for name, value in (("rowspan", cell.rowspan), ("colspan", cell.colspan)) if value > 1
+        f' {name}="{value}"'
+        for name, value in (("rowspan", cell.rowspan), ("colspan", cell.colspan))
+        if value > 1
     )
     if cell.role in {"label", "heading"}:
         scope = "col" if cell.role == "heading" or header_row else "row"

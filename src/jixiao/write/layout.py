@@ -210,9 +210,7 @@ def placed_cells(block: Block) -> Iterator[tuple[int, int, Cell]]:
             while (r, column) in covered:
                 column += 1
             yield r, column, cell
-            covered.update(
-                (r + dr, column + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)
-            )
+            covered.update((r + dr, column + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
             column += cell.colspan
 
 

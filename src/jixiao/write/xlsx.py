@@ -18,6 +18,7 @@ from typing import Final
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.findings import SECTION_TITLES, Report
@@ -99,7 +100,9 @@ def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, fl
                 sheet.cell(row=row, column=column).border = _BORDER
         _write_cell(sheet, first_row, first_col, cell)
         if (first_row, first_col) != (last_row, last_col):
-            sheet.merge_cells(start_row=first_row, start_column=first_col, end_row=last_row, end_column=last_col)
+            sheet.merge_cells(
+                start_row=first_row, start_column=first_col, end_row=last_row, end_column=last_col
+            )
         width = sum(COLUMN_WIDTHS[first_col - 1 : last_col])
         lines = _lines_needed(cell.text, width) if cell.role not in {"amount", "number", "seq"} else 1
         per_row = lines * LINE_HEIGHT / cell.rowspan + 4
@@ -108,7 +111,9 @@ def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, fl
     return top + len(block.rows)
 
 
-def _text_row(sheet: Worksheet, row: int, text: str, font: Font, align: Alignment, heights: dict[int, float]) -> None:
+def _text_row(
+    sheet: Worksheet, row: int, text: str, font: Font, align: Alignment, heights: dict[int, float]
+) -> None:
     sheet.cell(row=row, column=1, value=text).font = font
     sheet.cell(row=row, column=1).alignment = align
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=TABLE_COLUMNS)
@@ -128,7 +133,9 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
                 row += 1
         elif block.kind == "heading":
             row += 1
-            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights)
+            _text_row(
+                sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights
+            )
             row += 1
         elif block.kind == "note":
             row += 1
@@ -146,13 +153,22 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
     setup.orientation = "portrait"
     setup.fitToWidth = 1
     setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _fit_to_page(sheet)
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     if table.title:
         sheet.print_title_rows = "1:1"
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    footer = sheet.oddFooter
+    if footer is not None and footer.center is not None:
+        footer.center.text = "第 &P 页，共 &N 页"
+
+
+def _fit_to_page(sheet: Worksheet) -> None:
+    properties = sheet.sheet_properties.pageSetUpPr
+    if properties is None:
+        properties = sheet.sheet_properties.pageSetUpPr = PageSetupProperties()
+    properties.fitToPage = True
 
 
 def _findings_sheet(sheet: Worksheet, report: Report) -> None:
@@ -163,7 +179,9 @@ def _findings_sheet(sheet: Worksheet, report: Report) -> None:
     for item in report.findings:
         location = item.location
         section = SECTION_TITLES.get(location.section or "", "")
-        sheet.append([item.severity.label, item.code, section, location.row, location.field or "", item.message])
+        sheet.append(
+            [item.severity.label, item.code, section, location.row, location.field or "", item.message]
+        )
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.font, cell.border = _FONT, _BORDER
@@ -175,7 +193,7 @@ def _findings_sheet(sheet: Worksheet, report: Report) -> None:
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _fit_to_page(sheet)
     sheet.print_title_rows = "1:1"
 
 
