@@ -32,6 +32,8 @@ _CELL_PADDING: Final = 1.0
 _SPACE_GAP: Final = 8.0
 #: A filled rectangle no wider (or taller) than this, in points, is a ruling, not a shading.
 _RULING_WIDTH: Final = 2.5
+#: Text that ends nearer the cell's bottom than this many font sizes runs to the bottom.
+_CUT_GAP: Final = 1.2
 #: Column edges this close (points) are the same edge.
 _SAME_EDGE: Final = 2.0
 
@@ -134,8 +136,21 @@ def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
 class _Cell:
     right: float
     left: float
+    bottom: float
     lines: list[dict[str, Any]]
     pitch: float | None
+
+    @property
+    def runs_on(self) -> bool:
+        """True when the text may go on below: its last line fills the cell's width and its bottom.
+
+        A short last line, or one that ends above the cell's bottom, is where the text ended.
+        """
+        if not self.lines:
+            return False
+        last = self.lines[-1]
+        size = last["chars"][0]["size"] if last["chars"] else 10.0
+        return self.bottom - last["bottom"] < _CUT_GAP * size and self.right - last["x1"] < WRAP_GAP * size
 
 
 @dataclass(slots=True)
@@ -170,7 +185,8 @@ def _page_items(page: Any, number: int) -> list[_Item]:
     pitch = _usual_pitch([cell[1] for _, cells in rows for cell in cells.values() if cell is not None])
     for top, cells in rows:
         laid = {
-            left: _Cell(c[0][2], c[0][0], c[1], pitch) if c is not None else None for left, c in cells.items()
+            left: _Cell(c[0][2], c[0][0], c[0][3], c[1], pitch) if c is not None else None
+            for left, c in cells.items()
         }
         items.append(_Item(number, top, columns=laid))
     items.sort(key=lambda item: item.top)
@@ -246,8 +262,9 @@ def _align(items: list[_Item]) -> None:
 def _continues(previous: _Item, row: _Item) -> bool:
     """True when ``row``, first on its page, is the rest of ``previous``, a row the page break split.
 
-    The columns line up, and the row goes on only in cells that were already filled, while some
-    cell that was filled (a 序号, an amount) has nothing more: a new row would have it.
+    The columns line up; the row goes on only in cells whose text ran to the bottom right of the
+    cell before (:attr:`_Cell.runs_on`), while some cell that was filled (a 序号, an amount) has
+    nothing more: a new row would have it.
     """
     before, after = previous.cells, row.cells
     if before is None or after is None or len(before) != len(after) or row.page != previous.page + 1:
@@ -260,7 +277,7 @@ def _continues(previous: _Item, row: _Item) -> bool:
             continue
         if abs(old.left - new.left) > 1.5 or abs(old.right - new.right) > 1.5:
             return False
-        if new.lines and not old.lines:
+        if new.lines and not old.runs_on:
             return False
         ended = ended or (bool(old.lines) and not new.lines)
     return ended and any(cell is not None and cell.lines for cell in after)
@@ -270,20 +287,22 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     """Grid rows: rows split by a page break joined again, each cell's lines joined into text."""
     merged: list[_Item] = []
     previous: _Item | None = None  # the last table row kept
+    seen: set[tuple[str, ...]] = set()
     for item in items:
-        if (
-            item.cells is not None
-            and previous is not None
-            and previous.page != item.page
-            and _continues(previous, item)
-        ):
+        if item.cells is None:
+            merged.append(item)
+            continue
+        signature = tuple("".join(line["text"] for line in c.lines) if c else "" for c in item.cells)
+        repeated = signature in seen  # a heading row repeated on the new page
+        seen.add(signature)
+        if previous is not None and previous.page != item.page and not repeated and _continues(previous, item):
             assert previous.cells is not None
             for old, new in zip(previous.cells, item.cells, strict=True):
                 if old is not None and new is not None:
                     old.lines = old.lines + new.lines
             continue
         merged.append(item)
-        if item.cells is not None:
+        if not repeated:
             previous = item
     spaced = _spaced([cell for item in merged for cell in item.cells or () if cell is not None])
     for item in merged:

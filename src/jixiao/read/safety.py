@@ -1,8 +1,9 @@
 """Guards for hostile files: zip bombs, encrypted packages, XML tricks.
 
 Limits are absolute sizes, not ratios: a real target table is a few hundred kilobytes in any format.
-XML inside office files is parsed by openpyxl (through defusedxml) and python-docx (entities not
-resolved); HTML by lxml without network access.
+XML parts that declare a DTD are refused before any parser sees them (office files never need one);
+openpyxl parses through defusedxml and python-docx without resolving entities besides.  HTML is
+parsed by lxml without network access.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from jixiao.findings import Location, ReadError
 MAX_ZIP_ENTRIES: Final = 2_000
 MAX_ZIP_ENTRY_BYTES: Final = 64 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES: Final = 200 * 1024 * 1024
+#: How much of each XML part is read for a DTD (it can only stand before the root element).
+_XML_HEAD_BYTES: Final = 4096
 
 
 def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
@@ -38,7 +41,25 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
         total += entry.file_size
     if total > MAX_ZIP_TOTAL_BYTES:
         raise _refuse(source, f"压缩包解压后共 {total} 字节，超过上限 {MAX_ZIP_TOTAL_BYTES}")
+    for entry in entries:
+        if entry.filename.endswith((".xml", ".rels")) and _declares_entities(package, entry):
+            raise ReadError(
+                "file-unreadable",
+                Location("file"),
+                source=source,
+                reason=f"{entry.filename} 中含有 DTD 或实体定义（办公文件从不需要，可能是恶意构造），拒绝读取",
+            )
     return package
+
+
+def _declares_entities(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """True when an XML part declares a DTD: the way to entity-expansion and external-entity attacks."""
+    try:
+        with package.open(entry) as stream:
+            head = stream.read(_XML_HEAD_BYTES)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return False  # a damaged part: the reader reports it
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
 
 
 def _refuse(source: str, reason: str) -> ReadError:

@@ -9,10 +9,11 @@ The PDF writer renders this same page.
 from __future__ import annotations
 
 import html
+from itertools import pairwise
 from typing import Final
 
 from jixiao.model import TargetTable
-from jixiao.write.layout import Block, Cell, layout
+from jixiao.write.layout import Block, Cell, layout, placed_cells
 
 FONT_STACK: Final = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "SimSun", serif'
 
@@ -34,7 +35,8 @@ td.seq {{ text-align: center; }}
 td p, th p {{ margin: 0 0 1.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
-tr {{ page-break-inside: avoid; break-inside: avoid; }}
+tr, tbody {{ page-break-inside: avoid; break-inside: avoid; }}
+h2 {{ break-after: avoid; }}
 .note {{ font-size: 9pt; line-height: 1.5; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
@@ -76,12 +78,14 @@ def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int) 
         for index, row in enumerate(block.rows)
     ]
     head = f"<thead>{''.join(rows[:head_rows])}</thead>" if head_rows else ""
+    # One <tbody> per part that a label in the first column heads (a section, an 一级指标), kept on
+    # one page where it fits: a merged label cut by a page break loses its text in print.
+    starts = sorted({r for r, c, cell in placed_cells(block) if c == 0 and cell.role == "label" and r >= head_rows})
+    bounds = [head_rows, *(r for r in starts if r > head_rows), len(rows)]
+    bodies = "".join(f"<tbody>{''.join(rows[a:b])}</tbody>" for a, b in pairwise(bounds) if a < b)
     # No <caption>: spreadsheet and word processors importing the page put it into the first cell.
     # border="1" keeps the grid where a program ignores the CSS (LibreOffice's HTML import).
-    return (
-        f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>'
-        f"{head}<tbody>{''.join(rows[head_rows:])}</tbody></table>"
-    )
+    return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
 
 
 def write_html(table: TargetTable) -> str:
