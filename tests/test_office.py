@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, SEED_TXT, seed_expected
@@ -102,7 +102,14 @@ _PDF_ALPHABET = (
 )
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A PDF takes 0.3 s each way: a few examples per run, and no shrinking (which would take minutes);
+# a failure is reported as generated.
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(tables(alphabet=_PDF_ALPHABET))
 def test_generated_tables_round_trip_through_pdf(table: TargetTable) -> None:
     assert read_bytes(write_bytes(table, ".pdf"), "t.pdf").table == table

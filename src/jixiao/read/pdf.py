@@ -45,7 +45,7 @@ def _letter(char: str) -> bool:
 def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None, spaced: bool) -> str:
     """The text of a cell from its visual lines: wrapped lines joined, real breaks kept.
 
-    ``pitch`` is the page's usual distance between wrapped lines.  Where the document sets
+    ``pitch`` is the document's usual distance between wrapped lines.  Where the document sets
     paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break and anything
     else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break too.
     """
@@ -68,12 +68,10 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
     return text
 
 
-def _spaced(cells: Sequence[_Cell]) -> bool:
+def _spaced(cells: Sequence[Sequence[dict[str, Any]]], pitch: float | None) -> bool:
     """True when some cell sets its lines apart by more than the usual pitch: paragraphs are spaced."""
-    return any(
-        cell.pitch is not None and b["top"] - a["top"] >= PARAGRAPH_GAP * cell.pitch
-        for cell in cells
-        for a, b in pairwise(cell.lines)
+    return pitch is not None and any(
+        b["top"] - a["top"] >= PARAGRAPH_GAP * pitch for lines in cells for a, b in pairwise(lines)
     )
 
 
@@ -119,7 +117,7 @@ def _lines(page: Any, bbox: tuple[float, float, float, float]) -> list[dict[str,
 
 
 def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
-    """The distance between wrapped lines on the page: the smallest between consecutive lines.
+    """The distance between wrapped lines: the smallest between consecutive lines in any cell.
 
     Paragraph breaks only ever add to it; lines closer than half a font size are not consecutive.
     """
@@ -138,7 +136,6 @@ class _Cell:
     left: float
     bottom: float
     lines: list[dict[str, Any]]
-    pitch: float | None
 
     @property
     def runs_on(self) -> bool:
@@ -149,8 +146,9 @@ class _Cell:
         if not self.lines:
             return False
         last = self.lines[-1]
-        size = last["chars"][0]["size"] if last["chars"] else 10.0
-        return self.bottom - last["bottom"] < _CUT_GAP * size and self.right - last["x1"] < WRAP_GAP * size
+        size = float(last["chars"][0]["size"]) if last["chars"] else 10.0
+        bottom_gap, right_gap = self.bottom - float(last["bottom"]), self.right - float(last["x1"])
+        return bottom_gap < _CUT_GAP * size and right_gap < WRAP_GAP * size
 
 
 @dataclass(slots=True)
@@ -182,10 +180,9 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         if is_form_text(text):
             items.append(_Item(number, line["top"], text=text))
     rows = [row for table in tables for row in _table_rows(page, table)]
-    pitch = _usual_pitch([cell[1] for _, cells in rows for cell in cells.values() if cell is not None])
     for top, cells in rows:
         laid = {
-            left: _Cell(c[0][2], c[0][0], c[0][3], c[1], pitch) if c is not None else None
+            left: _Cell(c[0][2], c[0][0], c[0][3], c[1]) if c is not None else None
             for left, c in cells.items()
         }
         items.append(_Item(number, top, columns=laid))
@@ -295,7 +292,12 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
         signature = tuple("".join(line["text"] for line in c.lines) if c else "" for c in item.cells)
         repeated = signature in seen  # a heading row repeated on the new page
         seen.add(signature)
-        if previous is not None and previous.page != item.page and not repeated and _continues(previous, item):
+        if (
+            previous is not None
+            and previous.page != item.page
+            and not repeated
+            and _continues(previous, item)
+        ):
             assert previous.cells is not None
             for old, new in zip(previous.cells, item.cells, strict=True):
                 if old is not None and new is not None:
@@ -304,14 +306,16 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
         merged.append(item)
         if not repeated:
             previous = item
-    spaced = _spaced([cell for item in merged for cell in item.cells or () if cell is not None])
+    texts = [cell.lines for item in merged for cell in item.cells or () if cell is not None]
+    pitch = _usual_pitch(texts)
+    spaced = _spaced(texts, pitch)
     for item in merged:
         if item.cells is None:
             yield item.page, [item.text]
         else:
             yield (
                 item.page,
-                [join_lines(c.lines, c.right, c.pitch, spaced) if c is not None else "" for c in item.cells],
+                [join_lines(c.lines, c.right, pitch, spaced) if c is not None else "" for c in item.cells],
             )
 
 

@@ -35,8 +35,8 @@ td.seq {{ text-align: center; }}
 td p, th p {{ margin: 0 0 1.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
-tr, tbody {{ page-break-inside: avoid; break-inside: avoid; }}
-h2 {{ break-after: avoid; }}
+tr, tbody.group {{ page-break-inside: avoid; break-inside: avoid; }}
+h2 {{ break-before: page; break-after: avoid; }}
 .note {{ font-size: 9pt; line-height: 1.5; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
@@ -71,18 +71,22 @@ def _cell(cell: Cell, header_row: bool) -> str:
     return f"<td{css}{spans}>{_text(cell.text)}</td>"
 
 
-def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int) -> str:
+def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int, keep_groups: bool) -> str:
     columns = "".join(f'<col style="width:{w}%">' for w in widths)
     rows = [
         "<tr>" + "".join(_cell(cell, index < head_rows) for cell in row) + "</tr>"
         for index, row in enumerate(block.rows)
     ]
     head = f"<thead>{''.join(rows[:head_rows])}</thead>" if head_rows else ""
-    # One <tbody> per part that a label in the first column heads (a section, an 一级指标), kept on
-    # one page where it fits: a merged label cut by a page break loses its text in print.
-    starts = sorted({r for r, c, cell in placed_cells(block) if c == 0 and cell.role == "label" and r >= head_rows})
+    # One <tbody> per part that a label in the first column heads (a section, an 一级指标); the
+    # indicator groups are kept on one page where they fit: a merged label cut by a page break loses
+    # its text in print.  (The task sections are long: their labels stand at the top instead.)
+    starts = sorted(
+        {r for r, c, cell in placed_cells(block) if c == 0 and cell.role == "label" and r >= head_rows}
+    )
     bounds = [head_rows, *(r for r in starts if r > head_rows), len(rows)]
-    bodies = "".join(f"<tbody>{''.join(rows[a:b])}</tbody>" for a, b in pairwise(bounds) if a < b)
+    body = '<tbody class="group">' if keep_groups else "<tbody>"
+    bodies = "".join(f"{body}{''.join(rows[a:b])}</tbody>" for a, b in pairwise(bounds) if a < b)
     # No <caption>: spreadsheet and word processors importing the page put it into the first cell.
     # border="1" keeps the grid where a program ignores the CSS (LibreOffice's HTML import).
     return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
@@ -105,9 +109,11 @@ def write_html(table: TargetTable) -> str:
             tables += 1
             widths = MAIN_WIDTHS[block.columns]
             parts.append('<p class="unit">金额单位：万元</p>')
-            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", widths, 0))
+            parts.append(
+                _table(block, "基本信息、预算整体情况、总体绩效目标与任务", widths, 0, keep_groups=False)
+            )
         else:
-            parts.append(_table(block, "绩效指标", INDICATOR_WIDTHS, 1))
+            parts.append(_table(block, "绩效指标", INDICATOR_WIDTHS, 1, keep_groups=True))
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
