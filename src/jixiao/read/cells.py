@@ -27,7 +27,7 @@ _BLOCK_END: Final = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", re.IGN
 
 
 #: Characters that take no room: pasted from web pages and Word, they break label matching.
-_INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE: Final = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def html_to_text(cell: str) -> str:
@@ -36,7 +36,7 @@ def html_to_text(cell: str) -> str:
     Lines are stripped and blank lines dropped.
     """
     if not cell.isascii():
-        cell = cell.translate(_INVISIBLE)
+        cell = _INVISIBLE.sub("", cell)
     if ("<" not in cell and "&" not in cell) or _HTML_HINT.search(cell) is None:
         return cell.strip()
     marked = _BLOCK_END.sub("\n", cell)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Final
-
-from lxml import etree, html
+from typing import TYPE_CHECKING, Final
 
 from jixiao.findings import Location, ReadError
 from jixiao.read.cells import label_key
 from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
 from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
 from jixiao.read.text import decode_text
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _BLOCKS: Final = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"})
 _TEXT_ELEMENTS: Final = (
@@ -141,6 +142,8 @@ def read_html_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of an HTML page's bytes."""
     text = decode_text(data, source).lstrip("\ufeff").replace("\x00", "")
     text = _XML_DECLARATION.sub("", text, count=1)
+    from lxml import etree, html  # imported here: only this format needs it
+
     parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
     try:
         root = html.document_fromstring(text, parser=parser)
