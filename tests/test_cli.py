@@ -169,3 +169,38 @@ def test_installed_command_runs_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr + done.stdout
     assert "无法读取" in done.stdout
+
+
+def test_long_batches_show_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import threading
+
+    for number in range(25):
+        shutil.copy(SEED_TXT, tmp_path / f"{number:02d}.txt")
+    command = Path(sys.executable).with_name("jixiao")
+    controller, terminal = pty.openpty()
+    shown = bytearray()
+
+    def drain() -> None:  # the terminal must be read while the command writes to it
+        try:
+            while chunk := os.read(controller, 65536):
+                shown.extend(chunk)
+        except OSError:  # the terminal closed with the command
+            pass
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with subprocess.Popen(
+        [str(command), "check", "--json", "-j", "1", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    ) as process:
+        os.close(terminal)
+        out, _ = process.communicate(timeout=120)
+    reader.join(timeout=30)
+    os.close(controller)
+    assert process.returncode == 0
+    assert len(out.decode().splitlines()) == 25  # the JSON lines stay clean on standard output
+    assert "校验中".encode() in bytes(shown)

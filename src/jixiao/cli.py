@@ -143,7 +143,11 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    # Reports print above the bar when both go to the terminal; sent elsewhere, they must stay there.
+    same_terminal = sys.stdout.isatty()
+    with Progress(
+        console=Console(stderr=True), transient=True, redirect_stdout=same_terminal, redirect_stderr=False
+    ) as bar:
         task = bar.add_task("校验中", total=total)
         yield lambda: bar.advance(task)
 
