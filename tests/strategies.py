@@ -10,6 +10,7 @@ from jixiao.model import Comparator, TargetTable
 from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
 from jixiao.read.cells import label_key
 from jixiao.read.labels import (
+    FIELD_LABELS,
     GOAL_LABELS,
     INDICATOR_COLUMNS,
     INDICATOR_HEADINGS,
@@ -21,10 +22,12 @@ from jixiao.read.labels import (
 )
 
 #: A cell that is exactly a label of the form cannot be told from that label, in any format.
-# Words of the header fields (项目支出, 部门名称) may stand in task and indicator cells: the mapper
-# reads a label row only where the row starts left of the table's columns.
+# Words of the header fields (项目支出, 部门名称) may stand in task and indicator cells (the mapper
+# reads a label row only where the row starts left of the table's columns), see name_text; not in
+# the header's own value cells, where they would be the next label.
 _LABELS = (
-    set(GOAL_LABELS)
+    set(FIELD_LABELS)
+    | set(GOAL_LABELS)
     | set(INDICATOR_COLUMNS)
     | set(SECTION_LABELS)
     | set(TASK_COLUMNS)

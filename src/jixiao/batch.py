@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from jixiao.check import check_path
-from jixiao.findings import Report, finding
+from jixiao.findings import Report, unreadable
 
 #: Below this many files one process is quicker than starting workers.
 PARALLEL_THRESHOLD: Final = 64
@@ -33,8 +33,7 @@ def check_one(path: Path) -> Report:
     except Exception as error:
         if os.environ.get("JIXIAO_DEBUG"):
             raise
-        reason = f"内部错误 {type(error).__name__}，请将此文件报告给开发者"
-        return Report(str(path), [finding("file-unreadable", None, source=str(path), reason=reason)])
+        return Report(str(path), [unreadable(str(path), "internal", error=type(error).__name__).finding])
 
 
 def _check_chunk(paths: Sequence[Path]) -> list[Report]:

@@ -101,6 +101,50 @@ CATALOGUE: Final[dict[str, Entry]] = {
 
 #: Chinese fragments that rules put into the templates' figures (so that every Chinese word a rule
 #: shows comes from this module).  Keys are English; ``{…}`` fields are filled with ``str.format``.
+#: Why a file could not be read: the ``{reason}`` of ``file-unreadable`` and ``format-unsupported``.
+REASONS: Final[dict[str, str]] = {
+    "os": "{error}",
+    "encoding": "{encoding} 编码有误：{error}",
+    "not-text": "不是 UTF-8 或 GB18030 编码的文本文件",
+    "json-syntax": "JSON 格式错误，第 {line} 行第 {column} 列",
+    "json-depth": "JSON 嵌套过深",
+    "json-number": "JSON 数值有误（{error}）",
+    "json-fields": "JSON 字段有误：{fields}",
+    "damaged": "不是有效的 {format} 文件（{error}）",
+    "encrypted": "文件已加密，请先取消密码再读取",
+    "zip-entries": "压缩包内有 {count} 个文件，超过上限 {limit}，疑似压缩炸弹，拒绝读取",
+    "zip-entry-size": "压缩包内文件 {name} 解压后 {size} 字节，超过上限，疑似压缩炸弹，拒绝读取",
+    "zip-total-size": "压缩包解压后共 {size} 字节，超过上限 {limit}，疑似压缩炸弹，拒绝读取",
+    "dtd": "{part} 中含有 DTD 或实体定义（办公文件从不需要，可能是恶意构造），拒绝读取",
+    "pdf-pages": "PDF 有 {pages} 页，超过上限 {limit}",
+    "pdf-content": "PDF 内容已损坏（{error}）",
+    "doc-needs-libreoffice": "读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
+    "doc-timeout": "LibreOffice 转换 .doc 超时",
+    "doc-failed": "LibreOffice 无法转换此 .doc 文件",
+    "internal": "内部错误 {error}，请将此文件报告给开发者",
+}
+
+#: What pydantic found wrong with a field of a JSON table, by its error type.
+JSON_PROBLEMS: Final[dict[str, str]] = {
+    "missing": "缺少此字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字（写成字符串）",
+    "string_type": "应为文字",
+    "literal_error": "取值不在允许范围内",
+    "list_type": "应为列表",
+    "model_type": "应为对象",
+    "dict_type": "应为对象",
+    "": "值无效",
+}
+
+#: Which part of a PDF needs OCR: the ``{problem}`` of ``file-needs-ocr``.
+OCR_PROBLEMS: Final[dict[str, str]] = {
+    "no-text": "没有文字层（可能是扫描件）",
+    "no-unicode": "的文字缺少字符映射，无法取出",
+}
+
 PHRASES: Final[dict[str, str]] = {
     "blank": "未填",
     "amount": "{amount} 万元",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from jixiao.catalogue import CATALOGUE
+from jixiao.catalogue import CATALOGUE, REASONS
 
 Section = Literal["file", "title", "department", "budget", "overall_goal", "tasks", "indicators"]
 
@@ -150,6 +150,11 @@ class Report:
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
+
+
+def unreadable(source: str, reason: str, /, code: str = "file-unreadable", **figures: object) -> ReadError:
+    """The error for a file that cannot be read, for one of the catalogued ``REASONS``."""
+    return ReadError(code, Location("file"), source=source, reason=REASONS[reason].format(**figures))
 
 
 class ReadError(Exception):

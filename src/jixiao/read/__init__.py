@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from jixiao.findings import Finding, Location, ReadError
+from jixiao.catalogue import JSON_PROBLEMS
+from jixiao.findings import Finding, Location, ReadError, unreadable
 from jixiao.model import TargetTable
 from jixiao.read.docx import read_docx_grid
 from jixiao.read.grid import GridRow
@@ -67,27 +68,13 @@ def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
     return ReadResult(table, source, findings)
 
 
-_PYDANTIC_PROBLEMS: Final = {
-    "missing": "缺少此字段",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "decimal_parsing": "应为数字",
-    "decimal_type": "应为数字（写成字符串）",
-    "string_type": "应为文字",
-    "literal_error": "取值不在允许范围内",
-    "list_type": "应为列表",
-    "model_type": "应为对象",
-    "dict_type": "应为对象",
-}
-
-
 def _validation_reason(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(part) for part in item["loc"]) or "（根）"
-        parts.append(f"{where}：{_PYDANTIC_PROBLEMS.get(item['type'], '值无效')}")
+        parts.append(f"{where}：{JSON_PROBLEMS.get(item['type'], JSON_PROBLEMS[''])}")
     more = f"等 {error.error_count()} 处" if error.error_count() > 5 else ""
-    return "JSON 字段有误：" + "；".join(parts) + more
+    return "；".join(parts) + more
 
 
 def read_json(data: bytes, source: str) -> ReadResult:
@@ -96,26 +83,17 @@ def read_json(data: bytes, source: str) -> ReadResult:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ReadError(
-            "file-unreadable",
-            Location("file", line=error.lineno),
-            source=source,
-            reason=f"JSON 格式错误，第 {error.lineno} 行第 {error.colno} 列",
-        ) from None
+        raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
     except RecursionError:
-        raise ReadError("file-unreadable", Location("file"), source=source, reason="JSON 嵌套过深") from None
+        raise unreadable(source, "json-depth") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"JSON 数值有误（{error}）"
-        ) from None
+        raise unreadable(source, "json-number", error=error) from None
     if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
         raise ReadError("not-a-target-table", Location("file"), source=source)
     try:
         table = TargetTable.model_validate(document)
     except ValidationError as error:
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=_validation_reason(error)
-        ) from None
+        raise unreadable(source, "json-fields", fields=_validation_reason(error)) from None
     return ReadResult(table, source, [])
 
 
@@ -206,9 +184,7 @@ def read_path(path: str | Path) -> ReadResult:
             )
         data = Path(path).read_bytes()
     except OSError as error:
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=error.strerror or type(error).__name__
-        ) from None
+        raise unreadable(source, "os", error=error.strerror or type(error).__name__) from None
     return read_bytes(data, source)
 
 

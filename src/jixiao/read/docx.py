@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import unreadable
 from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
 from jixiao.read.safety import open_zip
 
@@ -76,11 +76,6 @@ def read_docx_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many kinds for a damaged package
-        raise ReadError(
-            "file-unreadable",
-            Location("file"),
-            source=source,
-            reason=f"不是有效的 DOCX 文件（{type(error).__name__}）",
-        ) from None
+        raise unreadable(source, "damaged", format="DOCX", error=type(error).__name__) from None
     rows = body_rows(document.element.body)
     return build_grid((number, cells) for number, cells in enumerate(rows, start=1))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import unreadable
 from jixiao.read.cells import label_key
 from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
 from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
@@ -148,7 +148,5 @@ def read_html_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as error:
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"HTML 无法解析（{error}）"
-        ) from None
+        raise unreadable(source, "damaged", format="HTML", error=error) from None
     return build_grid(page_rows(root))

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import Location, ReadError, unreadable
 from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, number_text
 from jixiao.read.xlsx import cell_text, is_form_sheet
 
@@ -27,12 +27,7 @@ def _streams(data: bytes, source: str) -> list[str]:
     try:
         document = xlrd.compdoc.CompDoc(data, logfile=io.StringIO())
     except Exception as error:  # the compound-document parser raises its own kinds and others
-        raise ReadError(
-            "file-unreadable",
-            Location("file"),
-            source=source,
-            reason=f"OLE 复合文档已损坏（{type(error).__name__}）",
-        ) from None
+        raise unreadable(source, "damaged", format="OLE 复合文档", error=type(error).__name__) from None
     return [entry.name for entry in document.dirlist]
 
 
@@ -40,9 +35,7 @@ def ole_kind(data: bytes, source: str) -> str:
     """``xls``, ``doc``, or a ReadError for an encrypted package or an unknown document."""
     streams = _streams(data, source)
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason="文件已加密，请先取消密码再读取"
-        )
+        raise unreadable(source, "encrypted")
     if "Workbook" in streams or "Book" in streams:
         return "xls"
     if "WordDocument" in streams:
@@ -57,12 +50,9 @@ def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
     except Exception as error:  # xlrd raises XLRDError and assorted others on damaged files
-        reason = (
-            "文件已加密，请先取消密码再读取"
-            if "encrypt" in str(error).lower()
-            else f"不是有效的 XLS 文件（{error}）"
-        )
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=reason) from None
+        if "encrypt" in str(error).lower():
+            raise unreadable(source, "encrypted") from None
+        raise unreadable(source, "damaged", format="XLS", error=error) from None
     for sheet in book.sheets():
         spans = {(rlo, clo): (rhi - rlo, chi - clo) for rlo, rhi, clo, chi in sheet.merged_cells}
         cells = []
@@ -95,12 +85,7 @@ def doc_to_docx(data: bytes, source: str) -> bytes:
     """A Word 97–2003 document turned into DOCX by LibreOffice, which must be installed."""
     command = libreoffice()
     if command is None:
-        raise ReadError(
-            "format-unsupported",
-            Location("file"),
-            source=source,
-            reason="读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
-        )
+        raise unreadable(source, "doc-needs-libreoffice", code="format-unsupported")
     with tempfile.TemporaryDirectory(prefix="jixiao-doc-") as folder:
         original = Path(folder) / "input.doc"
         original.write_bytes(data)
@@ -111,12 +96,8 @@ def doc_to_docx(data: bytes, source: str) -> bytes:
                 capture_output=True, timeout=CONVERT_SECONDS, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
-            raise ReadError(
-                "file-unreadable", Location("file"), source=source, reason="LibreOffice 转换 .doc 超时"
-            ) from None
+            raise unreadable(source, "doc-timeout") from None
         converted = Path(folder) / "input.docx"
         if not converted.exists():
-            raise ReadError(
-                "file-unreadable", Location("file"), source=source, reason="LibreOffice 无法转换此 .doc 文件"
-            )
+            raise unreadable(source, "doc-failed")
         return converted.read_bytes()

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Final
 
-from jixiao.findings import Location, ReadError
+from jixiao.catalogue import OCR_PROBLEMS
+from jixiao.findings import Location, ReadError, unreadable
 from jixiao.read.grid import GridRow, build_grid, is_form_text
 
 MAX_PAGES: Final = 200
@@ -327,29 +328,21 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as error:  # pdfminer raises many kinds for a damaged file, wrapped by pdfplumber
-        causes = (error, *error.args)
-        if any(isinstance(cause, PDFPasswordIncorrect) for cause in causes):
-            reason = "PDF 已加密，请先取消密码再读取"
-        else:
-            reason = f"不是有效的 PDF 文件（{type(error).__name__}）"
-        raise ReadError("file-unreadable", Location("file"), source=source, reason=reason) from None
+        if any(isinstance(cause, PDFPasswordIncorrect) for cause in (error, *error.args)):
+            raise unreadable(source, "encrypted") from None
+        raise unreadable(source, "damaged", format="PDF", error=type(error).__name__) from None
     with pdf:
         try:
             pages = pdf.pages
             if len(pages) > MAX_PAGES:
-                raise ReadError(
-                    "file-unreadable",
-                    Location("file"),
-                    source=source,
-                    reason=f"PDF 有 {len(pages)} 页，超过上限 {MAX_PAGES}",
-                )
+                raise unreadable(source, "pdf-pages", pages=len(pages), limit=MAX_PAGES)
             if not any(page.chars for page in pages):
                 raise ReadError(
-                    "file-needs-ocr", Location("file"), source=source, problem="没有文字层（可能是扫描件）"
+                    "file-needs-ocr", Location("file"), source=source, problem=OCR_PROBLEMS["no-text"]
                 )
             if any("(cid:" in page.extract_text() for page in pages):
                 raise ReadError(
-                    "file-needs-ocr", Location("file"), source=source, problem="的文字缺少字符映射，无法取出"
+                    "file-needs-ocr", Location("file"), source=source, problem=OCR_PROBLEMS["no-unicode"]
                 )
             items = [item for number, page in enumerate(pages, start=1) for item in _page_items(page, number)]
             _align(items)
@@ -357,10 +350,5 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
         except ReadError:
             raise
         except Exception as error:  # damaged content streams surface only while pages are read
-            raise ReadError(
-                "file-unreadable",
-                Location("file"),
-                source=source,
-                reason=f"PDF 内容已损坏（{type(error).__name__}）",
-            ) from None
+            raise unreadable(source, "pdf-content", error=type(error).__name__) from None
     return build_grid(rows)

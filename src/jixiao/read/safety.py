@@ -12,7 +12,7 @@ import io
 import zipfile
 from typing import Final
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import unreadable
 
 MAX_ZIP_ENTRIES: Final = 2_000
 MAX_ZIP_ENTRY_BYTES: Final = 64 * 1024 * 1024
@@ -27,28 +27,21 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
         package = zipfile.ZipFile(io.BytesIO(data))
         entries = package.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise ReadError(
-            "file-unreadable", Location("file"), source=source, reason=f"压缩包已损坏（{error}）"
-        ) from None
+        raise unreadable(source, "damaged", format="压缩包（XLSX/DOCX）", error=error) from None
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise _refuse(source, f"压缩包内有 {len(entries)} 个文件，超过上限 {MAX_ZIP_ENTRIES}")
+        raise unreadable(source, "zip-entries", count=len(entries), limit=MAX_ZIP_ENTRIES)
     total = 0
     for entry in entries:
         if entry.flag_bits & 0x1:
-            raise ReadError("file-unreadable", Location("file"), source=source, reason="文件已加密，请先解密")
+            raise unreadable(source, "encrypted")
         if entry.file_size > MAX_ZIP_ENTRY_BYTES:
-            raise _refuse(source, f"压缩包内文件 {entry.filename} 解压后 {entry.file_size} 字节，超过上限")
+            raise unreadable(source, "zip-entry-size", name=entry.filename, size=entry.file_size)
         total += entry.file_size
     if total > MAX_ZIP_TOTAL_BYTES:
-        raise _refuse(source, f"压缩包解压后共 {total} 字节，超过上限 {MAX_ZIP_TOTAL_BYTES}")
+        raise unreadable(source, "zip-total-size", size=total, limit=MAX_ZIP_TOTAL_BYTES)
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")) and _declares_entities(package, entry):
-            raise ReadError(
-                "file-unreadable",
-                Location("file"),
-                source=source,
-                reason=f"{entry.filename} 中含有 DTD 或实体定义（办公文件从不需要，可能是恶意构造），拒绝读取",
-            )
+            raise unreadable(source, "dtd", part=entry.filename)
     return package
 
 
@@ -60,9 +53,3 @@ def _declares_entities(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return False  # a damaged part: the reader reports it
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head
-
-
-def _refuse(source: str, reason: str) -> ReadError:
-    return ReadError(
-        "file-unreadable", Location("file"), source=source, reason=f"{reason}，疑似压缩炸弹，拒绝读取"
-    )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import unreadable
 from jixiao.read.grid import GridRow, build_grid
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -25,12 +25,7 @@ def decode_text(data: bytes, source: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as error:
-                raise ReadError(
-                    "file-unreadable",
-                    Location("file"),
-                    source=source,
-                    reason=f"{encoding} 编码有误：{error.reason}",
-                ) from None
+                raise unreadable(source, "encoding", encoding=encoding, error=error.reason) from None
     for encoding in ("utf-8", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -39,9 +34,7 @@ def decode_text(data: bytes, source: str) -> str:
         if "\x00" in text:
             break
         return text
-    raise ReadError(
-        "file-unreadable", Location("file"), source=source, reason="不是 UTF-8 或 GB18030 编码的文本文件"
-    )
+    raise unreadable(source, "not-text")
 
 
 def _split(line: str) -> list[str]:

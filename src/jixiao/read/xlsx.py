@@ -10,7 +10,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from jixiao.findings import Location, ReadError
+from jixiao.findings import Location, ReadError, unreadable
 from jixiao.read.cells import label_key
 from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, number_text
 from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
@@ -47,12 +47,7 @@ def read_xlsx_grid(data: bytes, source: str) -> list[GridRow]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise ReadError(
-            "file-unreadable",
-            Location("file"),
-            source=source,
-            reason=f"不是有效的 XLSX 文件（{type(error).__name__}）",
-        ) from None
+        raise unreadable(source, "damaged", format="XLSX", error=type(error).__name__) from None
     for sheet in workbook.worksheets:
         merged = {
             (cell_range.min_row, cell_range.min_col): cell_range for cell_range in sheet.merged_cells.ranges
