@@ -37,32 +37,29 @@ def task_name_missing(table: TargetTable) -> Iterator[Finding]:
             )
 
 
-@rule("task-amount-missing")
-def task_amount_missing(table: TargetTable) -> Iterator[Finding]:
-    """Every task row has a 拟投入金额: 项目支出 is their sum (填报要求 3)."""
+def _blank(table: TargetTable, code: str, field: str) -> Iterator[Finding]:
+    """``code`` for every task whose ``field`` is blank."""
     for row, task in enumerate(table.tasks, start=1):
-        if task.amount is None:
+        if getattr(task, field) in (None, ""):
             yield finding(
-                "task-amount-missing",
-                Location("tasks", row=row, field="amount"),
+                code,
+                Location("tasks", row=row, field=field),
                 section=_section(task),
                 row=row,
                 name=_name(task),
             )
+
+
+@rule("task-amount-missing")
+def task_amount_missing(table: TargetTable) -> Iterator[Finding]:
+    """Every task row has a 拟投入金额: 项目支出 is their sum (填报要求 3)."""
+    return _blank(table, "task-amount-missing", "amount")
 
 
 @rule("task-content-missing")
 def task_content_missing(table: TargetTable) -> Iterator[Finding]:
     """Every task row says what will be done: 主要实施内容 (RULES.md)."""
-    for row, task in enumerate(table.tasks, start=1):
-        if not task.content:
-            yield finding(
-                "task-content-missing",
-                Location("tasks", row=row, field="content"),
-                section=_section(task),
-                row=row,
-                name=_name(task),
-            )
+    return _blank(table, "task-content-missing", "content")
 
 
 @rule("task-duplicate")
