@@ -122,6 +122,8 @@ REASONS: Final[dict[str, str]] = {
     "doc-timeout": "LibreOffice 转换 .doc 超时",
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",
     "internal": "内部错误 {error}，请将此文件报告给开发者",
+    "grid-too-large": "表格展开后过大（{size}），远超任何目标表，疑似恶意构造，拒绝读取",
+    "rtf": "这是 RTF 文件，请用 Word 或 WPS 另存为 .docx 后再读取",
 }
 
 #: What pydantic found wrong with a field of a JSON table, by its error type.

@@ -20,7 +20,7 @@ from jixiao.catalogue import JSON_PROBLEMS
 from jixiao.findings import Finding, Location, ReadError, unreadable
 from jixiao.model import TargetTable
 from jixiao.read.docx import read_docx_grid
-from jixiao.read.grid import GridRow
+from jixiao.read.grid import GridRow, GridTooLarge
 from jixiao.read.html import read_html_grid
 from jixiao.read.mapper import map_grid
 from jixiao.read.ole import doc_to_docx, ole_kind, read_xls_grid
@@ -166,7 +166,12 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
     kind = sniff_format(data, source)
     if kind == "json":
         return read_json(data, source)
-    return _from_grid(GRID_READERS[kind], data, source)
+    try:
+        return _from_grid(GRID_READERS[kind], data, source)
+    except GridTooLarge as error:
+        raise unreadable(source, "grid-too-large", size=error) from None
+    except MemoryError:  # a crafted file that slipped past the limits: refuse it, keep running
+        raise unreadable(source, "grid-too-large", size="超出内存") from None
 
 
 def read_path(path: str | Path) -> ReadResult:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
-from jixiao.read.cells import html_to_text
-from jixiao.read.labels import FORM_TEXT
+from jixiao.read.cells import html_to_text, label_key
+from jixiao.read.labels import FIELD_LABELS, FORM_TEXT, INDICATOR_COLUMNS, TASK_SECTION_LABELS
 
 
 @dataclass(slots=True)
@@ -53,16 +54,29 @@ class SpannedCell:
     colspan: int = 1
 
 
+#: The largest grid a form can need: far beyond any real table, far below what exhausts memory.
+MAX_GRID_ROWS: Final = 20_000
+MAX_GRID_COLUMNS: Final = 200
+MAX_GRID_CELLS: Final = 400_000
+
+
+class GridTooLarge(ValueError):
+    """Spans or positions that would lay out a grid beyond the limits (a crafted file)."""
+
+
 def expand_spans(cells: Iterable[SpannedCell]) -> list[list[str]]:
     """Lay spanned cells out on a full grid, one string per position.
 
     A merged cell's text stands in its top-left position and the positions it covers are empty, as
-    text taken from a page with merged cells has them; the mapper fills labels down itself.
+    text taken from a page with merged cells has them; the mapper fills labels down itself.  Raises
+    :class:`GridTooLarge` beyond the limits, before allocating anything of that size.
     """
     placed: dict[tuple[int, int], str] = {}
     height = width = 0
     for cell in cells:
         bottom, right = cell.row + max(cell.rowspan, 1), cell.column + max(cell.colspan, 1)
+        if bottom > MAX_GRID_ROWS or right > MAX_GRID_COLUMNS or len(placed) > MAX_GRID_CELLS:
+            raise GridTooLarge(f"{bottom} 行 × {right} 列")
         for r in range(cell.row, bottom):
             for c in range(cell.column, right):
                 placed.setdefault((r, c), cell.text if (r, c) == (cell.row, cell.column) else "")
@@ -93,3 +107,12 @@ def is_form_text(text: str) -> bool:
     Pages carry menus, footers and other text around the tables; only these lines are the form's.
     """
     return len(text) <= 400 and any(marker in text for marker in FORM_TEXT)
+
+
+#: Labels whose presence marks a table, sheet or page as the form.
+_FORM_LABELS: Final = frozenset(FIELD_LABELS) | frozenset(INDICATOR_COLUMNS) | frozenset(TASK_SECTION_LABELS)
+
+
+def form_score(texts: Iterable[str]) -> int:
+    """How many distinct labels of the form the cells hold: 0 is no form; the most wins."""
+    return len({key for key in map(label_key, texts) if key in _FORM_LABELS})

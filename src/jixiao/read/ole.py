@@ -11,11 +11,19 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from jixiao.findings import Location, ReadError, unreadable
-from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, number_text
-from jixiao.read.xlsx import cell_text, is_form_sheet
+from jixiao.read.grid import (
+    MAX_GRID_COLUMNS,
+    MAX_GRID_ROWS,
+    GridRow,
+    GridTooLarge,
+    SpannedCell,
+    expand_spans,
+    number_text,
+)
+from jixiao.read.xlsx import best_sheet, cell_text
 
 #: How long LibreOffice may take to turn one .doc into .docx.
 CONVERT_SECONDS: Final = 120
@@ -44,7 +52,7 @@ def ole_kind(data: bytes, source: str) -> str:
 
 
 def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
-    """The grid of the form's sheet in an old Excel (.xls) workbook."""
+    """The grid of the form's sheet in an old Excel (.xls) workbook (hidden sheets are not read)."""
     import xlrd
 
     try:
@@ -53,27 +61,37 @@ def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
         if "encrypt" in str(error).lower():
             raise unreadable(source, "encrypted") from None
         raise unreadable(source, "damaged", format="XLS", error=error) from None
-    for sheet in book.sheets():
-        spans = {(rlo, clo): (rhi - rlo, chi - clo) for rlo, rhi, clo, chi in sheet.merged_cells}
-        cells = []
-        for r in range(sheet.nrows):
-            for c in range(sheet.ncols):
-                cell = sheet.cell(r, c)
-                value = cell.value
-                text = ""
-                if cell.ctype == xlrd.XL_CELL_DATE and isinstance(value, float):
+    sheets = (_sheet_rows(book, sheet) for sheet in book.sheets() if sheet.visibility == 0)
+    return best_sheet(sheets, source)
+
+
+def _sheet_rows(book: Any, sheet: Any) -> list[list[str]]:
+    import xlrd
+
+    spans = {}
+    for first_row, end_row, first_col, end_col in sheet.merged_cells:
+        if end_row > MAX_GRID_ROWS or end_col > MAX_GRID_COLUMNS:
+            raise GridTooLarge(f"合并单元格 {end_row} 行 × {end_col} 列")
+        spans[(first_row, first_col)] = (end_row - first_row, end_col - first_col)
+    cells = []
+    for r in range(min(sheet.nrows, MAX_GRID_ROWS)):
+        for c in range(min(sheet.ncols, MAX_GRID_COLUMNS)):
+            cell = sheet.cell(r, c)
+            value = cell.value
+            text = ""
+            if cell.ctype == xlrd.XL_CELL_DATE and isinstance(value, float):
+                try:
                     text = cell_text(xlrd.xldate.xldate_as_datetime(value, book.datemode))
-                elif cell.ctype == xlrd.XL_CELL_NUMBER and isinstance(value, float | int):
+                except (OverflowError, ValueError):  # a number typed into a date-formatted cell
                     text = number_text(value)
-                elif cell.ctype == xlrd.XL_CELL_TEXT and isinstance(value, str):
-                    text = value
-                rowspan, colspan = spans.get((r, c), (1, 1))
-                if text or (r, c) in spans:
-                    cells.append(SpannedCell(text, r, c, rowspan, colspan))
-        rows = expand_spans(cells)
-        if is_form_sheet(rows):
-            return build_grid((number, cells) for number, cells in enumerate(rows, start=1))
-    raise ReadError("not-a-target-table", Location("file"), source=source)
+            elif cell.ctype == xlrd.XL_CELL_NUMBER and isinstance(value, float | int):
+                text = number_text(value)
+            elif cell.ctype == xlrd.XL_CELL_TEXT and isinstance(value, str):
+                text = value
+            rowspan, colspan = spans.get((r, c), (1, 1))
+            if text or (r, c) in spans:
+                cells.append(SpannedCell(text, r, c, rowspan, colspan))
+    return expand_spans(cells)
 
 
 def libreoffice() -> str | None:

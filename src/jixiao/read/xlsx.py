@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+import re
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Final
+
+from openpyxl.utils.cell import column_index_from_string
 
 from jixiao.findings import Location, ReadError, unreadable
-from jixiao.read.cells import label_key
-from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, number_text
-from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
+from jixiao.model import format_amount
+from jixiao.read.grid import (
+    MAX_GRID_CELLS,
+    MAX_GRID_COLUMNS,
+    MAX_GRID_ROWS,
+    GridRow,
+    GridTooLarge,
+    SpannedCell,
+    build_grid,
+    expand_spans,
+    form_score,
+    number_text,
+)
 from jixiao.read.safety import open_zip
-
-_SHEET_LABELS = frozenset(FIELD_LABELS) | frozenset(INDICATOR_COLUMNS) | frozenset(TASK_SECTION_LABELS)
 
 
 def cell_text(value: Any) -> str:
@@ -34,41 +48,73 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def is_form_sheet(rows: list[list[str]]) -> bool:
-    """True when a sheet's cells include a label of the form."""
-    return any(label_key(text) in _SHEET_LABELS for row in rows for text in row if text)
+_MERGE_REF: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
+
+
+def _check_merges(package: zipfile.ZipFile, source: str) -> None:
+    """Refuse merged ranges no form has (openpyxl would create a cell for every position)."""
+    for name in package.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        for match in _MERGE_REF.finditer(package.read(name)):
+            first_col, first_row, last_col, last_row = match.groups()
+            rows = int(last_row) - int(first_row) + 1
+            columns = (
+                column_index_from_string(last_col.decode()) - column_index_from_string(first_col.decode()) + 1
+            )
+            if rows > MAX_GRID_ROWS or columns > MAX_GRID_COLUMNS or rows * columns > MAX_GRID_CELLS:
+                raise GridTooLarge(f"合并单元格 {match.group(0).decode()[-30:]}")
+
+
+def cell_value_text(value: Any, number_format: str) -> str:
+    """A cell's value as the text a person sees: ``1`` formatted ``0%`` is ``100%``."""
+    if isinstance(value, float | int) and not isinstance(value, bool) and "%" in number_format:
+        return f"{format_amount((Decimal(number_text(value)) * 100).normalize())}%"
+    return cell_text(value)
+
+
+def sheet_rows(sheet: Any) -> list[list[str]]:
+    """A worksheet's cells on a grid, merged ranges laid out; only the cells that exist are visited."""
+    merged = {(r.min_row, r.min_col): r for r in sheet.merged_cells.ranges}
+    cells = []
+    for (row_number, column_number), cell in sheet._cells.items():  # openpyxl keeps only real cells here
+        span = merged.get((row_number, column_number))
+        if cell.value is None and span is None:
+            continue
+        if sheet.row_dimensions[row_number].hidden:
+            continue
+        cells.append(
+            SpannedCell(
+                cell_value_text(cell.value, cell.number_format or ""),
+                row_number - 1,
+                column_number - 1,
+                span.max_row - span.min_row + 1 if span else 1,
+                span.max_col - span.min_col + 1 if span else 1,
+            )
+        )
+    return expand_spans(cells)
+
+
+def best_sheet(sheets: Iterable[list[list[str]]], source: str) -> list[GridRow]:
+    """The grid of the sheet with the most labels of the form."""
+    scored = [
+        (form_score(text for row in rows for text in row if text), index, rows)
+        for index, rows in enumerate(sheets)
+    ]
+    score, _, rows = max(scored, key=lambda item: (item[0], -item[1]), default=(0, 0, []))
+    if not score:
+        raise ReadError("not-a-target-table", Location("file"), source=source)
+    return build_grid((number, cells) for number, cells in enumerate(rows, start=1))
 
 
 def read_xlsx_grid(data: bytes, source: str) -> list[GridRow]:
-    """The grid of the form's sheet in an XLSX workbook."""
+    """The grid of the form's sheet in an XLSX workbook (hidden sheets and rows are not read)."""
     import openpyxl  # imported here: it takes a while, and only this format needs it
 
-    open_zip(data, source)
+    _check_merges(open_zip(data, source), source)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise unreadable(source, "damaged", format="XLSX", error=type(error).__name__) from None
-    for sheet in workbook.worksheets:
-        merged = {
-            (cell_range.min_row, cell_range.min_col): cell_range for cell_range in sheet.merged_cells.ranges
-        }
-        cells = []
-        for row in sheet.iter_rows():
-            for cell in row:
-                row_number, column_number = cell.row or 1, cell.column or 1
-                if cell.value is None and (row_number, column_number) not in merged:
-                    continue
-                span = merged.get((row_number, column_number))
-                cells.append(
-                    SpannedCell(
-                        cell_text(cell.value),
-                        row_number - 1,
-                        column_number - 1,
-                        span.max_row - span.min_row + 1 if span else 1,
-                        span.max_col - span.min_col + 1 if span else 1,
-                    )
-                )
-        rows = expand_spans(cells)
-        if is_form_sheet(rows):
-            return build_grid((number, cells) for number, cells in enumerate(rows, start=1))
-    raise ReadError("not-a-target-table", Location("file"), source=source)
+    visible = (sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible")
+    return best_sheet((sheet_rows(sheet) for sheet in visible), source)
