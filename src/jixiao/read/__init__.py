@@ -145,11 +145,14 @@ def sniff_format(data: bytes, name: str = "") -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return ole_kind(data, name)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{\\rtf"):
+        return "rtf"
     if stripped.startswith(b"{"):
         return "json"
-    lowered = stripped[:1024].lower()
-    if lowered.startswith((b"<!doctype html", b"<html")) or b"<table" in lowered:
-        return "html"
+    if stripped.startswith(b"<"):
+        lowered = data[:65536].lower()
+        if b"<html" in lowered or b"<table" in lowered:
+            return "html"  # also a web page saved under .xls or .doc, as some systems export
     return EXTENSIONS.get(Path(name).suffix.lower(), "text")
 
 
@@ -164,6 +167,8 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
             limit=_size(MAX_INPUT_BYTES),
         )
     kind = sniff_format(data, source)
+    if kind == "rtf":
+        raise unreadable(source, "rtf", code="format-unsupported")
     if kind == "json":
         return read_json(data, source)
     try:

@@ -39,26 +39,56 @@ def _int(node: Any, default: int) -> int:
         return default
 
 
+_WRAPPERS = (_w("sdt"), _w("customXml"), _w("smartTag"))
+
+
+def _children(node: Any, tag: str) -> Iterator[Any]:
+    """Children with ``tag``, looking through content controls and custom XML that wrap them."""
+    for child in node.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag in _WRAPPERS:
+            content = child.find(_w("sdtContent")) if child.tag == _w("sdt") else child
+            if content is not None:
+                yield from _children(content, tag)
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs, those of tables nested in it included, one per line."""
+    return "\n".join(_paragraph_text(p) for p in cell.iter(_w("p")))
+
+
 def table_rows(table: Any) -> list[list[str]]:
     """A ``w:tbl`` element's rows on its full grid."""
     cells: list[SpannedCell] = []
-    for r, row in enumerate(table.iterchildren(_w("tr"))):
+    for r, row in enumerate(_children(table, _w("tr"))):
         properties = row.find(_w("trPr"))
         column = _int(properties.find(_w("gridBefore")) if properties is not None else None, 0)
-        for cell in row.iterchildren(_w("tc")):
+        for cell in _children(row, _w("tc")):
             cell_properties = cell.find(_w("tcPr"))
             span = _int(cell_properties.find(_w("gridSpan")), 1) if cell_properties is not None else 1
             merge = cell_properties.find(_w("vMerge")) if cell_properties is not None else None
             continued = merge is not None and merge.get(_w("val")) in (None, "continue")
-            text = "" if continued else "\n".join(_paragraph_text(p) for p in cell.iterchildren(_w("p")))
+            text = "" if continued else _cell_text(cell)
             cells.append(SpannedCell(text, r, column, 1, span))
             column += span
     return expand_spans(cells)
 
 
+def _children_in_order(node: Any) -> Iterator[Any]:
+    """The paragraphs and tables of the body in order, through content controls."""
+    for child in node.iterchildren():
+        if child.tag in _WRAPPERS:
+            content = child.find(_w("sdtContent")) if child.tag == _w("sdt") else child
+            if content is not None:
+                yield from _children_in_order(content)
+        else:
+            yield child
+
+
 def body_rows(body: Any) -> Iterator[list[str]]:
     """Rows of the document body in order: form paragraphs and every table's rows."""
-    for node in body.iterchildren():
+    for node in _children_in_order(body):
         if node.tag == _w("p"):
             text = _paragraph_text(node).strip()
             if text and is_form_text(text):

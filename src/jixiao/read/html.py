@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from jixiao.findings import unreadable
-from jixiao.read.cells import label_key
-from jixiao.read.grid import GridRow, SpannedCell, build_grid, expand_spans, is_form_text
-from jixiao.read.labels import FIELD_LABELS, INDICATOR_COLUMNS, TASK_SECTION_LABELS
+from jixiao.read.grid import (
+    MAX_GRID_COLUMNS,
+    GridRow,
+    SpannedCell,
+    build_grid,
+    expand_spans,
+    form_score,
+    is_form_text,
+)
 from jixiao.read.text import decode_text
 
 if TYPE_CHECKING:
@@ -38,8 +44,8 @@ _TEXT_ELEMENTS: Final = (
 )
 _NESTING: Final = frozenset(_TEXT_ELEMENTS) | {"table"}
 _XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*>")
-_TABLE_LABELS: Final = frozenset(FIELD_LABELS) | frozenset(INDICATOR_COLUMNS) | frozenset(TASK_SECTION_LABELS)
-_MAX_SPAN: Final = 1000
+#: rowspan/colspan beyond the grid's limits are clamped: the limits refuse what is left too large.
+_MAX_SPAN: Final = MAX_GRID_COLUMNS
 
 
 def element_text(element: etree._Element) -> str:
@@ -111,15 +117,28 @@ def _owner(row: etree._Element) -> etree._Element | None:
     return parent
 
 
+def _own_cells(table: etree._Element) -> Iterator[etree._Element]:
+    """The cells of a table itself, not of tables nested in it."""
+    for row in table.iter("tr"):
+        if _owner(row) is table:
+            yield from (
+                cell for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in {"td", "th"}
+            )
+
+
 def _is_form_table(table: etree._Element) -> bool:
-    if next(table.iter("table"), table) is not table or len(table.findall(".//table")) > 0:
-        return False
-    return any(label_key(text) in _TABLE_LABELS for text in (element_text(c) for c in table.iter("td", "th")))
+    """A table whose own cells hold labels of the form (a layout table around one does not)."""
+    own = (cell for cell in _own_cells(table) if not cell.findall(".//table"))
+    return form_score(element_text(cell) for cell in own) > 0
 
 
 def page_rows(root: etree._Element) -> Iterator[tuple[int, list[str]]]:
     """The rows the mapper reads, in document order: form text outside tables and the tables' rows."""
     tables = [table for table in root.iter("table") if _is_form_table(table)]
+    # a table nested in a form table is part of a cell's text, not a table of its own
+    tables = [
+        table for table in tables if not any(other is not table and table in other.iter() for other in tables)
+    ]
     inside = {node for table in tables for node in table.iter()}
     for node in root.iter():
         if node in inside and node.tag != "table":

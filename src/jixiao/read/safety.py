@@ -9,6 +9,7 @@ parsed by lxml without network access.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Final
 
@@ -18,7 +19,9 @@ MAX_ZIP_ENTRIES: Final = 2_000
 MAX_ZIP_ENTRY_BYTES: Final = 64 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES: Final = 200 * 1024 * 1024
 #: How much of each XML part is read for a DTD (it can only stand before the root element).
-_XML_HEAD_BYTES: Final = 4096
+_XML_HEAD_BYTES: Final = 256 * 1024
+_COMMENT: Final = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ROOT_START: Final = re.compile(rb"<[A-Za-z_]")
 
 
 def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
@@ -46,10 +49,18 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
 
 
 def _declares_entities(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
-    """True when an XML part declares a DTD: the way to entity-expansion and external-entity attacks."""
+    """True when an XML part declares a DTD: the way to entity-expansion and external-entity attacks.
+
+    A DTD can only stand in the prolog, before the root element; comments there are skipped, and a
+    prolog longer than any real one counts as a declaration.
+    """
     try:
         with package.open(entry) as stream:
             head = stream.read(_XML_HEAD_BYTES)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return False  # a damaged part: the reader reports it
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    prolog = _COMMENT.sub(b"", head)
+    root = _ROOT_START.search(prolog)
+    if root is None:
+        return len(head) == _XML_HEAD_BYTES  # no root element within the limit: not a real part
+    return b"<!DOCTYPE" in prolog[: root.start()] or b"<!ENTITY" in prolog[: root.start()]
