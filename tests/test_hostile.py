@@ -180,3 +180,31 @@ def test_the_command_line_shows_no_traceback_for_hostile_files(tmp_path: Path) -
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout.count("无法读取") >= 3
+
+
+def test_an_html_span_bomb_is_refused_quickly() -> None:
+    cells = '<td rowspan="1000" colspan="1000">部门名称</td>' * 400
+    page = f"<html><body><table><tr>{cells}</tr><tr><td>一级指标</td><td>二级指标</td><td>三级指标</td></tr></table></body></html>"
+    assert _refused(page.encode(), "bomb.html").startswith("file-unreadable|")
+
+
+def test_a_docx_span_bomb_is_refused(seed_docx: bytes) -> None:
+    document = zipfile.ZipFile(io.BytesIO(seed_docx)).read("word/document.xml").decode()
+    wide = document.replace("<w:tcPr>", '<w:tcPr><w:gridSpan w:val="1000"/>')
+    assert "表格展开后过大" in _refused(
+        _replace_entry(seed_docx, "word/document.xml", wide.encode()), "bomb.docx"
+    )
+
+
+@pytest.mark.parametrize("ref", ["H1:XFD1048576", "A1:B30000"])
+def test_a_huge_merged_range_is_refused_before_loading(seed_xlsx: bytes, ref: str) -> None:
+    sheet = zipfile.ZipFile(io.BytesIO(seed_xlsx)).read("xl/worksheets/sheet1.xml").decode()
+    crafted = sheet.replace("</mergeCells>", f'<mergeCell ref="{ref}"/></mergeCells>')
+    assert "表格展开后过大" in _refused(
+        _replace_entry(seed_xlsx, "xl/worksheets/sheet1.xml", crafted.encode()), "bomb.xlsx"
+    )
+
+
+def test_a_pdf_declaring_too_many_pages_is_refused_before_reading_them() -> None:
+    crafted = _pdf_without_unicode_map().replace(b"/Count 1", b"/Count 100000")
+    assert "超过上限" in _refused(crafted, "pages.pdf")

@@ -224,3 +224,9 @@ def test_harfbuzz_subsets_the_fonts() -> None:
 
     # Without HarfBuzz-Subset WeasyPrint falls back to fontTools: 10 s a PDF instead of 0.3 s.
     assert harfbuzz_subset is not None
+
+
+def test_text_that_looks_like_a_formula_stays_text(seed_table: TargetTable) -> None:
+    task = seed_table.tasks[0].model_copy(update={"name": "=1+1", "content": '=HYPERLINK("http://x")'})
+    table = seed_table.model_copy(update={"tasks": [task, *seed_table.tasks[1:]]})
+    assert read_bytes(write_bytes(table, ".xlsx"), "t.xlsx").table == table

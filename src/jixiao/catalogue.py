@@ -118,6 +118,7 @@ REASONS: Final[dict[str, str]] = {
     "dtd": "{part} 中含有 DTD 或实体定义（办公文件从不需要，可能是恶意构造），拒绝读取",
     "pdf-pages": "PDF 有 {pages} 页，超过上限 {limit}",
     "pdf-content": "PDF 内容已损坏（{error}）",
+    "pdf-page-text": "PDF 第 {page} 页的文字超过 {limit} 个字符，远超任何目标表，拒绝读取",
     "doc-needs-libreoffice": "读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
     "doc-timeout": "LibreOffice 转换 .doc 超时",
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",

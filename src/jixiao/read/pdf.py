@@ -23,8 +23,10 @@ from jixiao.findings import Location, ReadError, unreadable
 from jixiao.read.grid import GridRow, build_grid, is_form_text
 
 MAX_PAGES: Final = 200
+#: Characters on one page beyond any real form (a crafted content stream drawn again and again).
+MAX_PAGE_CHARACTERS: Final = 30_000
 #: A line gap this much larger than the usual one starts a new paragraph.
-PARAGRAPH_GAP: Final = 1.1
+PARAGRAPH_GAP: Final = 1.25
 #: A line whose right end is nearer the cell's edge than this many font sizes was wrapped.
 WRAP_GAP: Final = 3.0
 _CELL_PADDING: Final = 1.0
@@ -46,7 +48,7 @@ def _letter(char: str) -> bool:
 def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None, spaced: bool) -> str:
     """The text of a cell from its visual lines: wrapped lines joined, real breaks kept.
 
-    ``pitch`` is the document's usual distance between wrapped lines.  Where the document sets
+    ``pitch`` is the document's usual distance between wrapped lines, in font sizes.  Where the document sets
     paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break and anything
     else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break too.
     """
@@ -58,7 +60,7 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
             continue
         previous = lines[index - 1]
         size = statistics.median(char["size"] for char in previous["chars"]) if previous["chars"] else 10.0
-        same_paragraph = pitch is None or line["top"] - previous["top"] < PARAGRAPH_GAP * pitch
+        same_paragraph = pitch is None or (line["top"] - previous["top"]) / size < PARAGRAPH_GAP * pitch
         near_edge = right_edge - previous["x1"] < WRAP_GAP * size
         if not (same_paragraph and (spaced or near_edge)):
             text += "\n" + content
@@ -72,7 +74,9 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
 def _spaced(cells: Sequence[Sequence[dict[str, Any]]], pitch: float | None) -> bool:
     """True when some cell sets its lines apart by more than the usual pitch: paragraphs are spaced."""
     return pitch is not None and any(
-        b["top"] - a["top"] >= PARAGRAPH_GAP * pitch for lines in cells for a, b in pairwise(lines)
+        (b["top"] - a["top"]) / _size(a) >= PARAGRAPH_GAP * pitch
+        for lines in cells
+        for a, b in pairwise(lines)
     )
 
 
@@ -117,18 +121,23 @@ def _lines(page: Any, bbox: tuple[float, float, float, float]) -> list[dict[str,
     return lines
 
 
+def _size(line: dict[str, Any]) -> float:
+    return float(line["chars"][0]["size"]) if line["chars"] else 10.0
+
+
 def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
-    """The distance between wrapped lines: the smallest between consecutive lines in any cell.
+    """The distance between wrapped lines, in font sizes: the smallest between consecutive lines.
 
     Paragraph breaks only ever add to it; lines closer than half a font size are not consecutive.
+    Measured in font sizes, so a smaller note elsewhere does not set it.
     """
     pitches = [
-        b["top"] - a["top"]
+        (b["top"] - a["top"]) / _size(a)
         for lines in cells
         for a, b in pairwise(lines)
-        if a["chars"] and b["top"] - a["top"] > a["chars"][0]["size"] / 2
+        if b["top"] - a["top"] > _size(a) / 2
     ]
-    return round(min(pitches), 1) if pitches else None
+    return min(pitches) if pitches else None
 
 
 @dataclass(slots=True)
@@ -320,6 +329,15 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
             )
 
 
+def _page_count(pdf: Any) -> int:
+    """The page count the document declares, read before pdfplumber builds every page."""
+    from pdfminer.pdftypes import resolve1
+
+    pages = resolve1(pdf.doc.catalog.get("Pages"))
+    count = resolve1(pages.get("Count")) if isinstance(pages, dict) else None
+    return count if isinstance(count, int) and count >= 0 else MAX_PAGES + 1
+
+
 def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of the tables in a PDF with a text layer."""
     import pdfplumber
@@ -331,24 +349,32 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
         if any(isinstance(cause, PDFPasswordIncorrect) for cause in (error, *error.args)):
             raise unreadable(source, "encrypted") from None
         raise unreadable(source, "damaged", format="PDF", error=type(error).__name__) from None
-    with pdf:
-        try:
-            pages = pdf.pages
-            if len(pages) > MAX_PAGES:
-                raise unreadable(source, "pdf-pages", pages=len(pages), limit=MAX_PAGES)
-            if not any(page.chars for page in pages):
+    try:
+        with pdf:  # closing a damaged document can raise too
+            count = _page_count(pdf)
+            if count > MAX_PAGES:
+                raise unreadable(source, "pdf-pages", pages=count, limit=MAX_PAGES)
+            items: list[_Item] = []
+            characters = 0
+            for number, page in enumerate(pdf.pages, start=1):
+                chars = page.chars
+                characters += len(chars)
+                if len(chars) > MAX_PAGE_CHARACTERS:
+                    raise unreadable(source, "pdf-page-text", page=number, limit=MAX_PAGE_CHARACTERS)
+                if any(char["text"].startswith("(cid:") for char in chars):
+                    raise ReadError(
+                        "file-needs-ocr", Location("file"), source=source, problem=OCR_PROBLEMS["no-unicode"]
+                    )
+                items.extend(_page_items(page, number))
+                page.close()
+            if not characters:
                 raise ReadError(
                     "file-needs-ocr", Location("file"), source=source, problem=OCR_PROBLEMS["no-text"]
                 )
-            if any("(cid:" in page.extract_text() for page in pages):
-                raise ReadError(
-                    "file-needs-ocr", Location("file"), source=source, problem=OCR_PROBLEMS["no-unicode"]
-                )
-            items = [item for number, page in enumerate(pages, start=1) for item in _page_items(page, number)]
             _align(items)
             rows = list(_rows(items))
-        except ReadError:
-            raise
-        except Exception as error:  # damaged content streams surface only while pages are read
-            raise unreadable(source, "pdf-content", error=type(error).__name__) from None
+    except ReadError:
+        raise
+    except Exception as error:  # damaged content streams surface only while pages are read
+        raise unreadable(source, "pdf-content", error=type(error).__name__) from None
     return build_grid(rows)

@@ -7,7 +7,7 @@ heading row repeated on every page) and the 填报要求 note.
 from __future__ import annotations
 
 import io
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import docx
 from docx.document import Document
@@ -60,7 +60,16 @@ def _fill(target: _Cell, cell: Cell) -> None:
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
         shading.set(qn("w:fill"), "F2F2F2")
-        target._tc.get_or_add_tcPr().append(shading)
+        # in the schema's order (Word refuses cell properties out of order): before w:vAlign
+        target._tc.get_or_add_tcPr().insert_element_before(
+            cast(Any, shading),
+            "w:noWrap",
+            "w:tcMar",
+            "w:textDirection",
+            "w:tcFitText",
+            "w:vAlign",
+            "w:hideMark",
+        )
 
 
 def _table(document: Document, block: Block, widths: tuple[int, ...], head_rows: int) -> Table:
@@ -79,10 +88,13 @@ def _table(document: Document, block: Block, widths: tuple[int, ...], head_rows:
         if cell.rowspan > 1 or cell.colspan > 1:
             target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
         _fill(target, cell)
-    for row in table.rows[:head_rows]:
-        header = OxmlElement("w:tblHeader")
-        header.set(qn("w:val"), "true")
-        row._tr.get_or_add_trPr().append(header)
+    for index, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page
+        if index < head_rows:
+            header = OxmlElement("w:tblHeader")
+            header.set(qn("w:val"), "true")
+            properties.append(header)
     return cast(Table, table)
 
 

@@ -32,7 +32,7 @@ th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
 th.label {{ background: #fafafa; vertical-align: top; }}
 td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.seq {{ text-align: center; }}
-td p, th p {{ margin: 0 0 1.5mm; }}
+td p, th p {{ margin: 0 0 2.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
 tr, tbody.group {{ page-break-inside: avoid; break-inside: avoid; }}

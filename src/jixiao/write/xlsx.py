@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -101,6 +102,8 @@ def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
         target.value = int(cell.text)
     else:
         target.value = cell.text or None  # text cells are formatted "@": text stays text
+        if cell.text.startswith("="):
+            target.data_type = "s"  # text such as "=1+1" is text, never a formula
 
 
 def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, float]) -> int:
@@ -149,6 +152,7 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
                 _text_row(sheet, row, block.text, title_font, _ALIGN["heading"], heights)
                 row += 1
         elif block.kind == "heading":
+            sheet.row_breaks.append(Break(id=row))  # 绩效指标 starts a page, as in the PDF
             row += 1
             _text_row(
                 sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights
