@@ -10,6 +10,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -99,6 +100,22 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@cache
+def _offline() -> list[str]:
+    """A prefix that runs a command without network access (a network namespace), where allowed.
+
+    A .doc can link pictures and files by URL; LibreOffice must not fetch them while converting.
+    """
+    tool = shutil.which("unshare")
+    if tool is None:
+        return []
+    try:
+        done = subprocess.run([tool, "-rn", "true"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [tool, "-rn"] if done.returncode == 0 else []
+
+
 def doc_to_docx(data: bytes, source: str) -> bytes:
     """A Word 97–2003 document turned into DOCX by LibreOffice, which must be installed."""
     command = libreoffice()
@@ -109,7 +126,7 @@ def doc_to_docx(data: bytes, source: str) -> bytes:
         original.write_bytes(data)
         try:
             subprocess.run(
-                [command, f"-env:UserInstallation=file://{folder}/profile", "--headless", "--norestore",
+                [*_offline(), command, f"-env:UserInstallation=file://{folder}/profile", "--headless", "--norestore",
                  "--convert-to", "docx", "--outdir", folder, str(original)],
                 capture_output=True, timeout=CONVERT_SECONDS, check=False,
             )  # fmt: skip

@@ -319,12 +319,12 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     texts = [cell.lines for item in merged for cell in item.cells or () if cell is not None]
     pitch = _usual_pitch(texts)
     spaced = _spaced(texts, pitch)
-    for item in merged:
+    for number, item in enumerate(merged, start=1):  # rows are numbered through the document
         if item.cells is None:
-            yield item.page, [item.text]
+            yield number, [item.text]
         else:
             yield (
-                item.page,
+                number,
                 [join_lines(c.lines, c.right, pitch, spaced) if c is not None else "" for c in item.cells],
             )
 

@@ -20,7 +20,6 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from jixiao.model import TargetTable
-from jixiao.write.html import INDICATOR_WIDTHS, MAIN_WIDTHS
 from jixiao.write.layout import Block, Cell, layout, placed_cells
 
 FONT_NAME: Final = "宋体"
@@ -72,12 +71,12 @@ def _fill(target: _Cell, cell: Cell) -> None:
         )
 
 
-def _table(document: Document, block: Block, widths: tuple[int, ...], head_rows: int) -> Table:
+def _table(document: Document, block: Block) -> Table:
     table = document.add_table(rows=len(block.rows), cols=block.columns)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    column_widths = [Mm(USABLE_WIDTH_MM * width / 100) for width in widths]
+    column_widths = [Mm(USABLE_WIDTH_MM * width / 100) for width in block.widths]
     for column, width in zip(table.columns, column_widths, strict=True):
         column.width = width  # the table grid, which LibreOffice and WPS follow
     for row in table.rows:
@@ -91,7 +90,7 @@ def _table(document: Document, block: Block, widths: tuple[int, ...], head_rows:
     for index, row in enumerate(table.rows):
         properties = row._tr.get_or_add_trPr()
         properties.append(OxmlElement("w:cantSplit"))  # a row stays on one page
-        if index < head_rows:
+        if index < block.head_rows:
             header = OxmlElement("w:tblHeader")
             header.set(qn("w:val"), "true")
             properties.append(header)
@@ -115,7 +114,6 @@ def write_docx(table: TargetTable) -> bytes:
     normal.font.name = FONT_NAME
     normal.font.size = Pt(10.5)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_NAME)
-    tables = 0
     for block in layout(table):
         if block.kind == "title":
             if block.text:
@@ -124,11 +122,8 @@ def write_docx(table: TargetTable) -> bytes:
             _paragraph(document, block.text, 13, True, WD_ALIGN_PARAGRAPH.CENTER)
         elif block.kind == "note":
             _paragraph(document, block.text, 9, False, WD_ALIGN_PARAGRAPH.LEFT)
-        elif tables == 0:
-            tables += 1
-            _table(document, block, MAIN_WIDTHS[block.columns], 0)
         else:
-            _table(document, block, INDICATOR_WIDTHS, 1)
+            _table(document, block)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -41,10 +41,6 @@ h2 {{ break-before: page; break-after: avoid; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
 
-#: Column widths (per cent) of the main table with 4 or 5 task columns, and of the indicator table.
-MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
-INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
-
 
 def _text(text: str) -> str:
     lines = text.splitlines()
@@ -71,8 +67,9 @@ def _cell(cell: Cell, header_row: bool) -> str:
     return f"<td{css}{spans}>{_text(cell.text)}</td>"
 
 
-def _table(block: Block, caption: str, widths: tuple[int, ...], head_rows: int, keep_groups: bool) -> str:
-    columns = "".join(f'<col style="width:{w}%">' for w in widths)
+def _table(block: Block, caption: str, keep_groups: bool) -> str:
+    head_rows = block.head_rows
+    columns = "".join(f'<col style="width:{w}%">' for w in block.widths)
     rows = [
         "<tr>" + "".join(_cell(cell, index < head_rows) for cell in row) + "</tr>"
         for index, row in enumerate(block.rows)
@@ -96,7 +93,6 @@ def write_html(table: TargetTable) -> str:
     """The table as a standalone HTML page in the official layout."""
     title = table.title or "部门整体预算绩效目标表"
     parts: list[str] = []
-    tables = 0
     for block in layout(table):
         if block.kind == "title":
             if block.text:  # a table without a title gets none: the page's <title> names it
@@ -105,15 +101,11 @@ def write_html(table: TargetTable) -> str:
             parts.append(f"<h2>{html.escape(block.text)}</h2>")
         elif block.kind == "note":
             parts.append(f'<p class="note">{html.escape(block.text)}</p>')
-        elif tables == 0:
-            tables += 1
-            widths = MAIN_WIDTHS[block.columns]
+        elif block.name == "main":
             parts.append('<p class="unit">金额单位：万元</p>')
-            parts.append(
-                _table(block, "基本信息、预算整体情况、总体绩效目标与任务", widths, 0, keep_groups=False)
-            )
+            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False))
         else:
-            parts.append(_table(block, "绩效指标", INDICATOR_WIDTHS, 1, keep_groups=True))
+            parts.append(_table(block, "绩效指标", keep_groups=True))
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

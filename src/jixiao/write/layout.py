@@ -46,14 +46,26 @@ class Cell:
     amount: Decimal | None = None
 
 
+#: Column widths in per cent of the page: the main table with 4 or 5 task columns, the indicators.
+MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
+INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
+
+
 @dataclass(slots=True)
 class Block:
-    """A part of the page: a title or heading line, a table, or the closing note."""
+    """A part of the page: a title or heading line, a table, or the closing note.
+
+    A table names itself (``main`` or ``indicators``), gives its column widths in per cent and the
+    number of heading rows to repeat on each page.
+    """
 
     kind: Literal["title", "heading", "table", "note"]
     text: str = ""
     rows: list[list[Cell]] = field(default_factory=list)
     columns: int = 0
+    name: Literal["", "main", "indicators"] = ""
+    widths: tuple[int, ...] = ()
+    head_rows: int = 0
 
 
 def _amount(value: Decimal | None) -> Cell:
@@ -136,7 +148,7 @@ def main_table(table: TargetTable) -> Block:
     other_rows = [_task_cells(task, with_outcome) for task in other] or [[Cell() for _ in headings]]
     other_rows[0].insert(0, Cell("其他需完成任务", "label", rowspan=len(other_rows)))
     rows.extend(other_rows)
-    return Block("table", rows=rows, columns=width)
+    return Block("table", rows=rows, columns=width, name="main", widths=MAIN_WIDTHS[width])
 
 
 def _indicator_groups(table: TargetTable) -> Iterator[tuple[str, list[tuple[str, list[Indicator]]]]]:
@@ -187,7 +199,14 @@ def indicator_table(table: TargetTable) -> Block:
                         )
                     )
                 rows.append(row)
-    return Block("table", rows=rows, columns=len(INDICATOR_HEADINGS))
+    return Block(
+        "table",
+        rows=rows,
+        columns=len(INDICATOR_HEADINGS),
+        name="indicators",
+        widths=INDICATOR_WIDTHS,
+        head_rows=1,
+    )
 
 
 def layout(table: TargetTable) -> list[Block]:

@@ -144,7 +144,6 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
     sheet.title = FORM_SHEET
     heights: dict[int, float] = {}
     row = 1
-    tables = 0
     for block in layout(table):
         if block.kind == "title":
             if block.text:
@@ -163,7 +162,6 @@ def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
             _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=9), _ALIGN["text"], heights)
             row += 1
         else:
-            tables += 1
             row = _write_block(sheet, block, row, heights)
     for index, width in enumerate(COLUMN_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
