@@ -230,3 +230,92 @@ def test_text_that_looks_like_a_formula_stays_text(seed_table: TargetTable) -> N
     task = seed_table.tasks[0].model_copy(update={"name": "=1+1", "content": '=HYPERLINK("http://x")'})
     table = seed_table.model_copy(update={"tasks": [task, *seed_table.tasks[1:]]})
     assert read_bytes(write_bytes(table, ".xlsx"), "t.xlsx").table == table
+
+
+def _workbook_bytes(build: Callable[[Any], None]) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    build(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _seed_sheet(sheet: Any, seed_table: TargetTable) -> None:
+    import io
+
+    import openpyxl
+
+    source = openpyxl.load_workbook(io.BytesIO(write_bytes(seed_table, ".xlsx")))["目标表"]
+    for row in source.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                sheet.cell(row=cell.row, column=cell.column, value=cell.value)
+    for merged in source.merged_cells.ranges:
+        sheet.merge_cells(str(merged))
+
+
+def test_the_sheet_with_the_form_is_read_not_a_hidden_or_another_one(seed_table: TargetTable) -> None:
+    def build(book: Any) -> None:
+        hidden = book.active
+        hidden.title = "旧版"
+        _seed_sheet(
+            hidden,
+            seed_table.model_copy(
+                update={"department": seed_table.department.model_copy(update={"name": "旧部门"})}
+            ),
+        )
+        hidden.sheet_state = "hidden"
+        income = book.create_sheet("部门收入总表")
+        income.append(["项目", "财政拨款", "其他资金"])
+        income.append(["合计", 100, 0])
+        _seed_sheet(book.create_sheet("目标表"), seed_table)
+
+    assert read_bytes(_workbook_bytes(build), "t.xlsx").table == seed_table
+
+
+def test_percent_formatted_numbers_read_as_percent(seed_table: TargetTable) -> None:
+    def build(book: Any) -> None:
+        sheet = book.active
+        _seed_sheet(sheet, seed_table)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value == "%" and sheet.cell(row=cell.row, column=cell.column - 1).value == 100:
+                    value = sheet.cell(row=cell.row, column=cell.column - 1)
+                    value.value, value.number_format, cell.value = 1, "0%", None
+
+    indicators = read_bytes(_workbook_bytes(build), "t.xlsx").table.indicators
+    assert [(i.value, i.unit) for i in indicators if i.name in {"编制应急预案率", "抢险救灾率"}] == [
+        ("100", "%")
+    ] * 2
+
+
+def test_docx_content_controls_and_nested_tables_are_read(seed_table: TargetTable) -> None:
+    import io
+
+    document = (
+        zipfile.ZipFile(io.BytesIO(write_bytes(seed_table, ".docx"))).read("word/document.xml").decode()
+    )
+    body_start = document.index("<w:tbl>")
+    body_end = document.index("</w:tbl>") + len("</w:tbl>")
+    wrapped = (
+        document[:body_start]
+        + "<w:sdt><w:sdtContent>"
+        + document[body_start:body_end]
+        + "</w:sdtContent></w:sdt>"
+        + document[body_end:]
+    )
+    source = write_bytes(seed_table, ".docx")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(source)) as package,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in package.infolist():
+            target.writestr(
+                item, wrapped if item.filename == "word/document.xml" else package.read(item.filename)
+            )
+    assert read_bytes(out.getvalue(), "t.docx").table == seed_table
