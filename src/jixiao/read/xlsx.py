@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final
 
-from openpyxl.utils.cell import column_index_from_string
-
 from jixiao.findings import Location, ReadError, unreadable
 from jixiao.model import format_amount
 from jixiao.read.grid import (
@@ -53,6 +51,8 @@ _MERGE_REF: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7
 
 def _check_merges(package: zipfile.ZipFile, source: str) -> None:
     """Refuse merged ranges no form has (openpyxl would create a cell for every position)."""
+    from openpyxl.utils.cell import column_index_from_string
+
     for name in package.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
