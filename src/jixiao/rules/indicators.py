@@ -29,6 +29,7 @@ from jixiao.model.framework import (
     split_leading_comparator,
 )
 from jixiao.model.values import compact, is_number, is_product, is_quantity, parse_number, to_halfwidth
+from jixiao.rules.common import later_duplicates
 from jixiao.rules.registry import rule
 
 _COMPARATORS: Final = frozenset(Comparator)
@@ -243,16 +244,9 @@ def indicator_misclassified(table: TargetTable) -> Iterator[Finding]:
 @rule("indicator-duplicate")
 def indicator_duplicate(table: TargetTable) -> Iterator[Finding]:
     """No two indicators share a 三级 name (white space ignored); reported on the later row."""
-    first_rows: dict[str, int] = {}
-    for row, indicator in enumerate(table.indicators, start=1):
-        key = compact(indicator.name)
-        if not key:
-            continue
-        first_row = first_rows.setdefault(key, row)
-        if first_row != row:
-            yield finding(
-                "indicator-duplicate", _at(row, "name"), row=row, name=indicator.name, first_row=first_row
-            )
+    for row, first_row in later_duplicates(indicator.name for indicator in table.indicators):
+        name = table.indicators[row - 1].name
+        yield finding("indicator-duplicate", _at(row, "name"), row=row, name=name, first_row=first_row)
 
 
 @rule("explanation-repeats-name")

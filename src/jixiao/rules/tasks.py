@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, finding
 from jixiao.model import TargetTable, Task
-from jixiao.model.values import compact
+from jixiao.rules.common import later_duplicates
 from jixiao.rules.registry import rule
 
 
@@ -65,20 +65,15 @@ def task_content_missing(table: TargetTable) -> Iterator[Finding]:
 @rule("task-duplicate")
 def task_duplicate(table: TargetTable) -> Iterator[Finding]:
     """No two tasks share a name (white space ignored); reported on the later row (RULES.md)."""
-    first_rows: dict[str, int] = {}
-    for row, task in enumerate(table.tasks, start=1):
-        key = compact(task.name)
-        if not key:
-            continue
-        first_row = first_rows.setdefault(key, row)
-        if first_row != row:
-            yield finding(
-                "task-duplicate",
-                Location("tasks", row=row, field="name"),
-                row=row,
-                name=task.name,
-                first_row=first_row,
-            )
+    for row, first_row in later_duplicates(task.name for task in table.tasks):
+        name = table.tasks[row - 1].name
+        yield finding(
+            "task-duplicate",
+            Location("tasks", row=row, field="name"),
+            row=row,
+            name=name,
+            first_row=first_row,
+        )
 
 
 @rule("task-numbering")
