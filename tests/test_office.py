@@ -319,3 +319,18 @@ def test_docx_content_controls_and_nested_tables_are_read(seed_table: TargetTabl
                 item, wrapped if item.filename == "word/document.xml" else package.read(item.filename)
             )
     assert read_bytes(out.getvalue(), "t.docx").table == seed_table
+
+
+def test_a_formula_never_calculated_is_shown_not_dropped(seed_table: TargetTable) -> None:
+    def build(book: Any) -> None:
+        sheet = book.active
+        _seed_sheet(sheet, seed_table)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value == 565.58075 or str(cell.value) == "565.58075":
+                    cell.value = "=SUM(F10:F19)"  # openpyxl stores no result: Excel never ran it
+
+    result = read_bytes(_workbook_bytes(build), "t.xlsx")
+    invalid = [f for f in result.findings if f.code == "amount-invalid"]
+    assert [f.location.field for f in invalid] == ["project_expenditure"]
+    assert "=SUM(F10:F19)" in invalid[0].message

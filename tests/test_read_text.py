@@ -369,3 +369,15 @@ def test_json_field_errors_are_in_chinese() -> None:
     with pytest.raises(ReadError) as raised:
         read_bytes(b'{"department": {"staff_count": "many"}, "indicators": []}', "t.json")
     assert "department.staff_count：应为整数" in raised.value.finding.message
+
+
+def test_labels_cut_off_after_their_first_line_are_still_labels() -> None:
+    text = (
+        HEADER
+        + "年度重点工作任务\t序号\t名称\t主要实施内容\t拟投入金额\n\t1\t甲\t乙\t5\n其他需完成\t2\t丙\t丁\t6\n"
+        + INDICATORS
+        + "效益指标\t社会效益指\t受益人数\t\t≥\t100\t人\n"
+    )
+    table = _read(text).table
+    assert [t.kind for t in table.tasks] == ["key", "other"]
+    assert table.indicators[0].level2 == "社会效益指标"

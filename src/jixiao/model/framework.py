@@ -72,14 +72,19 @@ LEVEL1_OF: Final[Mapping[str, str | None]] = _level1_by_level2()
 def canonical_level_name(text: str, known: frozenset[str]) -> str:
     """An indicator level name as the framework spells it: no spaces, ``数量`` → ``数量指标``.
 
-    Names that are not in ``known`` come back without white space but otherwise as written, so a
-    rule can report them.
+    A unique beginning of four characters or more (``社会效益指``, a narrow cell's first line) is
+    the whole name.  Names that are not in ``known`` come back without white space but otherwise as
+    written, so a rule can report them.
     """
     name = "".join(to_halfwidth(text).split())
     if name in known:
         return name
     if f"{name}指标" in known:
         return f"{name}指标"
+    if len(name) >= 4:  # cut off after its first line in a narrow merged cell
+        whole = [level for level in known if level.startswith(name)]
+        if len(whole) == 1:
+            return whole[0]
     return name
 
 

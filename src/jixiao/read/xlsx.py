@@ -46,17 +46,24 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+_FORMULA: Final = re.compile(rb"<(?:\w+:)?f[ >]")
 _MERGE_REF: Final = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 
 
-def _check_merges(package: zipfile.ZipFile, source: str) -> None:
-    """Refuse merged ranges no form has (openpyxl would create a cell for every position)."""
+def _check_sheets(package: zipfile.ZipFile) -> bool:
+    """Refuse merged ranges no form has (openpyxl would create a cell for every position).
+
+    Returns whether any sheet holds a formula.
+    """
     from openpyxl.utils.cell import column_index_from_string
 
+    formulas = False
     for name in package.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
-        for match in _MERGE_REF.finditer(package.read(name)):
+        xml = package.read(name)
+        formulas = formulas or _FORMULA.search(xml) is not None
+        for match in _MERGE_REF.finditer(xml):
             first_col, first_row, last_col, last_row = match.groups()
             rows = int(last_row) - int(first_row) + 1
             columns = (
@@ -64,6 +71,7 @@ def _check_merges(package: zipfile.ZipFile, source: str) -> None:
             )
             if rows > MAX_GRID_ROWS or columns > MAX_GRID_COLUMNS or rows * columns > MAX_GRID_CELLS:
                 raise GridTooLarge(f"合并单元格 {match.group(0).decode()[-30:]}")
+    return formulas
 
 
 def cell_value_text(value: Any, number_format: str) -> str:
@@ -73,19 +81,27 @@ def cell_value_text(value: Any, number_format: str) -> str:
     return cell_text(value)
 
 
-def sheet_rows(sheet: Any) -> list[list[str]]:
-    """A worksheet's cells on a grid, merged ranges laid out; only the cells that exist are visited."""
+def sheet_rows(sheet: Any, formulas: Any = None) -> list[list[str]]:
+    """A worksheet's cells on a grid, merged ranges laid out; only the cells that exist are visited.
+
+    ``formulas`` is the same sheet loaded with its formulas: a formula whose result the file does
+    not hold (it was never calculated, as files written by programs often are) is read as the
+    formula itself, so that the finding on that cell shows it instead of a silent blank.
+    """
     merged = {(r.min_row, r.min_col): r for r in sheet.merged_cells.ranges}
     cells = []
     for (row_number, column_number), cell in sheet._cells.items():  # openpyxl keeps only real cells here
         span = merged.get((row_number, column_number))
-        if cell.value is None and span is None:
+        value = cell.value
+        if value is None and formulas is not None:
+            value = formulas._cells.get((row_number, column_number), cell).value
+        if value is None and span is None:
             continue
         if sheet.row_dimensions[row_number].hidden:
             continue
         cells.append(
             SpannedCell(
-                cell_value_text(cell.value, cell.number_format or ""),
+                cell_value_text(value, cell.number_format or ""),
                 row_number - 1,
                 column_number - 1,
                 span.max_row - span.min_row + 1 if span else 1,
@@ -111,10 +127,15 @@ def read_xlsx_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of the form's sheet in an XLSX workbook (hidden sheets and rows are not read)."""
     import openpyxl  # imported here: it takes a while, and only this format needs it
 
-    _check_merges(open_zip(data, source), source)
+    has_formulas = _check_sheets(open_zip(data, source))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+        with_formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=False) if has_formulas else None
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise unreadable(source, "damaged", format="XLSX", error=type(error).__name__) from None
-    visible = (sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible")
-    return best_sheet((sheet_rows(sheet) for sheet in visible), source)
+    sheets = [
+        sheet_rows(sheet, with_formulas[sheet.title] if with_formulas is not None else None)
+        for sheet in workbook.worksheets
+        if sheet.sheet_state == "visible"
+    ]
+    return best_sheet(sheets, source)
