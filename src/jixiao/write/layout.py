@@ -47,7 +47,7 @@ class Cell:
 
 
 #: Column widths in per cent of the page: the main table with 4 or 5 task columns, the indicators.
-MAIN_WIDTHS: Final = {5: (12, 10, 26, 39, 13), 6: (11, 8, 21, 28, 20, 12)}
+MAIN_WIDTHS: Final = {5: (12, 14, 24, 37, 13), 6: (11, 12, 19, 26, 20, 12)}
 INDICATOR_WIDTHS: Final = (11, 13, 19, 25, 8, 13, 11)
 
 
