@@ -204,3 +204,21 @@ def test_long_batches_show_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert len(out.decode().splitlines()) == 25  # the JSON lines stay clean on standard output
     assert "校验中".encode() in bytes(shown)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check"], "缺少参数"),
+        (["convert", "x.txt"], "缺少选项"),
+        (["check", "--bogus", "x"], "没有选项 --bogus"),
+        (["check", "-j", "0", "x"], "的值无效"),
+    ],
+)
+def test_usage_mistakes_are_told_in_chinese(args: list[str], expected: str) -> None:
+    command = Path(sys.executable).with_name("jixiao")
+    done = subprocess.run([str(command), *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "--help" in done.stderr
+    assert "Traceback" not in done.stderr

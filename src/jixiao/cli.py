@@ -14,6 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer import Abort
+
+# Typer carries its own copy of click; its usage errors live there (typer is pinned in constraints.txt).
+from typer._click.exceptions import (
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
 
 from jixiao.batch import check_files
 from jixiao.catalogue import CATALOGUE
@@ -179,6 +189,39 @@ def schema() -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
+def _usage_message(error: UsageError) -> str:
+    """A command-line mistake in Chinese: which argument or option, and where to find help."""
+    hint = ""
+    if isinstance(error, MissingParameter | BadParameter):
+        if error.param_hint:
+            hint = error.param_hint if isinstance(error.param_hint, str) else " / ".join(error.param_hint)
+        elif error.param is not None:
+            hint = error.param.get_error_hint() or (error.param.name or "")
+    if isinstance(error, MissingParameter):
+        what = "参数" if error.param is not None and error.param.param_type_name == "argument" else "选项"
+        problem = f"缺少{what} {hint}。"
+    elif isinstance(error, NoSuchOption):
+        problem = f"没有选项 {error.option_name}。"
+    elif isinstance(error, BadParameter):
+        problem = f"{hint} 的值无效（{error.message}）。"
+    else:
+        problem = f"用法有误：{error.format_message()}"
+    command = error.ctx.command_path if error.ctx else "jixiao"
+    return f"{problem}运行 {command} --help 查看用法。"
+
+
 def main() -> None:
-    """Entry point of the ``jixiao`` command."""
-    app()
+    """Entry point of the ``jixiao`` command: usage mistakes are told in Chinese, exit 2."""
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        if error.ctx is not None:
+            sys.stdout.write(error.ctx.get_help() + "\n")
+        raise SystemExit(0) from None
+    except UsageError as error:
+        sys.stderr.write(_usage_message(error) + "\n")
+        raise SystemExit(2) from None
+    except (Abort, KeyboardInterrupt):
+        sys.stderr.write("已中断。\n")
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
