@@ -381,3 +381,19 @@ def test_labels_cut_off_after_their_first_line_are_still_labels() -> None:
     table = _read(text).table
     assert [t.kind for t in table.tasks] == ["key", "other"]
     assert table.indicators[0].level2 == "社会效益指标"
+
+
+def test_html_rowspan_zero_reaches_the_end_of_its_row_group() -> None:
+    page = (
+        "<html><body><h1>某市2024年部门整体预算绩效目标表</h1><table>"
+        "<tr><td>部门名称</td><td>某局</td></tr></table><table>"
+        "<thead><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>对比符号</th><th>指标值</th><th>计量单位</th></tr></thead>"
+        '<tbody><tr><td rowspan="0">产出指标</td><td>数量指标</td><td>甲</td><td>≥</td><td>1</td><td>个</td></tr>'
+        "<tr><td>质量指标</td><td>乙</td><td>=</td><td>100</td><td>%</td></tr></tbody></table></body></html>"
+    )
+    result = read_bytes(page.encode(), "t.html")
+    assert [(i.level1, i.level2, i.name) for i in result.table.indicators] == [
+        ("产出指标", "数量指标", "甲"),
+        ("产出指标", "质量指标", "乙"),
+    ]
+    assert result.findings == []

@@ -77,18 +77,29 @@ def element_text(element: etree._Element) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _span(value: str | None) -> int:
+def _span(value: str | None, rest: int, *, zero_means_rest: bool) -> int:
+    """A rowspan (``0`` and more than ``rest`` reach the end of its row group) or a colspan."""
     try:
-        return min(max(int(value or 1), 1), _MAX_SPAN)
+        span = int(value or 1)
     except ValueError:
         return 1
+    if span == 0 and zero_means_rest:
+        return rest
+    return min(max(span, 1), rest)
 
 
 def table_rows(table: etree._Element) -> list[tuple[int, list[str]]]:
-    """A table's rows on its full grid, spans laid out, each with its line in the source."""
+    """A table's rows on its full grid, spans laid out, each with its line in the source.
+
+    A rowspan stops at the end of its row group (thead, tbody, tfoot), as browsers draw it.
+    """
     cells: list[SpannedCell] = []
     occupied: set[tuple[int, int]] = set()
     rows = [row for row in table.iter("tr") if _owner(row) is table]
+    group_end = list(range(len(rows)))  # the last row of each row's group
+    for r in range(len(rows) - 2, -1, -1):
+        if rows[r + 1].getparent() is rows[r].getparent():
+            group_end[r] = group_end[r + 1]
     for r, row in enumerate(rows):
         column = 0
         for cell in row:
@@ -96,8 +107,8 @@ def table_rows(table: etree._Element) -> list[tuple[int, list[str]]]:
                 continue
             while (r, column) in occupied:
                 column += 1
-            rowspan = min(_span(cell.get("rowspan")), len(rows) - r)
-            colspan = _span(cell.get("colspan"))
+            rowspan = _span(cell.get("rowspan"), group_end[r] - r + 1, zero_means_rest=True)
+            colspan = _span(cell.get("colspan"), _MAX_SPAN, zero_means_rest=False)
             cells.append(SpannedCell(element_text(cell), r, column, rowspan, colspan))
             occupied.update((r + dr, column + dc) for dr in range(rowspan) for dc in range(colspan))
             column += colspan
