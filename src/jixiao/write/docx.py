@@ -30,6 +30,7 @@ _ALIGN: Final = {
     "amount": WD_ALIGN_PARAGRAPH.RIGHT,
     "number": WD_ALIGN_PARAGRAPH.RIGHT,
     "seq": WD_ALIGN_PARAGRAPH.CENTER,
+    "short": WD_ALIGN_PARAGRAPH.CENTER,
     "text": WD_ALIGN_PARAGRAPH.LEFT,
     "goal": WD_ALIGN_PARAGRAPH.LEFT,
 }

@@ -31,7 +31,7 @@ th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle
 th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
 th.label {{ background: #fafafa; vertical-align: top; }}
 td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
-td.seq {{ text-align: center; }}
+td.seq, td.short {{ text-align: center; }}
 td p, th p {{ margin: 0 0 2.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
@@ -63,7 +63,7 @@ def _cell(cell: Cell, header_row: bool) -> str:
     if cell.role == "goal":
         points = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in cell.text.splitlines())
         return f'<td class="goal"{spans}>{points}</td>'
-    css = f' class="{cell.role}"' if cell.role in {"amount", "number", "seq"} else ""
+    css = f' class="{cell.role}"' if cell.role in {"amount", "number", "seq", "short"} else ""
     return f"<td{css}{spans}>{_text(cell.text)}</td>"
 
 

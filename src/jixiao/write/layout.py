@@ -16,7 +16,8 @@ from typing import Final, Literal
 from jixiao.model import Indicator, TargetTable, Task, format_amount
 from jixiao.model.framework import FRAMEWORKS, framework_of
 
-Role = Literal["label", "heading", "text", "amount", "number", "seq", "goal"]
+#: What a cell holds, for the writers' styles: ``short`` is a comparator, target or unit (centred).
+Role = Literal["label", "heading", "text", "amount", "number", "seq", "short", "goal"]
 
 FILLING_REQUIREMENTS: Final = (
     "填报要求：1.“财政供养人员数量”统计范围包括主管部门和下属二级预算单位；"
@@ -193,9 +194,9 @@ def indicator_table(table: TargetTable) -> Block:
                         (
                             Cell(indicator.name),
                             Cell(indicator.explanation),
-                            Cell(indicator.comparator),
-                            Cell(indicator.value),
-                            Cell(indicator.unit),
+                            Cell(indicator.comparator, "short"),
+                            Cell(indicator.value, "short"),
+                            Cell(indicator.unit, "short"),
                         )
                     )
                 rows.append(row)

@@ -46,6 +46,7 @@ _ALIGN = {
     "amount": Alignment(horizontal="right", vertical="center"),
     "number": Alignment(horizontal="right", vertical="center"),
     "seq": Alignment(horizontal="center", vertical="center"),
+    "short": Alignment(horizontal="center", vertical="center", wrap_text=True),
     "text": Alignment(horizontal="left", vertical="center", wrap_text=True),
     "goal": Alignment(horizontal="left", vertical="center", wrap_text=True),
 }
@@ -86,7 +87,7 @@ def _named_styles() -> dict[str, NamedStyle]:
             fill=_FILL if heading else PatternFill(),
             border=_BORDER,
             alignment=alignment,
-            number_format="@" if role in {"label", "heading", "text", "goal"} else "General",
+            number_format="@" if role in {"label", "heading", "text", "short", "goal"} else "General",
         )
     styles["border"] = NamedStyle(name="jixiao-border", border=_BORDER, font=_FONT)
     return styles
