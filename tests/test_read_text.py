@@ -397,3 +397,11 @@ def test_html_rowspan_zero_reaches_the_end_of_its_row_group() -> None:
         ("产出指标", "质量指标", "乙"),
     ]
     assert result.findings == []
+
+
+def test_a_second_table_in_the_same_file_is_reported_not_merged() -> None:
+    seed = SEED_TXT.read_text(encoding="utf-8")
+    second = seed.replace("揭阳市应急管理局", "揭阳市另一局")
+    result = _read(seed + "\n" + second)
+    assert json.loads(result.table.to_json()) == seed_expected()
+    assert [f.code for f in result.findings if f.code != "level1-inferred"] == ["more-tables"]

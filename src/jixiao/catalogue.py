@@ -32,6 +32,9 @@ CATALOGUE: Final[dict[str, Entry]] = {
     ),
     "row-unrecognized": Entry("warning", "第{line}行无法归入表中任何部分，内容未读入：{cells}"),
     "cells-unplaced": Entry("warning", "第{line}行有单元格不在任何栏目之下，内容未读入：{cells}"),
+    "more-tables": Entry(
+        "warning", "第{line}行起是另一张目标表，本次只读取了第一张；请把它另存为单独的文件再读取。"
+    ),
     "year-missing": Entry("warning", "表名“{title}”中没有年度，年度未能确定。"),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),

@@ -40,6 +40,7 @@ READER_CODES: Final = frozenset(
         "row-unrecognized",
         "cells-unplaced",
         "task-total-mismatch",
+        "more-tables",
         "year-missing",
         "amount-invalid",
         "staff-count-invalid",

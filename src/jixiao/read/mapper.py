@@ -48,7 +48,7 @@ from jixiao.read.labels import (
     FieldTarget,
 )
 
-State = Literal["start", "header", "goal", "tasks", "indicators", "notes"]
+State = Literal["start", "header", "goal", "tasks", "indicators", "notes", "another"]
 
 _YEAR: Final = re.compile(r"((?:19|20)\d{2})\s*年")
 _INLINE_LABEL: Final = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$", re.DOTALL)
@@ -178,6 +178,10 @@ class _Mapper:
         filled = [(i, cell) for i, cell in enumerate(cells) if cell]
         first_index, first = filled[0]
         first_key = keys[first_index]
+        if self.state == "another":
+            return  # a second table in the same file: reported once, not read into this one
+        if self.indicators and self._another_table(first, first_key, first_index, len(filled), row.line):
+            return
         if _fold(first[:6]).startswith(NOTE_PREFIXES):
             self.state = "notes"
             return
@@ -234,6 +238,21 @@ class _Mapper:
             self.findings.append(
                 finding("row-unrecognized", Location(line=row.line), line=row.line, cells=_quote_cells(cells))
             )
+
+    def _another_table(self, first: str, first_key: str, first_index: int, filled: int, line: int) -> bool:
+        """After the indicators, a new title or 部门名称 starts a second table: say so and stop.
+
+        部门名称 counts only in the first column, where an indicator row has its 一级指标; in the
+        name column it is an indicator's name.
+        """
+        new_title = filled == 1 and TITLE_MARKER in first and first.endswith("表") and first != self.title
+        starts_left = first_index <= (self._data_start() or 0)
+        new_header = starts_left and FIELD_LABELS.get(first_key) == ("department", "name")
+        if not (new_title or new_header):
+            return False
+        self.state = "another"
+        self.findings.append(finding("more-tables", Location(line=line), line=line))
+        return True
 
     def _single_cell(self, text: str, key: str, line: int) -> bool:
         """Title, the 绩效指标 heading, or a lone label; False when the row is data after all."""
