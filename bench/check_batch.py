@@ -12,7 +12,6 @@ as a table and written to ``bench/out/check_batch.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -21,8 +20,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "tests" / "fixtures" / "seed.txt"
+from common import ROOT, SEED, save
+
 JIXIAO = Path(sys.executable).with_name("jixiao")
 
 
@@ -123,11 +122,7 @@ def main() -> None:
     print(
         "  内存峰值（单进程，RSS）：" + "，".join(f"{n} 份 {kib / 1024:.1f} MiB" for n, kib in memory.items())
     )
-    out = ROOT / "bench" / "out"
-    out.mkdir(exist_ok=True)
-    (out / "check_batch.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    save("check_batch", results)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "tests" / "fixtures" / "seed.txt"
+from common import ROOT, SEED, save
+
 OFFICE = ROOT / "tests" / "fixtures" / "office"
 
 
@@ -136,11 +134,7 @@ def main() -> None:
     next_pdf = timed(lambda: write_bytes(table, ".pdf"), max(3, args.repeat // 3))
     results["pdf 写"] = {"first_table_s": first_pdf, "each_next_table_s": next_pdf}
     print(f"  pdf 写    第一份（新进程，含加载字体）{first_pdf:.2f} s，之后每份 {next_pdf:.2f} s")
-    out = ROOT / "bench" / "out"
-    out.mkdir(exist_ok=True)
-    (out / "formats.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    save("formats", results)
 
 
 if __name__ == "__main__":

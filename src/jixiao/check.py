@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
 from jixiao.findings import Finding, ReadError, Report, Severity
 from jixiao.model import TargetTable
-from jixiao.read import read_bytes, read_path
+from jixiao.read import ReadResult, read_bytes, read_path
 from jixiao.rules import validate
 
 
@@ -38,19 +38,19 @@ def _in_table_order(finding: Finding) -> tuple[int, int]:
     return _SECTION_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
-def check_bytes(data: bytes, source: str = "<输入>") -> Report:
-    """Read and validate ``data``; an unreadable input gives a report with its one fatal finding."""
+def _checked(source: str, read: Callable[[], ReadResult]) -> Report:
     try:
-        result = read_bytes(data, source)
-    except ReadError as error:
+        result = read()
+    except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding])
     return check_table(result.table, source, result.findings)
 
 
+def check_bytes(data: bytes, source: str = "<输入>") -> Report:
+    """Read and validate ``data``; an unreadable input gives a report with its one fatal finding."""
+    return _checked(source, lambda: read_bytes(data, source))
+
+
 def check_path(path: str | Path) -> Report:
     """Read and validate the file at ``path`` (see :func:`check_bytes`)."""
-    try:
-        result = read_path(path)
-    except ReadError as error:
-        return Report(str(path), [error.finding])
-    return check_table(result.table, str(path), result.findings)
+    return _checked(str(path), lambda: read_path(path))

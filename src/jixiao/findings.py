@@ -9,7 +9,7 @@ the findings for one source; its JSON form is the one ``shared/spec/README.md`` 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -144,12 +144,6 @@ class Report:
     def to_json(self) -> str:
         """One line of JSON, as ``jixiao check --json`` prints it."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-
-    def extend(self, findings: Iterable[Finding]) -> None:
-        self.findings.extend(findings)
-
-    def __iter__(self) -> Iterator[Finding]:
-        return iter(self.findings)
 
 
 def unreadable(source: str, reason: str, /, code: str = "file-unreadable", **figures: object) -> ReadError:

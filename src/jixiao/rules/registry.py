@@ -47,6 +47,6 @@ def rule(*codes: str) -> Callable[[RuleFunction], RuleFunction]:
     return register
 
 
-def run_rules(table: TargetTable) -> list[Finding]:
+def validate(table: TargetTable) -> list[Finding]:
     """Every registered rule's findings for ``table``, in registration order."""
     return [finding for registered in RULES for finding in registered.function(table)]

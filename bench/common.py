@@ -1,0 +1,18 @@
+"""What the benchmarks share: where the repository is, and where figures are written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "tests" / "fixtures" / "seed.txt"
+
+
+def save(name: str, results: dict[str, object]) -> Path:
+    """Write the figures of one benchmark to ``bench/out/NAME.json``."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
