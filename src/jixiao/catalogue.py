@@ -35,7 +35,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "more-tables": Entry(
         "warning", "第{line}行起是另一张目标表，本次只读取了第一张；请把它另存为单独的文件再读取。"
     ),
-    "year-missing": Entry("warning", "表名“{title}”中没有年度，年度未能确定。"),
+    "year-missing": Entry("warning", "{where}，也没有“年度”栏，年度未能确定。"),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),
     "staff-count-invalid": Entry("error", "财政供养人员数{problem}，应填写不小于 0 的整数。"),
@@ -107,6 +107,9 @@ CATALOGUE: Final[dict[str, Entry]] = {
 #: Why a file could not be read: the ``{reason}`` of ``file-unreadable`` and ``format-unsupported``.
 REASONS: Final[dict[str, str]] = {
     "os": "{error}",
+    "not-found": "文件不存在",
+    "no-permission": "没有读取这个文件的权限",
+    "is-folder": "这是一个文件夹，不是文件",
     "encoding": "{encoding} 编码有误：{error}",
     "not-text": "不是 UTF-8 或 GB18030 编码的文本文件",
     "json-syntax": "JSON 格式错误，第 {line} 行第 {column} 列",
@@ -153,6 +156,8 @@ OCR_PROBLEMS: Final[dict[str, str]] = {
 
 PHRASES: Final[dict[str, str]] = {
     "blank": "未填",
+    "year-not-in-title": "表名“{title}”中没有年度",
+    "no-title": "表中没有表名",
     "amount": "{amount} 万元",
     "not-filled": "未填写",
     "negative": "为负数（{value}）",

@@ -195,6 +195,12 @@ def read_path(path: str | Path) -> ReadResult:
             )
         data = Path(path).read_bytes()
     except OSError as error:
+        if isinstance(error, FileNotFoundError):
+            raise unreadable(source, "not-found") from None
+        if isinstance(error, PermissionError):
+            raise unreadable(source, "no-permission") from None
+        if isinstance(error, IsADirectoryError):
+            raise unreadable(source, "is-folder") from None
         raise unreadable(source, "os", error=error.strerror or type(error).__name__) from None
     return read_bytes(data, source)
 

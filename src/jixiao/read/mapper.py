@@ -531,7 +531,10 @@ class _Mapper:
             raise ReadError("not-a-target-table", Location(section="file"), source=self.source)
         year = self.year_cell[1] if self.year_cell else self.year
         if year is None:
-            self.findings.append(finding("year-missing", Location("title", field="year"), title=self.title))
+            where = (
+                PHRASES["year-not-in-title"].format(title=self.title) if self.title else PHRASES["no-title"]
+            )
+            self.findings.append(finding("year-missing", Location("title", field="year"), where=where))
         return TargetTable.model_validate(
             {
                 "title": self.title,
