@@ -42,15 +42,20 @@ def _int(node: Any, default: int) -> int:
 _WRAPPERS = (_w("sdt"), _w("customXml"), _w("smartTag"))
 
 
-def _children(node: Any, tag: str) -> Iterator[Any]:
-    """Children with ``tag``, looking through content controls and custom XML that wrap them."""
+def _unwrapped(node: Any) -> Iterator[Any]:
+    """The children of ``node`` in order, looking through content controls and custom XML."""
     for child in node.iterchildren():
-        if child.tag == tag:
-            yield child
-        elif child.tag in _WRAPPERS:
+        if child.tag in _WRAPPERS:
             content = child.find(_w("sdtContent")) if child.tag == _w("sdt") else child
             if content is not None:
-                yield from _children(content, tag)
+                yield from _unwrapped(content)
+        else:
+            yield child
+
+
+def _children(node: Any, tag: str) -> Iterator[Any]:
+    """The unwrapped children with ``tag``."""
+    return (child for child in _unwrapped(node) if child.tag == tag)
 
 
 def _cell_text(cell: Any) -> str:
@@ -75,20 +80,9 @@ def table_rows(table: Any) -> list[list[str]]:
     return expand_spans(cells)
 
 
-def _children_in_order(node: Any) -> Iterator[Any]:
-    """The paragraphs and tables of the body in order, through content controls."""
-    for child in node.iterchildren():
-        if child.tag in _WRAPPERS:
-            content = child.find(_w("sdtContent")) if child.tag == _w("sdt") else child
-            if content is not None:
-                yield from _children_in_order(content)
-        else:
-            yield child
-
-
 def body_rows(body: Any) -> Iterator[list[str]]:
     """Rows of the document body in order: form paragraphs and every table's rows."""
-    for node in _children_in_order(body):
+    for node in _unwrapped(body):
         if node.tag == _w("p"):
             text = _paragraph_text(node).strip()
             if text and is_form_text(text):
