@@ -130,6 +130,8 @@ REASONS: Final[dict[str, str]] = {
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",
     "internal": "内部错误 {error}，请将此文件报告给开发者",
     "grid-too-large": "表格展开后过大（{size}），远超任何目标表，疑似恶意构造，拒绝读取",
+    "timeout": "读取超时（超过 {seconds} 秒），文件可能过于复杂或是恶意构造，拒绝读取",
+    "memory": "读取所需内存超过上限，文件可能过于复杂或是恶意构造，拒绝读取",
     "rtf": "这是 RTF 文件，请用 Word 或 WPS 另存为 .docx 后再读取",
 }
 

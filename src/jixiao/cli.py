@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from typer import Abort
@@ -210,8 +210,25 @@ def _usage_message(error: UsageError) -> str:
     return f"{problem}运行 {command} --help 查看用法。"
 
 
+#: Entry-point group of command plug-ins: each names a function that adds commands to :data:`app`
+#: (the web system adds ``serve`` and ``audit`` this way, so the library never imports it).
+PLUGIN_GROUP: Final = "jixiao.commands"
+BUILTIN_COMMANDS: Final = frozenset({"parse", "check", "convert", "schema"})
+
+
+def load_plugins(argv: list[str]) -> None:
+    """Add the plug-ins' commands, unless a built-in command is run (it starts faster without)."""
+    if len(argv) > 1 and argv[1] in BUILTIN_COMMANDS:
+        return
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group=PLUGIN_GROUP):
+        entry_point.load()(app)
+
+
 def main() -> None:
     """Entry point of the ``jixiao`` command: usage mistakes are told in Chinese, exit 2."""
+    load_plugins(sys.argv)
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as error:

@@ -89,9 +89,9 @@ def _table(block: Block, caption: str, keep_groups: bool) -> str:
     return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
 
 
-def write_html(table: TargetTable) -> str:
-    """The table as a standalone HTML page in the official layout."""
-    title = table.title or "部门整体预算绩效目标表"
+def html_body(table: TargetTable) -> str:
+    """The table's headings and tables in the official layout, to place inside a page whose
+    ``<head>`` carries :data:`STYLE` (the web system's pages do)."""
     parts: list[str] = []
     for block in layout(table):
         if block.kind == "title":
@@ -106,9 +106,15 @@ def write_html(table: TargetTable) -> str:
             parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False))
         else:
             parts.append(_table(block, "绩效指标", keep_groups=True))
+    return "\n".join(parts)
+
+
+def write_html(table: TargetTable) -> str:
+    """The table as a standalone HTML page in the official layout."""
+    title = table.title or "部门整体预算绩效目标表"
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n{chr(10).join(parts)}\n</main>\n</body>\n</html>\n"
+        f"<body>\n<main>\n{html_body(table)}\n</main>\n</body>\n</html>\n"
     )

@@ -1,0 +1,124 @@
+"""Who may see and do what: the one place that decides (NetBox's ``restrict``).
+
+Every view, API endpoint and service asks :func:`restrict` (a queryset of the filings a user may act
+on) or :func:`allowed` (one filing), so the pages, the API and the services cannot disagree.  The
+same answers are registered with the ``rules`` package as object permissions
+(``user.has_perm("jixiao_web.review_filing", filing)``) for templates and the admin.
+
+The policy (issue 4, "People and access"):
+
+- anyone, signed in or not, sees what is published;
+- a department's people see and edit only their own department's tables;
+- the finance bureau (财政审核人, 管理员) sees what has been submitted to it, and reviews, returns,
+  approves and publishes;
+- 部门负责人 approves their own department's filing before it goes to the finance bureau, where the
+  city asks for it;
+- whoever submitted a version cannot approve it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import rules
+from django.db.models import Q, QuerySet
+
+from jixiao_web.models import EDITABLE, Department, Filing, Role, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from jixiao_web.models import User
+
+
+class Action(StrEnum):
+    """What one can do to a filing."""
+
+    VIEW = "view"  # read the table (published: anyone)
+    HISTORY = "history"  # read its versions, comments and audit log
+    EDIT = "edit"  # change the working copy
+    SUBMIT = "submit"
+    HEAD_REVIEW = "head_review"  # 部门负责人: approve or return before it goes out
+    REVIEW = "review"  # 财政审核人: comment, grade, return, approve
+    PUBLISH = "publish"
+
+
+#: Statuses the finance bureau sees: everything that has reached it.
+SEEN_BY_FINANCE = (Status.SUBMITTED, Status.RETURNED, Status.APPROVED, Status.PUBLISHED)
+FILERS = (Role.FILER, Role.HEAD)
+FINANCE = (Role.REVIEWER, Role.ADMIN)
+NOTHING = Q(pk__in=[])
+
+
+def _own(user: User) -> Q:
+    return Q(department_id=user.department_id) if user.department_id else NOTHING
+
+
+def _rule(user: User | AnonymousUser, action: Action) -> Q:
+    """The filings ``user`` may do ``action`` to, as a query condition."""
+    published = Q(status=Status.PUBLISHED)
+    if not user.is_authenticated or not user.is_active:
+        return published if action is Action.VIEW else NOTHING
+    role = user.role
+    finance = role in FINANCE
+    if action is Action.VIEW:
+        if role == Role.ADMIN:
+            return Q()
+        return published | (Q(status__in=SEEN_BY_FINANCE) if finance else _own(user))
+    if action is Action.HISTORY:
+        if role == Role.ADMIN:
+            return Q()
+        return Q(status__in=SEEN_BY_FINANCE) if finance else _own(user)
+    if action in (Action.EDIT, Action.SUBMIT):
+        return _own(user) & Q(status__in=EDITABLE) if role in FILERS else NOTHING
+    if action is Action.HEAD_REVIEW:
+        mine = ~Q(submitted_by=user)
+        return _own(user) & Q(status=Status.HEAD_REVIEW) & mine if role == Role.HEAD else NOTHING
+    if action is Action.REVIEW:
+        return Q(status=Status.SUBMITTED) & ~Q(submitted_by=user) if finance else NOTHING
+    if action is Action.PUBLISH:
+        return Q(status=Status.APPROVED) if finance else NOTHING
+    raise ValueError(action)
+
+
+def restrict(
+    user: User | AnonymousUser, action: Action | str, queryset: QuerySet[Filing] | None = None
+) -> QuerySet[Filing]:
+    """The filings (of ``queryset``, default all) that ``user`` may do ``action`` to."""
+    base = Filing.objects.all() if queryset is None else queryset
+    return base.filter(_rule(user, Action(action)))
+
+
+def allowed(user: User | AnonymousUser, action: Action | str, filing: Filing) -> bool:
+    """Whether ``user`` may do ``action`` to ``filing`` (as stored now)."""
+    return restrict(user, action, Filing.objects.filter(pk=filing.pk)).exists()
+
+
+def departments_filing_for(user: User | AnonymousUser) -> QuerySet[Department]:
+    """The departments ``user`` may start a table for: their own, if they file."""
+    if not user.is_authenticated or not user.is_active or user.role not in FILERS or not user.department_id:
+        return Department.objects.none()
+    return Department.objects.filter(pk=user.department_id, is_finance_bureau=False)
+
+
+def is_finance(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` works in the finance bureau (sees the review queue)."""
+    return bool(user.is_authenticated and user.is_active and user.role in FINANCE)
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
+
+
+def register_permissions() -> None:
+    """Expose every action as a ``rules`` object permission, ``jixiao_web.<action>_filing``."""
+    for action in Action:
+        rules.set_perm(f"jixiao_web.{action.value}_filing", _predicate(action))
+
+
+def _predicate(action: Action) -> Any:
+    def may(user: Any, filing: Any) -> bool:
+        return isinstance(filing, Filing) and allowed(user, action, filing)
+
+    return rules.predicate(may, name=f"may_{action.value}")

@@ -1,0 +1,123 @@
+"""The append-only, hash-chained history of every action.
+
+Each entry's ``hash`` is the SHA-256 of its own content and the previous entry's hash, so altering
+an entry breaks its hash, deleting one breaks the chain at the next entry, and deleting the last
+ones leaves the chain short of :class:`AuditHead`.  :func:`verify` (``jixiao audit verify``) walks the
+whole chain and says where it breaks.  Appends lock the head row, so concurrent workers append one
+at a time, in the same transaction as the change they record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from jixiao_web.models import AuditEntry, AuditHead
+
+if TYPE_CHECKING:
+    from jixiao_web.models import Filing, User
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts, and from which address (None for the command line)."""
+
+    user: User | None
+    address: str | None = None
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _content(entry: AuditEntry) -> dict[str, Any]:
+    at = entry.at.astimezone(UTC).isoformat(timespec="microseconds")
+    return {
+        "seq": entry.seq,
+        "at": at,
+        "actor": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "address": entry.address,
+        "action": entry.action,
+        "filing": entry.filing_id,
+        "target": entry.target,
+        "before": entry.before,
+        "after": entry.after,
+        "previous_hash": entry.previous_hash,
+    }
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(_canonical(_content(entry))).hexdigest()
+
+
+def record(
+    actor: Actor,
+    action: str,
+    *,
+    filing: Filing | None = None,
+    target: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> AuditEntry:
+    """Append one entry; call inside the transaction that makes the change."""
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS})
+        user = actor.user
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=datetime.now(UTC),
+            actor=user,
+            actor_name=str(user) if user is not None else "命令行",
+            address=actor.address,
+            action=action,
+            filing=filing,
+            target=target[:200] or (str(filing) if filing is not None else ""),
+            before=before,
+            after=after,
+            previous_hash=head.hash,
+        )
+        # Stored JSON must hash the same when read back: round-trip it now.
+        entry.before = json.loads(_canonical({"v": before}))["v"]
+        entry.after = json.loads(_canonical({"v": after}))["v"]
+        entry.hash = entry_hash(entry)
+        entry.save()
+        head.seq, head.hash = entry.seq, entry.hash
+        head.save(update_fields=["seq", "hash"])
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where the chain is broken, and how (Chinese)."""
+
+    seq: int
+    message: str
+
+
+def verify() -> list[Break]:
+    """Every place the chain is broken; an empty list means the history is intact."""
+    return list(_breaks())
+
+
+def _breaks() -> Iterator[Break]:
+    expected_seq, previous = 1, GENESIS
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            yield Break(entry.seq, f"第{expected_seq}至{entry.seq - 1}条记录缺失（被删除）")
+        if entry.previous_hash != previous:
+            yield Break(entry.seq, f"第{entry.seq}条记录与前一条记录的链接不符（前面的记录被改动或删除）")
+        if entry_hash(entry) != entry.hash:
+            yield Break(entry.seq, f"第{entry.seq}条记录的内容与其哈希值不符（记录被改动）")
+        expected_seq, previous = entry.seq + 1, entry.hash
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, previous):
+        yield Break(head.seq, f"记录应有{head.seq}条，链尾只到第{expected_seq - 1}条（末尾的记录被删除或改动）")

@@ -1,0 +1,104 @@
+"""The web system's commands, added to ``jixiao`` through the ``jixiao.commands`` plug-in hook:
+``jixiao serve`` and ``jixiao audit verify``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_DATA_DIR = Path("jixiao-data")
+
+
+def _setup(data_dir: Path) -> Path:
+    """Point Django at ``data_dir`` and start it; the data dir is made if missing."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["JIXIAO_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jixiao_web.settings"
+    import django
+
+    django.setup()
+    return data_dir
+
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="数据目录：SQLite 数据库、密钥、导出文件")]
+
+
+def serve(
+    demo: Annotated[bool, typer.Option("--demo", help="载入示例城市（揭阳市）及其账号")] = False,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口")] = 8000,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="gunicorn 工作进程数")] = 3,
+) -> None:
+    """启动网页系统（gunicorn，只监听 127.0.0.1）：先执行数据库迁移，--demo 载入示例数据。"""
+    data_dir = _setup(data_dir)
+    from django.core.management import call_command
+
+    from jixiao_web import demo as demo_city
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if demo and demo_city.load(data_dir):
+        typer.echo("已载入示例城市：揭阳市。")
+    address = f"http://127.0.0.1:{port}/"
+    typer.echo(f"jixiao 网页系统：{address}  （公开页面 {address}public/，API 文档 {address}api/docs）")
+    accounts = demo_city.accounts(data_dir)
+    if accounts:
+        typer.echo(f"示例账号（密码另存于 {data_dir / 'demo-accounts.txt'}）：")
+        for username, password, who in accounts:
+            typer.echo(f"  {username:<18} {password:<14} {who}")
+    sys.stdout.flush()
+    os.execv(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "jixiao_web.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "10",
+            # gunicorn's control socket goes into the data dir, not the home directory.
+            "--control-socket",
+            str(data_dir / "gunicorn.ctl"),
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms',
+        ],
+    )
+
+
+audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """检查操作记录的哈希链：任何被改动或删除的记录都会被指出（退出码 1）。"""
+    _setup(data_dir)
+    from jixiao_web.audit import verify as verify_chain
+    from jixiao_web.models import AuditEntry
+
+    breaks = verify_chain()
+    count = AuditEntry.objects.count()
+    if not breaks:
+        typer.echo(f"操作记录完整：共 {count} 条，哈希链无断裂。")
+        return
+    for problem in breaks:
+        typer.echo(f"第{problem.seq}条：{problem.message}", err=True)
+    typer.echo(f"操作记录已被改动：发现 {len(breaks)} 处断裂（共 {count} 条）。", err=True)
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """The ``jixiao.commands`` hook: add ``serve`` and ``audit`` to the ``jixiao`` command."""
+    app.command("serve")(serve)
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,156 @@
+"""Published tables as files: each published version is rendered once per format by the library's
+writers and kept in storage; downloads are served from there."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from typing import Final
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from jixiao.model import TargetTable
+from jixiao.write import write_bytes
+from jixiao_web.models import Export, Filing, Version
+
+#: Download formats: extension → (MIME type, Chinese name).
+FORMATS: Final = {
+    "html": ("text/html; charset=utf-8", "网页"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
+    "pdf": ("application/pdf", "PDF"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+    "json": ("application/json", "开放数据 JSON"),
+}
+
+
+def file_name(version: Version, fmt: str) -> str:
+    filing = version.filing
+    return f"{filing.year}-{filing.department.code}-v{version.number}.{fmt}"
+
+
+def export(version: Version, fmt: str) -> Export:
+    """The stored rendering of ``version`` in ``fmt``, made now if it does not exist yet."""
+    if fmt not in FORMATS:
+        raise KeyError(fmt)
+    existing = Export.objects.filter(version=version, format=fmt).first()
+    if existing is not None:
+        return existing
+    content = write_bytes(TargetTable.model_validate(version.data), "." + fmt)
+    try:
+        with transaction.atomic():
+            made = Export(
+                version=version,
+                format=fmt,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+            )
+            made.file.save(file_name(version, fmt), ContentFile(content), save=False)
+            made.save()
+            return made
+    except IntegrityError:  # another worker rendered it first
+        return Export.objects.get(version=version, format=fmt)
+
+
+def render_all(version: Version) -> list[Export]:
+    return [export(version, fmt) for fmt in FORMATS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk open data for a year
+
+TASK_COLUMNS: Final = ("year", "department", "seq", "kind", "name", "content", "amount")
+INDICATOR_COLUMNS: Final = (
+    "year",
+    "department",
+    "row",
+    "level1",
+    "level2",
+    "name",
+    "explanation",
+    "comparator",
+    "value",
+    "unit",
+)
+
+README: Final = """# {year}年度部门整体预算绩效目标表 开放数据
+
+本数据包含{city}{year}年度已发布的全部部门整体预算绩效目标表（共 {count} 张），由 jixiao 生成。
+
+## 文件
+
+- `tables/部门代码.json`：每张表一个文件，字段见 jixiao 的规范 JSON（`jixiao schema` 输出其 JSON Schema）。
+  金额单位为万元，以字符串记录精确十进制数（如 "565.58075"），请勿按浮点数读取。
+- `tasks.csv`：全部表的年度重点工作任务及其他需完成任务，每行一项任务。
+- `indicators.csv`：全部表的绩效指标，每行一个三级指标。
+- CSV 为 UTF-8（带 BOM，便于 Excel 直接打开），逗号分隔，首行为字段名。
+
+## tasks.csv 字段
+
+| 字段 | 含义 |
+|---|---|
+| year | 年度 |
+| department | 部门名称 |
+| seq | 序号（两部分连续编号） |
+| kind | key = 年度重点工作任务，other = 其他需完成任务 |
+| name | 任务名称 |
+| content | 主要实施内容 |
+| amount | 拟投入金额（万元，精确十进制；空 = 未填） |
+
+## indicators.csv 字段
+
+| 字段 | 含义 |
+|---|---|
+| year | 年度 |
+| department | 部门名称 |
+| row | 该表中的指标行号（从 1 起） |
+| level1 | 一级指标（如 产出指标） |
+| level2 | 二级指标（如 数量指标） |
+| name | 三级指标 |
+| explanation | 三级指标解释 |
+| comparator | 对比符号：≥ ≤ = > < 定性 |
+| value | 指标值（照录，如 100、7*24、显著提升） |
+| unit | 计量单位 |
+"""
+
+
+def _csv(columns: Iterable[str], rows: Iterable[dict[str, object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it.
+        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def open_data_zip(year: int, city: str, filings: Iterable[Filing]) -> bytes:
+    """All published tables of ``year`` as JSON, flat CSVs of tasks and indicators, and a README."""
+    tasks: list[dict[str, object]] = []
+    indicators: list[dict[str, object]] = []
+    buffer = io.BytesIO()
+    count = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filing in filings:
+            version = filing.published_version
+            if version is None:
+                continue
+            count += 1
+            table = TargetTable.model_validate(version.data)
+            data = table.model_dump(mode="json")
+            archive.writestr(f"tables/{filing.department.code}.json", json.dumps(data, ensure_ascii=False, indent=2))
+            name = table.department.name or filing.department.name
+            for task in data["tasks"]:
+                tasks.append({"year": year, "department": name, **{k: task.get(k) for k in TASK_COLUMNS[2:]}})
+            for row, indicator in enumerate(data["indicators"], start=1):
+                indicators.append(
+                    {"year": year, "department": name, "row": row, **{k: indicator[k] for k in INDICATOR_COLUMNS[3:]}}
+                )
+        archive.writestr("tasks.csv", _csv(TASK_COLUMNS, tasks))
+        archive.writestr("indicators.csv", _csv(INDICATOR_COLUMNS, indicators))
+        archive.writestr("README.md", README.format(year=year, city=city, count=count))
+    return buffer.getvalue()

@@ -1,0 +1,290 @@
+"""The data of the filing season.
+
+A :class:`Filing` is one department's table for one year: its working copy (``data``, the canonical
+JSON of :class:`jixiao.model.TargetTable`) changes while it is a draft; every submission freezes a
+:class:`Version` that never changes again.  :class:`AuditEntry` rows are the append-only,
+hash-chained history (:mod:`jixiao_web.audit`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+
+class ImmutableError(RuntimeError):
+    """Raised when code tries to change or delete a row that must never change."""
+
+
+class City(models.Model):
+    """The one city this installation serves, and its choices for the filing season."""
+
+    name = models.CharField("城市", max_length=50)
+    head_approval_required = models.BooleanField(
+        "部门负责人先审核",
+        default=False,
+        help_text="勾选后，填报人提交的表须经本部门负责人审核，才送到财政局。",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "城市设置"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> City:
+        city = cls.objects.order_by("pk").first()
+        return city if city is not None else cls.objects.create(name="本市")
+
+
+class Department(models.Model):
+    """A budget department, or the finance bureau itself (``is_finance_bureau``)."""
+
+    name = models.CharField("部门名称", max_length=100, unique=True)
+    code = models.SlugField("部门代码", max_length=40, unique=True, help_text="用于公开网址，如 yingji")
+    competent_department = models.CharField("资金主管部门", max_length=100, blank=True)
+    is_finance_bureau = models.BooleanField("财政局", default=False)
+
+    class Meta:
+        ordering: ClassVar = ["is_finance_bureau", "code"]
+        verbose_name = verbose_name_plural = "部门"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    FILER = "filer", "填报人"
+    HEAD = "head", "部门负责人"
+    REVIEWER = "reviewer", "财政审核人"
+    ADMIN = "admin", "管理员"
+
+
+class User(AbstractUser):
+    """A person: belongs to a department or to the finance bureau, with one role."""
+
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属部门"
+    )
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.FILER)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def in_finance_bureau(self) -> bool:
+        return self.role in {Role.REVIEWER, Role.ADMIN}
+
+
+class FilingYear(models.Model):
+    """A budget year being filed, with its deadline."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    deadline = models.DateTimeField("提交截止时间")
+    is_open = models.BooleanField("开放填报", default=True)
+
+    class Meta:
+        ordering: ClassVar = ["-year"]
+        verbose_name = verbose_name_plural = "填报年度"
+
+    def __str__(self) -> str:
+        return f"{self.year}年度"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    HEAD_REVIEW = "head_review", "待部门负责人审核"
+    SUBMITTED = "submitted", "已提交"
+    RETURNED = "returned", "退回修改"
+    APPROVED = "approved", "已审核"
+    PUBLISHED = "published", "已发布"
+
+
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+
+class Grade(models.TextChoices):
+    """The reviewer's grade (shared/DOMAIN.md, 88号): 优 goes ahead, 良 is completed together with
+    the finance bureau, 中 is sent back for revision, 差 gets no budget."""
+
+    EXCELLENT = "优", "优：目标完整、相关、适当、可行，按申报安排预算"
+    GOOD = "良", "良：基本合理，与财政局共同完善后安排预算"
+    FAIR = "中", "中：退回修改后重新审核"
+    POOR = "差", "差：不予安排预算"
+
+
+class Filing(models.Model):
+    """One department's 部门整体预算绩效目标表 for one year."""
+
+    department = models.ForeignKey(Department, models.PROTECT, related_name="filings", verbose_name="部门")
+    year = models.PositiveIntegerField("年度")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    data = models.JSONField("目标表", default=dict)
+    #: Bumped on every save of ``data``; a save naming an older revision is a conflict.
+    revision = models.PositiveIntegerField("修订号", default=1)
+    errors = models.PositiveIntegerField("错误数", default=0)
+    warnings = models.PositiveIntegerField("警告数", default=0)
+    grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        User, models.PROTECT, null=True, related_name="+", verbose_name="最后修改人"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="提交人"
+    )
+    published_version = models.ForeignKey(
+        "Version", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="发布版本"
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-year", "department__code"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["department", "year"], name="one_filing_per_department_year")
+        ]
+        verbose_name = verbose_name_plural = "目标表"
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.year}年度"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+
+class _Immutable(models.Model):
+    """Rows written once: no update, no delete through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableError(f"{self._meta.verbose_name}一经写入不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableError(f"{self._meta.verbose_name}不可删除")
+
+
+class Version(_Immutable):
+    """A submitted (or approved, or published) state of a filing, frozen."""
+
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="versions", verbose_name="目标表")
+    number = models.PositiveIntegerField("版本号")
+    data = models.JSONField("目标表")
+    report = models.JSONField("校验结果")
+    errors = models.PositiveIntegerField("错误数", default=0)
+    warnings = models.PositiveIntegerField("警告数", default=0)
+    created_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="提交人")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["filing", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["filing", "number"], name="one_version_number_per_filing")
+        ]
+        verbose_name = verbose_name_plural = "提交版本"
+
+    def __str__(self) -> str:
+        return f"{self.filing} 第{self.number}版"
+
+
+class Comment(_Immutable):
+    """A reviewer's (or head's) comment on a section or row of a submitted version."""
+
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="comments", verbose_name="目标表")
+    version = models.ForeignKey(Version, models.PROTECT, related_name="comments", verbose_name="版本")
+    section = models.CharField("部分", max_length=20)
+    row = models.PositiveIntegerField("行", null=True, blank=True)
+    text = models.TextField("意见", max_length=2000)
+    author = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="提出人")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        verbose_name = verbose_name_plural = "审核意见"
+
+
+class Export(_Immutable):
+    """A published version rendered to one format, once, and kept in storage."""
+
+    version = models.ForeignKey(Version, models.PROTECT, related_name="exports", verbose_name="版本")
+    format = models.CharField("格式", max_length=5)
+    file = models.FileField("文件", upload_to="exports/%Y/")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "format"], name="one_export_per_version_format")
+        ]
+        verbose_name = verbose_name_plural = "导出文件"
+
+
+class AuditEntry(_Immutable):
+    """One action, chained to the one before by ``previous_hash`` (see :mod:`jixiao_web.audit`)."""
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(User, models.PROTECT, null=True, related_name="+", verbose_name="操作人")
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=40)
+    filing = models.ForeignKey(
+        Filing, models.PROTECT, null=True, blank=True, related_name="audit", verbose_name="目标表"
+    )
+    target = models.CharField("对象", max_length=200, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering: ClassVar = ["seq"]
+        verbose_name = verbose_name_plural = "操作记录"
+
+
+class AuditHead(models.Model):
+    """The end of the chain, locked while an entry is appended so that appends are serial."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+
+class ApiToken(models.Model):
+    """A per-user API token; only its SHA-256 is kept."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name="用户")
+    name = models.CharField("用途", max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "API 令牌"
+
+
+class LoginFailure(models.Model):
+    """A failed log-in, for throttling (see ``views.account``)."""
+
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["username", "at"]), models.Index(fields=["address", "at"])]
+
+

@@ -1,0 +1,97 @@
+"""Everything that reads data for pages and the API, always through :func:`access.restrict`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from jixiao_web.access import Action, is_finance, restrict
+from jixiao_web.models import AuditEntry, Comment, Department, Filing, FilingYear, Status, Version
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from jixiao_web.models import User
+
+
+def visible_filings(user: User | AnonymousUser, year: int | None = None) -> QuerySet[Filing]:
+    filings = restrict(user, Action.VIEW).select_related("department")
+    return filings.filter(year=year) if year is not None else filings
+
+
+def latest_version(filing: Filing) -> Version | None:
+    return filing.versions.order_by("-number").first()
+
+
+def previous_version(filing: Filing) -> Version | None:
+    """The version submitted before the latest one (what the reviewer compares against)."""
+    versions = list(filing.versions.order_by("-number")[:2])
+    return versions[1] if len(versions) == 2 else None
+
+
+def comments_of(filing: Filing) -> QuerySet[Comment]:
+    return filing.comments.select_related("author", "version")
+
+
+def history_of(filing: Filing) -> QuerySet[AuditEntry]:
+    return filing.audit.select_related("actor").order_by("-seq")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One department in the review queue for a year."""
+
+    department: Department
+    filing: Filing | None
+    first_submitted: datetime | None
+    late: bool
+
+    @property
+    def status_label(self) -> str:
+        return self.filing.get_status_display() if self.filing is not None else "未提交"
+
+
+def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
+    """Every department for ``year``: what it submitted (as the finance bureau may see it) and
+    whether it is late (first submitted after the deadline, or not yet submitted past it)."""
+    if not is_finance(user):
+        return []
+    filing_year = FilingYear.objects.filter(year=year).first()
+    deadline: datetime | None = filing_year.deadline if filing_year else None
+    now = timezone.now()
+    seen = {f.department_id: f for f in visible_filings(user, year)}
+    first = dict(
+        Filing.objects.filter(year=year)
+        .annotate(first=Min("versions__created_at"))
+        .values_list("department_id", "first")
+    )
+    rows = []
+    for department in Department.objects.filter(is_finance_bureau=False):
+        submitted = first.get(department.pk)
+        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        rows.append(QueueRow(department, seen.get(department.pk), submitted, late))
+    order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
+    rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))
+    return rows
+
+
+def open_years() -> QuerySet[FilingYear]:
+    return FilingYear.objects.filter(is_open=True)
+
+
+def published_years() -> list[int]:
+    return sorted(
+        set(Filing.objects.filter(status=Status.PUBLISHED).values_list("year", flat=True)), reverse=True
+    )
+
+
+def published(year: int) -> QuerySet[Filing]:
+    return (
+        Filing.objects.filter(status=Status.PUBLISHED, year=year)
+        .select_related("department", "published_version")
+        .order_by("department__code")
+    )

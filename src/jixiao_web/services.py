@@ -1,0 +1,311 @@
+"""Everything that changes data.  Each service checks access with :mod:`jixiao_web.access`, runs
+the library's rules where a table changes, and records itself in the audit log, all in one
+transaction.  Errors are :class:`ServiceError` with a Chinese message for the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jixiao.check import check_table
+from jixiao.findings import Report, Severity
+from jixiao.model import TargetTable
+from jixiao_web import audit
+from jixiao_web.access import Action, allowed, departments_filing_for
+from jixiao_web.audit import Actor
+from jixiao_web.diff import diff_tables
+from jixiao_web.models import City, Comment, Department, Filing, FilingYear, Grade, Role, Status, Version
+
+
+class ServiceError(Exception):
+    """An action that cannot be done, with the reason in Chinese."""
+
+
+class Forbidden(ServiceError):
+    """The actor may not do this (to this filing, in its present state)."""
+
+
+class Conflict(ServiceError):
+    """The table was saved by someone else since the actor loaded it."""
+
+
+class NotSubmittable(ServiceError):
+    """The table has errors; ``report`` lists them."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+SECTIONS = {"title", "department", "budget", "overall_goal", "tasks", "indicators"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewComment:
+    """A comment on a section (and row) of the table under review."""
+
+    section: str
+    row: int | None
+    text: str
+
+
+def _require(actor: Actor, action: Action, filing: Filing, what: str) -> None:
+    if actor.user is None or not allowed(actor.user, action, filing):
+        raise Forbidden(f"您不能{what}“{filing}”（当前状态：{filing.get_status_display()}）。")
+
+
+def report_of(table: TargetTable, source: str = "") -> Report:
+    """The library's findings for a table being filed."""
+    return check_table(table, source)
+
+
+def _counts(report: Report) -> tuple[int, int]:
+    return report.count(Severity.ERROR), report.count(Severity.WARNING)
+
+
+def _locked(filing: Filing) -> Filing:
+    return Filing.objects.select_for_update().select_related("department").get(pk=filing.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Starting a table
+
+
+def blank_table(department: Department, year: int) -> TargetTable:
+    city = City.current().name
+    return TargetTable.model_validate(
+        {
+            "title": f"{city}{year}年市直部门整体预算绩效目标表",
+            "year": year,
+            "department": {"name": department.name, "competent_department": department.competent_department},
+        }
+    )
+
+
+def carried_forward(department: Department, year: int) -> TargetTable | None:
+    """Last year's approved (or published) table, moved to ``year``; None when there is none."""
+    last = (
+        Filing.objects.filter(
+            department=department, year=year - 1, status__in=(Status.APPROVED, Status.PUBLISHED)
+        )
+        .prefetch_related("versions")
+        .first()
+    )
+    if last is None:
+        return None
+    version = last.versions.order_by("-number").first()
+    if version is None:
+        return None
+    table = TargetTable.model_validate(version.data)
+    table.title = re.sub(rf"{year - 1}(?=年)", str(year), table.title) if table.title else table.title
+    table.year = year
+    return table
+
+
+def start_filing(actor: Actor, department: Department, year: int, table: TargetTable) -> Filing:
+    """A new draft for ``department`` and ``year`` holding ``table``."""
+    user = actor.user
+    if user is None or not departments_filing_for(user).filter(pk=department.pk).exists():
+        raise Forbidden(f"您不能为“{department}”填报目标表。")
+    filing_year = FilingYear.objects.filter(year=year).first()
+    if filing_year is None or not filing_year.is_open:
+        raise ServiceError(f"{year}年度未开放填报。")
+    table.year = table.year or year
+    if table.year != year:
+        raise ServiceError(f"文件中的目标表是{table.year}年度的，不是{year}年度。")
+    errors, warnings = _counts(report_of(table))
+    try:
+        with transaction.atomic():
+            filing = Filing.objects.create(
+                department=department,
+                year=year,
+                data=table.model_dump(mode="json"),
+                errors=errors,
+                warnings=warnings,
+                updated_by=user,
+            )
+            audit.record(actor, "start", filing=filing, after=filing.data)
+    except IntegrityError:
+        raise ServiceError(f"“{department}”{year}年度的目标表已经存在。") from None
+    return filing
+
+
+# ---------------------------------------------------------------------------------------------
+# Editing
+
+
+def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) -> tuple[Filing, Report]:
+    """Store ``table`` as the working copy, if nobody saved since ``revision``.
+
+    Warnings and errors never block saving; they are returned for display.
+    """
+    _require(actor, Action.EDIT, filing, "修改")
+    report = report_of(table)
+    errors, warnings = _counts(report)
+    data = table.model_dump(mode="json")
+    with transaction.atomic():
+        current = _locked(filing)
+        if current.revision != revision:
+            who = current.updated_by or "他人"
+            when = timezone.localtime(current.updated_at).strftime("%H:%M:%S")
+            raise Conflict(
+                f"保存冲突：{who}在{when}保存了这张表（第{current.revision}次修订），"
+                f"您编辑的是第{revision}次修订。为避免覆盖对方的修改，本次没有保存；"
+                "请复制您的修改，重新打开后再合并。"
+            )
+        changes = diff_tables(current.data, data)
+        if not changes:
+            return current, report
+        Filing.objects.filter(pk=current.pk).update(
+            data=data,
+            revision=F("revision") + 1,
+            errors=errors,
+            warnings=warnings,
+            updated_by=actor.user,
+            updated_at=timezone.now(),
+        )
+        audit.record(
+            actor,
+            "save",
+            filing=current,
+            before={c.label: c.before for c in changes},
+            after={c.label: c.after for c in changes},
+        )
+    current.refresh_from_db()
+    return current, report
+
+
+# ---------------------------------------------------------------------------------------------
+# Workflow
+
+
+def _transition(
+    actor: Actor, filing: Filing, status: Status, action: str, extra: dict[str, Any] | None = None
+) -> None:
+    before = filing.status
+    filing.status = status
+    filing.save()
+    audit.record(
+        actor,
+        action,
+        filing=filing,
+        before={"状态": Status(before).label},
+        after={"状态": status.label, **(extra or {})},
+    )
+
+
+def submit(actor: Actor, filing: Filing) -> Version:
+    """Freeze the working copy as a new version and send it on (to the head or the finance bureau)."""
+    _require(actor, Action.SUBMIT, filing, "提交")
+    assert actor.user is not None
+    with transaction.atomic():
+        filing = _locked(filing)
+        table = TargetTable.model_validate(filing.data)
+        report = report_of(table)
+        errors, warnings = _counts(report)
+        if errors:
+            raise NotSubmittable(f"表中还有{errors}处错误，改正后才能提交。", report)
+        number = filing.versions.count() + 1
+        version = Version.objects.create(
+            filing=filing,
+            number=number,
+            data=filing.data,
+            report=report.to_dict(),
+            errors=errors,
+            warnings=warnings,
+            created_by=actor.user,
+        )
+        via_head = City.current().head_approval_required and actor.user.role == Role.FILER
+        filing.submitted_at = timezone.now()
+        filing.submitted_by = actor.user
+        filing.errors, filing.warnings = errors, warnings
+        target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
+        _transition(actor, filing, target, "submit", {"版本": number})
+    return version
+
+
+def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
+    version = filing.versions.order_by("-number").first()
+    assert version is not None and actor.user is not None
+    made = []
+    for comment in comments:
+        if comment.section not in SECTIONS:
+            raise ServiceError(f"意见所属部分“{comment.section}”不存在。")
+        text = comment.text.strip()
+        if not text:
+            continue
+        made.append(
+            Comment.objects.create(
+                filing=filing,
+                version=version,
+                section=comment.section,
+                row=comment.row,
+                text=text[:2000],
+                author=actor.user,
+            )
+        )
+    return made
+
+
+def head_approve(actor: Actor, filing: Filing) -> None:
+    """部门负责人 sends the submitted version on to the finance bureau."""
+    _require(actor, Action.HEAD_REVIEW, filing, "审核")
+    with transaction.atomic():
+        _transition(actor, _locked(filing), Status.SUBMITTED, "head_approve")
+
+
+def return_filing(actor: Actor, filing: Filing, comments: Sequence[ReviewComment], grade: str = "") -> None:
+    """Send the table back for changes, with at least one comment saying what to change."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        head = filing.status == Status.HEAD_REVIEW
+        _require(actor, Action.HEAD_REVIEW if head else Action.REVIEW, filing, "退回")
+        if grade and grade not in Grade.values:
+            raise ServiceError("审核等级只能是优、良、中、差。")
+        made = _comments(actor, filing, comments)
+        if not made:
+            raise ServiceError("退回时请至少填写一条审核意见，说明要修改什么。")
+        if not head:
+            filing.grade = grade
+        extra = {"意见": [f"{c.section}{'' if c.row is None else f'第{c.row}行'}：{c.text}" for c in made]}
+        if grade:
+            extra["等级"] = grade
+        _transition(actor, filing, Status.RETURNED, "head_return" if head else "return", extra)
+
+
+def approve(actor: Actor, filing: Filing, grade: str, comments: Sequence[ReviewComment] = ()) -> None:
+    """Approve the submitted version with a grade (优/良 go ahead; 中/差 should be returned instead)."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require(actor, Action.REVIEW, filing, "审核通过")
+        if grade not in (Grade.EXCELLENT, Grade.GOOD):
+            raise ServiceError("审核通过须评为“优”或“良”；评为“中”或“差”的表应退回修改。")
+        made = _comments(actor, filing, comments)
+        filing.grade = grade
+        extra: dict[str, Any] = {"等级": grade}
+        if made:
+            extra["意见"] = [c.text for c in made]
+        _transition(actor, filing, Status.APPROVED, "approve", extra)
+
+
+def publish(actor: Actor, filing: Filing) -> Version:
+    """Publish the approved version: it appears on the public portal with its downloads."""
+    from jixiao_web.exports import render_all
+
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require(actor, Action.PUBLISH, filing, "发布")
+        version = filing.versions.order_by("-number").first()
+        assert version is not None
+        filing.published_version = version
+        filing.published_at = timezone.now()
+        _transition(actor, filing, Status.PUBLISHED, "publish", {"版本": version.number})
+    render_all(version)
+    return version

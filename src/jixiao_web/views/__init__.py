@@ -1,0 +1,1 @@
+"""Pages: thin views over :mod:`jixiao_web.selectors` and :mod:`jixiao_web.services`."""

@@ -1,0 +1,92 @@
+"""Signing in (with throttling) and per-user API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jixiao_web import audit
+from jixiao_web.models import ApiToken, LoginFailure
+from jixiao_web.views.common import actor_of, client_address
+
+
+def _too_many_failures(username: str, address: str | None) -> bool:
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    who = Q(username=username) | (Q(address=address) if address else Q(pk__in=[]))
+    return LoginFailure.objects.filter(who, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Refuses to even try a password after too many failures for the account or the address."""
+
+    error_messages = {  # noqa: RUF012 - Django's own pattern
+        **AuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不正确。",
+        "throttled": "登录失败次数过多，请 15 分钟后再试。",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = (self.data.get("username") or "")[:150]
+        address = client_address(self.request) if self.request else None
+        if _too_many_failures(username, address):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            LoginFailure.objects.create(username=username, address=address)
+            raise
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "jixiao_web/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(actor_of(self.request), "login", target=str(form.get_user()))
+        return response
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens; a new one is shown once, right after it is made."""
+    new_key = None
+    if request.method == "POST":
+        name = (request.POST.get("name") or "").strip()[:100] or "未命名"
+        new_key = "jx_" + secrets.token_urlsafe(32)
+        ApiToken.objects.create(user=request.user, name=name, digest=token_digest(new_key), prefix=new_key[:8])
+        audit.record(actor_of(request), "token_create", target=f"API 令牌“{name}”")
+    return render(
+        request,
+        "jixiao_web/tokens.html",
+        {"tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    audit.record(actor_of(request), "token_revoke", target=f"API 令牌“{token.name}”")
+    token.delete()
+    messages.success(request, f"已撤销令牌“{token.name}”。")
+    return redirect("tokens")

@@ -1,0 +1,51 @@
+"""What every page needs: the actor of a request, the filing it names (access-checked)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+
+from jixiao.findings import SECTION_TITLES
+from jixiao_web.access import Action, allowed, is_admin, is_finance
+from jixiao_web.audit import Actor
+from jixiao_web.models import City, Filing
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the last X-Forwarded-For hop behind a trusted proxy."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            address = forwarded.split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    user = request.user if request.user.is_authenticated else None
+    return Actor(user, client_address(request))  # type: ignore[arg-type]
+
+
+def filing_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The filing ``pk`` if the user may do ``action`` to it; 404 otherwise (no hint it exists)."""
+    filing = Filing.objects.select_related("department").filter(pk=pk).first()
+    if filing is None or not allowed(request.user, action, filing):  # type: ignore[arg-type]
+        raise Http404("没有这张表，或您无权查看。")
+    return filing
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """Template context for every page."""
+    user = request.user
+    return {
+        "city": City.current(),
+        "is_finance": is_finance(user),  # type: ignore[arg-type]
+        "is_admin": is_admin(user),  # type: ignore[arg-type]
+        "section_titles": SECTION_TITLES,
+    }

@@ -1,0 +1,253 @@
+"""Pages of a department's filing: start, upload, edit, submit, and the table's own page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jixiao.findings import Report
+from jixiao.model import TargetTable
+from jixiao.write.html import html_body
+from jixiao_web import selectors, services
+from jixiao_web.access import Action, allowed, departments_filing_for, is_finance
+from jixiao_web.models import Department, Filing, Status
+from jixiao_web.tableform import COMPARATORS, LEVELS, form_values, parse_form
+from jixiao_web.uploads import read_upload
+from jixiao_web.views.common import actor_of, filing_for
+
+UPLOAD_SALT = "jixiao.upload-preview"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: the department's tables, or the finance bureau's queue.  Otherwise: the portal."""
+    if not request.user.is_authenticated:
+        return redirect("public-index")
+    if is_finance(request.user):  # type: ignore[arg-type]
+        return redirect("queue")
+    user = request.user
+    filings = selectors.visible_filings(user).filter(department_id=user.department_id)  # type: ignore[union-attr]
+    started = set(filings.values_list("year", flat=True))
+    can_start = departments_filing_for(user).exists()  # type: ignore[arg-type]
+    years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
+    return render(request, "jixiao_web/home.html", {"filings": filings, "years": years})
+
+
+def _own_department(request: HttpRequest) -> Department:
+    department = departments_filing_for(request.user).first()  # type: ignore[arg-type]
+    if department is None:
+        raise services.Forbidden("只有部门的填报人和负责人可以填报目标表。")
+    return department
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Start a year's table blank or carried forward from last year's approved one."""
+    try:
+        department = _own_department(request)
+        year = int(request.POST.get("year", ""))
+        if request.POST.get("mode") == "carry":
+            table = services.carried_forward(department, year)
+            if table is None:
+                raise services.ServiceError(f"没有找到{year - 1}年度已审核的目标表，无法沿用。")
+        else:
+            table = services.blank_table(department, year)
+        filing = services.start_filing(actor_of(request), department, year, table)
+    except ValueError:
+        messages.error(request, "请选择年度。")
+        return redirect("home")
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    messages.success(request, f"已创建{year}年度目标表。")
+    return redirect("filing-edit", pk=filing.pk)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """Start from a file: read it, show the table and its findings; nothing is stored until confirmed."""
+    try:
+        department = _own_department(request)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    context: dict[str, Any] = {"years": selectors.open_years(), "department": department}
+    if request.method == "POST" and "confirm" in request.POST:
+        try:
+            payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
+            table = TargetTable.model_validate(payload["table"])
+            filing = services.start_filing(actor_of(request), department, int(payload["year"]), table)
+        except signing.BadSignature:
+            messages.error(request, "预览已过期，请重新上传文件。")
+            return redirect("filing-upload")
+        except services.ServiceError as error:
+            messages.error(request, str(error))
+            return redirect("filing-upload")
+        messages.success(request, f"已从文件创建{filing.year}年度目标表。")
+        return redirect("filing-edit", pk=filing.pk)
+    if request.method == "POST":
+        uploaded = request.FILES.get("file")
+        year_text = request.POST.get("year", "")
+        if uploaded is None:
+            context["error"] = "请选择要上传的文件。"
+        elif uploaded.size is not None and uploaded.size > settings.UPLOAD_MAX_BYTES:
+            context["error"] = f"文件“{uploaded.name}”超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB，拒绝读取。"
+        elif not year_text.isdigit():
+            context["error"] = "请选择年度。"
+        else:
+            name = uploaded.name or "上传文件"
+            result = read_upload(name, uploaded.read(settings.UPLOAD_MAX_BYTES + 1))
+            context.update(report=result.report, file_name=name, year=int(year_text))
+            if result.table is not None:
+                table = result.table
+                context["official"] = html_body(table)
+                if table.year not in (None, int(year_text)):
+                    context["error"] = f"文件中的目标表是{table.year}年度的，与所选{year_text}年度不符。"
+                else:
+                    context["confirm"] = signing.dumps(
+                        {"table": table.model_dump(mode="json"), "year": int(year_text)}, salt=UPLOAD_SALT
+                    )
+    return render(request, "jixiao_web/upload.html", context)
+
+
+def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
+    data = report.to_dict() if isinstance(report, Report) else report
+    issues = data.get("issues", [])
+    return {
+        "issues": issues,
+        "errors": sum(1 for i in issues if i["severity"] == "error"),
+        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
+    }
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The table as filed, its findings, comments, versions and history, and what one may do next."""
+    filing = filing_for(request, pk, Action.VIEW)
+    user = request.user
+    if not allowed(user, Action.HISTORY, filing):  # type: ignore[arg-type]
+        return redirect("public-table", year=filing.year, code=filing.department.code)
+    table = TargetTable.model_validate(filing.data)
+    actions = {action.value: allowed(user, action, filing) for action in Action}  # type: ignore[arg-type]
+    return render(
+        request,
+        "jixiao_web/filing.html",
+        {
+            "filing": filing,
+            "official": html_body(table),
+            "report": _report_context(services.report_of(table)),
+            "comments": selectors.comments_of(filing),
+            "versions": filing.versions.select_related("created_by"),
+            "history": selectors.history_of(filing),
+            "can": actions,
+        },
+    )
+
+
+def _editor(request: HttpRequest, filing: Filing, values: dict[str, Any], report: Report, status: int = 200, **extra: Any) -> HttpResponse:
+    context = {
+        "filing": filing,
+        "values": values,
+        "report": _report_context(report),
+        "levels": LEVELS,
+        "comparators": COMPARATORS,
+        "comments": selectors.comments_of(filing),
+        "check_url": reverse("filing-check", args=[filing.pk]),
+        **extra,
+    }
+    return render(request, "jixiao_web/edit.html", context, status=status)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filing form.  A save names the revision it started from; a newer one is a conflict."""
+    filing = filing_for(request, pk, Action.VIEW)
+    if not allowed(request.user, Action.EDIT, filing):  # type: ignore[arg-type]
+        messages.info(request, f"这张表当前为“{filing.get_status_display()}”，不能修改。")
+        return redirect("filing-detail", pk=filing.pk)
+    if request.method != "POST":
+        table = TargetTable.model_validate(filing.data)
+        return _editor(request, filing, form_values(table), services.report_of(table), revision=filing.revision)
+    parsed = parse_form(request.POST, filing.year)
+    revision = int(request.POST.get("revision") or 0)
+    report = services.report_of(parsed.table) if parsed.table is not None else Report("")
+    if parsed.findings:
+        report.findings[:0] = parsed.findings
+        message = "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
+        return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
+    assert parsed.table is not None
+    try:
+        filing, report = services.save_draft(actor_of(request), filing, parsed.table, revision)
+    except services.Conflict as error:
+        return _editor(request, filing, parsed.raw, report, 409, revision=revision, form_error=str(error), conflict=True)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("filing-detail", pk=filing.pk)
+    messages.success(request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。")
+    if "submit" in request.POST:
+        return _submit(request, filing)
+    return HttpResponseRedirect(reverse("filing-edit", args=[filing.pk]))
+
+
+@login_required
+@require_POST
+def check(request: HttpRequest, pk: int) -> JsonResponse:
+    """The findings for the form as it is now, without saving (the page calls it as one types)."""
+    filing = filing_for(request, pk, Action.EDIT)
+    parsed = parse_form(request.POST, filing.year)
+    report = services.report_of(parsed.table) if parsed.table is not None else Report("")
+    report.findings[:0] = parsed.findings
+    table = parsed.table
+    return JsonResponse(
+        {
+            "issues": [f.to_dict() for f in report.findings],
+            "task_total": str(table.task_total) if table else None,
+        }
+    )
+
+
+def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
+    try:
+        version = services.submit(actor_of(request), filing)
+    except services.NotSubmittable as error:
+        messages.error(request, str(error))
+        return redirect("filing-edit", pk=filing.pk)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("filing-detail", pk=filing.pk)
+    filing.refresh_from_db()
+    where = "部门负责人" if filing.status == Status.HEAD_REVIEW else "财政局"
+    messages.success(request, f"已提交第{version.number}版，等待{where}审核。")
+    return redirect("filing-detail", pk=filing.pk)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _submit(request, filing_for(request, pk, Action.VIEW))
+
+
+@login_required
+@require_POST
+def head_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """部门负责人: send on to the finance bureau, or return with a comment."""
+    from jixiao_web.views.review import posted_comments
+
+    filing = filing_for(request, pk, Action.VIEW)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.head_approve(actor_of(request), filing)
+            messages.success(request, "已审核，目标表已送财政局。")
+        else:
+            services.return_filing(actor_of(request), filing, posted_comments(request))
+            messages.success(request, "已退回填报人修改。")
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+    return redirect("filing-detail", pk=filing.pk)

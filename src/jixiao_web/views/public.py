@@ -1,0 +1,69 @@
+"""The public portal (no sign-in): published tables by year and department, downloads, open data."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jixiao.model import TargetTable
+from jixiao.write.html import html_body
+from jixiao_web import exports, selectors
+from jixiao_web.models import City, Filing, Status
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    years = selectors.published_years()
+    return render(request, "jixiao_web/public_index.html", {"years": [(y, selectors.published(y)) for y in years]})
+
+
+def _published(year: int, code: str) -> Filing:
+    filing = (
+        Filing.objects.select_related("department", "published_version")
+        .filter(year=year, department__code=code, status=Status.PUBLISHED)
+        .first()
+    )
+    if filing is None or filing.published_version is None:
+        raise Http404("没有找到这张已发布的目标表。")
+    return filing
+
+
+def table(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    filing = _published(year, code)
+    version = filing.published_version
+    assert version is not None
+    return render(
+        request,
+        "jixiao_web/public_table.html",
+        {
+            "filing": filing,
+            "version": version,
+            "official": html_body(TargetTable.model_validate(version.data)),
+            "formats": exports.FORMATS,
+        },
+    )
+
+
+def download(request: HttpRequest, year: int, code: str, fmt: str) -> FileResponse:
+    filing = _published(year, code)
+    if fmt not in exports.FORMATS:
+        raise Http404("没有这种下载格式。")
+    assert filing.published_version is not None
+    stored = exports.export(filing.published_version, fmt)
+    content_type = exports.FORMATS[fmt][0]
+    inline = fmt in {"html", "pdf", "json"}
+    return FileResponse(
+        stored.file.open("rb"),
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=exports.file_name(filing.published_version, fmt),
+    )
+
+
+def open_data(request: HttpRequest, year: int) -> HttpResponse:
+    filings = selectors.published(year)
+    if not filings.exists():
+        raise Http404(f"{year}年度还没有发布的目标表。")
+    content = exports.open_data_zip(year, City.current().name, filings)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="jixiao-{year}-open-data.zip"'
+    return response

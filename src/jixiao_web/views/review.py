@@ -1,0 +1,117 @@
+"""The finance bureau's pages: the queue, the review page, return / approve, publish."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jixiao.model import TargetTable
+from jixiao.write.html import html_body
+from jixiao_web import selectors, services
+from jixiao_web.access import Action, allowed, is_finance
+from jixiao_web.diff import diff_tables
+from jixiao_web.models import FilingYear, Grade
+from jixiao_web.services import SECTIONS, ReviewComment
+from jixiao_web.views.common import actor_of, filing_for
+
+
+def posted_comments(request: HttpRequest) -> list[ReviewComment]:
+    """Comments from fields named ``comment:<section>`` or ``comment:<section>:<row>``."""
+    comments = []
+    for key, text in request.POST.items():
+        parts = key.split(":")
+        if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS or not text.strip():
+            continue
+        row = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+        comments.append(ReviewComment(parts[1], row, text))
+    return comments
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Every department for a year: status, submitted at, findings, late."""
+    if not is_finance(request.user):  # type: ignore[arg-type]
+        raise Http404("只有财政局的审核人员可以查看审核队列。")
+    years = list(FilingYear.objects.all())
+    try:
+        year = int(request.GET.get("year") or (years[0].year if years else timezone.now().year))
+    except ValueError:
+        raise Http404("年度有误。") from None
+    filing_year = next((y for y in years if y.year == year), None)
+    rows = selectors.review_queue(request.user, year)  # type: ignore[arg-type]
+    return render(
+        request,
+        "jixiao_web/queue.html",
+        {
+            "rows": rows,
+            "years": years,
+            "year": year,
+            "deadline": filing_year.deadline if filing_year else None,
+            "late_count": sum(1 for r in rows if r.late),
+            "waiting": sum(1 for r in rows if r.filing is not None and r.filing.status == "submitted"),
+        },
+    )
+
+
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The table under review: the official layout, findings, the diff, comment boxes, grade."""
+    filing = filing_for(request, pk, Action.HISTORY)
+    latest = selectors.latest_version(filing)
+    if latest is None:
+        raise Http404("这张表还没有提交过。")
+    previous = selectors.previous_version(filing)
+    table = TargetTable.model_validate(latest.data)
+    return render(
+        request,
+        "jixiao_web/review.html",
+        {
+            "filing": filing,
+            "version": latest,
+            "previous": previous,
+            "table": table,
+            "official": html_body(table),
+            "issues": latest.report.get("issues", []),
+            "changes": diff_tables(previous.data, latest.data) if previous else None,
+            "comments": selectors.comments_of(filing),
+            "grades": Grade.choices,
+            "can_review": allowed(request.user, Action.REVIEW, filing),  # type: ignore[arg-type]
+            "can_publish": allowed(request.user, Action.PUBLISH, filing),  # type: ignore[arg-type]
+            "sections": [("title", "表名"), ("department", "部门基本信息"), ("budget", "预算整体情况"), ("overall_goal", "总体绩效目标")],
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return (with comments) or approve (with a grade) the submitted version."""
+    filing = filing_for(request, pk, Action.HISTORY)
+    grade = request.POST.get("grade", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            services.approve(actor_of(request), filing, grade, posted_comments(request))
+            messages.success(request, f"已审核通过（{grade}）。")
+        else:
+            services.return_filing(actor_of(request), filing, posted_comments(request), grade)
+            messages.success(request, "已退回部门修改。")
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("review", pk=filing.pk)
+    return redirect("queue")
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = filing_for(request, pk, Action.HISTORY)
+    try:
+        services.publish(actor_of(request), filing)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("review", pk=filing.pk)
+    messages.success(request, f"已发布“{filing}”，公众可在公开页面查看和下载。")
+    return redirect("public-table", year=filing.year, code=filing.department.code)
