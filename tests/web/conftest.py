@@ -1,0 +1,95 @@
+"""Fixtures for the web tests: a city with departments, people in every role, a year, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from jixiao.model import TargetTable
+from jixiao.read import read_path
+from jixiao_web import services
+from jixiao_web.audit import Actor
+from jixiao_web.models import City, Department, Filing, FilingYear, Role, User
+
+SEED = Path(__file__).parent.parent / "fixtures" / "seed.txt"
+YEAR = 2024
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def seed_table() -> TargetTable:
+    """The seed table (揭阳市应急管理局 2023), moved to the open year."""
+    table = read_path(SEED).table
+    table.year = YEAR
+    table.title = table.title.replace("2023", str(YEAR))
+    return table
+
+
+@pytest.fixture
+def city(db: None) -> City:
+    city = City.current()
+    city.name = "揭阳市"
+    city.save()
+    FilingYear.objects.create(year=YEAR, deadline=timezone.now() + timedelta(days=10))
+    FilingYear.objects.create(year=YEAR - 1, deadline=timezone.now() - timedelta(days=300), is_open=False)
+    return city
+
+
+@pytest.fixture
+def finance(city: City) -> Department:
+    return Department.objects.create(code="czj", name="揭阳市财政局", is_finance_bureau=True)
+
+
+@pytest.fixture
+def department(city: City) -> Department:
+    return Department.objects.create(code="yingji", name="揭阳市应急管理局", competent_department="应急管理")
+
+
+@pytest.fixture
+def other_department(city: City) -> Department:
+    return Department.objects.create(code="jiaoyu", name="揭阳市教育局", competent_department="教育")
+
+
+def _make(username: str, role: Role, department: Department | None) -> User:
+    return User.objects.create_user(
+        username, password=PASSWORD, role=role, department=department, is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+
+
+@pytest.fixture
+def people(department: Department, other_department: Department, finance: Department) -> dict[str, User]:
+    """One user per role, plus a filer of another department."""
+    return {
+        "filer": _make("filer", Role.FILER, department),
+        "head": _make("head", Role.HEAD, department),
+        "other_filer": _make("other_filer", Role.FILER, other_department),
+        "reviewer": _make("reviewer", Role.REVIEWER, finance),
+        "reviewer2": _make("reviewer2", Role.REVIEWER, finance),
+        "admin": _make("admin", Role.ADMIN, finance),
+    }
+
+
+@pytest.fixture
+def actor(people: dict[str, User]) -> Callable[[str], Actor]:
+    return lambda name: Actor(people[name], "192.0.2.1")
+
+
+@pytest.fixture
+def draft(people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]) -> Filing:
+    return services.start_filing(actor("filer"), department, YEAR, seed_table)
+
+
+@pytest.fixture
+def login() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

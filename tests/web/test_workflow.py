@@ -1,0 +1,119 @@
+"""The workflow through the services: draft → submitted → returned → submitted → approved → published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from jixiao.model import TargetTable
+from jixiao_web import audit, services
+from jixiao_web.audit import Actor
+from jixiao_web.models import City, Comment, Export, Filing, Status, Version
+from jixiao_web.services import ReviewComment
+
+from .conftest import YEAR
+
+
+def test_whole_workflow(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    services.submit(actor("filer"), draft)
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    services.return_filing(actor("reviewer"), draft, [ReviewComment("tasks", 2, "请细化实施内容")], "中")
+    draft.refresh_from_db()
+    assert (draft.status, draft.grade) == (Status.RETURNED, "中")
+    assert [(c.section, c.row) for c in Comment.objects.filter(filing=draft)] == [("tasks", 2)]
+    table = TargetTable.model_validate(draft.data)
+    table.tasks[1].content += "（已细化）"
+    services.save_draft(actor("filer"), draft, table, draft.revision)
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    version = services.publish(actor("reviewer"), draft)
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED
+    assert draft.published_version == version
+    assert version.number == 2
+    assert sorted(Export.objects.filter(version=version).values_list("format", flat=True)) == sorted(
+        ["html", "xlsx", "pdf", "docx", "json"]
+    )
+    actions = list(draft.audit.order_by("seq").values_list("action", flat=True))
+    assert actions == ["start", "submit", "return", "save", "submit", "approve", "publish"]
+    assert audit.verify() == []
+
+
+def test_errors_block_submitting_not_saving(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    table = TargetTable.model_validate(draft.data)
+    table.budget.project_expenditure = Decimal("-1")
+    filing, report = services.save_draft(actor("filer"), draft, table, draft.revision)
+    assert filing.errors >= 1
+    assert "amount-invalid" in report.codes()
+    with pytest.raises(services.NotSubmittable) as raised:
+        services.submit(actor("filer"), filing)
+    assert "amount-invalid" in raised.value.report.codes()
+    assert not Version.objects.filter(filing=filing).exists()
+
+
+def test_later_save_of_same_revision_is_a_conflict(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    loaded = draft.revision
+    first = TargetTable.model_validate(draft.data)
+    first.overall_goal += "\n4、第一位同事的修改"
+    second = TargetTable.model_validate(draft.data)
+    second.overall_goal += "\n4、第二位同事的修改"
+    services.save_draft(actor("filer"), draft, first, loaded)
+    with pytest.raises(services.Conflict):
+        services.save_draft(actor("head"), draft, second, loaded)
+    draft.refresh_from_db()
+    assert "第一位同事" in draft.data["overall_goal"]
+    assert "第二位同事" not in draft.data["overall_goal"]
+
+
+def test_submitter_cannot_approve(draft: Filing, actor: Callable[[str], Actor], people: dict) -> None:
+    # An admin files for nobody, so make the head submit and then try to approve as head.
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("head"), draft)  # a head's own submission goes straight to the bureau
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    with pytest.raises(services.Forbidden):
+        services.head_approve(actor("head"), draft)
+
+
+def test_head_approval_when_the_city_asks_for_it(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    draft.refresh_from_db()
+    assert draft.status == Status.HEAD_REVIEW
+    with pytest.raises(services.Forbidden):
+        services.approve(actor("reviewer"), draft, "优")
+    services.head_approve(actor("head"), draft)
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+
+
+def test_versions_cannot_be_changed(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    version = services.submit(actor("filer"), draft)
+    version.data = {}
+    with pytest.raises(Exception, match="不可修改"):
+        version.save()
+    with pytest.raises(Exception, match="不可删除"):
+        version.delete()
+
+
+def test_carry_forward_takes_last_years_approved_table(
+    people: dict, department, seed_table: TargetTable, actor: Callable[[str], Actor]
+) -> None:
+    from jixiao_web.models import FilingYear
+
+    FilingYear.objects.filter(year=YEAR - 1).update(is_open=True)
+    last = seed_table.model_copy(deep=True)
+    last.year = YEAR - 1
+    last.title = last.title.replace(str(YEAR), str(YEAR - 1))
+    filing = services.start_filing(actor("filer"), department, YEAR - 1, last)
+    assert services.carried_forward(department, YEAR) is None  # a draft is not carried forward
+    services.submit(actor("filer"), filing)
+    services.approve(actor("reviewer"), filing, "良")
+    carried = services.carried_forward(department, YEAR)
+    assert carried is not None
+    assert carried.year == YEAR
+    assert str(YEAR) in carried.title
+    assert carried.tasks == last.tasks
