@@ -120,4 +120,6 @@ def _breaks() -> Iterator[Break]:
         expected_seq, previous = entry.seq + 1, entry.hash
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, previous):
-        yield Break(head.seq, f"记录应有{head.seq}条，链尾只到第{expected_seq - 1}条（末尾的记录被删除或改动）")
+        yield Break(
+            head.seq, f"记录应有{head.seq}条，链尾只到第{expected_seq - 1}条（末尾的记录被删除或改动）"
+        )

@@ -59,7 +59,9 @@ def derived_table(name: str, competent: str, year: int, scale: Decimal) -> Targe
     return table
 
 
-def _user(username: str, role: Role, department: Department | None, full_name: str, passwords: dict[str, str]) -> User:
+def _user(
+    username: str, role: Role, department: Department | None, full_name: str, passwords: dict[str, str]
+) -> User:
     password = secrets.token_urlsafe(9)
     user = User.objects.create_user(
         username,
@@ -104,7 +106,9 @@ def load(data_dir: Path) -> bool:
     return True
 
 
-def _walk(table: TargetTable, department: Department, year: int, status: str, filer: User, reviewer: User) -> None:
+def _walk(
+    table: TargetTable, department: Department, year: int, status: str, filer: User, reviewer: User
+) -> None:
     """Take a table through the workflow up to ``status``, as its people would."""
     as_filer, as_reviewer = Actor(filer), Actor(reviewer)
     closed = FilingYear.objects.filter(year=year, is_open=False)
@@ -126,7 +130,9 @@ def _walk(table: TargetTable, department: Department, year: int, status: str, fi
         filing.refresh_from_db()
         if status == "returned":
             comments = [
-                ReviewComment("indicators", 1, "数量指标请写明审查项目的具体个数，与总体目标中的“不少于4个”一致。"),
+                ReviewComment(
+                    "indicators", 1, "数量指标请写明审查项目的具体个数，与总体目标中的“不少于4个”一致。"
+                ),
                 ReviewComment("overall_goal", None, "总体目标第2点请补充可考核的完成时限。"),
             ]
             services.return_filing(as_reviewer, filing, comments, "中")
@@ -152,5 +158,8 @@ def accounts(data_dir: Path) -> list[tuple[str, str, str]]:
     if not path.exists():
         return []
     pairs = [line.split("\t") for line in path.read_text().splitlines() if "\t" in line]
-    who = {u.username: f"{u.department.name if u.department else ''} {u.get_role_display()}" for u in User.objects.select_related("department")}
+    who = {
+        u.username: f"{u.department.name if u.department else ''} {u.get_role_display()}"
+        for u in User.objects.select_related("department")
+    }
     return [(username, password, who.get(username, "")) for username, password in pairs]

@@ -29,7 +29,13 @@ class Change:
         return "removed" if not self.after else "changed"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"section": self.section, "row": self.row, "field": self.field, "before": self.before, "after": self.after}
+        return {
+            "section": self.section,
+            "row": self.row,
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+        }
 
 
 def _text(value: Any) -> str:

@@ -124,7 +124,9 @@ def _csv(columns: Iterable[str], rows: Iterable[dict[str, object]]) -> bytes:
     writer.writeheader()
     for row in rows:
         # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow(
+            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
+        )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
@@ -142,13 +144,20 @@ def open_data_zip(year: int, city: str, filings: Iterable[Filing]) -> bytes:
             count += 1
             table = TargetTable.model_validate(version.data)
             data = table.model_dump(mode="json")
-            archive.writestr(f"tables/{filing.department.code}.json", json.dumps(data, ensure_ascii=False, indent=2))
+            archive.writestr(
+                f"tables/{filing.department.code}.json", json.dumps(data, ensure_ascii=False, indent=2)
+            )
             name = table.department.name or filing.department.name
             for task in data["tasks"]:
                 tasks.append({"year": year, "department": name, **{k: task.get(k) for k in TASK_COLUMNS[2:]}})
             for row, indicator in enumerate(data["indicators"], start=1):
                 indicators.append(
-                    {"year": year, "department": name, "row": row, **{k: indicator[k] for k in INDICATOR_COLUMNS[3:]}}
+                    {
+                        "year": year,
+                        "department": name,
+                        "row": row,
+                        **{k: indicator[k] for k in INDICATOR_COLUMNS[3:]},
+                    }
                 )
         archive.writestr("tasks.csv", _csv(TASK_COLUMNS, tasks))
         archive.writestr("indicators.csv", _csv(INDICATOR_COLUMNS, indicators))

@@ -14,7 +14,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
-
 class ImmutableError(RuntimeError):
     """Raised when code tries to change or delete a row that must never change."""
 
@@ -286,5 +285,3 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["username", "at"]), models.Index(fields=["address", "at"])]
-
-

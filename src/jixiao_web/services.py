@@ -233,7 +233,8 @@ def submit(actor: Actor, filing: Filing) -> Version:
 
 def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
     version = filing.versions.order_by("-number").first()
-    assert version is not None and actor.user is not None
+    assert version is not None
+    assert actor.user is not None
     made = []
     for comment in comments:
         if comment.section not in SECTIONS:

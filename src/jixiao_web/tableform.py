@@ -67,7 +67,9 @@ def form_values(table: TargetTable) -> dict[str, Any]:
 def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
     columns = {name: post.getlist(f"{prefix}_{name}") for name in names}
     count = max((len(values) for values in columns.values()), default=0)
-    return [{name: (columns[name][i] if i < len(columns[name]) else "") for name in names} for i in range(count)]
+    return [
+        {name: (columns[name][i] if i < len(columns[name]) else "") for name in names} for i in range(count)
+    ]
 
 
 def parse_form(post: QueryDict, year: int) -> Parsed:
@@ -78,8 +80,16 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
         "department": {name: post.get(f"department_{name}", "") for name in DEPARTMENT_FIELDS},
         "budget": {name: post.get(f"budget_{name}", "") for name in BUDGET_FIELDS},
         "overall_goal": post.get("overall_goal", ""),
-        "tasks": [row for row in _rows(post, "task", TASK_FIELDS) if any(v.strip() for k, v in row.items() if k != "kind")],
-        "indicators": [row for row in _rows(post, "ind", INDICATOR_FIELDS) if any(row[k].strip() for k in ("name", "value", "explanation", "unit"))],
+        "tasks": [
+            row
+            for row in _rows(post, "task", TASK_FIELDS)
+            if any(v.strip() for k, v in row.items() if k != "kind")
+        ],
+        "indicators": [
+            row
+            for row in _rows(post, "ind", INDICATOR_FIELDS)
+            if any(row[k].strip() for k in ("name", "value", "explanation", "unit"))
+        ],
     }
     findings: list[Finding] = []
     department: dict[str, Any] = dict(raw["department"])
@@ -87,14 +97,18 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
         count = parse_count(department[name])
         if isinstance(count, Unreadable):
             code = "staff-count-invalid" if name == "staff_count" else "subordinate-units-invalid"
-            findings.append(finding(code, Location("department", field=name), problem=f"“{count}”不是整数", value=count))
+            findings.append(
+                finding(code, Location("department", field=name), problem=f"“{count}”不是整数", value=count)
+            )
         department[name] = None if isinstance(count, Unreadable) else count
     budget: dict[str, Any] = {}
     for name in BUDGET_FIELDS:
         amount = parse_amount(raw["budget"][name])
         if isinstance(amount, Unreadable):
             place = PHRASES["budget-amount-place"].format(label=Budget.model_fields[name].title)
-            findings.append(finding("amount-invalid", Location("budget", field=name), place=place, value=amount))
+            findings.append(
+                finding("amount-invalid", Location("budget", field=name), place=place, value=amount)
+            )
         budget[name] = None if isinstance(amount, Unreadable) else amount
     # 年度重点工作任务 first, then 其他需完成任务, numbered on through both (the printed order).
     ordered = sorted(raw["tasks"], key=lambda row: row["kind"] != "key")
@@ -107,10 +121,19 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
             place = PHRASES["task-amount-place"].format(
                 section=PHRASES[f"task-section.{kind}"], row=seq, name=row["name"]
             )
-            findings.append(finding("amount-invalid", Location("tasks", row=seq, field="amount"), place=place, value=amount))
+            findings.append(
+                finding(
+                    "amount-invalid", Location("tasks", row=seq, field="amount"), place=place, value=amount
+                )
+            )
         tasks.append(
-            {"seq": seq, "kind": kind, "name": row["name"], "content": row["content"],
-             "amount": None if isinstance(amount, Unreadable) else amount}
+            {
+                "seq": seq,
+                "kind": kind,
+                "name": row["name"],
+                "content": row["content"],
+                "amount": None if isinstance(amount, Unreadable) else amount,
+            }
         )
     table = TargetTable.model_validate(
         {

@@ -53,13 +53,15 @@ def read_upload(name: str, data: bytes) -> Upload:
             input=data,
             capture_output=True,
             timeout=TIMEOUT_SECONDS,
-            preexec_fn=_limit,  # noqa: PLW1509 - no threads are started before it
+            preexec_fn=_limit,
             check=False,
         )
     except subprocess.TimeoutExpired:
         return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
     if done.returncode != 0 or not done.stdout:
-        return _failed(name, "memory" if b"MemoryError" in done.stderr else "timeout", seconds=TIMEOUT_SECONDS)
+        return _failed(
+            name, "memory" if b"MemoryError" in done.stderr else "timeout", seconds=TIMEOUT_SECONDS
+        )
     result = json.loads(done.stdout)
     table = TargetTable.model_validate(result["table"]) if result["table"] is not None else None
     return Upload(table, result["report"])
@@ -72,7 +74,10 @@ def _child(name: str) -> None:
     except ReadError as error:
         out = {"table": None, "report": Report(name, [error.finding]).to_dict()}
     else:
-        out = {"table": read.table.model_dump(mode="json"), "report": check_table(read.table, name, read.findings).to_dict()}
+        out = {
+            "table": read.table.model_dump(mode="json"),
+            "report": check_table(read.table, name, read.findings).to_dict(),
+        }
     sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
 

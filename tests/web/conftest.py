@@ -57,7 +57,11 @@ def other_department(city: City) -> Department:
 
 def _make(username: str, role: Role, department: Department | None) -> User:
     return User.objects.create_user(
-        username, password=PASSWORD, role=role, department=department, is_staff=role == Role.ADMIN,
+        username,
+        password=PASSWORD,
+        role=role,
+        department=department,
+        is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
 
@@ -81,7 +85,9 @@ def actor(people: dict[str, User]) -> Callable[[str], Actor]:
 
 
 @pytest.fixture
-def draft(people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]) -> Filing:
+def draft(
+    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
+) -> Filing:
     return services.start_filing(actor("filer"), department, YEAR, seed_table)
 
 

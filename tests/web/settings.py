@@ -10,11 +10,13 @@ import tempfile
 
 os.environ["JIXIAO_DATA_DIR"] = tempfile.mkdtemp(prefix="jixiao-test-")
 if os.environ.get("JIXIAO_TEST_POSTGRES") == "1":
-    os.environ["DATABASE_URL"] = os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao")
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao"
+    )
 else:
     os.environ.pop("DATABASE_URL", None)
 
-from jixiao_web.settings import *  # noqa: E402, F403
+from jixiao_web.settings import *  # noqa: F403
 
 # Tests make many users: a fast hasher here only (production uses PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -9,235 +9,535 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='城市')),
-                ('head_approval_required', models.BooleanField(default=False, help_text='勾选后，填报人提交的表须经本部门负责人审核，才送到财政局。', verbose_name='部门负责人先审核')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="城市")),
+                (
+                    "head_approval_required",
+                    models.BooleanField(
+                        default=False,
+                        help_text="勾选后，填报人提交的表须经本部门负责人审核，才送到财政局。",
+                        verbose_name="部门负责人先审核",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '城市设置',
-                'verbose_name_plural': '城市设置',
+                "verbose_name": "城市设置",
+                "verbose_name_plural": "城市设置",
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='部门名称')),
-                ('code', models.SlugField(help_text='用于公开网址，如 yingji', max_length=40, unique=True, verbose_name='部门代码')),
-                ('competent_department', models.CharField(blank=True, max_length=100, verbose_name='资金主管部门')),
-                ('is_finance_bureau', models.BooleanField(default=False, verbose_name='财政局')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="部门名称")),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="用于公开网址，如 yingji",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="部门代码",
+                    ),
+                ),
+                (
+                    "competent_department",
+                    models.CharField(blank=True, max_length=100, verbose_name="资金主管部门"),
+                ),
+                ("is_finance_bureau", models.BooleanField(default=False, verbose_name="财政局")),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['is_finance_bureau', 'code'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["is_finance_bureau", "code"],
             },
         ),
         migrations.CreateModel(
-            name='FilingYear',
+            name="FilingYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(unique=True, verbose_name='年度')),
-                ('deadline', models.DateTimeField(verbose_name='提交截止时间')),
-                ('is_open', models.BooleanField(default=True, verbose_name='开放填报')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(unique=True, verbose_name="年度")),
+                ("deadline", models.DateTimeField(verbose_name="提交截止时间")),
+                ("is_open", models.BooleanField(default=True, verbose_name="开放填报")),
             ],
             options={
-                'verbose_name': '填报年度',
-                'verbose_name_plural': '填报年度',
-                'ordering': ['-year'],
+                "verbose_name": "填报年度",
+                "verbose_name_plural": "填报年度",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('filer', '填报人'), ('head', '部门负责人'), ('reviewer', '财政审核人'), ('admin', '管理员')], default='filer', max_length=10, verbose_name='角色')),
-                ('full_name', models.CharField(blank=True, max_length=50, verbose_name='姓名')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='jixiao_web.department', verbose_name='所属部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("filer", "填报人"),
+                            ("head", "部门负责人"),
+                            ("reviewer", "财政审核人"),
+                            ("admin", "管理员"),
+                        ],
+                        default="filer",
+                        max_length=10,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=50, verbose_name="姓名")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="jixiao_web.department",
+                        verbose_name="所属部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='用途')),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('prefix', models.CharField(max_length=8, verbose_name='前缀')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="用途")),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("prefix", models.CharField(max_length=8, verbose_name="前缀")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API 令牌',
-                'verbose_name_plural': 'API 令牌',
+                "verbose_name": "API 令牌",
+                "verbose_name_plural": "API 令牌",
             },
         ),
         migrations.CreateModel(
-            name='Filing',
+            name="Filing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(verbose_name='年度')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('head_review', '待部门负责人审核'), ('submitted', '已提交'), ('returned', '退回修改'), ('approved', '已审核'), ('published', '已发布')], default='draft', max_length=12, verbose_name='状态')),
-                ('data', models.JSONField(default=dict, verbose_name='目标表')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='修订号')),
-                ('errors', models.PositiveIntegerField(default=0, verbose_name='错误数')),
-                ('warnings', models.PositiveIntegerField(default=0, verbose_name='警告数')),
-                ('grade', models.CharField(blank=True, choices=[('优', '优：目标完整、相关、适当、可行，按申报安排预算'), ('良', '良：基本合理，与财政局共同完善后安排预算'), ('中', '中：退回修改后重新审核'), ('差', '差：不予安排预算')], max_length=1, verbose_name='审核等级')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='发布时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='jixiao_web.department', verbose_name='部门')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交人')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='最后修改人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(verbose_name="年度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("head_review", "待部门负责人审核"),
+                            ("submitted", "已提交"),
+                            ("returned", "退回修改"),
+                            ("approved", "已审核"),
+                            ("published", "已发布"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("data", models.JSONField(default=dict, verbose_name="目标表")),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="修订号")),
+                ("errors", models.PositiveIntegerField(default=0, verbose_name="错误数")),
+                ("warnings", models.PositiveIntegerField(default=0, verbose_name="警告数")),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("优", "优：目标完整、相关、适当、可行，按申报安排预算"),
+                            ("良", "良：基本合理，与财政局共同完善后安排预算"),
+                            ("中", "中：退回修改后重新审核"),
+                            ("差", "差：不予安排预算"),
+                        ],
+                        max_length=1,
+                        verbose_name="审核等级",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="提交时间")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="发布时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="filings",
+                        to="jixiao_web.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提交人",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="最后修改人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目标表',
-                'verbose_name_plural': '目标表',
-                'ordering': ['-year', 'department__code'],
+                "verbose_name": "目标表",
+                "verbose_name_plural": "目标表",
+                "ordering": ["-year", "department__code"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(unique=True, verbose_name='序号')),
-                ('at', models.DateTimeField(verbose_name='时间')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('address', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址')),
-                ('action', models.CharField(max_length=40, verbose_name='操作')),
-                ('target', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('filing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit', to='jixiao_web.filing', verbose_name='目标表')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(unique=True, verbose_name="序号")),
+                ("at", models.DateTimeField(verbose_name="时间")),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                ("address", models.GenericIPAddressField(blank=True, null=True, verbose_name="来源地址")),
+                ("action", models.CharField(max_length=40, verbose_name="操作")),
+                ("target", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit",
+                        to="jixiao_web.filing",
+                        verbose_name="目标表",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '操作记录',
-                'verbose_name_plural': '操作记录',
-                'ordering': ['seq'],
+                "verbose_name": "操作记录",
+                "verbose_name_plural": "操作记录",
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('address', models.GenericIPAddressField(null=True)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("address", models.GenericIPAddressField(null=True)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['username', 'at'], name='jixiao_web__usernam_9f001b_idx'), models.Index(fields=['address', 'at'], name='jixiao_web__address_8cd231_idx')],
+                "indexes": [
+                    models.Index(fields=["username", "at"], name="jixiao_web__usernam_9f001b_idx"),
+                    models.Index(fields=["address", "at"], name="jixiao_web__address_8cd231_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('data', models.JSONField(verbose_name='目标表')),
-                ('report', models.JSONField(verbose_name='校验结果')),
-                ('errors', models.PositiveIntegerField(default=0, verbose_name='错误数')),
-                ('warnings', models.PositiveIntegerField(default=0, verbose_name='警告数')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交人')),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='jixiao_web.filing', verbose_name='目标表')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                ("data", models.JSONField(verbose_name="目标表")),
+                ("report", models.JSONField(verbose_name="校验结果")),
+                ("errors", models.PositiveIntegerField(default=0, verbose_name="错误数")),
+                ("warnings", models.PositiveIntegerField(default=0, verbose_name="警告数")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提交人",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="jixiao_web.filing",
+                        verbose_name="目标表",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '提交版本',
-                'verbose_name_plural': '提交版本',
-                'ordering': ['filing', 'number'],
+                "verbose_name": "提交版本",
+                "verbose_name_plural": "提交版本",
+                "ordering": ["filing", "number"],
             },
         ),
         migrations.AddField(
-            model_name='filing',
-            name='published_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='jixiao_web.version', verbose_name='发布版本'),
+            model_name="filing",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="jixiao_web.version",
+                verbose_name="发布版本",
+            ),
         ),
         migrations.CreateModel(
-            name='Export',
+            name="Export",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(max_length=5, verbose_name='格式')),
-                ('file', models.FileField(upload_to='exports/%Y/', verbose_name='文件')),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exports', to='jixiao_web.version', verbose_name='版本')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("format", models.CharField(max_length=5, verbose_name="格式")),
+                ("file", models.FileField(upload_to="exports/%Y/", verbose_name="文件")),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exports",
+                        to="jixiao_web.version",
+                        verbose_name="版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导出文件',
-                'verbose_name_plural': '导出文件',
+                "verbose_name": "导出文件",
+                "verbose_name_plural": "导出文件",
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(max_length=20, verbose_name='部分')),
-                ('row', models.PositiveIntegerField(blank=True, null=True, verbose_name='行')),
-                ('text', models.TextField(max_length=2000, verbose_name='意见')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提出人')),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to='jixiao_web.filing', verbose_name='目标表')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to='jixiao_web.version', verbose_name='版本')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("section", models.CharField(max_length=20, verbose_name="部分")),
+                ("row", models.PositiveIntegerField(blank=True, null=True, verbose_name="行")),
+                ("text", models.TextField(max_length=2000, verbose_name="意见")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提出人",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to="jixiao_web.filing",
+                        verbose_name="目标表",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to="jixiao_web.version",
+                        verbose_name="版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审核意见',
-                'verbose_name_plural': '审核意见',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "审核意见",
+                "verbose_name_plural": "审核意见",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.UniqueConstraint(fields=('filing', 'number'), name='one_version_number_per_filing'),
+            model_name="version",
+            constraint=models.UniqueConstraint(
+                fields=("filing", "number"), name="one_version_number_per_filing"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(fields=('department', 'year'), name='one_filing_per_department_year'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                fields=("department", "year"), name="one_filing_per_department_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='export',
-            constraint=models.UniqueConstraint(fields=('version', 'format'), name='one_export_per_version_format'),
+            model_name="export",
+            constraint=models.UniqueConstraint(
+                fields=("version", "format"), name="one_export_per_version_format"
+            ),
         ),
     ]

@@ -73,7 +73,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()[:100] or "未命名"
         new_key = "jx_" + secrets.token_urlsafe(32)
-        ApiToken.objects.create(user=request.user, name=name, digest=token_digest(new_key), prefix=new_key[:8])
+        ApiToken.objects.create(
+            user=request.user, name=name, digest=token_digest(new_key), prefix=new_key[:8]
+        )
         audit.record(actor_of(request), "token_create", target=f"API 令牌“{name}”")
     return render(
         request,

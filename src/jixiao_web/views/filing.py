@@ -99,7 +99,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         if uploaded is None:
             context["error"] = "请选择要上传的文件。"
         elif uploaded.size is not None and uploaded.size > settings.UPLOAD_MAX_BYTES:
-            context["error"] = f"文件“{uploaded.name}”超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB，拒绝读取。"
+            context["error"] = (
+                f"文件“{uploaded.name}”超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB，拒绝读取。"
+            )
         elif not year_text.isdigit():
             context["error"] = "请选择年度。"
         else:
@@ -151,7 +153,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _editor(request: HttpRequest, filing: Filing, values: dict[str, Any], report: Report, status: int = 200, **extra: Any) -> HttpResponse:
+def _editor(
+    request: HttpRequest,
+    filing: Filing,
+    values: dict[str, Any],
+    report: Report,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
     context = {
         "filing": filing,
         "values": values,
@@ -174,7 +183,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("filing-detail", pk=filing.pk)
     if request.method != "POST":
         table = TargetTable.model_validate(filing.data)
-        return _editor(request, filing, form_values(table), services.report_of(table), revision=filing.revision)
+        return _editor(
+            request, filing, form_values(table), services.report_of(table), revision=filing.revision
+        )
     parsed = parse_form(request.POST, filing.year)
     revision = int(request.POST.get("revision") or 0)
     report = services.report_of(parsed.table) if parsed.table is not None else Report("")
@@ -186,11 +197,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         filing, report = services.save_draft(actor_of(request), filing, parsed.table, revision)
     except services.Conflict as error:
-        return _editor(request, filing, parsed.raw, report, 409, revision=revision, form_error=str(error), conflict=True)
+        return _editor(
+            request, filing, parsed.raw, report, 409, revision=revision, form_error=str(error), conflict=True
+        )
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("filing-detail", pk=filing.pk)
-    messages.success(request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。")
+    messages.success(
+        request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
+    )
     if "submit" in request.POST:
         return _submit(request, filing)
     return HttpResponseRedirect(reverse("filing-edit", args=[filing.pk]))

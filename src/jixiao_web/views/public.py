@@ -13,7 +13,9 @@ from jixiao_web.models import City, Filing, Status
 
 def index(request: HttpRequest) -> HttpResponse:
     years = selectors.published_years()
-    return render(request, "jixiao_web/public_index.html", {"years": [(y, selectors.published(y)) for y in years]})
+    return render(
+        request, "jixiao_web/public_index.html", {"years": [(y, selectors.published(y)) for y in years]}
+    )
 
 
 def _published(year: int, code: str) -> Filing:

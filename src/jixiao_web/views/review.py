@@ -80,7 +80,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "grades": Grade.choices,
             "can_review": allowed(request.user, Action.REVIEW, filing),  # type: ignore[arg-type]
             "can_publish": allowed(request.user, Action.PUBLISH, filing),  # type: ignore[arg-type]
-            "sections": [("title", "表名"), ("department", "部门基本信息"), ("budget", "预算整体情况"), ("overall_goal", "总体绩效目标")],
+            "sections": [
+                ("title", "表名"),
+                ("department", "部门基本信息"),
+                ("budget", "预算整体情况"),
+                ("overall_goal", "总体绩效目标"),
+            ],
         },
     )
 
