@@ -10,8 +10,9 @@ install_only=0
 # Debian packages the project needs at run or test time: CJK fonts, Pango and HarfBuzz-Subset (CJK
 # font subsetting in 0.3 s instead of 10 s) for the PDF writer
 # (WeasyPrint), LibreOffice for .doc files and the tests that open our files in a real office
-# suite, poppler-utils (pdftoppm, pdffonts) for the rendering tests.
-debian_packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libreoffice-calc libreoffice-writer poppler-utils)
+# suite, poppler-utils (pdftoppm, pdffonts) for the rendering tests, Chromium for the web system's
+# browser test (Playwright drives /usr/bin/chromium; it cannot download its own browser here).
+debian_packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 libreoffice-calc libreoffice-writer poppler-utils chromium)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -47,4 +48,7 @@ if [ "$install_only" -eq 0 ]; then
   .venv/bin/jixiao check tests/fixtures/seed.txt || true
   echo
   echo "用法：.venv/bin/jixiao --help"
+  echo
+  echo "启动网页系统（示例城市，数据在 jixiao-data/；Ctrl-C 停止）："
+  exec .venv/bin/jixiao serve --demo --port "${JIXIAO_PORT:-8000}"
 fi

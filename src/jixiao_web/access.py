@@ -114,11 +114,15 @@ def is_admin(user: User | AnonymousUser) -> bool:
 def register_permissions() -> None:
     """Expose every action as a ``rules`` object permission, ``jixiao_web.<action>_filing``."""
     for action in Action:
-        rules.set_perm(f"jixiao_web.{action.value}_filing", _predicate(action))
+        rules.set_perm(  # type: ignore[attr-defined,no-untyped-call]
+            f"jixiao_web.{action.value}_filing", _predicate(action)
+        )
 
 
 def _predicate(action: Action) -> Any:
     def may(user: Any, filing: Any) -> bool:
         return isinstance(filing, Filing) and allowed(user, action, filing)
 
-    return rules.predicate(may, name=f"may_{action.value}")
+    return rules.predicate(  # type: ignore[attr-defined,no-untyped-call]
+        may, name=f"may_{action.value}"
+    )

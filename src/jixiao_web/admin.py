@@ -16,23 +16,23 @@ from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, 
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "head_approval_required")
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "code", "competent_department", "is_finance_bureau")
     search_fields = ("name", "code")
 
 
 @admin.register(FilingYear)
-class FilingYearAdmin(admin.ModelAdmin):
+class FilingYearAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("year", "deadline", "is_open")
 
 
 @admin.register(User)
-class JixiaoUserAdmin(UserAdmin):
+class JixiaoUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "full_name", "department", "role", "is_active")
     list_filter = ("role", "department", "is_active")
     fieldsets = (
@@ -41,7 +41,7 @@ class JixiaoUserAdmin(UserAdmin):
     )
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -275,7 +275,9 @@ def return_filing(actor: Actor, filing: Filing, comments: Sequence[ReviewComment
             raise ServiceError("退回时请至少填写一条审核意见，说明要修改什么。")
         if not head:
             filing.grade = grade
-        extra = {"意见": [f"{c.section}{'' if c.row is None else f'第{c.row}行'}：{c.text}" for c in made]}
+        extra: dict[str, Any] = {
+            "意见": [f"{c.section}{'' if c.row is None else f'第{c.row}行'}：{c.text}" for c in made]
+        }
         if grade:
             extra["等级"] = grade
         _transition(actor, filing, Status.RETURNED, "head_return" if head else "return", extra)

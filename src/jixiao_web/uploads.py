@@ -41,8 +41,8 @@ def _limit() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT_SECONDS, TIMEOUT_SECONDS + 5))
 
 
-def _failed(name: str, reason: str, **figures: object) -> Upload:
-    return Upload(None, Report(name, [unreadable(name, reason, **figures).finding]).to_dict())
+def _failed(name: str, reason: str, seconds: int) -> Upload:
+    return Upload(None, Report(name, [unreadable(name, reason, seconds=seconds).finding]).to_dict())
 
 
 def read_upload(name: str, data: bytes) -> Upload:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao_web import audit
-from jixiao_web.models import ApiToken, LoginFailure
+from jixiao_web.models import ApiToken, LoginFailure, User
 from jixiao_web.views.common import actor_of, client_address
 
 
@@ -62,6 +62,12 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+def _signed_in(request: HttpRequest) -> User:
+    """The user of a request that ``login_required`` let through."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -74,20 +80,23 @@ def tokens(request: HttpRequest) -> HttpResponse:
         name = (request.POST.get("name") or "").strip()[:100] or "未命名"
         new_key = "jx_" + secrets.token_urlsafe(32)
         ApiToken.objects.create(
-            user=request.user, name=name, digest=token_digest(new_key), prefix=new_key[:8]
+            user=_signed_in(request), name=name, digest=token_digest(new_key), prefix=new_key[:8]
         )
         audit.record(actor_of(request), "token_create", target=f"API 令牌“{name}”")
     return render(
         request,
         "jixiao_web/tokens.html",
-        {"tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"), "new_key": new_key},
+        {
+            "tokens": ApiToken.objects.filter(user=_signed_in(request)).order_by("-created_at"),
+            "new_key": new_key,
+        },
     )
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = get_object_or_404(ApiToken, pk=pk, user=_signed_in(request))
     audit.record(actor_of(request), "token_revoke", target=f"API 令牌“{token.name}”")
     token.delete()
     messages.success(request, f"已撤销令牌“{token.name}”。")

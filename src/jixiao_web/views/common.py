@@ -29,13 +29,13 @@ def client_address(request: HttpRequest) -> str | None:
 
 def actor_of(request: HttpRequest) -> Actor:
     user = request.user if request.user.is_authenticated else None
-    return Actor(user, client_address(request))  # type: ignore[arg-type]
+    return Actor(user, client_address(request))
 
 
 def filing_for(request: HttpRequest, pk: int, action: Action) -> Filing:
     """The filing ``pk`` if the user may do ``action`` to it; 404 otherwise (no hint it exists)."""
     filing = Filing.objects.select_related("department").filter(pk=pk).first()
-    if filing is None or not allowed(request.user, action, filing):  # type: ignore[arg-type]
+    if filing is None or not allowed(request.user, action, filing):
         raise Http404("没有这张表，或您无权查看。")
     return filing
 
@@ -45,7 +45,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {
         "city": City.current(),
-        "is_finance": is_finance(user),  # type: ignore[arg-type]
-        "is_admin": is_admin(user),  # type: ignore[arg-type]
+        "is_finance": is_finance(user),
+        "is_admin": is_admin(user),
         "section_titles": SECTION_TITLES,
     }
