@@ -222,3 +222,22 @@ def test_usage_mistakes_are_told_in_chinese(args: list[str], expected: str) -> N
     assert expected in done.stderr
     assert "--help" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_plugin_commands_are_listed_but_not_loaded_for_built_in_commands() -> None:
+    """The web system adds serve and audit through the jixiao.commands hook; check skips loading it."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from jixiao.cli import main; sys.argv = ['jixiao', '--help']; main()"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "serve" in done.stdout
+    assert "audit" in done.stdout
+    probe = (
+        "import sys; from jixiao.cli import load_plugins; load_plugins(['jixiao', 'check', 'x']);"
+        "print('django' in sys.modules, 'jixiao_web' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
