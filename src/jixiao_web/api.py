@@ -1,7 +1,461 @@
-"""The JSON API (django-ninja).  Filled in below; placeholder router so the URLs load."""
+"""The JSON API (django-ninja), at ``/api/``; its OpenAPI document is ``/api/openapi.json`` and its
+docs page ``/api/docs`` (served from the ``ninja`` app's own static files, no CDN).
+
+Who is calling:
+
+- ``Authorization: Bearer <key>``: a per-user API token (:class:`~jixiao_web.models.ApiToken`, made
+  on the 「API 令牌」 page).  A header that names no live token is refused with 401, never read as
+  anonymous.  Token requests need no CSRF token.
+- otherwise the signed-in session; unsafe methods (``POST``) then need Django's CSRF token
+  (``X-CSRFToken`` header or ``csrfmiddlewaretoken`` field).
+- otherwise nobody: anonymous callers may read what is published (the portal's rule) but not
+  validate files (401).
+
+Every access decision is :mod:`jixiao_web.access`'s; a table the caller may not see is 404, the same
+answer as a table that does not exist.  Errors are ``{"code": ..., "detail": "中文说明"}``.
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
 
-api = NinjaAPI(title="jixiao API", version="1", urls_namespace="api")
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, File, NinjaAPI, Query, Schema, UploadedFile
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from jixiao.model import TargetTable, Task, format_amount
+from jixiao_web import exports, selectors, services
+from jixiao_web.access import Action, allowed, restrict
+from jixiao_web.models import ApiToken, Filing, Status, User
+from jixiao_web.uploads import read_upload
+from jixiao_web.views.account import token_digest
+
+#: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+#: Largest page of the table list.
+MAX_PAGE = 100
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class ApiError(HttpError):
+    """An error answered as ``{"code", "detail"}``: a stable code and a Chinese message."""
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        super().__init__(status_code, detail)
+        self.code = code
+
+
+NOT_FOUND = "没有这张表，或您无权查看。"
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "not-found", NOT_FOUND)
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="稳定的错误代码，如 not-found、not-authenticated、token-invalid")
+    detail: str = Field(description="中文说明")
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON: amounts as the canonical decimal strings, Chinese unescaped
+
+
+class _Encoder(NinjaJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):  # the only decimals are amounts (万元): never "1E+2"
+            return format_amount(o)
+        return super().default(o)
+
+
+class CanonicalJSONRenderer(JSONRenderer):
+    encoder_class = _Encoder
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012 - ninja's own pattern
+
+
+# ---------------------------------------------------------------------------------------------
+# Authentication
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>``: a per-user API token; a wrong or revoked one is 401."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header)
+        if header is None:
+            return None
+        scheme, _, key = header.strip().partition(" ")
+        if scheme.lower() != self.openapi_scheme or not key.strip():
+            raise ApiError(401, "token-invalid", "Authorization 请求头应为“Bearer 令牌”。")
+        return self.authenticate(request, key.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+        if found is None or not found.user.is_active:
+            raise ApiError(401, "token-invalid", "API 令牌无效或已撤销。")
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH_INTERVAL:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+class SessionCsrfAuth(SessionAuth):
+    """The signed-in session; an unsafe method must carry Django's CSRF token."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:  # passes GET/HEAD/OPTIONS, checks POST etc.
+            raise ApiError(403, "csrf-failed", "CSRF 校验失败：请在请求中带上 CSRF 令牌，或改用 API 令牌。")
+        return user
+
+
+def anonymous(request: HttpRequest) -> AnonymousUser:
+    """Nobody signed in: still let through, as :class:`AnonymousUser` (reads what is published)."""
+    return AnonymousUser()
+
+
+token_auth = TokenAuth()
+session_auth = SessionCsrfAuth()
+#: Reading: a token, the session, or nobody.  Validating: a token or the session.
+READ: list[Callable[[HttpRequest], Any]] = [token_auth, session_auth, anonymous]
+SIGNED_IN: list[Callable[[HttpRequest], Any]] = [token_auth, session_auth]
+
+
+def _caller(request: HttpRequest) -> User | AnonymousUser:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+class JixiaoAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # Task's wrap serializer (it leaves out an absent expected_outcome) hides its fields from
+        # pydantic's serialization-mode schema; the validation-mode one describes the same JSON.
+        components = schema.get("components", {}).get("schemas", {})
+        if "Task" in components:
+            components["Task"] = Task.model_json_schema(ref_template=REF_TEMPLATE)
+        return schema
+
+
+api = JixiaoAPI(
+    title="jixiao API",
+    version="1",
+    description=(
+        "部门整体预算绩效目标表的 JSON 接口。认证：请求头 `Authorization: Bearer 令牌`（在“API 令牌”页面创建），"
+        "或已登录的浏览器会话（POST 须带 CSRF 令牌）。未登录者可读取已发布的表。"
+        "金额单位为万元，以字符串记录精确十进制数。出错时返回 `{code, detail}`。"
+    ),
+    urls_namespace="api",
+    auth=READ,
+    renderer=CanonicalJSONRenderer(),
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
+    response = api.create_response(request, {"code": code, "detail": detail, **extra}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="jixiao"'
+    return response
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return _error(request, exc.status_code, exc.code, exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not-authenticated", "请先登录，或在 Authorization 请求头中提供 API 令牌。")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, f"http-{exc.status_code}", "请求未能完成。")
+
+
+@api.exception_handler(Http404)
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not-found", NOT_FOUND)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "type": str(error.get("type", ""))}
+        for error in exc.errors
+    ]
+    where = "、".join(".".join(error["loc"]) for error in errors) or "请求"
+    return _error(request, 422, "invalid-request", f"请求参数不正确：{where}。", errors=errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemas
+
+
+class DepartmentRef(Schema):
+    code: str = Field(description="部门代码")
+    name: str = Field(description="部门名称")
+
+
+class TableSummary(Schema):
+    """One table in a list."""
+
+    id: int
+    year: int = Field(description="年度")
+    department: DepartmentRef
+    status: Status = Field(description="状态")
+    status_label: str = Field(description="状态（中文）")
+    revision: int = Field(description="工作稿修订号")
+    errors: int = Field(description="工作稿的错误数")
+    warnings: int = Field(description="工作稿的警告数")
+    published_version: int | None = Field(description="已发布的版本号；未发布为 null")
+    published_at: datetime | None = Field(description="发布时间")
+    updated_at: datetime = Field(description="工作稿最后修改时间")
+
+
+class TablePage(Schema):
+    count: int = Field(description="符合条件的表总数")
+    limit: int
+    offset: int
+    items: list[TableSummary]
+
+
+class TableFilter(Schema):
+    year: int | None = Field(None, description="年度")
+    status: Status | None = Field(None, description="状态")
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数（至多 {MAX_PAGE}）")
+    offset: int = Field(0, ge=0, description="跳过的条数")
+
+
+class IssueOut(Schema):
+    code: str = Field(description="稳定的检查代码（见 RULES.md）")
+    severity: Literal["error", "warning", "info"]
+    message: str = Field(description="中文说明")
+    location: dict[str, str | int] = Field(description="section、row、field、line，没有的键不出现")
+
+
+class ReportOut(Schema):
+    """The library's report, as ``jixiao check --json`` prints it."""
+
+    source: str
+    valid: bool = Field(description="没有错误（severity = error）时为 true")
+    issues: list[IssueOut]
+
+
+class TableDetail(TableSummary):
+    """One table: the working copy (for those who may see its history) or the published version."""
+
+    source: Literal["working_copy", "published_version"] = Field(
+        description="working_copy = 工作稿（本部门、财政局可见）；published_version = 已发布的版本（公开）"
+    )
+    table: TargetTable = Field(description="规范 JSON 形式的目标表")
+    report: ReportOut = Field(description="jixiao 对该表的检查结果")
+
+
+class VersionOut(Schema):
+    number: int = Field(description="版本号")
+    created_at: datetime = Field(description="提交时间")
+    created_by: str = Field(description="提交人")
+    errors: int
+    warnings: int
+    published: bool = Field(description="是否为已发布的版本")
+
+
+class ValidationOut(Schema):
+    file_name: str
+    readable: bool = Field(description="能否读出目标表；不能时 report 说明原因，table 为 null")
+    report: ReportOut
+    table: TargetTable | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+
+
+def _summary(filing: Filing) -> dict[str, Any]:
+    version = filing.published_version
+    return {
+        "id": filing.pk,
+        "year": filing.year,
+        "department": {"code": filing.department.code, "name": filing.department.name},
+        "status": filing.status,
+        "status_label": filing.get_status_display(),
+        "revision": filing.revision,
+        "errors": filing.errors,
+        "warnings": filing.warnings,
+        "published_version": version.number if version is not None else None,
+        "published_at": filing.published_at,
+        "updated_at": filing.updated_at,
+    }
+
+
+#: Read endpoints answer anonymous callers too: say so in the OpenAPI document (``{}`` = no auth).
+_ANYONE: dict[str, Any] = {"security": [{"TokenAuth": []}, {"SessionCsrfAuth": []}, {}]}
+
+
+def _visible(user: User | AnonymousUser, filing_id: int, action: Action = Action.VIEW) -> Filing:
+    """The filing if ``user`` may do ``action`` to it; 404 otherwise (no hint that it exists)."""
+    filing = (
+        restrict(user, action).select_related("department", "published_version").filter(pk=filing_id).first()
+    )
+    if filing is None:
+        raise _not_found()
+    return filing
+
+
+@api.get(
+    "/tables",
+    response={200: TablePage, 401: ErrorOut, 422: ErrorOut},
+    tags=["tables"],
+    summary="目标表列表",
+    openapi_extra=_ANYONE,
+    description="调用者可见的目标表（未登录：已发布的表），按年度倒序；可按年度、状态筛选，分页。",
+)
+def list_tables(request: HttpRequest, filters: Query[TableFilter]) -> dict[str, Any]:
+    """The tables the caller may see (anonymous: the published ones), newest year first."""
+    filings = selectors.visible_filings(_caller(request), filters.year).select_related("published_version")
+    if filters.status is not None:
+        filings = filings.filter(status=filters.status)
+    page = filings.order_by("-year", "department__code", "pk")
+    return {
+        "count": filings.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_summary(filing) for filing in page[filters.offset : filters.offset + filters.limit]],
+    }
+
+
+@api.get(
+    "/tables/{filing_id}",
+    response={200: TableDetail, 401: ErrorOut, 404: ErrorOut},
+    tags=["tables"],
+    summary="读取一张目标表",
+    openapi_extra=_ANYONE,
+    description=(
+        "本部门和财政局（可查看修改记录者）读取工作稿，其他人读取已发布的版本；附 jixiao 的检查结果。"
+        "无权查看的表与不存在的表一样返回 404。"
+    ),
+)
+def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
+    """One table with its findings: the working copy for the department and the finance bureau
+    (whoever may see its history), the published version for everyone else."""
+    user = _caller(request)
+    filing = _visible(user, filing_id)
+    if allowed(user, Action.HISTORY, filing):
+        source, data = "working_copy", filing.data
+    elif filing.published_version is not None:
+        source, data = "published_version", filing.published_version.data
+    else:  # seen without history yet unpublished: not a case the policy has; say nothing
+        raise _not_found()
+    table = TargetTable.model_validate(data)
+    report = services.report_of(table, str(filing)).to_dict()
+    return {**_summary(filing), "source": source, "table": table, "report": report}
+
+
+@api.get(
+    "/tables/{filing_id}/versions",
+    response={200: list[VersionOut], 401: ErrorOut, 404: ErrorOut},
+    tags=["tables"],
+    summary="目标表的提交版本",
+    openapi_extra=_ANYONE,
+    description="各次提交冻结的版本，按版本号排列；仅本部门和财政局可见。",
+)
+def list_versions(request: HttpRequest, filing_id: int) -> list[dict[str, Any]]:
+    """The submitted versions of a table, oldest first (for whoever may see its history)."""
+    filing = _visible(_caller(request), filing_id, Action.HISTORY)
+    return [
+        {
+            "number": version.number,
+            "created_at": version.created_at,
+            "created_by": str(version.created_by),
+            "errors": version.errors,
+            "warnings": version.warnings,
+            "published": version.pk == filing.published_version_id,
+        }
+        for version in filing.versions.select_related("created_by").order_by("number")
+    ]
+
+
+_FILE_RESPONSES = {
+    "200": {
+        "description": "文件",
+        "content": {
+            mime.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for mime, _ in exports.FORMATS.values()
+        },
+    }
+}
+
+
+@api.get(
+    "/tables/{filing_id}/exports/{fmt}",
+    response={401: ErrorOut, 404: ErrorOut},
+    tags=["tables"],
+    summary="下载已发布的目标表",
+    description=f"已发布版本的文件；fmt 为 {'、'.join(exports.FORMATS)} 之一。",
+    openapi_extra={**_ANYONE, "responses": _FILE_RESPONSES},
+)
+def download_export(request: HttpRequest, filing_id: int, fmt: str) -> FileResponse:
+    """The published version of a table as a file; ``fmt`` is one of html, xlsx, pdf, docx, json."""
+    filing = _visible(_caller(request), filing_id)
+    version = filing.published_version
+    if version is None:
+        raise ApiError(404, "not-published", "这张表尚未发布，没有可下载的文件。")
+    if fmt not in exports.FORMATS:
+        raise ApiError(404, "format-unknown", f"没有这种下载格式；可选：{'、'.join(exports.FORMATS)}。")
+    version.filing = filing  # file_name wants the department, already loaded
+    stored = exports.export(version, fmt)
+    return FileResponse(
+        stored.file.open("rb"),
+        content_type=exports.FORMATS[fmt][0],
+        as_attachment=fmt not in {"html", "pdf", "json"},
+        filename=exports.file_name(version, fmt),
+    )
+
+
+@api.post(
+    "/validate",
+    auth=SIGNED_IN,
+    response={200: ValidationOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    tags=["validate"],
+    summary="检查上传的文件",
+    description=(
+        "读取并检查一份目标表文件（multipart 字段 file），返回检查结果和读出的表，不保存任何内容。"
+        "须登录或使用 API 令牌。读不出目标表时仍返回 200：readable 为 false，检查结果说明原因。"
+    ),
+)
+def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """Read and check an uploaded file (any format jixiao reads); nothing is stored.
+
+    Needs a token or a signed-in session (with CSRF).  A file that cannot be read as a table is
+    still answered with 200: ``readable`` is false and the report's issue says why.
+    """
+    limit = settings.UPLOAD_MAX_BYTES
+    name = file.name or "上传文件"
+    size = f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
+    too_large = ApiError(413, "file-too-large", f"文件“{name}”超过 {size}，拒绝读取。")
+    if file.size is not None and file.size > limit:
+        raise too_large
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    result = read_upload(name, data)
+    return {"file_name": name, "readable": result.readable, "report": result.report, "table": result.table}
