@@ -13,7 +13,7 @@ negative (``amount-invalid``).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,9 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    SerializerFunctionWrapHandler,
     WithJsonSchema,
-    model_serializer,
 )
 
 
@@ -92,14 +90,10 @@ class Task(_Model):
         None,
         title="期望达到的目标",
         description="湛江等地的表式才有此列；没有时不输出",
+        # Left out of the JSON when absent; unlike a wrapping serializer this keeps the field
+        # in the serialization schema (``jixiao schema``).
+        exclude_if=lambda value: value is None,
     )
-
-    @model_serializer(mode="wrap")
-    def _omit_absent_outcome(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("expected_outcome") is None:
-            data.pop("expected_outcome", None)
-        return data
 
 
 class Indicator(_Model):
