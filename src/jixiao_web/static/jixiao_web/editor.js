@@ -90,12 +90,24 @@
     return scale ? text.replace(/\.?0+$/, "") : text;
   }
 
+  // The rows the server reads: it skips blank ones (tableform.parse_form), so a finding's row
+  // number counts only rows with something typed in them.
+  function filled(row, fields) {
+    return fields.some((name) => {
+      const field = row.querySelector("[data-field='" + name + "']");
+      return field && field.value.trim() !== "";
+    });
+  }
+  function readRows(section) {
+    if (section === "tasks") return taskRows().filter((row) => filled(row, ["name", "content", "amount"]));
+    return indicatorRows().filter((row) => filled(row, ["name", "value", "explanation", "unit"]));
+  }
+
   function fieldFor(issue) {
     const loc = issue.location || {};
     if (!loc.section) return null;
     let scope;
-    if (loc.row && loc.section === "tasks") scope = taskRows()[loc.row - 1];
-    else if (loc.row && loc.section === "indicators") scope = indicatorRows()[loc.row - 1];
+    if (loc.row && (loc.section === "tasks" || loc.section === "indicators")) scope = readRows(loc.section)[loc.row - 1];
     else scope = form.querySelector("[data-section='" + loc.section + "']:not(h2)") || form;
     if (!scope) return null;
     if (loc.field) {
@@ -118,7 +130,11 @@
       if (issue.severity === "warning") warnings += 1;
       const item = document.createElement("li");
       item.className = issue.severity;
-      item.textContent = label(issue.severity) + " " + issue.message + " ";
+      // As _findings.html renders it: a badge, the message, the code.
+      const badge = document.createElement("span");
+      badge.className = "badge " + issue.severity;
+      badge.textContent = label(issue.severity);
+      item.append(badge, " " + issue.message + " ");
       const code = document.createElement("code"); code.textContent = issue.code; item.appendChild(code);
       list.appendChild(item);
       const field = fieldFor(issue);
@@ -129,7 +145,12 @@
         note.textContent = issue.message;
         note.dataset.code = issue.code;
         field.classList.add(issue.severity === "error" ? "has-error" : "has-warning");
-        field.insertAdjacentElement("afterend", note);
+        // After the field's earlier notes, so that they read in the order of the findings.
+        let after = field;
+        while (after.nextElementSibling && after.nextElementSibling.classList.contains("field-issue")) {
+          after = after.nextElementSibling;
+        }
+        after.insertAdjacentElement("afterend", note);
       }
     }
     const box = document.getElementById("findings");
