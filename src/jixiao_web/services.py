@@ -226,6 +226,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.submitted_at = timezone.now()
         filing.submitted_by = actor.user
         filing.errors, filing.warnings = errors, warnings
+        filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
         _transition(actor, filing, target, "submit", {"版本": number})
     return version

@@ -64,6 +64,12 @@ def form_values(table: TargetTable) -> dict[str, Any]:
     }
 
 
+def _amount(text: str) -> Decimal | Unreadable | None:
+    """An amount as typed, without insignificant zeros (``100.00`` is stored and printed as ``100``)."""
+    amount = parse_amount(text)
+    return amount.normalize() if isinstance(amount, Decimal) else amount
+
+
 def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
     columns = {name: post.getlist(f"{prefix}_{name}") for name in names}
     count = max((len(values) for values in columns.values()), default=0)
@@ -103,7 +109,7 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
         department[name] = None if isinstance(count, Unreadable) else count
     budget: dict[str, Any] = {}
     for name in BUDGET_FIELDS:
-        amount = parse_amount(raw["budget"][name])
+        amount = _amount(raw["budget"][name])
         if isinstance(amount, Unreadable):
             place = PHRASES["budget-amount-place"].format(label=Budget.model_fields[name].title)
             findings.append(
@@ -116,7 +122,7 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
     tasks = []
     for seq, row in enumerate(ordered, start=1):
         kind = "other" if row["kind"] == "other" else "key"
-        amount = parse_amount(row["amount"])
+        amount = _amount(row["amount"])
         if isinstance(amount, Unreadable):
             place = PHRASES["task-amount-place"].format(
                 section=PHRASES[f"task-section.{kind}"], row=seq, name=row["name"]

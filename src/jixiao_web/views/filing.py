@@ -102,7 +102,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             context["error"] = (
                 f"文件“{uploaded.name}”超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB，拒绝读取。"
             )
-        elif not year_text.isdigit():
+        elif not (year_text.isdecimal() and len(year_text) <= 4):  # isdigit() passes "²"; int() refuses it
             context["error"] = "请选择年度。"
         else:
             name = uploaded.name or "上传文件"
@@ -187,7 +187,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             request, filing, form_values(table), services.report_of(table), revision=filing.revision
         )
     parsed = parse_form(request.POST, filing.year)
-    revision = int(request.POST.get("revision") or 0)
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
+        revision = 0
     report = services.report_of(parsed.table) if parsed.table is not None else Report("")
     if parsed.findings:
         report.findings[:0] = parsed.findings

@@ -27,7 +27,8 @@ def posted_comments(request: HttpRequest) -> list[ReviewComment]:
         parts = key.split(":")
         if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS or not text.strip():
             continue
-        row = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+        # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
+        row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
         comments.append(ReviewComment(parts[1], row, text))
     return comments
 

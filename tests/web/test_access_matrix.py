@@ -1,0 +1,684 @@
+"""Who gets what from every address: an explicit table of roles × filing states → response.
+
+The expectations are written out by hand from the policy in ``jixiao_web/access.py``'s docstring,
+not computed from :func:`jixiao_web.access.restrict`, so a change to the rules shows up here as a
+changed row.  In short: anyone sees what is published (a filing page the user may not read sends
+them to the public page); a department's people see and edit only their own department's tables;
+the finance bureau sees what reached it and reviews, returns, approves and publishes; whoever may
+not even see a filing gets 404, never a hint that it exists; forbidden actions on a visible filing
+change nothing and send the user back with a message.
+
+:func:`test_every_named_url_is_in_the_matrix` fails when an address is added without a row here.
+
+Each cell is run inside a savepoint that is rolled back, so one world of filings serves every cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, reverse
+from django.utils import timezone
+
+from jixiao.model import TargetTable
+from jixiao_web import services
+from jixiao_web.audit import Actor
+from jixiao_web.models import (
+    ApiToken,
+    AuditEntry,
+    City,
+    Comment,
+    Department,
+    Filing,
+    FilingYear,
+    Status,
+    User,
+    Version,
+)
+from jixiao_web.services import ReviewComment
+from jixiao_web.views.account import token_digest
+
+ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
+"""anon: not signed in; filer, head: of the department owning the filings; other_filer: of another
+department; reviewer, admin: the finance bureau."""
+
+STATES = ("draft", "head_review", "submitted", "returned", "approved", "published")
+"""The owning department's filings, one per year, in these states (returned, approved and published
+ones were submitted before, so they have versions; the draft never was)."""
+
+YEARS = dict(zip(STATES, (2024, 2023, 2022, 2021, 2020, 2019), strict=True))
+START_YEAR = 2025  # open, and nobody has a table for it yet
+
+# ---------------------------------------------------------------------------------------------
+# The matrix.
+#
+# An expectation is a status code (200, 404, 405 …) or, for a 302, where it goes:
+#   ">login"  the sign-in page (with ?next=)      ">admin-login"  the admin's sign-in page
+#   ">detail" the filing's page                   ">public"       the filing's public page
+#   ">review" the filing's review page            ">queue" ">home" ">index" ">tokens"
+#   ">edit"   the edit page of a newly started filing
+# For POST, a trailing "!" means the action took effect (for a filing action: its status became
+# ``Case.becomes``); without "!" nothing at all may change: no status, Filing, Version, Comment,
+# AuditEntry or ApiToken row.  (Export rows may appear: the first download of a published version
+# renders it and keeps the file, a cache.)
+#
+# ``expect`` maps a role to one expectation, or (for addresses of one filing) to a tuple of six,
+# one per state in STATES order: draft, head_review, submitted, returned, approved, published.
+
+Expect = int | str
+Row = Expect | tuple[Expect, ...]
+
+
+def every(expect: Expect) -> dict[str, Row]:
+    return dict.fromkeys(ROLES, expect)
+
+
+def signed_in(expect: Expect) -> dict[str, Row]:
+    return {"anon": ">login", **dict.fromkeys(ROLES[1:], expect)}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    expect: dict[str, Row]
+    data: dict[str, str] = field(default_factory=dict)
+    #: For filing actions: the status a "!" cell leaves the filing in.
+    becomes: Status | None = None
+    #: Where in the world the URL's arguments come from (see ``_args``).
+    args: str = "none"
+    note: str = ""
+
+
+COMMENT = {"comment:tasks:1": "请细化第1项任务的实施内容"}
+S6 = 6  # readability: a tuple of six is one row per state
+
+MATRIX: dict[str, list[Case]] = {
+    "home": [
+        Case(
+            "GET",
+            {
+                "anon": ">index",
+                "filer": 200,
+                "head": 200,
+                "other_filer": 200,
+                "reviewer": ">queue",
+                "admin": ">queue",
+            },
+        )
+    ],
+    "login": [Case("GET", {"anon": 200, **dict.fromkeys(ROLES[1:], ">home")})],
+    "logout": [Case("GET", every(405)), Case("POST", every(">index"))],
+    "tokens": [
+        Case("GET", signed_in(200)),
+        Case("POST", signed_in("200!"), {"name": "脚本"}, note="a token for oneself"),
+    ],
+    "token-revoke": [
+        Case("GET", signed_in(405), args="token"),
+        Case(
+            "POST",
+            {
+                "anon": ">login",
+                "filer": ">tokens!",  # the filer's own token
+                "head": 404,
+                "other_filer": 404,
+                "reviewer": 404,
+                "admin": 404,
+            },
+            args="token",
+        ),
+    ],
+    "filing-start": [
+        Case("GET", signed_in(405)),
+        Case(
+            "POST",
+            {
+                "anon": ">login",
+                "filer": ">edit!",
+                "head": ">edit!",
+                "other_filer": ">edit!",  # for their own department
+                "reviewer": ">home",
+                "admin": ">home",
+            },
+            {"year": str(START_YEAR), "mode": "blank"},
+        ),
+    ],
+    "filing-upload": [
+        Case(
+            "GET",
+            {
+                "anon": ">login",
+                "filer": 200,
+                "head": 200,
+                "other_filer": 200,
+                "reviewer": ">home",
+                "admin": ">home",
+            },
+        )
+    ],
+    "filing-detail": [
+        Case(
+            "GET",
+            {
+                #              draft  head_rev  submitted returned approved published
+                "anon": (404, 404, 404, 404, 404, ">public"),
+                "filer": (200, 200, 200, 200, 200, 200),
+                "head": (200, 200, 200, 200, 200, 200),
+                "other_filer": (404, 404, 404, 404, 404, ">public"),
+                "reviewer": (404, 404, 200, 200, 200, 200),
+                "admin": (200, 200, 200, 200, 200, 200),
+            },
+            args="pk",
+        )
+    ],
+    "filing-edit": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S6,
+                "filer": (200, ">detail", ">detail", 200, ">detail", ">detail"),
+                "head": (200, ">detail", ">detail", 200, ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (">detail",) * S6,
+            },
+            args="pk",
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">edit!", ">detail", ">detail", ">edit!", ">detail", ">detail"),
+                "head": (">edit!", ">detail", ">detail", ">edit!", ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (">detail",) * S6,
+            },
+            {"title": "改过的表名", "overall_goal": "改过的目标", "revision": "1"},
+            args="pk",
+            note="a save; the status stays",
+        ),
+    ],
+    "filing-check": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (200, 404, 404, 200, 404, 404),
+                "head": (200, 404, 404, 200, 404, 404),
+                "other_filer": (404,) * S6,
+                "reviewer": (404,) * S6,
+                "admin": (404,) * S6,
+            },
+            {"title": "x", "task_kind": "key", "task_name": "a", "task_amount": "1"},
+            args="pk",
+        ),
+    ],
+    "filing-submit": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">detail!", ">detail", ">detail", ">detail!", ">detail", ">detail"),
+                "head": (">detail!", ">detail", ">detail", ">detail!", ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (">detail",) * S6,
+            },
+            becomes=Status.SUBMITTED,
+            args="pk",
+        ),
+    ],
+    "filing-head-review": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">detail",) * S6,
+                "head": (">detail", ">detail!", ">detail", ">detail", ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (">detail",) * S6,
+            },
+            {"decision": "approve"},
+            becomes=Status.SUBMITTED,
+            args="pk",
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">detail",) * S6,
+                "head": (">detail", ">detail!", ">detail", ">detail", ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                # The service decides by the filing's state: a submitted one is returned as a
+                # finance review would return it (the reviewer may do that; see review-decide).
+                "reviewer": (404, 404, ">detail!", ">detail", ">detail", ">detail"),
+                "admin": (">detail", ">detail", ">detail!", ">detail", ">detail", ">detail"),
+            },
+            {"decision": "return", "comment:overall_goal": "请补充"},
+            becomes=Status.RETURNED,
+            args="pk",
+        ),
+    ],
+    "queue": [
+        Case(
+            "GET",
+            {
+                "anon": ">login",
+                "filer": 404,
+                "head": 404,
+                "other_filer": 404,
+                "reviewer": 200,
+                "admin": 200,
+            },
+        )
+    ],
+    "review": [
+        Case(
+            "GET",
+            {
+                # Not signed in: 404 like any filing one may not read (not a sign-in redirect).
+                "anon": (404,) * S6,
+                # A department reads its own versions and comments; a draft has no version yet.
+                "filer": (404, 200, 200, 200, 200, 200),
+                "head": (404, 200, 200, 200, 200, 200),
+                "other_filer": (404,) * S6,
+                "reviewer": (404, 404, 200, 200, 200, 200),
+                "admin": (404, 200, 200, 200, 200, 200),
+            },
+            args="pk",
+        )
+    ],
+    "review-decide": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">review",) * S6,
+                "head": (">review",) * S6,
+                "other_filer": (404,) * S6,
+                "reviewer": (404, 404, ">queue!", ">review", ">review", ">review"),
+                "admin": (">review", ">review", ">queue!", ">review", ">review", ">review"),
+            },
+            {"decision": "approve", "grade": "优"},
+            becomes=Status.APPROVED,
+            args="pk",
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">review",) * S6,
+                # The service decides by the filing's state: a head may return a filing waiting
+                # for them (as on filing-head-review) through this address too.
+                "head": (">review", ">queue!", ">review", ">review", ">review", ">review"),
+                "other_filer": (404,) * S6,
+                "reviewer": (404, 404, ">queue!", ">review", ">review", ">review"),
+                "admin": (">review", ">review", ">queue!", ">review", ">review", ">review"),
+            },
+            {"decision": "return", "grade": "中", **COMMENT},
+            becomes=Status.RETURNED,
+            args="pk",
+        ),
+    ],
+    "review-publish": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">review",) * S6,
+                "head": (">review",) * S6,
+                "other_filer": (404,) * S6,
+                "reviewer": (404, 404, ">review", ">review", ">public!", ">review"),
+                "admin": (">review", ">review", ">review", ">review", ">public!", ">review"),
+            },
+            becomes=Status.PUBLISHED,
+            args="pk",
+        ),
+    ],
+    "public-index": [Case("GET", every(200))],
+    "public-open-data": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year")],
+    "public-table": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year-code")],
+    "public-download": [
+        Case("GET", every((404, 404, 404, 404, 404, 200)), args="year-code-json"),
+        Case("GET", every((404,) * S6), args="year-code-exe", note="an unknown format"),
+    ],
+}
+
+#: The admin site (``admin:`` names) is covered by its index only.
+ADMIN_INDEX = {
+    "anon": ">admin-login",
+    "filer": ">admin-login",
+    "head": ">admin-login",
+    "other_filer": ">admin-login",
+    "reviewer": ">admin-login",
+    "admin": 200,
+}
+
+# >>> API MATRIX <<<  The JSON API (django-ninja, ``api:`` names; see jixiao_web/api.py), called
+# here with the signed-in session (tokens are tested in test_api.py).  These rows cover the
+# endpoints that existed when this file was written; every endpoint added there must get a row
+# here (the guard test below fails until it does).
+SEEN = (404, 404, 404, 404, 404, 200)  # only what is published
+API_MATRIX: dict[str, list[Case]] = {
+    "api-root": [Case("GET", every(404), note="django-ninja's placeholder at /api/")],
+    "openapi-json": [Case("GET", every(200))],
+    "openapi-view": [Case("GET", every(200))],
+    "list_tables": [Case("GET", every(200), note="what each role is shown: test_api_table_list")],
+    "get_table": [
+        Case(
+            "GET",
+            {
+                "anon": SEEN,
+                "filer": (200, 200, 200, 200, 200, 200),
+                "head": (200, 200, 200, 200, 200, 200),
+                "other_filer": SEEN,
+                "reviewer": (404, 404, 200, 200, 200, 200),
+                "admin": (200, 200, 200, 200, 200, 200),
+            },
+            args="pk",
+        )
+    ],
+    "list_versions": [
+        Case(
+            "GET",
+            {
+                "anon": (404,) * S6,
+                "filer": (200, 200, 200, 200, 200, 200),
+                "head": (200, 200, 200, 200, 200, 200),
+                "other_filer": (404,) * S6,
+                "reviewer": (404, 404, 200, 200, 200, 200),
+                "admin": (200, 200, 200, 200, 200, 200),
+            },
+            args="pk",
+        )
+    ],
+    "download_export": [
+        Case("GET", every(SEEN), args="pk-json"),
+        Case("GET", every((404,) * S6), args="pk-exe", note="an unknown format"),
+    ],
+    # No file posted: whoever is let in gets 422 for the missing file, before anything is read.
+    "validate_file": [Case("POST", {"anon": 401, **dict.fromkeys(ROLES[1:], 422)})],
+}
+
+#: GET /api/tables: the states of the owning department's filings each role is shown.
+API_LISTED = {
+    "anon": {"published"},
+    "filer": set(STATES),
+    "head": set(STATES),
+    "other_filer": {"published"},
+    "reviewer": {"submitted", "returned", "approved", "published"},
+    "admin": set(STATES),
+}
+
+# ---------------------------------------------------------------------------------------------
+# The world the matrix runs against
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    department: Department
+    filings: dict[str, Filing]
+    token: ApiToken
+    clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
+
+
+def _table(seed: TargetTable, year: int) -> TargetTable:
+    table = seed.model_copy(deep=True)
+    table.year = year
+    table.title = table.title.replace(str(seed.year), str(year))
+    return table
+
+
+@pytest.fixture
+def world(
+    people: dict[str, User],
+    department: Department,
+    seed_table: TargetTable,
+    actor: Callable[[str], Actor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
+    # Publishing renders every download format (seconds); the renderings are tested elsewhere.
+    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
+    deadline = timezone.now() + timedelta(days=10)
+    for year in (*YEARS.values(), START_YEAR):
+        FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
+    filings = {
+        state: services.start_filing(actor("filer"), department, year, _table(seed_table, year))
+        for state, year in YEARS.items()
+    }
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), filings["head_review"])
+    City.objects.update(head_approval_required=False)
+    for state in ("submitted", "returned", "approved", "published"):
+        services.submit(actor("filer"), filings[state])
+    services.return_filing(
+        actor("reviewer"), filings["returned"], [ReviewComment("tasks", 1, "请细化")], "中"
+    )
+    for state in ("approved", "published"):
+        services.approve(actor("reviewer"), filings[state], "优")
+    services.publish(actor("reviewer"), filings["published"])
+    for state, filing in filings.items():
+        filing.refresh_from_db()
+        assert filing.status == state, (state, filing.status)
+    key = "jx_matrix-token"
+    token = ApiToken.objects.create(
+        user=people["filer"], name="脚本", digest=token_digest(key), prefix=key[:8]
+    )
+    made = World(people, department, filings, token)
+    for role in ROLES:  # signed in now, outside the cells' rolled-back savepoints
+        _client(made, role)
+    return made
+
+
+def _client(world: World, role: str) -> Client:
+    """A client signed in as ``role``, its cookies as right after signing in (a client is reused:
+    making one loads the middleware, slow; the session row itself survives the rolled-back cells)."""
+    if role not in world.clients:
+        client = Client()
+        if role != "anon":
+            client.force_login(world.people[role])
+        world.clients[role] = (client, SimpleCookie(client.cookies))
+    client, cookies = world.clients[role]
+    client.cookies = SimpleCookie(cookies)
+    return client
+
+
+def _args(case: Case, world: World, state: str | None) -> list[Any]:
+    filing = world.filings[state] if state is not None else None
+    code = world.department.code
+    if case.args == "none":
+        return []
+    if case.args == "token":
+        return [world.token.pk]
+    assert filing is not None
+    return {
+        "pk": [filing.pk],
+        "year": [filing.year],
+        "year-code": [filing.year, code],
+        "year-code-json": [filing.year, code, "json"],
+        "year-code-exe": [filing.year, code, "exe"],
+        "pk-json": [filing.pk, "json"],
+        "pk-exe": [filing.pk, "exe"],
+    }[case.args]
+
+
+def _redirect_target(where: str, world: World, state: str | None) -> str | re.Pattern[str]:
+    filing = world.filings[state] if state is not None else None
+    fixed = {
+        "login": re.compile(re.escape(reverse("login")) + r"\?next="),
+        "admin-login": re.compile(re.escape(reverse("admin:login")) + r"\?next="),
+        "queue": reverse("queue"),
+        "home": reverse("home"),
+        "index": reverse("public-index"),
+        "tokens": reverse("tokens"),
+        "edit": re.compile(r"/filings/\d+/edit/$"),
+    }
+    if where in fixed:
+        return fixed[where]
+    assert filing is not None, where
+    return {
+        "detail": reverse("filing-detail", args=[filing.pk]),
+        "review": reverse("review", args=[filing.pk]),
+        "public": reverse("public-table", args=[filing.year, world.department.code]),
+    }[where]
+
+
+def _mismatch(response: HttpResponse, expect: Expect, world: World, state: str | None) -> str | None:
+    """What is wrong with ``response`` (None if it is as expected)."""
+    wanted = str(expect).rstrip("!")
+    if not wanted.startswith(">"):
+        return None if response.status_code == int(wanted) else f"got {response.status_code}"
+    if response.status_code != 302:
+        return f"got {response.status_code}, not a redirect"
+    target = _redirect_target(wanted[1:], world, state)
+    url = response["Location"]
+    ok = target.match(url) if isinstance(target, re.Pattern) else url == target
+    return None if ok else f"redirected to {url}"
+
+
+def _snapshot() -> tuple[Any, ...]:
+    """What an action may change.  (Not Export rows: the first download of a published version
+    renders and keeps it, a cache and no change of anything filed.)"""
+    return (
+        sorted(Filing.objects.values_list("pk", "status", "revision", "grade", "submitted_by", "data")),
+        Version.objects.count(),
+        Comment.objects.count(),
+        AuditEntry.objects.count(),
+        ApiToken.objects.count(),
+    )
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
+    """Every cell of ``case`` that does not answer as the matrix says."""
+    problems = []
+    for role in ROLES:
+        row = case.expect[role]
+        if not isinstance(row, tuple) and case.args not in ("none", "token"):
+            row = (row,) * len(STATES)  # the same in every state
+        cells = zip(STATES, row, strict=True) if isinstance(row, tuple) else [(None, row)]
+        for state, expect in cells:
+            with _rolled_back():
+                url = reverse(namespace + name, args=_args(case, world, state))
+                before = _snapshot()
+                client = _client(world, role)
+                response = (
+                    client.get(url) if case.method == "GET" else client.post(url, case.data, follow=False)
+                )
+                where = f"{case.method} {url} {case.data or ''} as {role}" + (f" on {state}" if state else "")
+                problem = _mismatch(response, expect, world, state)
+                if problem:
+                    problems.append(f"{where}: expected {expect}, {problem}")
+                changed = _snapshot() != before
+                if str(expect).endswith("!"):
+                    if not changed:
+                        problems.append(f"{where}: expected a change, nothing changed")
+                    if state is not None and case.becomes is not None:
+                        status = Filing.objects.get(pk=world.filings[state].pk).status
+                        if status != case.becomes:
+                            problems.append(f"{where}: status is {status}, expected {case.becomes}")
+                elif changed:
+                    problems.append(f"{where}: expected no change, but data changed")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_pages(name: str, world: World) -> None:
+    problems = [problem for case in MATRIX[name] for problem in _run(name, case, world)]
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", sorted(API_MATRIX))
+def test_api(name: str, world: World) -> None:
+    problems = [problem for case in API_MATRIX[name] for problem in _run(name, case, world, "api:")]
+    assert problems == []
+
+
+def test_api_table_list(world: World) -> None:
+    states = {filing.pk: state for state, filing in world.filings.items()}
+    for role, expected in API_LISTED.items():
+        with _rolled_back():
+            response = _client(world, role).get(reverse("api:list_tables"), {"limit": 100})
+        assert response.status_code == 200, role
+        listed = {states[item["id"]] for item in response.json()["items"] if item["id"] in states}
+        assert listed == expected, role
+
+
+def test_admin_site(world: World) -> None:
+    problems = []
+    for role, expect in ADMIN_INDEX.items():
+        response = _client(world, role).get(reverse("admin:index"))
+        problem = _mismatch(response, expect, world, None)
+        if problem:
+            problems.append(f"/admin/ as {role}: expected {expect}, {problem}")
+    assert problems == []
+
+
+def test_forged_cross_site_post_is_refused(world: World) -> None:
+    """An authorised POST without the CSRF token (a forged form elsewhere) is 403 and changes nothing."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.people["filer"])
+    draft = world.filings["draft"]
+    before = _snapshot()
+    response = client.post(reverse("filing-submit", args=[draft.pk]))
+    assert response.status_code == 403
+    assert _snapshot() == before
+
+
+def _named_urls(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+def test_every_named_url_is_in_the_matrix() -> None:
+    from jixiao_web.urls import urlpatterns
+
+    names = set(_named_urls(urlpatterns))
+    assert "admin:index" in names  # the admin site: its index is checked for every role
+    pages = {name for name in names if ":" not in name}
+    api = {name.removeprefix("api:") for name in names if name.startswith("api:")}
+    others = {name for name in names if ":" in name and not name.startswith(("api:", "admin:"))}
+    assert sorted(pages - set(MATRIX)) == [], "pages without a row in MATRIX"
+    assert sorted(api - set(API_MATRIX)) == [], "API endpoints without a row in API_MATRIX"
+    assert sorted(others) == [], "a new namespace: give it a matrix"
+    assert sorted(set(MATRIX) - pages) == [], "rows for no URL"
+    assert sorted(set(API_MATRIX) - api) == [], "rows for no API endpoint"
+
+
+def test_matrix_rows_are_complete() -> None:
+    for name, cases in {**MATRIX, **API_MATRIX}.items():
+        for case in cases:
+            assert set(case.expect) == set(ROLES), name
+            for row in case.expect.values():
+                assert not isinstance(row, tuple) or len(row) == len(STATES), name
