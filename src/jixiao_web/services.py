@@ -263,25 +263,29 @@ def head_approve(actor: Actor, filing: Filing) -> None:
         _transition(actor, _locked(filing), Status.SUBMITTED, "head_approve")
 
 
-def return_filing(actor: Actor, filing: Filing, comments: Sequence[ReviewComment], grade: str = "") -> None:
-    """Send the table back for changes, with at least one comment saying what to change."""
+def return_filing(
+    actor: Actor, filing: Filing, comments: Sequence[ReviewComment], grade: str = "", *, by_head: bool = False
+) -> None:
+    """Send the table back for changes, with at least one comment saying what to change.
+
+    ``by_head``: 部门负责人 returning it before it goes out; otherwise the finance bureau's review.
+    """
     with transaction.atomic():
         filing = _locked(filing)
-        head = filing.status == Status.HEAD_REVIEW
-        _require(actor, Action.HEAD_REVIEW if head else Action.REVIEW, filing, "退回")
+        _require(actor, Action.HEAD_REVIEW if by_head else Action.REVIEW, filing, "退回")
         if grade and grade not in Grade.values:
             raise ServiceError("审核等级只能是优、良、中、差。")
         made = _comments(actor, filing, comments)
         if not made:
             raise ServiceError("退回时请至少填写一条审核意见，说明要修改什么。")
-        if not head:
+        if not by_head:
             filing.grade = grade
         extra: dict[str, Any] = {
             "意见": [f"{c.section}{'' if c.row is None else f'第{c.row}行'}：{c.text}" for c in made]
         }
         if grade:
             extra["等级"] = grade
-        _transition(actor, filing, Status.RETURNED, "head_return" if head else "return", extra)
+        _transition(actor, filing, Status.RETURNED, "head_return" if by_head else "return", extra)
 
 
 def approve(actor: Actor, filing: Filing, grade: str, comments: Sequence[ReviewComment] = ()) -> None:

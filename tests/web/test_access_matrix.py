@@ -263,10 +263,9 @@ MATRIX: dict[str, list[Case]] = {
                 "filer": (">detail",) * S6,
                 "head": (">detail", ">detail!", ">detail", ">detail", ">detail", ">detail"),
                 "other_filer": (404, 404, 404, 404, 404, ">detail"),
-                # The service decides by the filing's state: a submitted one is returned as a
-                # finance review would return it (the reviewer may do that; see review-decide).
-                "reviewer": (404, 404, ">detail!", ">detail", ">detail", ">detail"),
-                "admin": (">detail", ">detail", ">detail!", ">detail", ">detail", ">detail"),
+                # This address is the head's only: the finance bureau returns through review-decide.
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (">detail",) * S6,
             },
             {"decision": "return", "comment:overall_goal": "请补充"},
             becomes=Status.RETURNED,
@@ -290,8 +289,8 @@ MATRIX: dict[str, list[Case]] = {
         Case(
             "GET",
             {
-                # Not signed in: 404 like any filing one may not read (not a sign-in redirect).
-                "anon": (404,) * S6,
+                # Not signed in: to the sign-in page, whatever the filing.
+                "anon": (">login",) * S6,
                 # A department reads its own versions and comments; a draft has no version yet.
                 "filer": (404, 200, 200, 200, 200, 200),
                 "head": (404, 200, 200, 200, 200, 200),
@@ -323,9 +322,8 @@ MATRIX: dict[str, list[Case]] = {
             {
                 "anon": (">login",) * S6,
                 "filer": (">review",) * S6,
-                # The service decides by the filing's state: a head may return a filing waiting
-                # for them (as on filing-head-review) through this address too.
-                "head": (">review", ">queue!", ">review", ">review", ">review", ">review"),
+                # This address is the finance bureau's only: a head returns through filing-head-review.
+                "head": (">review",) * S6,
                 "other_filer": (404,) * S6,
                 "reviewer": (404, 404, ">queue!", ">review", ">review", ">review"),
                 "admin": (">review", ">review", ">queue!", ">review", ">review", ">review"),

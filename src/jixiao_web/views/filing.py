@@ -264,7 +264,7 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
             services.head_approve(actor_of(request), filing)
             messages.success(request, "已审核，目标表已送财政局。")
         else:
-            services.return_filing(actor_of(request), filing, posted_comments(request))
+            services.return_filing(actor_of(request), filing, posted_comments(request), by_head=True)
             messages.success(request, "已退回填报人修改。")
     except services.ServiceError as error:
         messages.error(request, str(error))

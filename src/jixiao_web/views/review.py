@@ -59,6 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The table under review: the official layout, findings, the diff, comment boxes, grade."""
     filing = filing_for(request, pk, Action.HISTORY)
