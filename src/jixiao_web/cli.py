@@ -45,6 +45,12 @@ def serve(
         typer.echo("已载入示例城市：揭阳市。")
     address = f"http://127.0.0.1:{port}/"
     typer.echo(f"jixiao 网页系统：{address}  （公开页面 {address}public/，API 文档 {address}api/docs）")
+    from jixiao_web.models import User
+
+    if not User.objects.exists():
+        typer.echo(
+            "还没有任何用户：先运行 jixiao manage createsuperuser 创建管理员，再在 /admin/ 添加部门和用户。"
+        )
     accounts = demo_city.accounts(data_dir)
     if accounts:
         typer.echo(f"示例账号（密码另存于 {data_dir / 'demo-accounts.txt'}）：")
@@ -77,6 +83,17 @@ def serve(
     )
 
 
+def manage(
+    ctx: typer.Context,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """运行 Django 管理命令，如 createsuperuser、changepassword、dbshell。"""
+    _setup(data_dir)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jixiao manage", *ctx.args])
+
+
 audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True)
 
 
@@ -101,4 +118,5 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 def register(app: typer.Typer) -> None:
     """The ``jixiao.commands`` hook: add ``serve`` and ``audit`` to the ``jixiao`` command."""
     app.command("serve")(serve)
+    app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(manage)
     app.add_typer(audit_app, name="audit")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 
@@ -63,8 +63,19 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
 
 
+class JixiaoUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """``jixiao manage createsuperuser``: the first 管理员 of a new installation."""
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     """A person: belongs to a department or to the finance bureau, with one role."""
+
+    objects: ClassVar[JixiaoUserManager] = JixiaoUserManager()
 
     department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属部门"

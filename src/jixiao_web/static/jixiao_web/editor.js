@@ -206,8 +206,24 @@
     if (dirty && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // The reviewers' comments on rows, repeated beside the rows as they were when commented on.
+  function placeComments() {
+    document.querySelectorAll(".comments li[data-row]").forEach((comment) => {
+      const row = Number(comment.dataset.row);
+      if (!row) return;
+      const rows = comment.dataset.section === "tasks" ? taskRows() : comment.dataset.section === "indicators" ? indicatorRows() : [];
+      const target = rows[row - 1];
+      if (!target) return;
+      const note = document.createElement("div");
+      note.className = "row-comment";
+      note.textContent = "审核意见：" + comment.textContent;
+      target.querySelector("td:nth-child(2)").appendChild(note);
+    });
+  }
+
   indicatorRows().forEach(fillLevel2);
   number();
+  placeComments();
   showTotal();
   check();
 })();

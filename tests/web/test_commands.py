@@ -1,0 +1,38 @@
+"""The web system's commands: ``jixiao manage`` (the first administrator of a new installation)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _jixiao(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["DJANGO_SUPERUSER_PASSWORD"] = "a-long-and-secret-passphrase"
+    code = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_first_superuser_is_an_administrator(tmp_path: Path) -> None:
+    assert _jixiao(tmp_path, "manage", "migrate", "-v0").returncode == 0
+    made = _jixiao(
+        tmp_path, "manage", "createsuperuser", "--noinput", "--username", "boss", "--email", "b@example.cn"
+    )
+    assert made.returncode == 0, made.stderr
+    probe = (
+        "import django; django.setup(); from jixiao_web.models import User;"
+        "u = User.objects.get(username='boss'); print(u.role, u.is_superuser, u.password.startswith('pbkdf2_'))"
+    )
+    env = {**os.environ, "JIXIAO_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "jixiao_web.settings"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["admin", "True", "True"]
+    assert _jixiao(tmp_path, "audit", "verify").returncode == 0
