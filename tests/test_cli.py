@@ -227,7 +227,11 @@ def test_usage_mistakes_are_told_in_chinese(args: list[str], expected: str) -> N
 def test_plugin_commands_are_listed_but_not_loaded_for_built_in_commands() -> None:
     """The web system adds serve and audit through the jixiao.commands hook; check skips loading it."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from jixiao.cli import main; sys.argv = ['jixiao', '--help']; main()"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from jixiao.cli import main; sys.argv = ['jixiao', '--help']; main()",
+        ],
         capture_output=True,
         text=True,
         check=False,
