@@ -63,7 +63,7 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     filing_year = FilingYear.objects.filter(year=year).first()
     deadline: datetime | None = filing_year.deadline if filing_year else None
     now = timezone.now()
-    seen = {f.department_id: f for f in visible_filings(user, year)}
+    seen = {f.department_id: f for f in visible_filings(user, year).defer("data")}
     first = dict(
         Filing.objects.filter(year=year)
         .annotate(first=Min("versions__created_at"))

@@ -17,13 +17,15 @@ from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
-from jixiao_web.access import Action, allowed, departments_filing_for, is_finance
+from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, form_values, parse_form
 from jixiao_web.uploads import read_upload
 from jixiao_web.views.common import actor_of, filing_for
 
 UPLOAD_SALT = "jixiao.upload-preview"
+#: History entries a table's page shows unless asked for all (a season's saves run to hundreds).
+HISTORY_SHOWN = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -133,11 +135,13 @@ def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
     filing = filing_for(request, pk, Action.VIEW)
-    user = request.user
-    if not allowed(user, Action.HISTORY, filing):
+    can = allowed_actions(request.user, filing)
+    if Action.HISTORY not in can:
         return redirect("public-table", year=filing.year, code=filing.department.code)
     table = TargetTable.model_validate(filing.data)
-    actions = {action.value: allowed(user, action, filing) for action in Action}
+    actions = {action.value: action in can for action in Action}
+    history = selectors.history_of(filing)
+    whole_history = request.GET.get("history") == "all"
     return render(
         request,
         "jixiao_web/filing.html",
@@ -147,7 +151,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": _report_context(services.report_of(table)),
             "comments": selectors.comments_of(filing),
             "versions": filing.versions.select_related("created_by"),
-            "history": selectors.history_of(filing),
+            "history": history if whole_history else history[:HISTORY_SHOWN],
+            "history_count": history.count(),
+            "whole_history": whole_history,
             "can": actions,
         },
     )
