@@ -49,10 +49,12 @@ class QueueRow:
     filing: Filing | None
     first_submitted: datetime | None
     late: bool
+    #: Where a table the finance bureau cannot see yet stands: 未开始, 填报中, 待部门负责人审核.
+    progress: str = "未开始"
 
     @property
     def status_label(self) -> str:
-        return self.filing.get_status_display() if self.filing is not None else "未提交"
+        return self.filing.get_status_display() if self.filing is not None else self.progress
 
 
 def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
@@ -64,16 +66,19 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     deadline: datetime | None = filing_year.deadline if filing_year else None
     now = timezone.now()
     seen = {f.department_id: f for f in visible_filings(user, year).defer("data")}
-    first = dict(
-        Filing.objects.filter(year=year)
+    # Only the status and the first submission of tables not yet seen: never their content.
+    states = {
+        department_id: (status, first)
+        for department_id, status, first in Filing.objects.filter(year=year)
         .annotate(first=Min("versions__created_at"))
-        .values_list("department_id", "first")
-    )
+        .values_list("department_id", "status", "first")
+    }
     rows = []
     for department in Department.objects.filter(is_finance_bureau=False):
-        submitted = first.get(department.pk)
+        status, submitted = states.get(department.pk, (None, None))
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        rows.append(QueueRow(department, seen.get(department.pk), submitted, late))
+        progress = {None: "未开始", Status.HEAD_REVIEW: "待部门负责人审核"}.get(status, "填报中")
+        rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
     order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
     rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))
     return rows

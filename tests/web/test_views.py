@@ -895,6 +895,7 @@ def test_review_queue_shows_late_departments(
         "zz-weisheng": True,  # not submitted, and the deadline has passed
     }
     assert rows["zz-weisheng"].filing is None
+    assert rows["zz-weisheng"].status_label == "未开始"
     assert response.context["late_count"] == 2
     assert response.content.decode().count('class="late-badge"') == 2
 
