@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from jixiao_web.models import AuditEntry, AuditHead
+from jixiao_web.models import AuditEntry, AuditHead, Export, Version
 
 if TYPE_CHECKING:
     from jixiao_web.models import Filing, User
@@ -53,6 +53,11 @@ def _content(entry: AuditEntry) -> dict[str, Any]:
         "after": entry.after,
         "previous_hash": entry.previous_hash,
     }
+
+
+def content_digest(data: Any) -> str:
+    """SHA-256 of JSON data in canonical form (a version's table, recorded when it is frozen)."""
+    return hashlib.sha256(_canonical({"v": data})).hexdigest()
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -104,8 +109,45 @@ class Break:
 
 
 def verify() -> list[Break]:
-    """Every place the chain is broken; an empty list means the history is intact."""
-    return list(_breaks())
+    """Every place the chain is broken, and every frozen version or stored export whose content
+    no longer matches what was recorded; an empty list means the history is intact."""
+    return [*_breaks(), *_altered_versions(), *_altered_exports()]
+
+
+#: The key under which a submit entry records the frozen version's digest.
+DIGEST_KEY = "内容哈希"
+
+
+def _altered_versions() -> Iterator[Break]:
+    recorded = {
+        (entry.filing_id, entry.after.get("版本")): (entry.seq, entry.after.get(DIGEST_KEY))
+        for entry in AuditEntry.objects.filter(action="submit").only("seq", "filing_id", "after")
+        if isinstance(entry.after, dict)
+    }
+    for version in (
+        Version.objects.select_related("filing__department").order_by("pk").iterator(chunk_size=500)
+    ):
+        seq, digest = recorded.get((version.filing_id, version.number), (0, None))
+        if digest is None:
+            yield Break(seq, f"“{version.filing}”第{version.number}版没有对应的提交记录")
+        elif content_digest(version.data) != digest:
+            yield Break(
+                seq, f"“{version.filing}”第{version.number}版的内容与提交时记录的哈希值不符（版本被改动）"
+            )
+
+
+def _altered_exports() -> Iterator[Break]:
+    for export in (
+        Export.objects.select_related("version__filing__department").order_by("pk").iterator(chunk_size=500)
+    ):
+        try:
+            with export.file.open("rb") as handle:
+                actual = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            yield Break(0, f"导出文件 {export.file.name} 缺失")
+            continue
+        if actual != export.sha256:
+            yield Break(0, f"导出文件 {export.file.name} 的内容与生成时的哈希值不符（文件被改动）")
 
 
 def _breaks() -> Iterator[Break]:

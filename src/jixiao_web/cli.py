@@ -99,15 +99,18 @@ audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True
 
 @audit_app.command("verify")
 def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """检查操作记录的哈希链：任何被改动或删除的记录都会被指出（退出码 1）。"""
+    """检查操作记录的哈希链，以及提交版本和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
     _setup(data_dir)
     from jixiao_web.audit import verify as verify_chain
-    from jixiao_web.models import AuditEntry
+    from jixiao_web.models import AuditEntry, Export, Version
 
     breaks = verify_chain()
     count = AuditEntry.objects.count()
     if not breaks:
-        typer.echo(f"操作记录完整：共 {count} 条，哈希链无断裂。")
+        typer.echo(
+            f"操作记录完整：共 {count} 条，哈希链无断裂；"
+            f"{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
+        )
         return
     for problem in breaks:
         typer.echo(f"第{problem.seq}条：{problem.message}", err=True)

@@ -57,6 +57,9 @@ class QueueRow:
         return self.filing.get_status_display() if self.filing is not None else self.progress
 
 
+PROGRESS: dict[str | None, str] = {None: "未开始", Status.HEAD_REVIEW: "待部门负责人审核"}
+
+
 def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     """Every department for ``year``: what it submitted (as the finance bureau may see it) and
     whether it is late (first submitted after the deadline, or not yet submitted past it)."""
@@ -77,7 +80,7 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     for department in Department.objects.filter(is_finance_bureau=False):
         status, submitted = states.get(department.pk, (None, None))
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        progress = {None: "未开始", Status.HEAD_REVIEW: "待部门负责人审核"}.get(status, "填报中")
+        progress = PROGRESS.get(status, "填报中")
         rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
     order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
     rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))

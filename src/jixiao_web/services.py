@@ -228,7 +228,8 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
-        _transition(actor, filing, target, "submit", {"版本": number})
+        extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
+        _transition(actor, filing, target, "submit", extra)
     return version
 
 

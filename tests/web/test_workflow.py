@@ -117,3 +117,24 @@ def test_carry_forward_takes_last_years_approved_table(
     assert carried.year == YEAR
     assert str(YEAR) in carried.title
     assert carried.tasks == last.tasks
+
+
+def test_verify_finds_an_altered_version_or_export(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    version = services.publish(actor("reviewer"), draft)
+    assert audit.verify() == []
+    # A bulk update passes by the model's guard: the digest recorded at submission catches it.
+    changed = dict(version.data, overall_goal="改写过的总体目标")
+    Version.objects.filter(pk=version.pk).update(data=changed)
+    assert [b.message for b in audit.verify()] == [
+        f"“{draft}”第1版的内容与提交时记录的哈希值不符（版本被改动）"
+    ]
+    Version.objects.filter(pk=version.pk).update(data=version.data)
+    pdf = Export.objects.get(version=version, format="pdf")
+    with open(pdf.file.path, "ab") as handle:
+        handle.write(b"%tampered")
+    problems = audit.verify()
+    assert len(problems) == 1
+    assert "被改动" in problems[0].message
+    assert pdf.file.name in problems[0].message
