@@ -102,9 +102,10 @@ def record(
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """Where the chain is broken, and how (Chinese)."""
+    """Where the history is broken, and how (Chinese): at an entry of the chain (``seq``), or at a
+    frozen version or stored export (``seq`` None)."""
 
-    seq: int
+    seq: int | None
     message: str
 
 
@@ -120,19 +121,19 @@ DIGEST_KEY = "内容哈希"
 
 def _altered_versions() -> Iterator[Break]:
     recorded = {
-        (entry.filing_id, entry.after.get("版本")): (entry.seq, entry.after.get(DIGEST_KEY))
+        (entry.filing_id, entry.after.get("版本")): entry.after.get(DIGEST_KEY)
         for entry in AuditEntry.objects.filter(action="submit").only("seq", "filing_id", "after")
         if isinstance(entry.after, dict)
     }
     for version in (
         Version.objects.select_related("filing__department").order_by("pk").iterator(chunk_size=500)
     ):
-        seq, digest = recorded.get((version.filing_id, version.number), (0, None))
+        digest = recorded.get((version.filing_id, version.number))
         if digest is None:
-            yield Break(seq, f"“{version.filing}”第{version.number}版没有对应的提交记录")
+            yield Break(None, f"“{version.filing}”第{version.number}版没有对应的提交记录（记录被删除或改动）")
         elif content_digest(version.data) != digest:
             yield Break(
-                seq, f"“{version.filing}”第{version.number}版的内容与提交时记录的哈希值不符（版本被改动）"
+                None, f"“{version.filing}”第{version.number}版的内容与提交时记录的哈希值不符（版本被改动）"
             )
 
 
@@ -144,10 +145,10 @@ def _altered_exports() -> Iterator[Break]:
             with export.file.open("rb") as handle:
                 actual = hashlib.sha256(handle.read()).hexdigest()
         except OSError:
-            yield Break(0, f"导出文件 {export.file.name} 缺失")
+            yield Break(None, f"导出文件 {export.file.name} 缺失")
             continue
         if actual != export.sha256:
-            yield Break(0, f"导出文件 {export.file.name} 的内容与生成时的哈希值不符（文件被改动）")
+            yield Break(None, f"导出文件 {export.file.name} 的内容与生成时的哈希值不符（文件被改动）")
 
 
 def _breaks() -> Iterator[Break]:

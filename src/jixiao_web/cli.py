@@ -113,7 +113,9 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         )
         return
     for problem in breaks:
-        typer.echo(f"第{problem.seq}条：{problem.message}", err=True)
+        typer.echo(
+            problem.message if problem.seq is None else f"第{problem.seq}条：{problem.message}", err=True
+        )
     typer.echo(f"操作记录已被改动：发现 {len(breaks)} 处断裂（共 {count} 条）。", err=True)
     raise typer.Exit(1)
 

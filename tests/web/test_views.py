@@ -650,6 +650,7 @@ def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
     altered = subprocess.run(jixiao, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert altered.returncode == 1
     assert re.findall(r"^第(\d+)条", altered.stderr, re.MULTILINE) == ["2"]
+    assert "第1版没有对应的提交记录" in altered.stderr  # seq 2 was that version's submission
 
 
 @contextmanager
@@ -693,7 +694,7 @@ def test_audit_verify_finds_every_alteration(draft: Filing, actor: Callable[[str
     with rolled_back():  # the last two deleted and the head moved back: the hash still disagrees
         AuditEntry.objects.filter(seq__gte=4).delete()
         AuditHead.objects.update(seq=3)
-        assert breaks() == [3]
+        assert breaks() == [3, None]  # and version 2 lost the record of its submission (seq 4)
     assert audit.verify() == []
 
 
