@@ -8,9 +8,11 @@ same answers are registered with the ``rules`` package as object permissions
 The policy (issue 4, "People and access"):
 
 - anyone, signed in or not, sees what is published;
-- a department's people see and edit only their own department's tables;
-- the finance bureau (财政审核人, 管理员) sees what has been submitted to it, and reviews, returns,
-  approves and publishes;
+- a department's people see and edit only their own department's tables, including the working
+  copy and its save history (``DRAFT``);
+- the finance bureau (财政审核人, 管理员) sees what has been submitted to it — the submitted versions,
+  the review comments and the workflow history, never a department's working copy or what a
+  部门负责人 returned before it went out — and reviews, returns, approves and publishes;
 - 部门负责人 approves their own department's filing before it goes to the finance bureau, where the
   city asks for it;
 - whoever submitted a version cannot approve it.
@@ -36,7 +38,8 @@ class Action(StrEnum):
     """What one can do to a filing."""
 
     VIEW = "view"  # read the table (published: anyone)
-    HISTORY = "history"  # read its versions, comments and audit log
+    HISTORY = "history"  # read its submitted versions, review comments and workflow history
+    DRAFT = "draft"  # read the working copy, its save history and the department's own comments
     EDIT = "edit"  # change the working copy
     SUBMIT = "submit"
     HEAD_REVIEW = "head_review"  # 部门负责人: approve or return before it goes out
@@ -44,8 +47,6 @@ class Action(StrEnum):
     PUBLISH = "publish"
 
 
-#: Statuses the finance bureau sees: everything that has reached it.
-SEEN_BY_FINANCE = (Status.SUBMITTED, Status.RETURNED, Status.APPROVED, Status.PUBLISHED)
 FILERS = (Role.FILER, Role.HEAD)
 FINANCE = (Role.REVIEWER, Role.ADMIN)
 NOTHING = Q(pk__in=[])
@@ -62,14 +63,13 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return published if action is Action.VIEW else NOTHING
     role = user.role
     finance = role in FINANCE
+    received = Q(reached_finance=True) if finance else NOTHING
     if action is Action.VIEW:
-        if role == Role.ADMIN:
-            return Q()
-        return published | (Q(status__in=SEEN_BY_FINANCE) if finance else _own(user))
+        return published | received | _own(user)
     if action is Action.HISTORY:
-        if role == Role.ADMIN:
-            return Q()
-        return Q(status__in=SEEN_BY_FINANCE) if finance else _own(user)
+        return received | _own(user)
+    if action is Action.DRAFT:
+        return _own(user)
     if action in (Action.EDIT, Action.SUBMIT):
         return _own(user) & Q(status__in=EDITABLE) if role in FILERS else NOTHING
     if action is Action.HEAD_REVIEW:

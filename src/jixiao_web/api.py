@@ -35,7 +35,7 @@ from ninja.utils import check_csrf
 
 from jixiao.model import TargetTable, format_amount
 from jixiao_web import exports, selectors, services
-from jixiao_web.access import Action, allowed, restrict
+from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
 from jixiao_web.uploads import read_upload
 from jixiao_web.views.account import token_digest
@@ -249,8 +249,11 @@ class ReportOut(Schema):
 class TableDetail(TableSummary):
     """One table: the working copy (for those who may see its history) or the published version."""
 
-    source: Literal["working_copy", "published_version"] = Field(
-        description="working_copy = 工作稿（本部门、财政局可见）；published_version = 已发布的版本（公开）"
+    source: Literal["working_copy", "latest_version", "published_version"] = Field(
+        description=(
+            "working_copy = 工作稿（仅本部门）；latest_version = 财政局收到的最新提交版本（财政局）；"
+            "published_version = 已发布的版本（公开）"
+        )
     )
     table: TargetTable = Field(description="规范 JSON 形式的目标表")
     report: ReportOut = Field(description="jixiao 对该表的检查结果")
@@ -345,13 +348,11 @@ def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     (whoever may see its history), the published version for everyone else."""
     user = _caller(request)
     filing = _visible(user, filing_id)
-    if allowed(user, Action.HISTORY, filing):
-        source, data = "working_copy", filing.data
-    elif filing.published_version is not None:
-        source, data = "published_version", filing.published_version.data
-    else:  # seen without history yet unpublished: not a case the policy has; say nothing
+    shown = selectors.shown_table(user, filing)
+    if shown is None:
         raise _not_found()
-    table = TargetTable.model_validate(data)
+    source = shown.source
+    table = TargetTable.model_validate(shown.data)
     report = services.report_of(table, str(filing)).to_dict()
     return {**_summary(filing), "source": source, "table": table, "report": report}
 

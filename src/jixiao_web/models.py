@@ -89,10 +89,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    @property
-    def in_finance_bureau(self) -> bool:
-        return self.role in {Role.REVIEWER, Role.ADMIN}
-
 
 class FilingYear(models.Model):
     """A budget year being filed, with its deadline."""
@@ -148,6 +144,8 @@ class Filing(models.Model):
     updated_by = models.ForeignKey(
         User, models.PROTECT, null=True, related_name="+", verbose_name="最后修改人"
     )
+    #: Set once the finance bureau has received a version: before that, everything is the department's.
+    reached_finance = models.BooleanField("已送财政局", default=False)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     submitted_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="提交人"
@@ -166,10 +164,6 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department.name} {self.year}年度"
-
-    @property
-    def editable(self) -> bool:
-        return self.status in EDITABLE
 
 
 class _Immutable(models.Model):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
-from jixiao_web.access import Action, is_finance, restrict
+from jixiao_web.access import FINANCE, Action, allowed, is_finance, restrict
 from jixiao_web.models import AuditEntry, Comment, Department, Filing, FilingYear, Status, Version
 
 if TYPE_CHECKING:
@@ -27,18 +27,70 @@ def latest_version(filing: Filing) -> Version | None:
     return filing.versions.order_by("-number").first()
 
 
-def previous_version(filing: Filing) -> Version | None:
-    """The version submitted before the latest one (what the reviewer compares against)."""
-    versions = list(filing.versions.order_by("-number")[:2])
-    return versions[1] if len(versions) == 2 else None
+def previous_version(version: Version) -> Version | None:
+    """The version submitted before ``version`` (what the reviewer compares against)."""
+    return version.filing.versions.filter(number__lt=version.number).order_by("-number").first()
 
 
-def comments_of(filing: Filing) -> QuerySet[Comment]:
-    return filing.comments.select_related("author", "version")
+def reviewed_version(user: User | AnonymousUser, filing: Filing) -> Version | None:
+    """The version the review page shows ``user``: the latest the user may read."""
+    if _sees_draft(user, filing):
+        return latest_version(filing)
+    shown = shown_table(user, filing)
+    return shown.version if shown is not None else None
 
 
-def history_of(filing: Filing) -> QuerySet[AuditEntry]:
-    return filing.audit.select_related("actor").order_by("-seq")
+def _sees_draft(user: User | AnonymousUser, filing: Filing) -> bool:
+    return allowed(user, Action.DRAFT, filing)
+
+
+def comments_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[Comment]:
+    """The comments ``user`` may read: all for the department; the finance bureau's for others."""
+    comments = filing.comments.select_related("author", "version")
+    return comments if _sees_draft(user, filing) else comments.filter(author__role__in=FINANCE)
+
+
+def history_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[AuditEntry]:
+    """The audit entries ``user`` may read, newest first: the department sees every save of its
+    working copy; others see the workflow (submissions, returns, approvals …) only."""
+    entries = filing.audit.order_by("-seq")
+    if _sees_draft(user, filing):
+        return entries
+    return entries.exclude(action__in=DEPARTMENT_ONLY_ACTIONS)
+
+
+#: Audit actions about a department's working copy and its internal review.
+DEPARTMENT_ONLY_ACTIONS = ("start", "save", "head_return", "head_approve")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The state of a table a user is shown: the working copy, the latest submitted version or the
+    published version, with the library's report of it."""
+
+    source: str
+    data: dict[str, object]
+    version: Version | None
+
+
+def shown_table(user: User | AnonymousUser, filing: Filing) -> Shown | None:
+    """What ``user`` reads of ``filing``: the department its working copy, the finance bureau the
+    latest version submitted to it, anyone else the published version; None when nothing."""
+    if _sees_draft(user, filing):
+        return Shown("working_copy", filing.data, None)
+    if allowed(user, Action.HISTORY, filing):
+        received = filing.versions.filter(number__lte=_last_received(filing)).order_by("-number").first()
+        if received is not None:
+            return Shown("latest_version", received.data, received)
+    if filing.published_version is not None and filing.status == Status.PUBLISHED:
+        return Shown("published_version", filing.published_version.data, filing.published_version)
+    return None
+
+
+def _last_received(filing: Filing) -> int:
+    """The number of the last version the finance bureau received (not one still with the head)."""
+    latest = filing.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return latest - 1 if filing.status == Status.HEAD_REVIEW else latest
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,12 +146,13 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
 
     Warnings and errors never block saving; they are returned for display.
     """
-    _require(actor, Action.EDIT, filing, "修改")
     report = report_of(table)
     errors, warnings = _counts(report)
     data = table.model_dump(mode="json")
     with transaction.atomic():
+        # Checked under the row lock: a submission racing this save is seen, not overwritten.
         current = _locked(filing)
+        _require(actor, Action.EDIT, current, "修改")
         if current.revision != revision:
             who = current.updated_by or "他人"
             when = timezone.localtime(current.updated_at).strftime("%H:%M:%S")
@@ -203,10 +204,10 @@ def _transition(
 
 def submit(actor: Actor, filing: Filing) -> Version:
     """Freeze the working copy as a new version and send it on (to the head or the finance bureau)."""
-    _require(actor, Action.SUBMIT, filing, "提交")
-    assert actor.user is not None
     with transaction.atomic():
         filing = _locked(filing)
+        _require(actor, Action.SUBMIT, filing, "提交")
+        assert actor.user is not None
         table = TargetTable.model_validate(filing.data)
         report = report_of(table)
         errors, warnings = _counts(report)
@@ -228,6 +229,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
+        filing.reached_finance = filing.reached_finance or target == Status.SUBMITTED
         extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
         _transition(actor, filing, target, "submit", extra)
     return version
@@ -259,9 +261,11 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
 
 def head_approve(actor: Actor, filing: Filing) -> None:
     """部门负责人 sends the submitted version on to the finance bureau."""
-    _require(actor, Action.HEAD_REVIEW, filing, "审核")
     with transaction.atomic():
-        _transition(actor, _locked(filing), Status.SUBMITTED, "head_approve")
+        filing = _locked(filing)
+        _require(actor, Action.HEAD_REVIEW, filing, "审核")
+        filing.reached_finance = True
+        _transition(actor, filing, Status.SUBMITTED, "head_approve")
 
 
 def return_filing(

@@ -75,11 +75,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view reads the body (CSRF's check included): size and NUL refusals.
+    "jixiao_web.middleware.RequestGuard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -141,7 +142,7 @@ STORAGES = {
 
 #: Uploads: the library refuses files over 20 MB itself; Django stops anything larger first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 

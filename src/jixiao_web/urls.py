@@ -9,6 +9,7 @@ from django.urls import path
 from jixiao_web.api import api
 from jixiao_web.views import account, filing, public, review
 
+handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "jixiao 管理"
 
 urlpatterns = [

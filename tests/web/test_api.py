@@ -18,6 +18,7 @@ from jixiao.model import TargetTable
 from jixiao_web import exports, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, AuditEntry, Department, Export, Filing, Status, User
+from jixiao_web.services import ReviewComment
 from jixiao_web.views.account import token_digest
 
 from .conftest import SEED, YEAR
@@ -244,13 +245,23 @@ def test_a_draft_is_hidden_from_other_departments_and_the_finance_bureau(
         assert_error(as_user(name).get(f"/api/tables/{draft.pk}"), 404, "not-found")
 
 
-def test_reviewer_reads_a_submitted_working_copy(
+def test_reviewer_reads_the_submitted_version_never_the_working_copy(
     draft: Filing, as_user: Callable[[str], Client], actor: Callable[[str], Actor]
 ) -> None:
     services.submit(actor("filer"), draft)
     response = as_user("reviewer").get(f"/api/tables/{draft.pk}")
     assert response.status_code == 200
-    assert (response.json()["source"], response.json()["status"]) == ("working_copy", "submitted")
+    assert (response.json()["source"], response.json()["status"]) == ("latest_version", "submitted")
+    # Returned and being reworked: the bureau still reads what it was sent, not the new edits.
+    services.return_filing(actor("reviewer"), draft, [ReviewComment("overall_goal", None, "请量化")])
+    draft.refresh_from_db()
+    table = TargetTable.model_validate(draft.data)
+    sent_goal = table.overall_goal
+    table.overall_goal += "\n4、修改中的内容"
+    services.save_draft(actor("filer"), draft, table, draft.revision)
+    body = as_user("reviewer").get(f"/api/tables/{draft.pk}").json()
+    assert (body["source"], body["table"]["overall_goal"]) == ("latest_version", sent_goal)
+    assert "修改中" in as_user("filer").get(f"/api/tables/{draft.pk}").json()["table"]["overall_goal"]
 
 
 def test_another_departments_published_table_is_read_as_published(
@@ -258,7 +269,7 @@ def test_another_departments_published_table_is_read_as_published(
 ) -> None:
     assert as_user("filer").get(f"/api/tables/{published.pk}").json()["source"] == "published_version"
     assert as_user("other_filer").get(f"/api/tables/{published.pk}").json()["source"] == "working_copy"
-    assert as_user("reviewer").get(f"/api/tables/{published.pk}").json()["source"] == "working_copy"
+    assert as_user("reviewer").get(f"/api/tables/{published.pk}").json()["source"] == "latest_version"
 
 
 # ---------------------------------------------------------------------------------------------

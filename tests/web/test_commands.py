@@ -36,3 +36,16 @@ def test_first_superuser_is_an_administrator(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.split() == ["admin", "True", "True"]
     assert _jixiao(tmp_path, "audit", "verify").returncode == 0
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(JIXIAO_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="jixiao_web.settings")
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "makemigrations", "--check", "--dry-run", "jixiao_web"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -17,7 +17,7 @@ from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
-from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance
+from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, form_values, parse_form
 from jixiao_web.uploads import read_upload
@@ -39,7 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     started = set(filings.values_list("year", flat=True))
     can_start = departments_filing_for(user).exists()
     years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
-    return render(request, "jixiao_web/home.html", {"filings": filings, "years": years})
+    editable = set(restrict(user, Action.EDIT, filings).values_list("pk", flat=True))
+    return render(request, "jixiao_web/home.html", {"filings": filings, "years": years, "editable": editable})
 
 
 def _own_department(request: HttpRequest) -> Department:
@@ -136,25 +137,27 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
     filing = filing_for(request, pk, Action.VIEW)
     can = allowed_actions(request.user, filing)
-    if Action.HISTORY not in can:
+    shown = selectors.shown_table(request.user, filing)
+    if Action.HISTORY not in can or shown is None:
         return redirect("public-table", year=filing.year, code=filing.department.code)
-    table = TargetTable.model_validate(filing.data)
-    actions = {action.value: action in can for action in Action}
-    history = selectors.history_of(filing)
+    table = TargetTable.model_validate(shown.data)
+    report = shown.version.report if shown.version is not None else services.report_of(table).to_dict()
+    history = selectors.history_of(filing, request.user)
     whole_history = request.GET.get("history") == "all"
     return render(
         request,
         "jixiao_web/filing.html",
         {
             "filing": filing,
+            "shown": shown,
             "official": html_body(table),
-            "report": _report_context(services.report_of(table)),
-            "comments": selectors.comments_of(filing),
+            "report": _report_context(report),
+            "comments": selectors.comments_of(filing, request.user),
             "versions": filing.versions.select_related("created_by"),
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
             "whole_history": whole_history,
-            "can": actions,
+            "can": {action.value: action in can for action in Action},
         },
     )
 
@@ -173,7 +176,7 @@ def _editor(
         "report": _report_context(report),
         "levels": LEVELS,
         "comparators": COMPARATORS,
-        "comments": selectors.comments_of(filing),
+        "comments": selectors.comments_of(filing, request.user),
         "check_url": reverse("filing-check", args=[filing.pk]),
         **extra,
     }

@@ -63,10 +63,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The table under review: the official layout, findings, the diff, comment boxes, grade."""
     filing = filing_for(request, pk, Action.HISTORY)
-    latest = selectors.latest_version(filing)
+    latest = selectors.reviewed_version(request.user, filing)
     if latest is None:
         raise Http404("这张表还没有提交过。")
-    previous = selectors.previous_version(filing)
+    previous = selectors.previous_version(latest)
     table = TargetTable.model_validate(latest.data)
     return render(
         request,
@@ -79,7 +79,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "official": html_body(table),
             "issues": latest.report.get("issues", []),
             "changes": diff_tables(previous.data, latest.data) if previous else None,
-            "comments": selectors.comments_of(filing),
+            "comments": selectors.comments_of(filing, request.user),
             "grades": Grade.choices,
             "can_review": allowed(request.user, Action.REVIEW, filing),
             "can_publish": allowed(request.user, Action.PUBLISH, filing),

@@ -1,0 +1,128 @@
+"""What the finance bureau may not see, who may not approve, and refusals before any view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+from django.urls import reverse
+
+from jixiao.model import TargetTable
+from jixiao_web import selectors, services
+from jixiao_web.access import Action, allowed
+from jixiao_web.audit import Actor
+from jixiao_web.models import AuditEntry, City, Department, Filing, Role, Status, User
+from jixiao_web.services import ReviewComment
+
+
+def test_a_return_by_the_head_stays_inside_the_department(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
+) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    services.return_filing(
+        actor("head"), draft, [ReviewComment("budget", None, "内部意见：先核对金额")], by_head=True
+    )
+    draft.refresh_from_db()
+    assert (draft.status, draft.reached_finance) == (Status.RETURNED, False)
+    reviewer = people["reviewer"]
+    for action in (Action.VIEW, Action.HISTORY, Action.DRAFT):
+        assert not allowed(reviewer, action, draft)
+    client = login(reviewer)
+    assert client.get(reverse("filing-detail", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("review", args=[draft.pk])).status_code == 404
+    assert client.get(f"/api/tables/{draft.pk}").status_code == 404
+    row = next(r for r in selectors.review_queue(reviewer, draft.year) if r.department == draft.department)
+    assert (row.filing, row.status_label) == (None, "填报中")
+
+
+def test_the_bureau_sees_versions_and_its_own_comments_not_the_departments_work(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
+) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    services.return_filing(actor("head"), draft, [ReviewComment("budget", None, "内部意见")], by_head=True)
+    table = TargetTable.model_validate(draft.data)
+    sent_goal = table.overall_goal
+    services.submit(actor("filer"), draft)
+    services.head_approve(actor("head"), draft)
+    services.return_filing(
+        actor("reviewer"), draft, [ReviewComment("overall_goal", None, "请量化目标")], "中"
+    )
+    draft.refresh_from_db()
+    table.overall_goal += "\n4、正在修改的内容"
+    services.save_draft(actor("filer"), draft, table, draft.revision)
+
+    response = login(people["reviewer"]).get(reverse("filing-detail", args=[draft.pk]))
+    assert response.status_code == 200
+    assert response.context["shown"].source == "latest_version"
+    assert "正在修改的内容" not in response.content.decode()
+    assert sent_goal.splitlines()[0] in response.content.decode()
+    assert [c.text for c in response.context["comments"]] == ["请量化目标"]
+    actions = {e.action for e in response.context["history"]}
+    assert actions == {"submit", "return"}  # no saves, no start, nothing of the head's review
+
+    mine = login(people["filer"]).get(reverse("filing-detail", args=[draft.pk]))
+    assert mine.context["shown"].source == "working_copy"
+    assert {"save", "head_return", "head_approve"} <= {e.action for e in mine.context["history"]}
+    assert [c.text for c in mine.context["comments"]] == ["内部意见", "请量化目标"]
+
+
+def test_whoever_submitted_a_version_cannot_approve_it(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], finance: Department
+) -> None:
+    services.submit(actor("filer"), draft)
+    # The filer moves to the finance bureau: the table they submitted is not theirs to review.
+    User.objects.filter(pk=people["filer"].pk).update(role=Role.REVIEWER, department=finance)
+    mover = User.objects.get(pk=people["filer"].pk)
+    assert allowed(people["reviewer"], Action.REVIEW, draft)
+    assert not allowed(mover, Action.REVIEW, draft)
+
+
+def test_a_head_cannot_pass_on_what_they_submitted_as_filer(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor]
+) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    User.objects.filter(pk=people["filer"].pk).update(role=Role.HEAD)
+    promoted = User.objects.get(pk=people["filer"].pk)
+    assert allowed(people["head"], Action.HEAD_REVIEW, draft)
+    assert not allowed(promoted, Action.HEAD_REVIEW, draft)
+
+
+def test_nul_characters_and_huge_bodies_are_refused_before_any_view(
+    draft: Filing, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    client = login(people["filer"])
+    response = client.post(reverse("filing-edit", args=[draft.pk]), {"title": "表\x00名", "revision": "1"})
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
+    anonymous = Client()
+    assert anonymous.post(reverse("login"), {"username": "fil\x00er", "password": "x"}).status_code == 400
+    huge = anonymous.post(
+        reverse("login"), data=b"x", content_type="text/plain", CONTENT_LENGTH=str(200 * 1024**2)
+    )
+    assert huge.status_code == 413
+    draft.refresh_from_db()
+    assert draft.revision == 1
+
+
+def test_not_found_is_told_in_chinese(people: dict[str, User], login: Callable[[User], Client]) -> None:
+    for client in (Client(), login(people["filer"])):
+        response = client.get("/no/such/page/")
+        assert response.status_code == 404
+        assert "没有这个页面" in response.content.decode()
+    response = login(people["filer"]).get(reverse("filing-detail", args=[999_999]))
+    assert "没有这张表，或您无权查看" in response.content.decode()
+
+
+def test_admin_changes_are_in_the_audit_log(people: dict[str, User], login: Callable[[User], Client]) -> None:
+    department = Department.objects.get(code="jiaoyu")
+    client = login(people["admin"])
+    url = reverse("admin:jixiao_web_department_change", args=[department.pk])
+    form = {"name": "揭阳市教育局（改名）", "code": "jiaoyu", "competent_department": "教育"}
+    assert client.post(url, form).status_code == 302
+    entry = AuditEntry.objects.filter(action="admin_change").get()
+    assert entry.actor == people["admin"]
+    assert entry.before == {"name": "揭阳市教育局"}
+    assert entry.after == {"name": "揭阳市教育局（改名）"}
