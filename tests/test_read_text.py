@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, SEED_TXT, seed_expected
+from jixiao.check import check_bytes
 from jixiao.findings import ReadError
 from jixiao.read import read_bytes, read_path
 
@@ -405,3 +406,10 @@ def test_a_second_table_in_the_same_file_is_reported_not_merged() -> None:
     result = _read(seed + "\n" + second)
     assert json.loads(result.table.to_json()) == seed_expected()
     assert [f.code for f in result.findings if f.code != "level1-inferred"] == ["more-tables"]
+
+
+def test_an_absurd_staff_count_is_reported_not_read() -> None:
+    text = SEED_TXT.read_text(encoding="utf-8").replace("43", "4" * 5000, 1)
+    report = check_bytes(text.encode(), "huge.txt")
+    assert ("staff-count-invalid", None, "staff_count") in report.flatten()
+    assert all(len(f.message) < 300 for f in report.findings)

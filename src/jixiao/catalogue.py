@@ -161,6 +161,7 @@ PHRASES: Final[dict[str, str]] = {
     "year-not-in-title": "表名“{title}”中没有年度",
     "no-title": "表中没有表名",
     "amount": "{amount} 万元",
+    "not-a-count": "“{value}”不是有效的整数",
     "not-filled": "未填写",
     "negative": "为负数（{value}）",
     "list-separator": "、",

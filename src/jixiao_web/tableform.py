@@ -104,7 +104,12 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
         if isinstance(count, Unreadable):
             code = "staff-count-invalid" if name == "staff_count" else "subordinate-units-invalid"
             findings.append(
-                finding(code, Location("department", field=name), problem=f"“{count}”不是整数", value=count)
+                finding(
+                    code,
+                    Location("department", field=name),
+                    problem=PHRASES["not-a-count"].format(value=count),
+                    value=count,
+                )
             )
         department[name] = None if isinstance(count, Unreadable) else count
     budget: dict[str, Any] = {}

@@ -8,10 +8,15 @@ so a bad file costs its own request and never a web worker.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import resource
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -20,8 +25,12 @@ from jixiao.findings import ReadError, Report, unreadable
 from jixiao.model import TargetTable
 from jixiao.read import read_bytes
 
-TIMEOUT_SECONDS: Final = 90
+#: Longer than the library's own LibreOffice time-out for a .doc (``jixiao.read.ole``), so that its
+#: clearer message wins.
+TIMEOUT_SECONDS: Final = 150
 MEMORY_BYTES: Final = 3 * 1024**3
+FILE_BYTES: Final = 256 * 1024**2
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -39,32 +48,61 @@ class Upload:
 def _limit() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT_SECONDS, TIMEOUT_SECONDS + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
 
-def _failed(name: str, reason: str, seconds: int) -> Upload:
-    return Upload(None, Report(name, [unreadable(name, reason, seconds=seconds).finding]).to_dict())
+def _failed(name: str, reason: str, **figures: object) -> Upload:
+    return Upload(
+        None, Report(name, [unreadable(name, reason, "file-unreadable", **figures).finding]).to_dict()
+    )
+
+
+def _environment(home: str) -> dict[str, str]:
+    """Only what reading needs: no database address, no secrets of the web process."""
+    keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONDONTWRITEBYTECODE")
+    return {**{k: os.environ[k] for k in keep if k in os.environ}, "HOME": home, "TMPDIR": home}
 
 
 def read_upload(name: str, data: bytes) -> Upload:
-    """Read and check an uploaded file in a limited child process."""
-    try:
-        done = subprocess.run(
+    """Read and check an uploaded file in a limited child process of its own session, so that a
+    time-out stops it and anything it started (LibreOffice for a .doc)."""
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as home:
+        child = subprocess.Popen(
             [sys.executable, "-m", "jixiao_web.uploads", name],
-            input=data,
-            capture_output=True,
-            timeout=TIMEOUT_SECONDS,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             preexec_fn=_limit,
-            check=False,
+            start_new_session=True,
+            env=_environment(home),
+            cwd=home,
         )
-    except subprocess.TimeoutExpired:
+        try:
+            stdout, stderr = child.communicate(data, timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)  # whatever it left running
+    if child.returncode == 0 and stdout:
+        result = json.loads(stdout)
+        table = TargetTable.model_validate(result["table"]) if result["table"] is not None else None
+        return Upload(table, result["report"])
+    log.warning(
+        "reading upload %r failed (exit %s): %s",
+        name,
+        child.returncode,
+        stderr[-4000:].decode(errors="replace"),
+    )
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
-    if done.returncode != 0 or not done.stdout:
-        return _failed(
-            name, "memory" if b"MemoryError" in done.stderr else "timeout", seconds=TIMEOUT_SECONDS
-        )
-    result = json.loads(done.stdout)
-    table = TargetTable.model_validate(result["table"]) if result["table"] is not None else None
-    return Upload(table, result["report"])
+    if b"MemoryError" in stderr:
+        return _failed(name, "memory")
+    last = stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"退出码 {child.returncode}"]
+    return _failed(name, "internal", error=last[0][:200])
 
 
 def _child(name: str) -> None:

@@ -108,6 +108,15 @@ def parse_count(text: str) -> int | Unreadable | None:
     if folded in PLACEHOLDERS:
         return None
     number = parse_number(folded)
-    if number is None or number != number.to_integral_value():
-        return Unreadable(text.strip())
+    if number is None or number != number.to_integral_value() or abs(number) > MAX_COUNT:
+        return Unreadable(_shortened(text.strip()))
     return int(number)
+
+
+#: Larger than any count of people or units; beyond it a cell is a mistake (or an attack on the
+#: integer conversion), not a count.
+MAX_COUNT: Final = 10**8
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -342,7 +342,7 @@ class _Mapper:
                         finding(
                             code,
                             Location("department", field=name, line=line),
-                            problem=f"“{count}”不是整数",
+                            problem=PHRASES["not-a-count"].format(value=count),
                             value=count,
                         )
                     )
