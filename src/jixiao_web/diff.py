@@ -8,6 +8,7 @@ from typing import Any
 from jixiao.findings import SECTION_TITLES
 from jixiao.model import TargetTable
 from jixiao.model.table import Budget, Department, Indicator, Task
+from jixiao.model.values import parse_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +29,6 @@ class Change:
             return "added"
         return "removed" if not self.after else "changed"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "section": self.section,
-            "row": self.row,
-            "field": self.field,
-            "before": self.before,
-            "after": self.after,
-        }
-
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
@@ -46,11 +38,19 @@ def _title(model: type[Any], name: str) -> str:
     return str(model.model_fields[name].title or name)
 
 
+def _same(before: str, after: str) -> bool:
+    """Equal text, or equal amounts however written (``100.00`` and ``100``)."""
+    if before == after:
+        return True
+    was, now = parse_number(before), parse_number(after)
+    return was is not None and now is not None and was == now
+
+
 def _fields(model: type[Any], before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [
         (name, _text(before.get(name)), _text(after.get(name)))
         for name in model.model_fields
-        if _text(before.get(name)) != _text(after.get(name))
+        if not _same(_text(before.get(name)), _text(after.get(name)))
     ]
 
 

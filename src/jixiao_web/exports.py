@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from jixiao.model import TargetTable
+from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
 from jixiao_web.models import Export, Filing, Version
 
@@ -116,6 +117,17 @@ README: Final = """# {year}年度部门整体预算绩效目标表 开放数据
 | value | 指标值（照录，如 100、7*24、显著提升） |
 | unit | 计量单位 |
 """
+
+
+#: What a spreadsheet takes for the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    """Text a spreadsheet would run as a formula, quoted; numbers (``-5``, ``+3.5``) left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and parse_number(value) is None:
+        return "'" + value
+    return value
 
 
 def _csv(columns: Iterable[str], rows: Iterable[dict[str, object]]) -> bytes:

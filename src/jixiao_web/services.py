@@ -5,6 +5,7 @@ transaction.  Errors are :class:`ServiceError` with a Chinese message for the us
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,13 +16,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from jixiao.check import check_table
-from jixiao.findings import Report, Severity
+from jixiao.findings import SECTION_TITLES, Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit
 from jixiao_web.access import Action, allowed, departments_filing_for
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import City, Comment, Department, Filing, FilingYear, Grade, Role, Status, Version
+from jixiao_web.selectors import latest_version
+
+log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -100,7 +104,7 @@ def carried_forward(department: Department, year: int) -> TargetTable | None:
     )
     if last is None:
         return None
-    version = last.versions.order_by("-number").first()
+    version = latest_version(last)
     if version is None:
         return None
     table = TargetTable.model_validate(version.data)
@@ -236,13 +240,20 @@ def submit(actor: Actor, filing: Filing) -> Version:
 
 
 def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
-    version = filing.versions.order_by("-number").first()
+    """Store the comments on the latest version; a row must be one of that version's rows."""
+    version = latest_version(filing)
     assert version is not None
     assert actor.user is not None
+    rows = {
+        "tasks": len(version.data.get("tasks", [])),
+        "indicators": len(version.data.get("indicators", [])),
+    }
     made = []
     for comment in comments:
         if comment.section not in SECTIONS:
             raise ServiceError(f"意见所属部分“{comment.section}”不存在。")
+        if comment.row is not None and not 1 <= comment.row <= rows.get(comment.section, 0):
+            raise ServiceError(f"{place_of(comment.section, comment.row)}不存在，意见未保存。")
         text = comment.text.strip()
         if not text:
             continue
@@ -257,6 +268,17 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
             )
         )
     return made
+
+
+def place_of(section: str, row: int | None = None) -> str:
+    """A section (and row) as the form names it: ``任务第2行``."""
+    name = SECTION_TITLES.get(section, section)
+    return f"{name}第{row}行" if row else name
+
+
+def _said(comments: Sequence[Comment]) -> list[str]:
+    """Comments as the audit log keeps them: where, then what."""
+    return [f"{place_of(c.section, c.row)}：{c.text}" for c in comments]
 
 
 def head_approve(actor: Actor, filing: Filing) -> None:
@@ -304,7 +326,7 @@ def approve(actor: Actor, filing: Filing, grade: str, comments: Sequence[ReviewC
         filing.grade = grade
         extra: dict[str, Any] = {"等级": grade}
         if made:
-            extra["意见"] = [c.text for c in made]
+            extra["意见"] = _said(made)
         _transition(actor, filing, Status.APPROVED, "approve", extra)
 
 
@@ -315,10 +337,13 @@ def publish(actor: Actor, filing: Filing) -> Version:
     with transaction.atomic():
         filing = _locked(filing)
         _require(actor, Action.PUBLISH, filing, "发布")
-        version = filing.versions.order_by("-number").first()
+        version = latest_version(filing)
         assert version is not None
         filing.published_version = version
         filing.published_at = timezone.now()
         _transition(actor, filing, Status.PUBLISHED, "publish", {"版本": version.number})
-    render_all(version)
+    try:
+        render_all(version)
+    except Exception:  # published all the same: a download renders what is missing, once
+        log.exception("rendering the downloads of %s failed", version)
     return version

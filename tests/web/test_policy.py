@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -126,3 +127,44 @@ def test_admin_changes_are_in_the_audit_log(people: dict[str, User], login: Call
     assert entry.actor == people["admin"]
     assert entry.before == {"name": "揭阳市教育局"}
     assert entry.after == {"name": "揭阳市教育局（改名）"}
+
+
+def test_a_comment_on_a_row_that_does_not_exist_is_refused(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    services.submit(actor("filer"), draft)
+    rows = len(draft.data["indicators"])
+    for section, row in (("indicators", rows + 1), ("tasks", 0), ("overall_goal", 3)):
+        with pytest.raises(services.ServiceError, match="不存在"):
+            services.return_filing(actor("reviewer"), draft, [ReviewComment(section, row, "意见")], "中")
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    services.return_filing(actor("reviewer"), draft, [ReviewComment("indicators", rows, "请量化")], "中")
+
+
+def test_amounts_written_differently_are_no_change() -> None:
+    from jixiao_web.diff import diff_tables
+
+    before = {"budget": {"project_expenditure": "100.00"}, "tasks": [{"seq": 1, "amount": "1200.50"}]}
+    after = {"budget": {"project_expenditure": "100"}, "tasks": [{"seq": 1, "amount": "1200.5"}]}
+    assert diff_tables(before, after) == []
+    changed = diff_tables(before, {**after, "budget": {"project_expenditure": "101"}})
+    assert [(c.section, c.field, c.before, c.after) for c in changed] == [
+        ("budget", "project_expenditure", "100.00", "101")
+    ]
+
+
+def test_open_data_quotes_formulas_but_not_numbers() -> None:
+    from jixiao_web.exports import _inert
+
+    assert [_inert(v) for v in ("=1+1", "+cmd", "@SUM(A1)", "\tx", "-10%", "-5", "+3.5", "正常", 7)] == [
+        "'=1+1",
+        "'+cmd",
+        "'@SUM(A1)",
+        "'\tx",
+        "'-10%",
+        "-5",
+        "+3.5",
+        "正常",
+        7,
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from jixiao.findings import SECTION_TITLES
+from jixiao_web.services import place_of
 
 register = template.Library()
 
@@ -20,14 +20,14 @@ ACTIONS = {
     "login": "登录",
     "token_create": "创建 API 令牌",
     "token_revoke": "撤销 API 令牌",
+    "logout": "退出",
+    "admin_add": "管理：新增",
+    "admin_change": "管理：修改",
+    "admin_delete": "管理：删除",
 }
 
 
-@register.filter
-def place(section: str, row: int | None = None) -> str:
-    """A section (and row) as the form names it: ``任务第2行``."""
-    name = SECTION_TITLES.get(section, section)
-    return f"{name}第{row}行" if row else name
+register.filter("place", place_of)
 
 
 @register.filter

@@ -13,13 +13,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_logged_out
 from django.db.models import Q
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao_web import audit
+from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, LoginFailure, User
 from jixiao_web.views.common import actor_of, client_address
 
@@ -60,6 +63,12 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         audit.record(actor_of(self.request), "login", target=str(form.get_user()))
         return response
+
+
+@receiver(user_logged_out)
+def _record_logout(sender: object, request: HttpRequest | None, user: User | None, **kwargs: object) -> None:
+    if request is not None and user is not None:
+        audit.record(Actor(user, client_address(request)), "logout", target=str(user))
 
 
 def _signed_in(request: HttpRequest) -> User:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jixiao.findings import SECTION_TITLES
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
@@ -17,6 +18,9 @@ from jixiao_web.diff import diff_tables
 from jixiao_web.models import FilingYear, Grade
 from jixiao_web.services import SECTIONS, ReviewComment
 from jixiao_web.views.common import actor_of, filing_for
+
+#: Sections with a comment box of their own (the task and indicator rows have one each too).
+REVIEWED_SECTIONS = ("title", "department", "budget", "overall_goal", "tasks", "indicators")
 
 
 def posted_comments(request: HttpRequest) -> list[ReviewComment]:
@@ -83,12 +87,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "grades": Grade.choices,
             "can_review": allowed(request.user, Action.REVIEW, filing),
             "can_publish": allowed(request.user, Action.PUBLISH, filing),
-            "sections": [
-                ("title", "表名"),
-                ("department", "部门基本信息"),
-                ("budget", "预算整体情况"),
-                ("overall_goal", "总体绩效目标"),
-            ],
+            "sections": [(key, SECTION_TITLES[key]) for key in REVIEWED_SECTIONS],
         },
     )
 

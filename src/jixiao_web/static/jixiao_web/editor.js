@@ -6,7 +6,8 @@
   const form = document.getElementById("table-form");
   if (!form) return;
   const levels = JSON.parse(document.getElementById("levels").textContent);
-  let dirty = false;
+  // A form sent back by the server (a conflict, an amount it could not read) holds unsaved work.
+  let dirty = document.getElementById("form-error") !== null;
   let submitting = false;
   let timer = null;
   let sequence = 0;
