@@ -38,7 +38,6 @@ from jixiao_web import exports, selectors, services
 from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
 from jixiao_web.uploads import read_upload
-from jixiao_web.views.account import token_digest
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -103,7 +102,7 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, key.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+        found = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
         if found is None or not found.user.is_active:
             raise ApiError(401, "token-invalid", "API 令牌无效或已撤销。")
         now = timezone.now()

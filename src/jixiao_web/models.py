@@ -8,6 +8,7 @@ hash-chained history (:mod:`jixiao_web.audit`).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -279,6 +280,10 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "API 令牌"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 class LoginFailure(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,18 @@ from jixiao_web import audit
 from jixiao_web.access import Action, allowed, departments_filing_for
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
-from jixiao_web.models import City, Comment, Department, Filing, FilingYear, Grade, Role, Status, Version
+from jixiao_web.models import (
+    ApiToken,
+    City,
+    Comment,
+    Department,
+    Filing,
+    FilingYear,
+    Grade,
+    Role,
+    Status,
+    Version,
+)
 from jixiao_web.selectors import latest_version
 
 log = logging.getLogger(__name__)
@@ -347,3 +359,26 @@ def publish(actor: Actor, filing: Filing) -> Version:
     except Exception:  # published all the same: a download renders what is missing, once
         log.exception("rendering the downloads of %s failed", version)
     return version
+
+
+# ---------------------------------------------------------------------------------------------
+# API tokens
+
+
+def create_token(actor: Actor, name: str) -> str:
+    """A new API token for the actor; the key is returned once and only its digest is kept."""
+    assert actor.user is not None
+    name = name.strip()[:100] or "未命名"
+    key = "jx_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(user=actor.user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
+        audit.record(actor, "token_create", target=f"API 令牌“{name}”")
+    return key
+
+
+def revoke_token(actor: Actor, token: ApiToken) -> None:
+    if actor.user is None or token.user_id != actor.user.pk:
+        raise Forbidden("只能撤销自己的 API 令牌。")
+    with transaction.atomic():
+        audit.record(actor, "token_revoke", target=f"API 令牌“{token.name}”")
+        token.delete()

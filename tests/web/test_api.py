@@ -19,7 +19,6 @@ from jixiao_web import exports, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, AuditEntry, Department, Export, Filing, Status, User
 from jixiao_web.services import ReviewComment
-from jixiao_web.views.account import token_digest
 
 from .conftest import SEED, YEAR
 
@@ -59,7 +58,7 @@ def bearer(key: str) -> dict[str, str]:
 
 def make_token(user: User) -> str:
     key = f"jx_test-{user.username}-0123456789"
-    ApiToken.objects.create(user=user, name="测试", digest=token_digest(key), prefix=key[:8])
+    ApiToken.objects.create(user=user, name="测试", digest=ApiToken.digest_of(key), prefix=key[:8])
     return key
 
 

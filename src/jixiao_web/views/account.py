@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jixiao_web import audit
+from jixiao_web import audit, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, LoginFailure, User
 from jixiao_web.views.common import actor_of, client_address
@@ -77,21 +75,12 @@ def _signed_in(request: HttpRequest) -> User:
     return request.user
 
 
-def token_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """The user's API tokens; a new one is shown once, right after it is made."""
     new_key = None
     if request.method == "POST":
-        name = (request.POST.get("name") or "").strip()[:100] or "未命名"
-        new_key = "jx_" + secrets.token_urlsafe(32)
-        ApiToken.objects.create(
-            user=_signed_in(request), name=name, digest=token_digest(new_key), prefix=new_key[:8]
-        )
-        audit.record(actor_of(request), "token_create", target=f"API 令牌“{name}”")
+        new_key = services.create_token(actor_of(request), request.POST.get("name") or "")
     return render(
         request,
         "jixiao_web/tokens.html",
@@ -106,7 +95,6 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=_signed_in(request))
-    audit.record(actor_of(request), "token_revoke", target=f"API 令牌“{token.name}”")
-    token.delete()
+    services.revoke_token(actor_of(request), token)
     messages.success(request, f"已撤销令牌“{token.name}”。")
     return redirect("tokens")
