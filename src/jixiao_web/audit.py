@@ -1,7 +1,8 @@
 """The append-only, hash-chained history of every action.
 
-Each entry's ``hash`` is the SHA-256 of its own content and the previous entry's hash, so altering
-an entry breaks its hash, deleting one breaks the chain at the next entry, and deleting the last
+Each entry's ``hash`` is an HMAC-SHA-256 (keyed with ``settings.AUDIT_KEY``, kept in the data dir,
+not in the database) of its own content and the previous entry's hash, so altering an entry breaks
+its hash — and recomputing the chain needs the key —, deleting one breaks the chain at the next entry, and deleting the last
 ones leaves the chain short of :class:`AuditHead`.  :func:`verify` (``jixiao audit verify``) walks the
 whole chain and says where it breaks.  Appends lock the head row, so concurrent workers append one
 at a time, in the same transaction as the change they record.
@@ -10,12 +11,14 @@ at a time, in the same transaction as the change they record.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 
 from jixiao_web.models import AuditEntry, AuditHead, Export, Version
@@ -61,7 +64,19 @@ def content_digest(data: Any) -> str:
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(_content(entry))).hexdigest()
+    return hmac.new(settings.AUDIT_KEY.encode(), _canonical(_content(entry)), hashlib.sha256).hexdigest()
+
+
+def _no_floats(value: Any) -> None:
+    """Refuse floats: PostgreSQL's jsonb may write them back differently, breaking the hash."""
+    if isinstance(value, float):
+        raise TypeError("操作记录中不能有浮点数（金额请用精确十进制文本）")
+    if isinstance(value, dict):
+        for item in value.values():
+            _no_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_floats(item)
 
 
 def record(
@@ -74,6 +89,8 @@ def record(
     after: Any = None,
 ) -> AuditEntry:
     """Append one entry; call inside the transaction that makes the change."""
+    _no_floats(before)
+    _no_floats(after)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS})
         user = actor.user

@@ -54,6 +54,9 @@ def _database(url: str | None) -> dict[str, object]:
 
 
 SECRET_KEY = _secret_key(DATA_DIR / "secret_key")
+#: The key of the audit chain's HMAC (jixiao_web.audit): whoever can write to the database but not
+#: read the data dir cannot forge a chain that verifies.  Keep it with the database's backups.
+AUDIT_KEY = _secret_key(DATA_DIR / "audit_key")
 DEBUG = os.environ.get("JIXIAO_DEBUG") == "1"
 ALLOWED_HOSTS = [
     host for host in os.environ.get("JIXIAO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host

@@ -168,3 +168,38 @@ def test_open_data_quotes_formulas_but_not_numbers() -> None:
         "正常",
         7,
     ]
+
+
+def test_a_chain_rewritten_without_the_key_does_not_verify(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    import hashlib
+
+    from jixiao_web import audit
+    from jixiao_web.models import AuditHead
+
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    assert audit.verify() == []
+    # Someone with write access to the database rewrites entry 2 and re-chains everything after it,
+    # the way an unkeyed chain would allow.
+    previous = AuditEntry.objects.get(seq=1).hash
+    for entry in AuditEntry.objects.filter(seq__gte=2).order_by("seq"):
+        if entry.seq == 2:
+            entry.actor_name = "别人"
+        entry.previous_hash = previous
+        content = audit._canonical(audit._content(entry))
+        entry.hash = hashlib.sha256(content).hexdigest()
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            actor_name=entry.actor_name, previous_hash=entry.previous_hash, hash=entry.hash
+        )
+        previous = entry.hash
+    AuditHead.objects.update(hash=previous)
+    assert [b.seq for b in audit.verify()] == [2, 3]
+
+
+def test_floats_are_kept_out_of_the_history(actor: Callable[[str], Actor]) -> None:
+    from jixiao_web import audit
+
+    with pytest.raises(TypeError):
+        audit.record(actor("filer"), "save", after={"金额": 0.1})
