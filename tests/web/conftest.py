@@ -99,3 +99,14 @@ def login() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def tampering(db: None) -> None:
+    """Lift the append-only triggers for this test (as an attacker who can drop them would);
+    the test's transaction puts them back."""
+    from django.db import connection
+
+    from jixiao_web import append_only
+
+    append_only.remove(connection)

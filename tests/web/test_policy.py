@@ -171,7 +171,7 @@ def test_open_data_quotes_formulas_but_not_numbers() -> None:
 
 
 def test_a_chain_rewritten_without_the_key_does_not_verify(
-    draft: Filing, actor: Callable[[str], Actor]
+    draft: Filing, actor: Callable[[str], Actor], tampering: None
 ) -> None:
     import hashlib
 

@@ -646,6 +646,7 @@ def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
     assert "3" in intact.stdout  # start, submit, approve
 
     with sqlite3.connect(tmp_path / "jixiao.sqlite3") as database:
+        database.execute("DROP TRIGGER jixiao_web_auditentry_no_update")  # what an attacker must do first
         database.execute("UPDATE jixiao_web_auditentry SET after = ? WHERE seq = 2", ['{"状态":"已发布"}'])
     altered = subprocess.run(jixiao, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert altered.returncode == 1
@@ -660,7 +661,9 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def test_audit_verify_finds_every_alteration(draft: Filing, actor: Callable[[str], Actor]) -> None:
+def test_audit_verify_finds_every_alteration(
+    draft: Filing, actor: Callable[[str], Actor], tampering: None
+) -> None:
     services.submit(actor("filer"), draft)
     services.return_filing(actor("reviewer"), draft, [ReviewComment("tasks", 1, "请细化")], "中")
     services.submit(actor("filer"), draft)
@@ -874,6 +877,7 @@ def test_review_queue_shows_late_departments(
     seed_table: TargetTable,
     actor: Callable[[str], Actor],
     login: Callable[[User], Client],
+    tampering: None,
 ) -> None:
     third = Department.objects.create(code="zz-weisheng", name="揭阳市卫生健康局")
     User.objects.create_user("third", role=Role.FILER, department=third)

@@ -119,7 +119,9 @@ def test_carry_forward_takes_last_years_approved_table(
     assert carried.tasks == last.tasks
 
 
-def test_verify_finds_an_altered_version_or_export(draft: Filing, actor: Callable[[str], Actor]) -> None:
+def test_verify_finds_an_altered_version_or_export(
+    draft: Filing, actor: Callable[[str], Actor], tampering: None
+) -> None:
     services.submit(actor("filer"), draft)
     services.approve(actor("reviewer"), draft, "优")
     version = services.publish(actor("reviewer"), draft)
@@ -138,3 +140,19 @@ def test_verify_finds_an_altered_version_or_export(draft: Filing, actor: Callabl
     assert len(problems) == 1
     assert "被改动" in problems[0].message
     assert pdf.file.name in problems[0].message
+
+
+def test_the_database_refuses_to_change_the_append_only_tables(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    from django.db import DatabaseError, transaction
+
+    from jixiao_web.models import AuditEntry
+
+    services.submit(actor("filer"), draft)
+    for table in (AuditEntry.objects.all(), Version.objects.all()):
+        with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic():
+            table.update(created_at=None) if table.model is Version else table.update(actor_name="别人")
+        with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic():
+            table.delete()
+    assert audit.verify() == []
