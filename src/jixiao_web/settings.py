@@ -165,8 +165,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-#: Failed log-ins allowed per account or address in LOGIN_WINDOW_SECONDS before log-in is refused.
+#: Failed log-ins allowed in LOGIN_WINDOW_SECONDS before log-in is refused: for one account from one
+#: address, and (SPREAD) for one account from anywhere or from one address for any accounts.
 LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_SPREAD = 30
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 #: The address recorded in the audit log: REMOTE_ADDR, or X-Forwarded-For's last hop when a proxy

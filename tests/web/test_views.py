@@ -502,11 +502,27 @@ def test_login_is_throttled_after_too_many_failures(people: dict[str, User]) -> 
     assert "_auth_user_id" not in client.session
     assert not AuditEntry.objects.filter(action="login").exists()
 
-    # Another account from another address is not held up.
+    # Another account from another address is not held up, and the filer at their own desk is not
+    # locked out by someone else's guessing.
     other = Client(REMOTE_ADDR="192.0.2.9")
     response = other.post(url, {"username": "head", "password": PASSWORD})
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="login", actor=people["head"]).exists()
+    desk = Client(REMOTE_ADDR="192.0.2.10")
+    assert desk.post(url, {"username": "filer", "password": PASSWORD}).status_code == 302
+
+
+def test_spraying_from_one_address_or_at_one_account_is_throttled(people: dict[str, User]) -> None:
+    url = reverse("login")
+    sprayer = Client(REMOTE_ADDR="198.51.100.1")
+    for n in range(settings.LOGIN_MAX_FAILURES_SPREAD):
+        sprayer.post(url, {"username": f"guess{n}", "password": "x"})
+    response = sprayer.post(url, {"username": "head", "password": PASSWORD})
+    assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["throttled"]
+    for n in range(settings.LOGIN_MAX_FAILURES_SPREAD):
+        Client(REMOTE_ADDR=f"203.0.113.{n + 1}").post(url, {"username": "admin", "password": "x"})
+    response = Client(REMOTE_ADDR="192.0.2.77").post(url, {"username": "admin", "password": PASSWORD})
+    assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["throttled"]
 
 
 # ---------------------------------------------------------------------------------------------

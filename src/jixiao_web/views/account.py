@@ -12,7 +12,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_out
-from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,9 +25,20 @@ from jixiao_web.views.common import actor_of, client_address
 
 
 def _too_many_failures(username: str, address: str | None) -> bool:
+    """Guessing one account from one address stops after a few tries; spraying many accounts from
+    one address, or one account from many, after more.  A stranger alone cannot lock a colleague
+    out by mistyping their name a few times."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
-    who = Q(username=username) | (Q(address=address) if address else Q(pk__in=[]))
-    return LoginFailure.objects.filter(who, at__gte=since).count() >= settings.LOGIN_MAX_FAILURES
+    LoginFailure.objects.filter(at__lt=since).delete()  # keep the table small
+    recent = LoginFailure.objects.filter(at__gte=since)
+    return (
+        recent.filter(username=username, address=address).count() >= settings.LOGIN_MAX_FAILURES
+        or recent.filter(username=username).count() >= settings.LOGIN_MAX_FAILURES_SPREAD
+        or (
+            address is not None
+            and recent.filter(address=address).count() >= settings.LOGIN_MAX_FAILURES_SPREAD
+        )
+    )
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
