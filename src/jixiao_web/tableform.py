@@ -2,7 +2,8 @@
 
 Rows are repeated fields in document order (``task_name`` …, ``ind_level1`` …), so adding,
 removing and reordering rows in the page needs no index bookkeeping.  Amounts and counts go through
-the library's own cell parsers (``1,234.5``, ``１２３``, ``143万元`` are accepted); what cannot be read
+the library's own cell parsers (``1,234.5``, ``１２３``, ``143万元`` are accepted) and HTML pasted into
+a field is reduced to its text the way the readers clean cells; what cannot be read
 is reported with the library's finding codes at the field it concerns, and the table is not saved,
 so nothing typed is lost.
 """
@@ -20,7 +21,7 @@ from jixiao.findings import Finding, Location, finding
 from jixiao.model import TargetTable
 from jixiao.model.framework import FRAMEWORKS, Comparator
 from jixiao.model.table import Budget, Department, format_amount
-from jixiao.read.cells import Unreadable, parse_amount, parse_count
+from jixiao.read.cells import Unreadable, html_to_text, parse_amount, parse_count
 
 BUDGET_FIELDS: Final = tuple(Budget.model_fields)
 DEPARTMENT_FIELDS: Final = tuple(Department.model_fields)
@@ -70,8 +71,20 @@ def _amount(text: str) -> Decimal | Unreadable | None:
     return amount.normalize() if isinstance(amount, Decimal) else amount
 
 
+def _field(post: QueryDict, name: str) -> str:
+    return html_to_text_keeping_lines(post.get(name, ""))
+
+
+def html_to_text_keeping_lines(value: str) -> str:
+    """Text pasted from a web page or Word, as plain text (the library's cell cleaning: tags and
+    scripts dropped, block ends kept as line breaks); plain text is left as typed."""
+    return html_to_text(value) if ("<" in value or "&" in value) else value
+
+
 def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
-    columns = {name: post.getlist(f"{prefix}_{name}") for name in names}
+    columns = {
+        name: [html_to_text_keeping_lines(v) for v in post.getlist(f"{prefix}_{name}")] for name in names
+    }
     count = max((len(values) for values in columns.values()), default=0)
     return [
         {name: (columns[name][i] if i < len(columns[name]) else "") for name in names} for i in range(count)
@@ -81,11 +94,11 @@ def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str
 def parse_form(post: QueryDict, year: int) -> Parsed:
     """The table a posted form describes (``year`` is the filing's, not the form's)."""
     raw: dict[str, Any] = {
-        "title": post.get("title", ""),
+        "title": _field(post, "title"),
         "year": year,
-        "department": {name: post.get(f"department_{name}", "") for name in DEPARTMENT_FIELDS},
-        "budget": {name: post.get(f"budget_{name}", "") for name in BUDGET_FIELDS},
-        "overall_goal": post.get("overall_goal", ""),
+        "department": {name: _field(post, f"department_{name}") for name in DEPARTMENT_FIELDS},
+        "budget": {name: _field(post, f"budget_{name}") for name in BUDGET_FIELDS},
+        "overall_goal": _field(post, "overall_goal"),
         "tasks": [
             row
             for row in _rows(post, "task", TASK_FIELDS)

@@ -203,3 +203,24 @@ def test_floats_are_kept_out_of_the_history(actor: Callable[[str], Actor]) -> No
 
     with pytest.raises(TypeError):
         audit.record(actor("filer"), "save", after={"金额": 0.1})
+
+
+def test_html_pasted_into_the_form_is_kept_as_text_only(
+    draft: Filing, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    page = {
+        "title": "<b>揭阳市</b>2024年目标表",
+        "overall_goal": "<p>1、提升能力</p><p>2、保障&nbsp;运行</p><script>alert(1)</script>",
+        "task_kind": "key",
+        "task_name": "<span style='color:red'>任务</span>",
+        "task_content": "a<b 且 <3 的说明",
+        "task_amount": "10",
+        "revision": str(draft.revision),
+    }
+    response = login(people["filer"]).post(reverse("filing-edit", args=[draft.pk]), page)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["title"] == "揭阳市2024年目标表"
+    assert draft.data["overall_goal"] == "1、提升能力\n2、保障\xa0运行"
+    assert draft.data["tasks"][0]["name"] == "任务"
+    assert draft.data["tasks"][0]["content"] == "a<b 且 <3 的说明"  # no markup: left as typed
