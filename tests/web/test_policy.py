@@ -224,3 +224,14 @@ def test_html_pasted_into_the_form_is_kept_as_text_only(
     assert draft.data["overall_goal"] == "1、提升能力\n2、保障\xa0运行"
     assert draft.data["tasks"][0]["name"] == "任务"
     assert draft.data["tasks"][0]["content"] == "a<b 且 <3 的说明"  # no markup: left as typed
+
+
+def test_pages_with_the_official_table_have_one_main_heading(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
+) -> None:
+    services.submit(actor("filer"), draft)
+    for user, url in (
+        (people["filer"], reverse("filing-detail", args=[draft.pk])),
+        (people["reviewer"], reverse("review", args=[draft.pk])),
+    ):
+        assert login(user).get(url).content.decode().count("<h1") == 1

@@ -89,16 +89,19 @@ def _table(block: Block, caption: str, keep_groups: bool) -> str:
     return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
 
 
-def html_body(table: TargetTable) -> str:
-    """The table's headings and tables in the official layout, to place inside a page whose
-    ``<head>`` carries :data:`STYLE` (the web system's pages do)."""
+def html_body(table: TargetTable, top: int = 1) -> str:
+    """The table's headings and tables in the official layout, to place inside a page.
+
+    ``top`` is the level of the title's heading (the section headings are one below): 2 inside a
+    page that has its own ``<h1>``.
+    """
     parts: list[str] = []
     for block in layout(table):
         if block.kind == "title":
             if block.text:  # a table without a title gets none: the page's <title> names it
-                parts.append(f"<h1>{html.escape(block.text)}</h1>")
+                parts.append(f"<h{top}>{html.escape(block.text)}</h{top}>")
         elif block.kind == "heading":
-            parts.append(f"<h2>{html.escape(block.text)}</h2>")
+            parts.append(f"<h{top + 1}>{html.escape(block.text)}</h{top + 1}>")
         elif block.kind == "note":
             parts.append(f'<p class="note">{html.escape(block.text)}</p>')
         elif block.name == "main":

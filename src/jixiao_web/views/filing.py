@@ -113,7 +113,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             context.update(report=result.report, file_name=name, year=int(year_text))
             if result.table is not None:
                 table = result.table
-                context["official"] = html_body(table)
+                context["official"] = html_body(table, top=2)
                 if table.year not in (None, int(year_text)):
                     context["error"] = f"文件中的目标表是{table.year}年度的，与所选{year_text}年度不符。"
                 else:
@@ -150,7 +150,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "filing": filing,
             "shown": shown,
-            "official": html_body(table),
+            "official": html_body(table, top=2),
             "report": _report_context(report),
             "comments": selectors.comments_of(filing, request.user),
             "versions": filing.versions.select_related("created_by"),

@@ -80,7 +80,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "version": latest,
             "previous": previous,
             "table": table,
-            "official": html_body(table),
+            "official": html_body(table, top=2),
             "issues": latest.report.get("issues", []),
             "changes": diff_tables(previous.data, latest.data) if previous else None,
             "comments": selectors.comments_of(filing, request.user),
