@@ -208,12 +208,12 @@ class TableSummary(Schema):
     department: DepartmentRef
     status: Status = Field(description="状态")
     status_label: str = Field(description="状态（中文）")
-    revision: int = Field(description="工作稿修订号")
-    errors: int = Field(description="工作稿的错误数")
-    warnings: int = Field(description="工作稿的警告数")
+    revision: int | None = Field(description="工作稿修订号（仅本部门可见，其他人为 null）")
+    errors: int | None = Field(description="错误数：本部门为工作稿的，其他人为其可见版本的")
+    warnings: int | None = Field(description="警告数：本部门为工作稿的，其他人为其可见版本的")
     published_version: int | None = Field(description="已发布的版本号；未发布为 null")
     published_at: datetime | None = Field(description="发布时间")
-    updated_at: datetime = Field(description="工作稿最后修改时间")
+    updated_at: datetime | None = Field(description="工作稿最后修改时间（仅本部门可见，其他人为 null）")
 
 
 class TablePage(Schema):
@@ -278,20 +278,27 @@ class ValidationOut(Schema):
 # Endpoints
 
 
-def _summary(filing: Filing) -> dict[str, Any]:
+def _summary(filing: Filing, draft: bool) -> dict[str, Any]:
+    """A table's line; ``draft``: the caller may see the working copy (else the version it sees)."""
     version = filing.published_version
+    seen = filing.received_version if filing.received_version_id else version
+    counts = (
+        (filing.errors, filing.warnings)
+        if draft
+        else (getattr(seen, "errors", None), getattr(seen, "warnings", None))
+    )
     return {
         "id": filing.pk,
         "year": filing.year,
         "department": {"code": filing.department.code, "name": filing.department.name},
         "status": filing.status,
         "status_label": filing.get_status_display(),
-        "revision": filing.revision,
-        "errors": filing.errors,
-        "warnings": filing.warnings,
+        "revision": filing.revision if draft else None,
+        "errors": counts[0],
+        "warnings": counts[1],
         "published_version": version.number if version is not None else None,
         "published_at": filing.published_at,
-        "updated_at": filing.updated_at,
+        "updated_at": filing.updated_at if draft else None,
     }
 
 
@@ -319,15 +326,30 @@ def _visible(user: User | AnonymousUser, filing_id: int, action: Action = Action
 )
 def list_tables(request: HttpRequest, filters: Query[TableFilter]) -> dict[str, Any]:
     """The tables the caller may see (anonymous: the published ones), newest year first."""
-    filings = selectors.visible_filings(_caller(request), filters.year).select_related("published_version")
+    user = _caller(request)
+    filings = selectors.visible_filings(user, filters.year).select_related("published_version")
     if filters.status is not None:
         filings = filings.filter(status=filters.status)
     page = filings.order_by("-year", "department__code", "pk")
+    items = list(
+        page.select_related("received_version").defer(
+            "data",
+            "received_version__data",
+            "received_version__report",
+            "published_version__data",
+            "published_version__report",
+        )[filters.offset : filters.offset + filters.limit]
+    )
+    drafts = set(
+        restrict(user, Action.DRAFT, Filing.objects.filter(pk__in=[f.pk for f in items])).values_list(
+            "pk", flat=True
+        )
+    )
     return {
         "count": filings.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": [_summary(filing) for filing in page[filters.offset : filters.offset + filters.limit]],
+        "items": [_summary(filing, filing.pk in drafts) for filing in items],
     }
 
 
@@ -338,13 +360,13 @@ def list_tables(request: HttpRequest, filters: Query[TableFilter]) -> dict[str, 
     summary="读取一张目标表",
     openapi_extra=_ANYONE,
     description=(
-        "本部门和财政局（可查看修改记录者）读取工作稿，其他人读取已发布的版本；附 jixiao 的检查结果。"
+        "本部门读取工作稿，财政局读取其收到的最新版本，其他人读取已发布的版本；附 jixiao 的检查结果。"
         "无权查看的表与不存在的表一样返回 404。"
     ),
 )
 def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
-    """One table with its findings: the working copy for the department and the finance bureau
-    (whoever may see its history), the published version for everyone else."""
+    """One table with its findings: the working copy for the department, the latest version it
+    received for the finance bureau, the published version for everyone else."""
     user = _caller(request)
     filing = _visible(user, filing_id)
     shown = selectors.shown_table(user, filing)
@@ -353,7 +375,8 @@ def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     source = shown.source
     table = TargetTable.model_validate(shown.data)
     report = services.report_of(table, str(filing)).to_dict()
-    return {**_summary(filing), "source": source, "table": table, "report": report}
+    draft = source == "working_copy"
+    return {**_summary(filing, draft), "source": source, "table": table, "report": report}
 
 
 @api.get(
@@ -376,7 +399,7 @@ def list_versions(request: HttpRequest, filing_id: int) -> list[dict[str, Any]]:
             "warnings": version.warnings,
             "published": version.pk == filing.published_version_id,
         }
-        for version in filing.versions.select_related("created_by").order_by("number")
+        for version in selectors.versions_of(filing, _caller(request))
     ]
 
 

@@ -151,6 +151,10 @@ class Filing(models.Model):
     submitted_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="提交人"
     )
+    #: The last version the finance bureau received (directly, or passed on by the 部门负责人).
+    received_version = models.ForeignKey(
+        "Version", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="财政局收到的版本"
+    )
     published_version = models.ForeignKey(
         "Version", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="发布版本"
     )
@@ -203,6 +207,16 @@ class Version(_Immutable):
 
     def __str__(self) -> str:
         return f"{self.filing} 第{self.number}版"
+
+
+class Received(_Immutable):
+    """The finance bureau received a version (submitted to it, or passed on by the head)."""
+
+    version = models.OneToOneField(Version, models.PROTECT, related_name="received", verbose_name="版本")
+    at = models.DateTimeField("收到时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "财政局收到的版本"
 
 
 class Comment(_Immutable):

@@ -27,17 +27,21 @@ def latest_version(filing: Filing) -> Version | None:
     return filing.versions.order_by("-number").first()
 
 
-def previous_version(version: Version) -> Version | None:
-    """The version submitted before ``version`` (what the reviewer compares against)."""
-    return version.filing.versions.filter(number__lt=version.number).order_by("-number").first()
+def versions_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[Version]:
+    """The versions ``user`` may read, oldest first: all for the department; for the finance
+    bureau those it received (not one a 部门负责人 returned or still holds)."""
+    versions = filing.versions.select_related("created_by").order_by("number")
+    return versions if _sees_draft(user, filing) else versions.filter(received__isnull=False)
+
+
+def previous_version(version: Version, user: User | AnonymousUser) -> Version | None:
+    """The version before ``version`` that ``user`` may read (what the reviewer compares against)."""
+    return versions_of(version.filing, user).filter(number__lt=version.number).order_by("-number").first()
 
 
 def reviewed_version(user: User | AnonymousUser, filing: Filing) -> Version | None:
     """The version the review page shows ``user``: the latest the user may read."""
-    if _sees_draft(user, filing):
-        return latest_version(filing)
-    shown = shown_table(user, filing)
-    return shown.version if shown is not None else None
+    return versions_of(filing, user).order_by("-number").first()
 
 
 def _sees_draft(user: User | AnonymousUser, filing: Filing) -> bool:
@@ -60,7 +64,7 @@ def history_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[AuditEntr
 
 
 #: Audit actions about a department's working copy and its internal review.
-DEPARTMENT_ONLY_ACTIONS = ("start", "save", "head_return", "head_approve")
+DEPARTMENT_ONLY_ACTIONS = ("start", "save", "submit_to_head", "head_return")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +82,12 @@ def shown_table(user: User | AnonymousUser, filing: Filing) -> Shown | None:
     latest version submitted to it, anyone else the published version; None when nothing."""
     if _sees_draft(user, filing):
         return Shown("working_copy", filing.data, None)
-    if allowed(user, Action.HISTORY, filing):
-        received = filing.versions.filter(number__lte=_last_received(filing)).order_by("-number").first()
-        if received is not None:
-            return Shown("latest_version", received.data, received)
+    received = filing.received_version
+    if received is not None and allowed(user, Action.HISTORY, filing):
+        return Shown("latest_version", received.data, received)
     if filing.published_version is not None and filing.status == Status.PUBLISHED:
         return Shown("published_version", filing.published_version.data, filing.published_version)
     return None
-
-
-def _last_received(filing: Filing) -> int:
-    """The number of the last version the finance bureau received (not one still with the head)."""
-    latest = filing.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return latest - 1 if filing.status == Status.HEAD_REVIEW else latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +117,18 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     filing_year = FilingYear.objects.filter(year=year).first()
     deadline: datetime | None = filing_year.deadline if filing_year else None
     now = timezone.now()
-    seen = {f.department_id: f for f in visible_filings(user, year).defer("data")}
+    seen = {
+        f.department_id: f
+        for f in visible_filings(user, year)
+        .defer("data")
+        .select_related("received_version")
+        .defer("received_version__data", "received_version__report")
+    }
     # Only the status and the first submission of tables not yet seen: never their content.
     states = {
         department_id: (status, first)
         for department_id, status, first in Filing.objects.filter(year=year)
-        .annotate(first=Min("versions__created_at"))
+        .annotate(first=Min("versions__received__at"))
         .values_list("department_id", "status", "first")
     }
     rows = []

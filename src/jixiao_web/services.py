@@ -31,6 +31,7 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Grade,
+    Received,
     Role,
     Status,
     Version,
@@ -245,10 +246,20 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
-        filing.reached_finance = filing.reached_finance or target == Status.SUBMITTED
         extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
-        _transition(actor, filing, target, "submit", extra)
+        if target == Status.SUBMITTED:
+            _receive(filing, version)
+        _transition(
+            actor, filing, target, "submit" if target == Status.SUBMITTED else "submit_to_head", extra
+        )
     return version
+
+
+def _receive(filing: Filing, version: Version) -> None:
+    """The finance bureau receives ``version``: from now on it is what the bureau sees."""
+    Received.objects.create(version=version)
+    filing.reached_finance = True
+    filing.received_version = version
 
 
 def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
@@ -298,12 +309,20 @@ def head_approve(actor: Actor, filing: Filing) -> None:
     with transaction.atomic():
         filing = _locked(filing)
         _require(actor, Action.HEAD_REVIEW, filing, "审核")
-        filing.reached_finance = True
-        _transition(actor, filing, Status.SUBMITTED, "head_approve")
+        version = latest_version(filing)
+        assert version is not None
+        _receive(filing, version)
+        _transition(actor, filing, Status.SUBMITTED, "head_approve", {"版本": version.number})
 
 
 def return_filing(
-    actor: Actor, filing: Filing, comments: Sequence[ReviewComment], grade: str = "", *, by_head: bool = False
+    actor: Actor,
+    filing: Filing,
+    comments: Sequence[ReviewComment],
+    grade: str = "",
+    *,
+    by_head: bool = False,
+    reviewed: int | None = None,
 ) -> None:
     """Send the table back for changes, with at least one comment saying what to change.
 
@@ -312,6 +331,8 @@ def return_filing(
     with transaction.atomic():
         filing = _locked(filing)
         _require(actor, Action.HEAD_REVIEW if by_head else Action.REVIEW, filing, "退回")
+        if not by_head:
+            _check_reviewed(filing, reviewed)
         if grade and grade not in Grade.values:
             raise ServiceError("审核等级只能是优、良、中、差。")
         made = _comments(actor, filing, comments)
@@ -319,19 +340,33 @@ def return_filing(
             raise ServiceError("退回时请至少填写一条审核意见，说明要修改什么。")
         if not by_head:
             filing.grade = grade
-        extra: dict[str, Any] = {
-            "意见": [f"{c.section}{'' if c.row is None else f'第{c.row}行'}：{c.text}" for c in made]
-        }
+        extra: dict[str, Any] = {"意见": _said(made)}
         if grade:
             extra["等级"] = grade
         _transition(actor, filing, Status.RETURNED, "head_return" if by_head else "return", extra)
 
 
-def approve(actor: Actor, filing: Filing, grade: str, comments: Sequence[ReviewComment] = ()) -> None:
+def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
+    """A decision names the version the reviewer read; a newer one arrived since is a conflict."""
+    current = filing.received_version.number if filing.received_version else None
+    if reviewed is not None and reviewed != current:
+        raise Conflict(
+            f"您审核的是第{reviewed}版，部门已提交了第{current}版。请重新打开审核页面，查看新版本后再决定。"
+        )
+
+
+def approve(
+    actor: Actor,
+    filing: Filing,
+    grade: str,
+    comments: Sequence[ReviewComment] = (),
+    reviewed: int | None = None,
+) -> None:
     """Approve the submitted version with a grade (优/良 go ahead; 中/差 should be returned instead)."""
     with transaction.atomic():
         filing = _locked(filing)
         _require(actor, Action.REVIEW, filing, "审核通过")
+        _check_reviewed(filing, reviewed)
         if grade not in (Grade.EXCELLENT, Grade.GOOD):
             raise ServiceError("审核通过须评为“优”或“良”；评为“中”或“差”的表应退回修改。")
         made = _comments(actor, filing, comments)
@@ -349,7 +384,7 @@ def publish(actor: Actor, filing: Filing) -> Version:
     with transaction.atomic():
         filing = _locked(filing)
         _require(actor, Action.PUBLISH, filing, "发布")
-        version = latest_version(filing)
+        version = filing.received_version
         assert version is not None
         filing.published_version = version
         filing.published_at = timezone.now()

@@ -61,7 +61,8 @@ def test_the_bureau_sees_versions_and_its_own_comments_not_the_departments_work(
     assert sent_goal.splitlines()[0] in response.content.decode()
     assert [c.text for c in response.context["comments"]] == ["请量化目标"]
     actions = {e.action for e in response.context["history"]}
-    assert actions == {"submit", "return"}  # no saves, no start, nothing of the head's review
+    # No start, no saves, nothing of the head's own review: only the hand-over and the bureau's return.
+    assert actions == {"head_approve", "return"}
 
     mine = login(people["filer"]).get(reverse("filing-detail", args=[draft.pk]))
     assert mine.context["shown"].source == "working_copy"
@@ -235,3 +236,56 @@ def test_pages_with_the_official_table_have_one_main_heading(
         (people["reviewer"], reverse("review", args=[draft.pk])),
     ):
         assert login(user).get(url).content.decode().count("<h1") == 1
+
+
+def test_the_bureau_never_sees_a_version_the_head_kept(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
+) -> None:
+    City.objects.update(head_approval_required=True)
+    table = TargetTable.model_validate(draft.data)
+    base = table.overall_goal
+
+    def resubmit(goal: str) -> None:
+        nonlocal draft, table
+        draft.refresh_from_db()
+        table.overall_goal = f"{base}\n{goal}"
+        draft, _ = services.save_draft(actor("filer"), draft, table, draft.revision)
+        services.submit(actor("filer"), draft)
+
+    resubmit("第一版目标")  # v1: the head returns it
+    services.return_filing(actor("head"), draft, [ReviewComment("overall_goal", None, "内部")], by_head=True)
+    resubmit("第二版目标")  # v2: the head passes it on
+    services.head_approve(actor("head"), draft)
+    services.return_filing(actor("reviewer"), draft, [ReviewComment("overall_goal", None, "请量化")], "中")
+    resubmit("第三版目标")  # v3: returned by the head again
+    services.return_filing(actor("head"), draft, [ReviewComment("overall_goal", None, "再改")], by_head=True)
+    resubmit("第四版目标")  # v4: still with the head
+
+    draft.refresh_from_db()
+    reviewer = people["reviewer"]
+    assert [v.number for v in selectors.versions_of(draft, reviewer)] == [2]
+    shown = selectors.shown_table(reviewer, draft)
+    assert shown is not None
+    assert shown.source == "latest_version"
+    assert str(shown.data["overall_goal"]).endswith("第二版目标")
+    page = login(reviewer).get(reverse("review", args=[draft.pk]))
+    assert page.context["version"].number == 2
+    assert page.context["changes"] is None  # v1 never reached the bureau: nothing to compare with
+    api = login(reviewer).get(f"/api/tables/{draft.pk}").json()
+    assert api["table"]["overall_goal"].endswith("第二版目标")
+    assert api["revision"] is None
+    assert [v["number"] for v in login(reviewer).get(f"/api/tables/{draft.pk}/versions").json()] == [2]
+    assert [v.number for v in selectors.versions_of(draft, people["filer"])] == [1, 2, 3, 4]
+
+
+def test_a_decision_on_a_stale_review_page_is_a_conflict(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.return_filing(
+        actor("reviewer"), draft, [ReviewComment("overall_goal", None, "请量化")], "中", reviewed=1
+    )
+    services.submit(actor("filer"), draft)
+    with pytest.raises(services.Conflict):
+        services.approve(actor("reviewer"), draft, "优", reviewed=1)
+    services.approve(actor("reviewer"), draft, "优", reviewed=2)

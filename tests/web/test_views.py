@@ -43,6 +43,7 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     LoginFailure,
+    Received,
     Role,
     Status,
     User,
@@ -905,7 +906,7 @@ def test_review_queue_shows_late_departments(
     services.submit(actor("other_filer"), late)
     now = timezone.now()
     FilingYear.objects.filter(year=YEAR).update(deadline=now - timedelta(days=1))
-    Version.objects.filter(filing=early).update(created_at=now - timedelta(days=2))  # before it
+    Received.objects.filter(version__filing=early).update(at=now - timedelta(days=2))  # before it
 
     response = login(people["reviewer"]).get(reverse("queue"), {"year": YEAR})
     assert response.status_code == 200

@@ -7,12 +7,16 @@ from django.db import migrations
 from jixiao_web import append_only
 
 
+#: The append-only tables as this migration found them (later ones add theirs).
+TABLES = ("jixiao_web_auditentry", "jixiao_web_version", "jixiao_web_comment")
+
+
 def install(apps: Any, schema_editor: Any) -> None:
-    append_only.install(schema_editor.connection)
+    append_only.install(schema_editor.connection, TABLES)
 
 
 def remove(apps: Any, schema_editor: Any) -> None:
-    append_only.remove(schema_editor.connection)
+    append_only.remove(schema_editor.connection, TABLES)
 
 
 class Migration(migrations.Migration):

@@ -153,7 +153,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "official": html_body(table, top=2),
             "report": _report_context(report),
             "comments": selectors.comments_of(filing, request.user),
-            "versions": filing.versions.select_related("created_by"),
+            "versions": selectors.versions_of(filing, request.user),
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
             "whole_history": whole_history,

@@ -70,7 +70,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     latest = selectors.reviewed_version(request.user, filing)
     if latest is None:
         raise Http404("这张表还没有提交过。")
-    previous = selectors.previous_version(latest)
+    previous = selectors.previous_version(latest, request.user)
     table = TargetTable.model_validate(latest.data)
     return render(
         request,
@@ -98,12 +98,16 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Return (with comments) or approve (with a grade) the submitted version."""
     filing = filing_for(request, pk, Action.HISTORY)
     grade = request.POST.get("grade", "")
+    version_text = request.POST.get("version", "")
+    reviewed = int(version_text) if version_text.isdecimal() and len(version_text) <= 9 else None
     try:
         if request.POST.get("decision") == "approve":
-            services.approve(actor_of(request), filing, grade, posted_comments(request))
+            services.approve(actor_of(request), filing, grade, posted_comments(request), reviewed)
             messages.success(request, f"已审核通过（{grade}）。")
         else:
-            services.return_filing(actor_of(request), filing, posted_comments(request), grade)
+            services.return_filing(
+                actor_of(request), filing, posted_comments(request), grade, reviewed=reviewed
+            )
             messages.success(request, "已退回部门修改。")
     except services.ServiceError as error:
         messages.error(request, str(error))
