@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from jixiao_web.api import api
 from jixiao_web.views import account, filing, public, review
@@ -34,5 +35,7 @@ urlpatterns = [
     path("public/<int:year>/<slug:code>/", public.table, name="public-table"),
     path("public/<int:year>/<slug:code>/download.<str:fmt>", public.download, name="public-download"),
     path("api/", api.urls),
+    # The admin signs in through the same throttled, audited page as everyone else.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
 ]

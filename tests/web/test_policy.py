@@ -15,6 +15,8 @@ from jixiao_web.audit import Actor
 from jixiao_web.models import AuditEntry, City, Department, Filing, Role, Status, User
 from jixiao_web.services import ReviewComment
 
+from .conftest import PASSWORD
+
 
 def test_a_return_by_the_head_stays_inside_the_department(
     draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
@@ -289,3 +291,38 @@ def test_a_decision_on_a_stale_review_page_is_a_conflict(
     with pytest.raises(services.Conflict):
         services.approve(actor("reviewer"), draft, "优", reviewed=1)
     services.approve(actor("reviewer"), draft, "优", reviewed=2)
+
+
+def test_adding_a_user_in_the_admin_records_no_password(
+    people: dict[str, User], login: Callable[[User], Client], department: Department
+) -> None:
+    client = login(people["admin"])
+    secret = "Sup3r-Secret-Passw0rd!"
+    response = client.post(
+        reverse("admin:jixiao_web_user_add"),
+        {"username": "newfiler", "password1": secret, "password2": secret, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entries = AuditEntry.objects.filter(action="admin_add")
+    assert entries.count() == 1
+    assert secret not in str(entries.get().after)
+    assert entries.get().after["密码"] == "已设置"
+    user = User.objects.get(username="newfiler")
+    url = f"/admin/jixiao_web/user/{user.pk}/password/"
+    new = "An0ther-Secret-Passw0rd!"
+    response = client.post(url, {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 302
+    changed = AuditEntry.objects.filter(action="admin_change").last()
+    assert changed is not None
+    assert changed.after == {"密码": "已重设"}
+    assert new not in str(list(AuditEntry.objects.values_list("after", flat=True)))
+
+
+def test_the_admin_signs_in_through_the_throttled_page(people: dict[str, User]) -> None:
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=/admin/" in response["Location"]
+    client = Client()
+    assert client.post(reverse("login"), {"username": "admin", "password": PASSWORD}).status_code == 302
+    assert AuditEntry.objects.filter(action="login", actor=people["admin"]).exists()

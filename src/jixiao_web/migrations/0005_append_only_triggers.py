@@ -6,7 +6,6 @@ from django.db import migrations
 
 from jixiao_web import append_only
 
-
 #: The append-only tables as this migration found them (later ones add theirs).
 TABLES = ("jixiao_web_auditentry", "jixiao_web_version", "jixiao_web_comment")
 

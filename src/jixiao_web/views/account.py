@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -67,10 +67,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
-        audit.record(actor_of(self.request), "login", target=str(form.get_user()))
-        return response
+
+@receiver(user_logged_in)
+def _record_login(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
+    audit.record(
+        Actor(user, client_address(request) if request is not None else None), "login", target=str(user)
+    )
 
 
 @receiver(user_logged_out)
