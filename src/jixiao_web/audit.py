@@ -63,6 +63,11 @@ def content_digest(data: Any) -> str:
     return hashlib.sha256(_canonical({"v": data})).hexdigest()
 
 
+def key_id() -> str:
+    """A fingerprint of the audit key (safe to store beside the chain)."""
+    return hashlib.sha256(b"jixiao-audit-key-id:" + settings.AUDIT_KEY.encode()).hexdigest()[:16]
+
+
 def entry_hash(entry: AuditEntry) -> str:
     return hmac.new(settings.AUDIT_KEY.encode(), _canonical(_content(entry)), hashlib.sha256).hexdigest()
 
@@ -113,7 +118,8 @@ def record(
         entry.hash = entry_hash(entry)
         entry.save()
         head.seq, head.hash = entry.seq, entry.hash
-        head.save(update_fields=["seq", "hash"])
+        head.key_id = head.key_id or key_id()
+        head.save(update_fields=["seq", "hash", "key_id"])
     return entry
 
 
@@ -169,6 +175,13 @@ def _altered_exports() -> Iterator[Break]:
 
 
 def _breaks() -> Iterator[Break]:
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.key_id and head.key_id != key_id():
+        yield Break(
+            None,
+            "校验所用的密钥（数据目录中的 audit_key）不是记录这条链时所用的：请用 --data-dir 指向 jixiao serve 的数据目录。无法判断记录是否被改动。",
+        )
+        return
     expected_seq, previous = 1, GENESIS
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
@@ -178,7 +191,6 @@ def _breaks() -> Iterator[Break]:
         if entry_hash(entry) != entry.hash:
             yield Break(entry.seq, f"第{entry.seq}条记录的内容与其哈希值不符（记录被改动）")
         expected_seq, previous = entry.seq + 1, entry.hash
-    head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, previous):
         yield Break(
             head.seq, f"记录应有{head.seq}条，链尾只到第{expected_seq - 1}条（末尾的记录被删除或改动）"

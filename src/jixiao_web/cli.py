@@ -100,6 +100,13 @@ audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True
 @audit_app.command("verify")
 def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """检查操作记录的哈希链，以及提交版本和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
+    if not (data_dir / "audit_key").is_file():
+        typer.echo(
+            f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥）：请用 --data-dir 指向"
+            " jixiao serve 使用的数据目录。",
+            err=True,
+        )
+        raise typer.Exit(2)
     _setup(data_dir)
     from jixiao_web.audit import verify as verify_chain
     from jixiao_web.models import AuditEntry, Export, Version

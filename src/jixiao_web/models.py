@@ -280,6 +280,9 @@ class AuditHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    #: Which key chains the entries (a fingerprint, not the key): a verify with another data
+    #: dir's key says so instead of calling every entry altered.
+    key_id = models.CharField(max_length=16, blank=True)
 
 
 class ApiToken(models.Model):

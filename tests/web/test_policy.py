@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -326,3 +330,31 @@ def test_the_admin_signs_in_through_the_throttled_page(people: dict[str, User]) 
     client = Client()
     assert client.post(reverse("login"), {"username": "admin", "password": PASSWORD}).status_code == 302
     assert AuditEntry.objects.filter(action="login", actor=people["admin"]).exists()
+
+
+def test_verify_with_another_key_says_so_instead_of_calling_everything_altered(
+    draft: Filing, actor: Callable[[str], Actor], settings: object
+) -> None:
+    from jixiao_web import audit
+
+    services.submit(actor("filer"), draft)
+    assert audit.verify() == []
+    settings.AUDIT_KEY = "another-installation's-key"  # type: ignore[attr-defined]
+    problems = audit.verify()
+    assert [p.seq for p in problems] == [None]
+    assert "audit_key" in problems[0].message
+
+
+def test_verify_refuses_a_data_dir_without_the_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    code = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "audit", "verify", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "audit_key" in done.stderr
+    assert not (tmp_path / "audit_key").exists()  # and it made no new key
