@@ -11,6 +11,9 @@ from typing import Annotated
 import typer
 
 DEFAULT_DATA_DIR = Path("jixiao-data")
+#: gunicorn restarts a worker silent for this long: longer than reading an upload may take
+#: (``uploads.TIMEOUT_SECONDS``), so the reader's own time-out answers first, in Chinese.
+WORKER_TIMEOUT_SECONDS = 150
 
 
 def _setup(data_dir: Path) -> Path:
@@ -69,7 +72,7 @@ def serve(
             "--workers",
             str(workers),
             "--timeout",
-            "120",
+            str(WORKER_TIMEOUT_SECONDS),
             "--graceful-timeout",
             "10",
             # gunicorn's control socket goes into the data dir, not the home directory.

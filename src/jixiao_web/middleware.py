@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 #: Room for the form fields around the largest file accepted.
@@ -15,6 +15,11 @@ BODY_MARGIN = 1024 * 1024
 
 
 def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):  # the API answers its own way: {code, detail}
+        code = "request-too-large" if status == 413 else "request-invalid"
+        return JsonResponse(
+            {"code": code, "detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     return render(
         request, "jixiao_web/error.html", {"title": "请求被拒绝", "message": message}, status=status
     )

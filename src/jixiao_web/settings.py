@@ -173,7 +173,9 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 
 #: The address recorded in the audit log: REMOTE_ADDR, or X-Forwarded-For's last hop when a proxy
 #: we trust puts it there.
-TRUST_X_FORWARDED_FOR = os.environ.get("JIXIAO_TRUST_X_FORWARDED_FOR") == "1"
+#: ``serve`` listens on 127.0.0.1 only, so in production every request comes through the local
+#: reverse proxy: its X-Forwarded-For is trusted unless JIXIAO_TRUST_X_FORWARDED_FOR=0.
+TRUST_X_FORWARDED_FOR = os.environ.get("JIXIAO_TRUST_X_FORWARDED_FOR", "1" if PRODUCTION else "0") == "1"
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,7 @@ from jixiao.read import read_bytes
 
 #: Longer than the library's own LibreOffice time-out for a .doc (``jixiao.read.ole``), so that its
 #: clearer message wins.
-TIMEOUT_SECONDS: Final = 150
+TIMEOUT_SECONDS: Final = 90
 MEMORY_BYTES: Final = 3 * 1024**3
 FILE_BYTES: Final = 256 * 1024**2
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _failed(name: str, reason: str, **figures: object) -> Upload:
 
 def _environment(home: str) -> dict[str, str]:
     """Only what reading needs: no database address, no secrets of the web process."""
-    keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONDONTWRITEBYTECODE")
+    keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
     return {**{k: os.environ[k] for k in keep if k in os.environ}, "HOME": home, "TMPDIR": home}
 
 

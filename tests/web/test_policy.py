@@ -358,3 +358,37 @@ def test_verify_refuses_a_data_dir_without_the_key(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "audit_key" in done.stderr
     assert not (tmp_path / "audit_key").exists()  # and it made no new key
+
+
+def test_time_outs_answer_in_order() -> None:
+    """LibreOffice's limit < the upload child's < gunicorn's: each answers before the next kills it."""
+    from jixiao.read.ole import CONVERT_SECONDS
+    from jixiao_web.cli import WORKER_TIMEOUT_SECONDS
+    from jixiao_web.uploads import TIMEOUT_SECONDS
+
+    assert CONVERT_SECONDS < TIMEOUT_SECONDS < WORKER_TIMEOUT_SECONDS
+
+
+def test_username_spellings_count_as_one_account(people: dict[str, User]) -> None:
+    from django.conf import settings
+
+    client = Client()
+    for n in range(settings.LOGIN_MAX_FAILURES):
+        client.post(reverse("login"), {"username": "filer" + " " * n, "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "ｆｉｌｅｒ ", "password": PASSWORD})
+    assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["throttled"]
+
+
+def test_an_unknown_address_shows_no_url_list_and_the_api_refuses_in_json(people: dict[str, User]) -> None:
+    response = Client().get("/公开/不存在/")
+    assert response.status_code == 404
+    assert "没有这个页面" in response.content.decode()
+    assert "URLPattern" not in response.content.decode()
+    big = Client().post(
+        "/api/validate",
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(100 * 1024**2),
+    )
+    assert big.status_code == 413, big.content.decode()[:500]
+    assert big.json()["code"] == "request-too-large"

@@ -27,7 +27,7 @@ from jixiao.read.grid import (
 from jixiao.read.xlsx import best_sheet, cell_text
 
 #: How long LibreOffice may take to turn one .doc into .docx.
-CONVERT_SECONDS: Final = 120
+CONVERT_SECONDS: Final = 60
 
 
 def _streams(data: bytes, source: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -51,7 +52,8 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
-        username = (self.data.get("username") or "")[:150]
+        # As Django's username field reads it (stripped, NFKC), so spellings cannot dodge the count.
+        username = unicodedata.normalize("NFKC", (self.data.get("username") or "").strip())[:150]
         address = client_address(self.request) if self.request else None
         if _too_many_failures(username, address):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import Resolver404
 
 from jixiao.findings import SECTION_TITLES
 from jixiao_web.access import Action, allowed, is_admin, is_finance
@@ -54,7 +55,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 in Chinese: the view's own Chinese reason where it gave one, never Django's English."""
-    reason = str(exception) if exception is not None else ""
+    # A view's Http404 carries its Chinese reason; the resolver's carries the URL list: never shown.
+    reason = str(exception) if exception is not None and not isinstance(exception, Resolver404) else ""
     if not any("\u4e00" <= char <= "\u9fff" for char in reason):
         reason = "没有这个页面，或您无权查看。"
     return render(request, "jixiao_web/error.html", {"title": "未找到", "message": reason}, status=404)

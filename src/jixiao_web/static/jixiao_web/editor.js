@@ -218,7 +218,8 @@
       const note = document.createElement("div");
       note.className = "row-comment";
       note.textContent = "审核意见：" + comment.textContent;
-      target.querySelector("td:nth-child(2)").appendChild(note);
+      const name = target.querySelector("[data-field=name]");
+      (name ? name.parentElement : target.querySelector("td:nth-child(2)")).appendChild(note);
     });
   }
 
