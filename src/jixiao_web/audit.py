@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 
-from jixiao_web.models import AuditEntry, AuditHead, Export, Version
+from jixiao_web.models import AuditEntry, AuditHead, Comment, Export, Version
+from jixiao_web.wording import comment_line
 
 if TYPE_CHECKING:
     from jixiao_web.models import Filing, User
@@ -135,7 +136,7 @@ class Break:
 def verify() -> list[Break]:
     """Every place the chain is broken, and every frozen version or stored export whose content
     no longer matches what was recorded; an empty list means the history is intact."""
-    return [*_breaks(), *_altered_versions(), *_altered_exports()]
+    return [*_breaks(), *_altered_versions(), *_altered_comments(), *_altered_exports()]
 
 
 #: The key under which a submit entry records the frozen version's digest.
@@ -158,6 +159,29 @@ def _altered_versions() -> Iterator[Break]:
             yield Break(
                 None, f"“{version.filing}”第{version.number}版的内容与提交时记录的哈希值不符（版本被改动）"
             )
+
+
+#: Actions whose entry lists the comments made with them (``意见``).
+COMMENTING_ACTIONS = ("return", "head_return", "approve")
+
+
+def _altered_comments() -> Iterator[Break]:
+    """Every stored comment is in the entry of the action it came with, and every comment an
+    entry lists is stored (the comparison is per filing, as a multiset of lines)."""
+    from collections import Counter
+
+    recorded: Counter[tuple[int | None, str]] = Counter()
+    for entry in AuditEntry.objects.filter(action__in=COMMENTING_ACTIONS).only("filing_id", "after"):
+        lines = entry.after.get("意见", []) if isinstance(entry.after, dict) else []
+        recorded.update((entry.filing_id, line) for line in lines if isinstance(line, str))
+    stored: Counter[tuple[int | None, str]] = Counter(
+        (c.filing_id, comment_line(c.section, c.row, c.text))
+        for c in Comment.objects.only("filing_id", "section", "row", "text")
+    )
+    for filing_id, line in sorted((stored - recorded).elements(), key=str):
+        yield Break(None, f"审核意见“{line[:60]}”没有对应的操作记录（意见被改动或添加，目标表 {filing_id}）")
+    for filing_id, line in sorted((recorded - stored).elements(), key=str):
+        yield Break(None, f"操作记录中的审核意见“{line[:60]}”已不在（意见被改动或删除，目标表 {filing_id}）")
 
 
 def _altered_exports() -> Iterator[Break]:

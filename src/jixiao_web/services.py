@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jixiao.check import check_table
-from jixiao.findings import SECTION_TITLES, Report, Severity
+from jixiao.findings import Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit
 from jixiao_web.access import Action, allowed, departments_filing_for
@@ -37,6 +37,7 @@ from jixiao_web.models import (
     Version,
 )
 from jixiao_web.selectors import latest_version
+from jixiao_web.wording import comment_line, place_of
 
 log = logging.getLogger(__name__)
 
@@ -293,15 +294,8 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
     return made
 
 
-def place_of(section: str, row: int | None = None) -> str:
-    """A section (and row) as the form names it: ``任务第2行``."""
-    name = SECTION_TITLES.get(section, section)
-    return f"{name}第{row}行" if row else name
-
-
 def _said(comments: Sequence[Comment]) -> list[str]:
-    """Comments as the audit log keeps them: where, then what."""
-    return [f"{place_of(c.section, c.row)}：{c.text}" for c in comments]
+    return [comment_line(c.section, c.row, c.text) for c in comments]
 
 
 def head_approve(actor: Actor, filing: Filing) -> None:

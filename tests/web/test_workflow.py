@@ -161,3 +161,15 @@ def test_the_database_refuses_to_change_the_append_only_tables(
             ):
                 cursor.execute(statement)
     assert audit.verify() == []
+
+
+def test_verify_finds_a_comment_changed_or_removed(
+    draft: Filing, actor: Callable[[str], Actor], tampering: None
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.return_filing(actor("reviewer"), draft, [ReviewComment("tasks", 1, "请细化")], "中")
+    assert audit.verify() == []
+    Comment.objects.filter(filing=draft).update(text="改写的意见")
+    assert [b.seq for b in audit.verify()] == [None, None]  # a comment not in the log, and one gone
+    Comment.objects.filter(filing=draft).delete()
+    assert len(audit.verify()) == 1

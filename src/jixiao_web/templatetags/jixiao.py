@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from jixiao_web.services import place_of
+from jixiao_web.wording import place_of
 
 register = template.Library()
 
