@@ -37,7 +37,7 @@ from jixiao.model import TargetTable, format_amount
 from jixiao_web import exports, selectors, services
 from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
-from jixiao_web.uploads import read_upload
+from jixiao_web.uploads import TooManyUploads, admit, read_upload
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -443,7 +443,7 @@ def download_export(request: HttpRequest, filing_id: int, fmt: str) -> FileRespo
 @api.post(
     "/validate",
     auth=SIGNED_IN,
-    response={200: ValidationOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    response={200: ValidationOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     tags=["validate"],
     summary="检查上传的文件",
     description=(
@@ -466,5 +466,9 @@ def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     data = file.read(limit + 1)
     if len(data) > limit:
         raise too_large
+    try:
+        admit(_caller(request))  # type: ignore[arg-type]
+    except TooManyUploads as error:
+        raise ApiError(429, "too-many-uploads", str(error)) from None
     result = read_upload(name, data)
     return {"file_name": name, "readable": result.readable, "report": result.report, "table": result.table}

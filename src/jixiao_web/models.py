@@ -312,3 +312,10 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["username", "at"]), models.Index(fields=["address", "at"])]
+
+
+class UploadAttempt(models.Model):
+    """A file read for someone (a preview or an API validation), for the per-user rate limit."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

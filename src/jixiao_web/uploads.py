@@ -18,12 +18,16 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Final
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from jixiao.check import check_table
 from jixiao.findings import ReadError, Report, unreadable
 from jixiao.model import TargetTable
 from jixiao.read import read_bytes
+
+if TYPE_CHECKING:
+    from jixiao_web.models import User
 
 #: Longer than the library's own LibreOffice time-out for a .doc (``jixiao.read.ole``), so that its
 #: clearer message wins.
@@ -43,6 +47,28 @@ class Upload:
     @property
     def readable(self) -> bool:
         return self.table is not None
+
+
+#: Files one person may have read per minute: each takes a worker for up to TIMEOUT_SECONDS.
+UPLOADS_PER_MINUTE: Final = 10
+
+
+class TooManyUploads(Exception):
+    """Someone is sending files faster than :data:`UPLOADS_PER_MINUTE`."""
+
+
+def admit(user: User) -> None:
+    """Count one upload for ``user``, or refuse it when they have had their share this minute."""
+    # Imported here: the reading child runs this module without Django.
+    from django.utils import timezone
+
+    from jixiao_web.models import UploadAttempt
+
+    since = timezone.now() - timedelta(minutes=1)
+    UploadAttempt.objects.filter(at__lt=since).delete()
+    if UploadAttempt.objects.filter(user=user, at__gte=since).count() >= UPLOADS_PER_MINUTE:
+        raise TooManyUploads(f"上传过于频繁：每分钟最多读取 {UPLOADS_PER_MINUTE} 个文件，请稍后再试。")
+    UploadAttempt.objects.create(user=user)
 
 
 def _limit() -> None:  # runs in the child before exec

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -392,3 +393,27 @@ def test_an_unknown_address_shows_no_url_list_and_the_api_refuses_in_json(people
     )
     assert big.status_code == 413, big.content.decode()[:500]
     assert big.json()["code"] == "request-too-large"
+
+
+def test_uploads_are_limited_per_person_per_minute(
+    people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    from jixiao_web.models import UploadAttempt
+    from jixiao_web.uploads import UPLOADS_PER_MINUTE
+
+    UploadAttempt.objects.bulk_create(
+        [UploadAttempt(user=people["filer"]) for _ in range(UPLOADS_PER_MINUTE)]
+    )
+    client = login(people["filer"])
+    page = client.post(reverse("filing-upload"), {"year": "2024", "file": SimpleUploadedFile("a.txt", b"x")})
+    assert page.status_code == 429
+    assert "上传过于频繁" in page.content.decode()
+    key = services.create_token(Actor(people["filer"]), "脚本")
+    api = Client().post(
+        "/api/validate", {"file": SimpleUploadedFile("a.txt", b"x")}, HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert (api.status_code, api.json()["code"]) == (429, "too-many-uploads")
+    other = login(people["head"]).post(
+        reverse("filing-upload"), {"year": "2024", "file": SimpleUploadedFile("a.txt", b"x")}
+    )
+    assert other.status_code == 200  # someone else is not held up

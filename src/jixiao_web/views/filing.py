@@ -20,7 +20,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, form_values, parse_form
-from jixiao_web.uploads import read_upload
+from jixiao_web.uploads import TooManyUploads, admit, read_upload
 from jixiao_web.views.common import actor_of, filing_for
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -109,6 +109,11 @@ def upload(request: HttpRequest) -> HttpResponse:
             context["error"] = "请选择年度。"
         else:
             name = uploaded.name or "上传文件"
+            try:
+                admit(request.user)  # type: ignore[arg-type]
+            except TooManyUploads as error:
+                context["error"] = str(error)
+                return render(request, "jixiao_web/upload.html", context, status=429)
             result = read_upload(name, uploaded.read(settings.UPLOAD_MAX_BYTES + 1))
             context.update(report=result.report, file_name=name, year=int(year_text))
             if result.table is not None:
