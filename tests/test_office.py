@@ -334,3 +334,17 @@ def test_a_formula_never_calculated_is_shown_not_dropped(seed_table: TargetTable
     invalid = [f for f in result.findings if f.code == "amount-invalid"]
     assert [f.location.field for f in invalid] == ["project_expenditure"]
     assert "=SUM(F10:F19)" in invalid[0].message
+
+
+@pytest.mark.parametrize("suffix", [".html", ".xlsx", ".docx"])
+def test_text_that_looks_like_markup_is_read_as_written(seed_table: TargetTable, suffix: str) -> None:
+    """Only a text export's cells hold HTML; in the other formats ``<b>`` and ``&amp;`` are text."""
+    table = seed_table.model_copy(deep=True)
+    table.tasks[0].name = "<b>粗</b> A&amp;B &lt;3"
+    assert read_bytes(write_bytes(table, suffix), f"t{suffix}").table.tasks[0].name == table.tasks[0].name
+
+
+def test_a_huge_unreadable_amount_makes_a_short_message() -> None:
+    from jixiao.read.cells import parse_amount
+
+    assert parse_amount("x" * 5000) == "x" * 39 + "…"

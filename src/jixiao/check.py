@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
-from jixiao.findings import Finding, ReadError, Report, Severity
+from jixiao.findings import SECTION_TITLES, Finding, ReadError, Report, Severity
 from jixiao.model import TargetTable
 from jixiao.read import ReadResult, read_bytes, read_path
 from jixiao.rules import validate
@@ -25,12 +25,8 @@ def check_table(table: TargetTable, source: str = "", read_findings: Iterable[Fi
     return Report(source, findings)
 
 
-_SECTION_ORDER: Final = {
-    section: order
-    for order, section in enumerate(
-        (None, "file", "title", "department", "budget", "overall_goal", "tasks", "indicators")
-    )
-}
+#: Form order: findings without a place first, then section by section as SECTION_TITLES lists them.
+_SECTION_ORDER: Final = {section: order for order, section in enumerate((None, *SECTION_TITLES))}
 
 
 def _in_table_order(finding: Finding) -> tuple[int, int]:

@@ -37,15 +37,18 @@ _BLOCK_END: Final = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", re.IGN
 _INVISIBLE: Final = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
-def html_to_text(cell: str) -> str:
-    """Plain text of a cell that may hold HTML: block ends become line breaks, tags and scripts go.
+def plain_text(cell: str) -> str:
+    """A cell's text without invisible characters, stripped."""
+    return (cell if cell.isascii() else _INVISIBLE.sub("", cell)).strip()
 
-    Lines are stripped and blank lines dropped.
+
+def html_to_text(cell: str) -> str:
+    """Plain text of a cell that may hold HTML (a text export's cells do): block ends become line
+    breaks, tags and scripts go.  Lines are stripped and blank lines dropped.
     """
-    if not cell.isascii():
-        cell = _INVISIBLE.sub("", cell)
+    cell = plain_text(cell)
     if ("<" not in cell and "&" not in cell) or _HTML_HINT.search(cell) is None:
-        return cell.strip()
+        return cell
     marked = _BLOCK_END.sub("\n", cell)
     # nh3 (ammonia) drops every tag, and the contents of script/style, safely; what it returns is
     # HTML-escaped text.
@@ -65,7 +68,7 @@ def label_key(text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _label_key(text: str) -> str:
-    key = _LABEL_STRIP.sub("", to_halfwidth(text).replace("＊", "*"))
+    key = _LABEL_STRIP.sub("", to_halfwidth(text))
     if len(key) >= SHORTEST_CUT_OFF and key not in CUT_OFF_LABELS:
         whole = [label for label in CUT_OFF_LABELS if label.startswith(key)]
         if len(whole) == 1:
@@ -74,9 +77,15 @@ def _label_key(text: str) -> str:
 
 
 class Unreadable(str):
-    """A cell value that should have been a number but is not; keeps the text for the message."""
+    """A cell value that should have been a number but is not; keeps the text for the message
+    (shortened: a huge cell must not make a huge message)."""
 
     __slots__ = ()
+
+    @classmethod
+    def of(cls, text: str, limit: int = 40) -> Unreadable:
+        text = text.strip()
+        return cls(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def parse_amount(text: str) -> Decimal | Unreadable | None:
@@ -92,7 +101,7 @@ def parse_amount(text: str) -> Decimal | Unreadable | None:
     if folded in PLACEHOLDERS:
         return None
     amount = parse_number(folded)
-    return Unreadable(text.strip()) if amount is None else amount
+    return Unreadable.of(text) if amount is None else amount
 
 
 def parse_count(text: str) -> int | Unreadable | None:
@@ -109,14 +118,10 @@ def parse_count(text: str) -> int | Unreadable | None:
         return None
     number = parse_number(folded)
     if number is None or number != number.to_integral_value() or abs(number) > MAX_COUNT:
-        return Unreadable(_shortened(text.strip()))
+        return Unreadable.of(text)
     return int(number)
 
 
 #: Larger than any count of people or units; beyond it a cell is a mistake (or an attack on the
 #: integer conversion), not a count.
 MAX_COUNT: Final = 10**8
-
-
-def _shortened(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

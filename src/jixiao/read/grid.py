@@ -1,8 +1,9 @@
 """The grid step: every reader turns its source into rows of plain-text cells.
 
 A reader produces :class:`GridRow` values (cells as strings, where in the source the row was).
-:func:`build_grid` cleans them the same way for every format: HTML inside cells becomes text,
-cells are stripped and trailing empty cells dropped.  Formats with merged cells lay them out with
+:func:`build_grid` cleans them the same way for every format: invisible characters go, cells are
+stripped and trailing empty cells dropped; in a text export, whose cells hold HTML, that HTML
+becomes text (the other formats' cells are text already: their markup was read by their reader).  Formats with merged cells lay them out with
 :func:`expand_spans` first; labels lost to merged cells are filled down by the mapper, which knows
 what each column means.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from jixiao.read.cells import html_to_text, label_key
+from jixiao.read.cells import html_to_text, label_key, plain_text
 from jixiao.read.labels import FIELD_LABELS, FORM_TEXT, INDICATOR_COLUMNS, TASK_SECTION_LABELS
 
 
@@ -30,17 +31,18 @@ class GridRow:
         return not any(self.cells)
 
 
-def clean_cells(cells: Sequence[str]) -> list[str]:
-    """Cells as plain stripped text, without trailing empty cells."""
-    cleaned = [html_to_text(cell) if cell else "" for cell in cells]
+def clean_cells(cells: Sequence[str], markup: bool = False) -> list[str]:
+    """Cells as plain stripped text, without trailing empty cells; ``markup``: cells hold HTML."""
+    clean = html_to_text if markup else plain_text
+    cleaned = [clean(cell) if cell else "" for cell in cells]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
     return cleaned
 
 
-def build_grid(rows: Iterable[tuple[int, Sequence[str]]]) -> list[GridRow]:
+def build_grid(rows: Iterable[tuple[int, Sequence[str]]], markup: bool = False) -> list[GridRow]:
     """The grid of ``(line, cells)`` pairs, cleaned; blank rows are kept (as empty rows) for positions."""
-    return [GridRow(clean_cells(cells), line) for line, cells in rows]
+    return [GridRow(clean_cells(cells, markup), line) for line, cells in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,7 @@ def page_rows(root: etree._Element) -> Iterator[tuple[int, list[str]]]:
 
 def read_html_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of an HTML page's bytes."""
-    text = decode_text(data, source).lstrip("\ufeff").replace("\x00", "")
+    text = decode_text(data, source).replace("\x00", "")
     text = _XML_DECLARATION.sub("", text, count=1)
     from lxml import etree, html  # imported here: only this format needs it
 

@@ -66,4 +66,4 @@ def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def read_text_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of a text file's bytes."""
-    return build_grid(text_rows(decode_text(data, source)))
+    return build_grid(text_rows(decode_text(data, source)), markup=True)
