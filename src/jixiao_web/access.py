@@ -1,9 +1,8 @@
 """Who may see and do what: the one place that decides (NetBox's ``restrict``).
 
-Every view, API endpoint and service asks :func:`restrict` (a queryset of the filings a user may act
-on) or :func:`allowed` (one filing), so the pages, the API and the services cannot disagree.  The
-same answers are registered with the ``rules`` package as object permissions
-(``user.has_perm("jixiao_web.review_filing", filing)``) for templates and the admin.
+Every view, API endpoint, admin list and service asks :func:`restrict` (a queryset of the filings a
+user may act on), :func:`allowed` (one filing) or :func:`allowed_actions` (all actions on one
+filing, for a page's buttons), so they cannot disagree.
 
 The policy (issue 4, "People and access"):
 
@@ -21,9 +20,8 @@ The policy (issue 4, "People and access"):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import rules
 from django.db.models import Count, Q, QuerySet
 
 from jixiao_web.models import EDITABLE, Department, Filing, Role, Status
@@ -63,7 +61,7 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return published if action is Action.VIEW else NOTHING
     role = user.role
     finance = role in FINANCE
-    received = Q(reached_finance=True) if finance else NOTHING
+    received = Q(received_version__isnull=False) if finance else NOTHING
     if action is Action.VIEW:
         return published | received | _own(user)
     if action is Action.HISTORY:
@@ -116,20 +114,3 @@ def is_finance(user: User | AnonymousUser) -> bool:
 
 def is_admin(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
-
-
-def register_permissions() -> None:
-    """Expose every action as a ``rules`` object permission, ``jixiao_web.<action>_filing``."""
-    for action in Action:
-        rules.set_perm(  # type: ignore[attr-defined,no-untyped-call]
-            f"jixiao_web.{action.value}_filing", _predicate(action)
-        )
-
-
-def _predicate(action: Action) -> Any:
-    def may(user: Any, filing: Any) -> bool:
-        return isinstance(filing, Filing) and allowed(user, action, filing)
-
-    return rules.predicate(  # type: ignore[attr-defined,no-untyped-call]
-        may, name=f"may_{action.value}"
-    )

@@ -126,17 +126,21 @@ class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Filing)
 class FilingAdmin(ReadOnly):
-    list_display = ("department", "year", "status", "errors", "warnings", "grade", "updated_at")
+    # Nothing of the working copy: the bureau sees what reached it, in the review pages.
+    list_display = ("department", "year", "status", "grade", "published_at")
     list_filter = ("year", "status")
-    exclude = ("data",)  # the tables are read in the pages, where access decides what is shown
+    fields = (
+        "department",
+        "year",
+        "status",
+        "grade",
+        "received_version",
+        "published_version",
+        "published_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Filing]:
         return restrict(request.user, Action.VIEW, super().get_queryset(request))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is None:
-            return super().has_view_permission(request)
-        return request.user.has_perm("jixiao_web.view_filing", obj)
 
 
 @admin.register(AuditEntry)

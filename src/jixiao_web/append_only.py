@@ -14,7 +14,7 @@ TABLES: Final = ("jixiao_web_auditentry", "jixiao_web_version", "jixiao_web_comm
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 
 
-def install(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
+def install(connection: Any) -> None:
     """Create the triggers where missing (safe to run again: after every migration it is, since
     SQLite drops a table's triggers when a migration rebuilds the table)."""
     with connection.cursor() as cursor:
@@ -23,7 +23,7 @@ def install(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
                 "CREATE OR REPLACE FUNCTION jixiao_append_only() RETURNS trigger AS $$ "
                 f"BEGIN RAISE EXCEPTION '{MESSAGE}（%）', TG_TABLE_NAME; END $$ LANGUAGE plpgsql"
             )
-            for table in tables:
+            for table in TABLES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cursor.execute(
                     f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -35,7 +35,7 @@ def install(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
                     "FOR EACH STATEMENT EXECUTE FUNCTION jixiao_append_only()"
                 )
         elif connection.vendor == "sqlite":
-            for table in tables:
+            for table in TABLES:
                 for event in ("UPDATE", "DELETE"):
                     cursor.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{event.lower()} BEFORE {event} ON {table} "
@@ -43,9 +43,9 @@ def install(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
                     )
 
 
-def remove(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
+def remove(connection: Any) -> None:
     with connection.cursor() as cursor:
-        for table in tables:
+        for table in TABLES:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

@@ -11,9 +11,6 @@ class JixiaoWebConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from jixiao_web import access
-
-        access.register_permissions()
         post_migrate.connect(_guard_append_only, sender=self)
 
 

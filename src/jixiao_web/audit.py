@@ -139,6 +139,9 @@ def verify() -> list[Break]:
     return [*_breaks(), *_altered_versions(), *_altered_comments(), *_altered_exports()]
 
 
+#: The actions that freeze a version (to the bureau, or to the 部门负责人 first); their entries
+#: record its digest.
+SUBMITTING_ACTIONS = ("submit", "submit_to_head")
 #: The key under which a submit entry records the frozen version's digest.
 DIGEST_KEY = "内容哈希"
 
@@ -146,7 +149,9 @@ DIGEST_KEY = "内容哈希"
 def _altered_versions() -> Iterator[Break]:
     recorded = {
         (entry.filing_id, entry.after.get("版本")): entry.after.get(DIGEST_KEY)
-        for entry in AuditEntry.objects.filter(action="submit").only("seq", "filing_id", "after")
+        for entry in AuditEntry.objects.filter(action__in=SUBMITTING_ACTIONS).only(
+            "seq", "filing_id", "after"
+        )
         if isinstance(entry.after, dict)
     }
     for version in (

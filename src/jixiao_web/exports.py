@@ -135,10 +135,7 @@ def _csv(columns: Iterable[str], rows: Iterable[dict[str, object]]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ would be run as a formula by a spreadsheet: quote it.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+        writer.writerow({key: _inert(value) for key, value in row.items()})
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 
 
 class ImmutableError(RuntimeError):
@@ -37,8 +38,7 @@ class City(models.Model):
 
     @classmethod
     def current(cls) -> City:
-        city = cls.objects.order_by("pk").first()
-        return city if city is not None else cls.objects.create(name="本市")
+        return cls.objects.order_by("pk").first() or cls.objects.create(name="本市")
 
 
 class Department(models.Model):
@@ -141,13 +141,11 @@ class Filing(models.Model):
     warnings = models.PositiveIntegerField("警告数", default=0)
     grade = models.CharField("审核等级", max_length=1, choices=Grade.choices, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    #: When the working copy last changed (set by the services; a status change is not an edit).
+    updated_at = models.DateTimeField("修改时间", default=timezone.now)
     updated_by = models.ForeignKey(
         User, models.PROTECT, null=True, related_name="+", verbose_name="最后修改人"
     )
-    #: Set once the finance bureau has received a version: before that, everything is the department's.
-    reached_finance = models.BooleanField("已送财政局", default=False)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     submitted_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="提交人"
     )

@@ -242,7 +242,6 @@ def submit(actor: Actor, filing: Filing) -> Version:
             created_by=actor.user,
         )
         via_head = City.current().head_approval_required and actor.user.role == Role.FILER
-        filing.submitted_at = timezone.now()
         filing.submitted_by = actor.user
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
@@ -250,16 +249,14 @@ def submit(actor: Actor, filing: Filing) -> Version:
         extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
         if target == Status.SUBMITTED:
             _receive(filing, version)
-        _transition(
-            actor, filing, target, "submit" if target == Status.SUBMITTED else "submit_to_head", extra
-        )
+        action = "submit" if target == Status.SUBMITTED else "submit_to_head"  # audit.SUBMITTING_ACTIONS
+        _transition(actor, filing, target, action, extra)
     return version
 
 
 def _receive(filing: Filing, version: Version) -> None:
     """The finance bureau receives ``version``: from now on it is what the bureau sees."""
     Received.objects.create(version=version)
-    filing.reached_finance = True
     filing.received_version = version
 
 

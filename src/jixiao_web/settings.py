@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "rules.apps.AutodiscoverRulesConfig",
     "ninja",
     "jixiao_web",
 ]
@@ -87,10 +86,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTH_USER_MODEL = "jixiao_web.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

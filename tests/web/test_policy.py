@@ -32,7 +32,7 @@ def test_a_return_by_the_head_stays_inside_the_department(
         actor("head"), draft, [ReviewComment("budget", None, "内部意见：先核对金额")], by_head=True
     )
     draft.refresh_from_db()
-    assert (draft.status, draft.reached_finance) == (Status.RETURNED, False)
+    assert (draft.status, draft.received_version) == (Status.RETURNED, None)
     reviewer = people["reviewer"]
     for action in (Action.VIEW, Action.HISTORY, Action.DRAFT):
         assert not allowed(reviewer, action, draft)
@@ -417,3 +417,10 @@ def test_uploads_are_limited_per_person_per_minute(
         reverse("filing-upload"), {"year": "2024", "file": SimpleUploadedFile("a.txt", b"x")}
     )
     assert other.status_code == 200  # someone else is not held up
+
+
+def test_open_data_csv_keeps_blank_cells_and_numbers_as_they_are() -> None:
+    from jixiao_web.exports import _csv
+
+    text = _csv(("name", "amount", "unit"), [{"name": "=HYPERLINK(1)", "amount": "-5", "unit": ""}])
+    assert text.decode("utf-8-sig") == "name,amount,unit\r\n'=HYPERLINK(1),-5,\r\n"

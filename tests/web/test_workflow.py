@@ -173,3 +173,10 @@ def test_verify_finds_a_comment_changed_or_removed(
     assert [b.seq for b in audit.verify()] == [None, None]  # a comment not in the log, and one gone
     Comment.objects.filter(filing=draft).delete()
     assert len(audit.verify()) == 1
+
+
+def test_a_version_passed_through_the_head_verifies(draft: Filing, actor: Callable[[str], Actor]) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    services.head_approve(actor("head"), draft)
+    assert audit.verify() == []

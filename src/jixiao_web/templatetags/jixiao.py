@@ -12,6 +12,7 @@ ACTIONS = {
     "start": "创建",
     "save": "保存",
     "submit": "提交",
+    "submit_to_head": "提交部门负责人审核",
     "head_approve": "部门负责人审核通过",
     "head_return": "部门负责人退回",
     "return": "财政局退回修改",

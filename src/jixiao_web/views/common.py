@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 
-from jixiao.findings import SECTION_TITLES
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing
@@ -49,7 +48,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "city": City.current(),
         "is_finance": is_finance(user),
         "is_admin": is_admin(user),
-        "section_titles": SECTION_TITLES,
     }
 
 
