@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,17 @@ WORKER_TIMEOUT_SECONDS = 150
 def _setup(data_dir: Path) -> Path:
     """Point Django at ``data_dir`` and start it; the data dir is made if missing."""
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".jixiao-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        typer.echo(
+            f"无法使用数据目录 {data_dir}：{error.strerror or error}。请用 --data-dir 指定一个可写的目录。",
+            err=True,
+        )
+        raise typer.Exit(2) from None
     os.environ["JIXIAO_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jixiao_web.settings"
     import django
@@ -38,6 +49,12 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="gunicorn 工作进程数")] = 3,
 ) -> None:
     """启动网页系统（gunicorn，只监听 127.0.0.1）：先执行数据库迁移，--demo 载入示例数据。"""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            typer.echo(
+                f"端口 {port} 已被占用（也许 jixiao serve 已在运行）：请用 --port 换一个端口。", err=True
+            )
+            raise typer.Exit(2)
     data_dir = _setup(data_dir)
     from django.core.management import call_command
 

@@ -49,3 +49,21 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_serve_says_in_chinese_what_is_wrong_with_its_data_dir_or_port(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = _jixiao(blocker / "data", "serve")
+    assert done.returncode == 2
+    assert "无法使用数据目录" in done.stderr
+    assert "Traceback" not in done.stderr
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = _jixiao(tmp_path / "data", "serve", "--port", port)
+    assert done.returncode == 2
+    assert "已被占用" in done.stderr
