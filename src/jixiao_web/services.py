@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jixiao.check import check_table
-from jixiao.findings import Report, Severity
+from jixiao.findings import Finding, Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit
 from jixiao_web.access import Action, allowed, departments_filing_for
@@ -79,9 +79,9 @@ def _require(actor: Actor, action: Action, filing: Filing, what: str) -> None:
         raise Forbidden(f"您不能{what}“{filing}”（当前状态：{filing.get_status_display()}）。")
 
 
-def report_of(table: TargetTable, source: str = "") -> Report:
-    """The library's findings for a table being filed."""
-    return check_table(table, source)
+def report_of(table: TargetTable, source: str = "", read_findings: Sequence[Finding] = ()) -> Report:
+    """The library's findings for a table being filed (with what reading its form found)."""
+    return check_table(table, source, read_findings)
 
 
 def _counts(report: Report) -> tuple[int, int]:

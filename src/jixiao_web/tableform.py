@@ -41,7 +41,7 @@ class Parsed:
     """A posted form: the values as typed (to show again), the table, and what could not be read."""
 
     raw: dict[str, Any]
-    table: TargetTable | None
+    table: TargetTable
     findings: list[Finding] = field(default_factory=list)
 
 

@@ -19,7 +19,7 @@ from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
-from jixiao_web.tableform import COMPARATORS, LEVELS, form_values, parse_form
+from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
 from jixiao_web.uploads import TooManyUploads, admit, read_upload
 from jixiao_web.views.common import actor_of, filing_for
 
@@ -205,15 +205,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         revision = int(request.POST.get("revision", ""))
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
         revision = 0
-    report = services.report_of(parsed.table) if parsed.table is not None else Report("")
     if parsed.findings:
-        report.findings[:0] = parsed.findings
         message = "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
-        return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
-    assert parsed.table is not None
+        return _editor(
+            request, filing, parsed.raw, _form_report(parsed), 400, revision=revision, form_error=message
+        )
     try:
-        filing, report = services.save_draft(actor_of(request), filing, parsed.table, revision)
+        filing, _ = services.save_draft(actor_of(request), filing, parsed.table, revision)
     except services.Conflict as error:
+        report = _form_report(parsed)
         return _editor(
             request, filing, parsed.raw, report, 409, revision=revision, form_error=str(error), conflict=True
         )
@@ -234,15 +234,13 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings for the form as it is now, without saving (the page calls it as one types)."""
     filing = filing_for(request, pk, Action.EDIT)
     parsed = parse_form(request.POST, filing.year)
-    report = services.report_of(parsed.table) if parsed.table is not None else Report("")
-    report.findings[:0] = parsed.findings
-    table = parsed.table
-    return JsonResponse(
-        {
-            "issues": [f.to_dict() for f in report.findings],
-            "task_total": str(table.task_total) if table else None,
-        }
-    )
+    issues = [f.to_dict() for f in _form_report(parsed).findings]
+    return JsonResponse({"issues": issues, "task_total": str(parsed.table.task_total)})
+
+
+def _form_report(parsed: Parsed) -> Report:
+    """The findings for a posted form: what could not be read, then the rules'."""
+    return services.report_of(parsed.table, read_findings=parsed.findings)
 
 
 def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
