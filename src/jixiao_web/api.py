@@ -374,7 +374,12 @@ def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
         raise _not_found()
     source = shown.source
     table = TargetTable.model_validate(shown.data)
-    report = services.report_of(table, str(filing)).to_dict()
+    # A frozen version's report was made when it was frozen: the page shows the same one.
+    report = (
+        {**shown.version.report, "source": str(filing)}
+        if shown.version is not None
+        else services.report_of(table, str(filing)).to_dict()
+    )
     draft = source == "working_copy"
     return {**_summary(filing, draft), "source": source, "table": table, "report": report}
 
@@ -431,13 +436,7 @@ def download_export(request: HttpRequest, filing_id: int, fmt: str) -> FileRespo
     if fmt not in exports.FORMATS:
         raise ApiError(404, "format-unknown", f"没有这种下载格式；可选：{'、'.join(exports.FORMATS)}。")
     version.filing = filing  # file_name wants the department, already loaded
-    stored = exports.export(version, fmt)
-    return FileResponse(
-        stored.file.open("rb"),
-        content_type=exports.FORMATS[fmt][0],
-        as_attachment=fmt not in {"html", "pdf", "json"},
-        filename=exports.file_name(version, fmt),
-    )
+    return exports.file_response(version, fmt)
 
 
 @api.post(

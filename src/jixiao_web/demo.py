@@ -12,6 +12,7 @@ import os
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -41,15 +42,19 @@ OPEN_YEAR = 2024
 
 
 def seed_table() -> TargetTable:
+    """A fresh copy of the real 2023 table (read once)."""
+    return _seed().model_copy(deep=True)
+
+
+@cache
+def _seed() -> TargetTable:
     data = files("jixiao_web").joinpath("demo_data/jieyang-yingji-2023.txt").read_bytes()
     return read_bytes(data, "jieyang-yingji-2023.txt").table
 
 
 def derived_table(name: str, competent: str, year: int, scale: Decimal) -> TargetTable:
     """The seed table, moved to another department and year, amounts scaled (totals still add up)."""
-    table = seed_table()
-    table.title = f"{CITY}{year}年市直部门整体预算绩效目标表"
-    table.year = year
+    table = services.moved_to_year(seed_table(), year)
     table.department.name = name
     table.department.competent_department = competent
     for task in table.tasks:

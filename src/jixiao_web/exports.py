@@ -13,6 +13,7 @@ from typing import Final
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import FileResponse
 
 from jixiao.model import TargetTable
 from jixiao.model.values import parse_number
@@ -55,6 +56,21 @@ def export(version: Version, fmt: str) -> Export:
             return made
     except IntegrityError:  # another worker rendered it first
         return Export.objects.get(version=version, format=fmt)
+
+
+#: Formats a browser shows itself; the others are downloaded as files.
+INLINE: Final = frozenset({"html", "pdf", "json"})
+
+
+def file_response(version: Version, fmt: str) -> FileResponse:
+    """The stored rendering of ``version`` in ``fmt`` (made now if missing), as a download."""
+    stored = export(version, fmt)
+    return FileResponse(
+        stored.file.open("rb"),
+        content_type=FORMATS[fmt][0],
+        as_attachment=fmt not in INLINE,
+        filename=file_name(version, fmt),
+    )
 
 
 def render_all(version: Version) -> list[Export]:

@@ -113,16 +113,18 @@ def carried_forward(department: Department, year: int) -> TargetTable | None:
         Filing.objects.filter(
             department=department, year=year - 1, status__in=(Status.APPROVED, Status.PUBLISHED)
         )
-        .prefetch_related("versions")
+        .select_related("received_version")
         .first()
     )
-    if last is None:
+    if last is None or last.received_version is None:
         return None
-    version = latest_version(last)
-    if version is None:
-        return None
-    table = TargetTable.model_validate(version.data)
-    table.title = re.sub(rf"{year - 1}(?=年)", str(year), table.title) if table.title else table.title
+    return moved_to_year(TargetTable.model_validate(last.received_version.data), year)
+
+
+def moved_to_year(table: TargetTable, year: int) -> TargetTable:
+    """``table`` as a start for ``year``: its year, and the year in its title (``2023年`` → ``2024年``)."""
+    if table.year is not None and table.title:
+        table.title = re.sub(rf"{table.year}(?=年)", str(year), table.title)
     table.year = year
     return table
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import exports, selectors
-from jixiao_web.models import City, Filing, Status
+from jixiao_web.models import City, Filing
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -19,11 +19,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _published(year: int, code: str) -> Filing:
-    filing = (
-        Filing.objects.select_related("department", "published_version")
-        .filter(year=year, department__code=code, status=Status.PUBLISHED)
-        .first()
-    )
+    filing = selectors.published(year).filter(department__code=code).first()
     if filing is None or filing.published_version is None:
         raise Http404("没有找到这张已发布的目标表。")
     return filing
@@ -50,15 +46,7 @@ def download(request: HttpRequest, year: int, code: str, fmt: str) -> FileRespon
     if fmt not in exports.FORMATS:
         raise Http404("没有这种下载格式。")
     assert filing.published_version is not None
-    stored = exports.export(filing.published_version, fmt)
-    content_type = exports.FORMATS[fmt][0]
-    inline = fmt in {"html", "pdf", "json"}
-    return FileResponse(
-        stored.file.open("rb"),
-        content_type=content_type,
-        as_attachment=not inline,
-        filename=exports.file_name(filing.published_version, fmt),
-    )
+    return exports.file_response(filing.published_version, fmt)
 
 
 def open_data(request: HttpRequest, year: int) -> HttpResponse:
