@@ -9,6 +9,7 @@ from jixiao.findings import SECTION_TITLES
 from jixiao.model import TargetTable
 from jixiao.model.table import Budget, Department, Indicator, Task
 from jixiao.model.values import parse_number
+from jixiao_web.wording import place_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,6 @@ def diff_tables(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Ch
             was_row = rows_before[index] if index < len(rows_before) else {}
             now_row = rows_after[index] if index < len(rows_after) else {}
             for name, was, now in _fields(row_model, was_row, now_row):
-                label = f"{SECTION_TITLES[section]}第{index + 1}行·{_title(row_model, name)}"
+                label = f"{place_of(section, index + 1)}·{_title(row_model, name)}"
                 changes.append(Change(section, index + 1, name, label, was, now))
     return changes

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jixiao.check import check_table
-from jixiao.findings import Finding, Report, Severity
+from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit
 from jixiao_web.access import Action, allowed, departments_filing_for
@@ -62,7 +62,8 @@ class NotSubmittable(ServiceError):
         self.report = report
 
 
-SECTIONS = {"title", "department", "budget", "overall_goal", "tasks", "indicators"}
+#: The parts of a table a comment can be on, in form order (every section but the file itself).
+SECTIONS = tuple(section for section in SECTION_TITLES if section != "file")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from jixiao.findings import Severity
 from jixiao_web.wording import place_of
 
 register = template.Library()
@@ -34,3 +35,9 @@ register.filter("place", place_of)
 @register.filter
 def action_label(action: str) -> str:
     return ACTIONS.get(action, action)
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    """错误 / 警告 / 提示, as the library names its severities."""
+    return Severity(severity).label

@@ -13,6 +13,7 @@ from django.urls import Resolver404
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing
+from jixiao_web.services import SECTIONS, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -58,3 +59,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if not any("\u4e00" <= char <= "\u9fff" for char in reason):
         reason = "没有这个页面，或您无权查看。"
     return render(request, "jixiao_web/error.html", {"title": "未找到", "message": reason}, status=404)
+
+
+def posted_comments(request: HttpRequest) -> list[ReviewComment]:
+    """Comments from fields named ``comment:<section>`` or ``comment:<section>:<row>``."""
+    comments = []
+    for key in request.POST:
+        text = request.POST.get(key, "")
+        parts = key.split(":")
+        if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS or not text.strip():
+            continue
+        # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
+        row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
+        comments.append(ReviewComment(parts[1], row, text))
+    return comments

@@ -21,7 +21,7 @@ from jixiao_web.access import Action, allowed, allowed_actions, departments_fili
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
 from jixiao_web.uploads import TooManyUploads, admit, read_upload
-from jixiao_web.views.common import actor_of, filing_for
+from jixiao_web.views.common import actor_of, filing_for, posted_comments
 
 UPLOAD_SALT = "jixiao.upload-preview"
 #: History entries a table's page shows unless asked for all (a season's saves run to hundreds).
@@ -252,8 +252,7 @@ def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("filing-detail", pk=filing.pk)
-    filing.refresh_from_db()
-    where = "部门负责人" if filing.status == Status.HEAD_REVIEW else "财政局"
+    where = "部门负责人" if version.filing.status == Status.HEAD_REVIEW else "财政局"
     messages.success(request, f"已提交第{version.number}版，等待{where}审核。")
     return redirect("filing-detail", pk=filing.pk)
 
@@ -268,8 +267,6 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def head_review(request: HttpRequest, pk: int) -> HttpResponse:
     """部门负责人: send on to the finance bureau, or return with a comment."""
-    from jixiao_web.views.review import posted_comments
-
     filing = filing_for(request, pk, Action.VIEW)
     try:
         if request.POST.get("decision") == "approve":

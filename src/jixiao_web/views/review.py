@@ -16,25 +16,8 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import FilingYear, Grade
-from jixiao_web.services import SECTIONS, ReviewComment
-from jixiao_web.views.common import actor_of, filing_for
-
-#: Sections with a comment box of their own (the task and indicator rows have one each too).
-REVIEWED_SECTIONS = ("title", "department", "budget", "overall_goal", "tasks", "indicators")
-
-
-def posted_comments(request: HttpRequest) -> list[ReviewComment]:
-    """Comments from fields named ``comment:<section>`` or ``comment:<section>:<row>``."""
-    comments = []
-    for key in request.POST:
-        text = request.POST.get(key, "")
-        parts = key.split(":")
-        if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS or not text.strip():
-            continue
-        # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
-        row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
-        comments.append(ReviewComment(parts[1], row, text))
-    return comments
+from jixiao_web.services import SECTIONS
+from jixiao_web.views.common import actor_of, filing_for, posted_comments
 
 
 @login_required
@@ -87,7 +70,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "grades": Grade.choices,
             "can_review": allowed(request.user, Action.REVIEW, filing),
             "can_publish": allowed(request.user, Action.PUBLISH, filing),
-            "sections": [(key, SECTION_TITLES[key]) for key in REVIEWED_SECTIONS],
+            # A comment box per section; the task and indicator rows have one each too.
+            "sections": [(key, SECTION_TITLES[key]) for key in SECTIONS],
         },
     )
 
