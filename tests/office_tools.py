@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -51,3 +53,25 @@ def embedded_fonts(pdf: Path) -> list[tuple[str, bool]]:
     out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = out.splitlines()[2:]
     return [(row.split()[0], row.split()[-5] == "yes") for row in rows if row.strip()]
+
+
+def replace_entry(package: bytes, name: str, content: bytes) -> bytes:
+    """A copy of the zip ``package`` with entry ``name`` holding ``content``."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, content if item.filename == name else source.read(item.filename))
+    return out.getvalue()
+
+
+def zip_bomb(expanded: int) -> bytes:
+    """A small XLSX-looking package whose one sheet expands to more than ``expanded`` bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        with package.open("xl/worksheets/sheet1.xml", "w") as entry:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(expanded // len(block) + 1):
+                entry.write(block)
+    return out.getvalue()

@@ -16,6 +16,7 @@ from jixiao.findings import ReadError
 from jixiao.read import read_bytes, read_path
 from jixiao.read.safety import MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES
 from jixiao.write import write_bytes
+from office_tools import replace_entry, zip_bomb
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -36,25 +37,10 @@ def seed_docx() -> bytes:
     return write_bytes(read_path(SEED_TXT).table, ".docx")
 
 
-def _replace_entry(package: bytes, name: str, content: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(package))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            target.writestr(item, content if item.filename == name else source.read(item.filename))
-    return out.getvalue()
-
-
 def test_zip_bomb_is_refused_by_its_declared_size() -> None:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        with package.open("xl/worksheets/sheet1.xml", "w") as entry:
-            block = b"\0" * (1024 * 1024)
-            for _ in range(MAX_ZIP_ENTRY_BYTES // len(block) + 1):
-                entry.write(block)
-    assert len(out.getvalue()) < 1024 * 1024  # a small file that would expand past the limit
-    result = _refused(out.getvalue(), "bomb.xlsx")
+    bomb = zip_bomb(MAX_ZIP_ENTRY_BYTES)
+    assert len(bomb) < 1024 * 1024  # a small file that would expand past the limit
+    result = _refused(bomb, "bomb.xlsx")
     assert result.startswith("file-unreadable|")
     assert "压缩炸弹" in result
 
@@ -75,7 +61,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 
 def test_xml_entities_in_a_workbook_are_refused(seed_xlsx: bytes) -> None:
-    hostile = _replace_entry(seed_xlsx, "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
+    hostile = replace_entry(seed_xlsx, "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     result = _refused(hostile, "laughs.xlsx")
     assert result.startswith("file-unreadable|")
     assert "实体" in result
@@ -89,7 +75,7 @@ def test_external_entities_in_a_document_are_not_resolved(seed_docx: bytes, tmp_
     attack = f'{head}?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file://{secret}">]>' + rest.replace(
         "揭阳市应急管理局", "&xxe;", 1
     )
-    hostile = _replace_entry(seed_docx, "word/document.xml", attack.encode())
+    hostile = replace_entry(seed_docx, "word/document.xml", attack.encode())
     result = _refused(hostile, "xxe.docx")
     assert "TOP-SECRET-CONTENT" not in result
     assert "DTD" in result
@@ -192,7 +178,7 @@ def test_a_docx_span_bomb_is_refused(seed_docx: bytes) -> None:
     document = zipfile.ZipFile(io.BytesIO(seed_docx)).read("word/document.xml").decode()
     wide = document.replace("<w:tcPr>", '<w:tcPr><w:gridSpan w:val="1000"/>')
     assert "表格展开后过大" in _refused(
-        _replace_entry(seed_docx, "word/document.xml", wide.encode()), "bomb.docx"
+        replace_entry(seed_docx, "word/document.xml", wide.encode()), "bomb.docx"
     )
 
 
@@ -201,7 +187,7 @@ def test_a_huge_merged_range_is_refused_before_loading(seed_xlsx: bytes, ref: st
     sheet = zipfile.ZipFile(io.BytesIO(seed_xlsx)).read("xl/worksheets/sheet1.xml").decode()
     crafted = sheet.replace("</mergeCells>", f'<mergeCell ref="{ref}"/></mergeCells>')
     assert "表格展开后过大" in _refused(
-        _replace_entry(seed_xlsx, "xl/worksheets/sheet1.xml", crafted.encode()), "bomb.xlsx"
+        replace_entry(seed_xlsx, "xl/worksheets/sheet1.xml", crafted.encode()), "bomb.xlsx"
     )
 
 

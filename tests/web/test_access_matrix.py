@@ -47,6 +47,8 @@ from jixiao_web.models import (
 )
 from jixiao_web.services import ReviewComment
 
+from .conftest import api_token
+
 ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
 """anon: not signed in; filer, head: of the department owning the filings; other_filer: of another
 department; reviewer, admin: the finance bureau."""
@@ -478,10 +480,7 @@ def world(
     for state, filing in filings.items():
         filing.refresh_from_db()
         assert filing.status == state, (state, filing.status)
-    key = "jx_matrix-token"
-    token = ApiToken.objects.create(
-        user=people["filer"], name="脚本", digest=ApiToken.digest_of(key), prefix=key[:8]
-    )
+    _, token = api_token(people["filer"], "脚本")
     made = World(people, department, filings, token)
     for role in ROLES:  # signed in now, outside the cells' rolled-back savepoints
         _client(made, role)

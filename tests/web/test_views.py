@@ -50,6 +50,7 @@ from jixiao_web.models import (
     Version,
 )
 from jixiao_web.services import ReviewComment
+from office_tools import zip_bomb
 
 from .conftest import PASSWORD, SEED, YEAR
 
@@ -437,17 +438,6 @@ def test_upload_previews_and_stores_nothing_until_confirmed(
     assert Filing.objects.filter(department=department, year=YEAR).count() == 1
 
 
-def _zip_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        with package.open("xl/worksheets/sheet1.xml", "w") as entry:
-            block = b"\0" * (1024 * 1024)
-            for _ in range(MAX_ZIP_ENTRY_BYTES // len(block) + 1):
-                entry.write(block)
-    return out.getvalue()
-
-
 def _file(name: str, content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -466,7 +456,7 @@ def test_hostile_upload_is_refused_in_chinese(
 ) -> None:
     client = login(people["filer"])
     before = counts()
-    data = content if content is not None else _zip_bomb()
+    data = content if content is not None else zip_bomb(MAX_ZIP_ENTRY_BYTES)
     response = client.post(reverse("filing-upload"), {"year": str(YEAR), "file": _file(name, data)})
     assert response.status_code == 200
     assert "confirm" not in response.context
