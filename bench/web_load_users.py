@@ -146,11 +146,16 @@ def _write_results(environment: Environment, **_: Any) -> None:
 # Pages
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+def _hidden(html: str, name: str) -> str:
+    """The value of the form field ``name`` in a page (the csrf token, the version reviewed)."""
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]+)"', html)
     if match is None:
-        raise ValueError("no csrf token in the page")
+        raise ValueError(f"no {name} in the page")
     return match.group(1)
+
+
+def _csrf(html: str) -> str:
+    return _hidden(html, "csrfmiddlewaretoken")
 
 
 def _login(user: FastHttpUser, username: str, password: str) -> bool:
@@ -374,7 +379,8 @@ class Reviewer(FastHttpUser):
         if html is None or 'id="review-form"' not in html:
             self.submitted.remove(pk)  # decided by someone else meanwhile
             return
-        fields = {"csrfmiddlewaretoken": _csrf(html)}
+        # The version read, as the real form posts it: a newer one would make the decision a conflict.
+        fields = {"csrfmiddlewaretoken": _csrf(html), "version": _hidden(html, "version")}
         if random.random() < 0.5:
             fields.update(decision="approve", grade="优")
         else:

@@ -48,7 +48,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     error_messages = {  # noqa: RUF012 - Django's own pattern
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
-        "throttled": "登录失败次数过多，请 15 分钟后再试。",
+        "throttled": f"登录失败次数过多，请 {settings.LOGIN_WINDOW_SECONDS // 60} 分钟后再试。",
     }
 
     def clean(self) -> dict[str, Any]:
