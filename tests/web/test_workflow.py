@@ -180,3 +180,12 @@ def test_a_version_passed_through_the_head_verifies(draft: Filing, actor: Callab
     services.submit(actor("filer"), draft)
     services.head_approve(actor("head"), draft)
     assert audit.verify() == []
+
+
+def test_a_status_change_is_not_an_edit_of_the_working_copy(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    edited = Filing.objects.get(pk=draft.pk).updated_at
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    assert Filing.objects.get(pk=draft.pk).updated_at == edited

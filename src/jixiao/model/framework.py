@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Final
 
-from jixiao.model.values import to_halfwidth
+from jixiao.model.values import completed, to_halfwidth
 
 
 class Framework(StrEnum):
@@ -81,11 +81,7 @@ def canonical_level_name(text: str, known: frozenset[str]) -> str:
         return name
     if f"{name}指标" in known:
         return f"{name}指标"
-    if len(name) >= 4:  # cut off after its first line in a narrow merged cell
-        whole = [level for level in known if level.startswith(name)]
-        if len(whole) == 1:
-            return whole[0]
-    return name
+    return completed(name, known) or name  # cut off after its first line in a narrow merged cell
 
 
 def framework_of(pairs: set[tuple[str, str]]) -> Framework:

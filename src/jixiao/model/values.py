@@ -8,6 +8,7 @@ and is cheap: the patterns are compiled once and the functions allocate little.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
@@ -44,6 +45,19 @@ def to_halfwidth(text: str) -> str:
 
 def _fold(match: re.Match[str]) -> str:
     return _HALFWIDTH[match.group()]
+
+
+#: A narrow merged cell may show a label or level name cut off after its first line: a unique
+#: beginning of this many characters or more is taken for the whole.
+SHORTEST_CUT_OFF: Final = 4
+
+
+def completed(beginning: str, whole: Iterable[str]) -> str | None:
+    """The one name of ``whole`` that ``beginning`` (long enough) is the start of, else None."""
+    if len(beginning) < SHORTEST_CUT_OFF:
+        return None
+    matches = [name for name in whole if name.startswith(beginning)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def compact(text: str) -> str:

@@ -14,14 +14,13 @@ from typing import Final
 
 import nh3
 
-from jixiao.model.values import compact, parse_number, to_halfwidth
+from jixiao.model.values import compact, completed, parse_number, to_halfwidth
 from jixiao.read.labels import (
     AMOUNT_SUFFIXES,
     COUNT_SUFFIXES,
     CUT_OFF_LABELS,
     NONE_WORD,
     PLACEHOLDERS,
-    SHORTEST_CUT_OFF,
 )
 
 # Only real markup is treated as HTML, so that a value such as ``<3`` or ``a<b`` stays text.
@@ -69,11 +68,9 @@ def label_key(text: str) -> str:
 @lru_cache(maxsize=8192)
 def _label_key(text: str) -> str:
     key = _LABEL_STRIP.sub("", to_halfwidth(text))
-    if len(key) >= SHORTEST_CUT_OFF and key not in CUT_OFF_LABELS:
-        whole = [label for label in CUT_OFF_LABELS if label.startswith(key)]
-        if len(whole) == 1:
-            return whole[0]
-    return key
+    if key in CUT_OFF_LABELS:
+        return key
+    return completed(key, CUT_OFF_LABELS) or key
 
 
 class Unreadable(str):

@@ -120,9 +120,8 @@ UNIT_NOTES: Final[frozenset[str]] = frozenset({"单位万元", "金额单位万�
 TOTAL_LABELS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "合计金额"})
 
 #: Section labels a narrow merged cell may show cut off after its first line (in a PDF, say): a
-#: cell holding a unique beginning of one, four characters or more, is that label.
+#: cell holding a unique beginning of one is that label (``values.completed``).
 CUT_OFF_LABELS: Final[tuple[str, ...]] = (*TASK_SECTION_LABELS, *GOAL_LABELS)
-SHORTEST_CUT_OFF: Final = 4
 
 #: Single-cell headings that start the 绩效指标 part.
 INDICATOR_HEADINGS: Final[frozenset[str]] = frozenset({"绩效指标", "部门整体绩效指标", "绩效指标表"})
