@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,7 +36,7 @@ from jixiao.model import TargetTable, format_amount
 from jixiao_web import exports, selectors, services
 from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
-from jixiao_web.uploads import TooManyUploads, admit, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -456,15 +455,11 @@ def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     Needs a token or a signed-in session (with CSRF).  A file that cannot be read as a table is
     still answered with 200: ``readable`` is false and the report's issue says why.
     """
-    limit = settings.UPLOAD_MAX_BYTES
     name = file.name or "上传文件"
-    size = f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
-    too_large = ApiError(413, "file-too-large", f"文件“{name}”超过 {size}，拒绝读取。")
-    if file.size is not None and file.size > limit:
-        raise too_large
-    data = file.read(limit + 1)
-    if len(data) > limit:
-        raise too_large
+    try:
+        data = read_limited(file)
+    except TooLarge as error:
+        raise ApiError(413, "file-too-large", str(error)) from None
     try:
         admit(_caller(request))  # type: ignore[arg-type]
     except TooManyUploads as error:

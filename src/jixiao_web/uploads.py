@@ -53,6 +53,26 @@ class Upload:
 UPLOADS_PER_MINUTE: Final = 10
 
 
+class TooLarge(Exception):
+    """An upload over ``settings.UPLOAD_MAX_BYTES``; the message says so in Chinese."""
+
+
+def read_limited(uploaded: Any) -> bytes:
+    """The bytes of an uploaded file (Django's ``UploadedFile``), refused over the size limit —
+    by its declared size, and by what it really holds."""
+    from django.conf import settings  # not in the reading child, which runs without Django
+
+    limit = settings.UPLOAD_MAX_BYTES
+    size = f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
+    refusal = TooLarge(f"文件“{uploaded.name or '上传文件'}”超过 {size}，拒绝读取。")
+    if uploaded.size is not None and uploaded.size > limit:
+        raise refusal
+    data: bytes = uploaded.read(limit + 1)
+    if len(data) > limit:
+        raise refusal
+    return data
+
+
 class TooManyUploads(Exception):
     """Someone is sending files faster than :data:`UPLOADS_PER_MINUTE`."""
 

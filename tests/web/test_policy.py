@@ -424,3 +424,15 @@ def test_open_data_csv_keeps_blank_cells_and_numbers_as_they_are() -> None:
 
     text = _csv(("name", "amount", "unit"), [{"name": "=HYPERLINK(1)", "amount": "-5", "unit": ""}])
     assert text.decode("utf-8-sig") == "name,amount,unit\r\n'=HYPERLINK(1),-5,\r\n"
+
+
+def test_an_oversized_upload_is_refused_on_the_page_too(
+    people: dict[str, User], login: Callable[[User], Client], settings: object
+) -> None:
+    settings.UPLOAD_MAX_BYTES = 100  # type: ignore[attr-defined]
+    page = login(people["filer"]).post(
+        reverse("filing-upload"), {"year": "2024", "file": SimpleUploadedFile("big.txt", b"x" * 101)}
+    )
+    assert page.status_code == 413
+    assert "超过 100 字节" in page.content.decode()
+    assert not Filing.objects.exists()

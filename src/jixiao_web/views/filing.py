@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -20,7 +19,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
-from jixiao_web.uploads import TooManyUploads, admit, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -101,20 +100,20 @@ def upload(request: HttpRequest) -> HttpResponse:
         year_text = request.POST.get("year", "")
         if uploaded is None:
             context["error"] = "请选择要上传的文件。"
-        elif uploaded.size is not None and uploaded.size > settings.UPLOAD_MAX_BYTES:
-            context["error"] = (
-                f"文件“{uploaded.name}”超过 {settings.UPLOAD_MAX_BYTES // 1024 // 1024} MB，拒绝读取。"
-            )
         elif not (year_text.isdecimal() and len(year_text) <= 4):  # isdigit() passes "²"; int() refuses it
             context["error"] = "请选择年度。"
         else:
             name = uploaded.name or "上传文件"
             try:
+                data = read_limited(uploaded)
                 admit(request.user)  # type: ignore[arg-type]
+            except TooLarge as error:
+                context["error"] = str(error)
+                return render(request, "jixiao_web/upload.html", context, status=413)
             except TooManyUploads as error:
                 context["error"] = str(error)
                 return render(request, "jixiao_web/upload.html", context, status=429)
-            result = read_upload(name, uploaded.read(settings.UPLOAD_MAX_BYTES + 1))
+            result = read_upload(name, data)
             context.update(report=result.report, file_name=name, year=int(year_text))
             if result.table is not None:
                 table = result.table
