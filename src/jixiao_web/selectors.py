@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,38 +28,45 @@ def latest_version(filing: Filing) -> Version | None:
     return filing.versions.order_by("-number").first()
 
 
-def versions_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[Version]:
+def versions_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> QuerySet[Version]:
     """The versions ``user`` may read, oldest first: all for the department; for the finance
     bureau those it received (not one a 部门负责人 returned or still holds)."""
     versions = filing.versions.select_related("created_by").order_by("number")
-    return versions if _sees_draft(user, filing) else versions.filter(received__isnull=False)
+    return versions if _may(user, Action.DRAFT, filing, can) else versions.filter(received__isnull=False)
 
 
-def previous_version(version: Version, user: User | AnonymousUser) -> Version | None:
+def previous_version(version: Version, user: User | AnonymousUser, can: Can = None) -> Version | None:
     """The version before ``version`` that ``user`` may read (what the reviewer compares against)."""
-    return versions_of(version.filing, user).filter(number__lt=version.number).order_by("-number").first()
+    return (
+        versions_of(version.filing, user, can).filter(number__lt=version.number).order_by("-number").first()
+    )
 
 
-def reviewed_version(user: User | AnonymousUser, filing: Filing) -> Version | None:
+def reviewed_version(user: User | AnonymousUser, filing: Filing, can: Can = None) -> Version | None:
     """The version the review page shows ``user``: the latest the user may read."""
-    return versions_of(filing, user).order_by("-number").first()
+    return versions_of(filing, user, can).order_by("-number").first()
 
 
-def _sees_draft(user: User | AnonymousUser, filing: Filing) -> bool:
-    return allowed(user, Action.DRAFT, filing)
+#: What a page already knows the user may do to the filing (``access.allowed_actions``), so that
+#: the selectors below need not ask again; None: ask.
+Can = Collection[Action] | None
 
 
-def comments_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[Comment]:
+def _may(user: User | AnonymousUser, action: Action, filing: Filing, can: Can) -> bool:
+    return action in can if can is not None else allowed(user, action, filing)
+
+
+def comments_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> QuerySet[Comment]:
     """The comments ``user`` may read: all for the department; the finance bureau's for others."""
     comments = filing.comments.select_related("author", "version")
-    return comments if _sees_draft(user, filing) else comments.filter(author__role__in=FINANCE)
+    return comments if _may(user, Action.DRAFT, filing, can) else comments.filter(author__role__in=FINANCE)
 
 
-def history_of(filing: Filing, user: User | AnonymousUser) -> QuerySet[AuditEntry]:
+def history_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> QuerySet[AuditEntry]:
     """The audit entries ``user`` may read, newest first: the department sees every save of its
     working copy; others see the workflow (submissions, returns, approvals …) only."""
     entries = filing.audit.order_by("-seq")
-    if _sees_draft(user, filing):
+    if _may(user, Action.DRAFT, filing, can):
         return entries
     return entries.exclude(action__in=DEPARTMENT_ONLY_ACTIONS)
 
@@ -77,13 +85,13 @@ class Shown:
     version: Version | None
 
 
-def shown_table(user: User | AnonymousUser, filing: Filing) -> Shown | None:
+def shown_table(user: User | AnonymousUser, filing: Filing, can: Can = None) -> Shown | None:
     """What ``user`` reads of ``filing``: the department its working copy, the finance bureau the
     latest version submitted to it, anyone else the published version; None when nothing."""
-    if _sees_draft(user, filing):
+    if _may(user, Action.DRAFT, filing, can):
         return Shown("working_copy", filing.data, None)
     received = filing.received_version
-    if received is not None and allowed(user, Action.HISTORY, filing):
+    if received is not None and _may(user, Action.HISTORY, filing, can):
         return Shown("latest_version", received.data, received)
     if filing.published_version is not None and filing.status == Status.PUBLISHED:
         return Shown("published_version", filing.published_version.data, filing.published_version)

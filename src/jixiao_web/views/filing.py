@@ -141,12 +141,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
     filing = filing_for(request, pk, Action.VIEW)
     can = allowed_actions(request.user, filing)
-    shown = selectors.shown_table(request.user, filing)
+    shown = selectors.shown_table(request.user, filing, can)
     if Action.HISTORY not in can or shown is None:
         return redirect("public-table", year=filing.year, code=filing.department.code)
     table = TargetTable.model_validate(shown.data)
     report = shown.version.report if shown.version is not None else services.report_of(table).to_dict()
-    history = selectors.history_of(filing, request.user)
+    history = selectors.history_of(filing, request.user, can)
     whole_history = request.GET.get("history") == "all"
     return render(
         request,
@@ -156,8 +156,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": shown,
             "official": html_body(table, top=2),
             "report": _report_context(report),
-            "comments": selectors.comments_of(filing, request.user),
-            "versions": selectors.versions_of(filing, request.user),
+            "comments": selectors.comments_of(filing, request.user, can),
+            "versions": selectors.versions_of(filing, request.user, can),
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
             "whole_history": whole_history,

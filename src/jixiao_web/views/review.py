@@ -13,7 +13,7 @@ from jixiao.findings import SECTION_TITLES
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
-from jixiao_web.access import Action, allowed, is_finance
+from jixiao_web.access import Action, allowed_actions, is_finance
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import FilingYear, Grade
 from jixiao_web.services import SECTIONS
@@ -50,10 +50,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The table under review: the official layout, findings, the diff, comment boxes, grade."""
     filing = filing_for(request, pk, Action.HISTORY)
-    latest = selectors.reviewed_version(request.user, filing)
+    can = allowed_actions(request.user, filing)
+    latest = selectors.reviewed_version(request.user, filing, can)
     if latest is None:
         raise Http404("这张表还没有提交过。")
-    previous = selectors.previous_version(latest, request.user)
+    previous = selectors.previous_version(latest, request.user, can)
     table = TargetTable.model_validate(latest.data)
     return render(
         request,
@@ -66,10 +67,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "official": html_body(table, top=2),
             "issues": latest.report.get("issues", []),
             "changes": diff_tables(previous.data, latest.data) if previous else None,
-            "comments": selectors.comments_of(filing, request.user),
+            "comments": selectors.comments_of(filing, request.user, can),
             "grades": Grade.choices,
-            "can_review": allowed(request.user, Action.REVIEW, filing),
-            "can_publish": allowed(request.user, Action.PUBLISH, filing),
+            "can_review": Action.REVIEW in can,
+            "can_publish": Action.PUBLISH in can,
             # A comment box per section; the task and indicator rows have one each too.
             "sections": [(key, SECTION_TITLES[key]) for key in SECTIONS],
         },
