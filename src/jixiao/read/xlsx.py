@@ -89,6 +89,8 @@ def sheet_rows(sheet: Any, formulas: Any = None) -> list[list[str]]:
     formula itself, so that the finding on that cell shows it instead of a silent blank.
     """
     merged = {(r.min_row, r.min_col): r for r in sheet.merged_cells.ranges}
+    # Looked up once: indexing row_dimensions per cell would create an entry for every row.
+    hidden = {number for number, row in sheet.row_dimensions.items() if row.hidden}
     cells = []
     for (row_number, column_number), cell in sheet._cells.items():  # openpyxl keeps only real cells here
         span = merged.get((row_number, column_number))
@@ -97,7 +99,7 @@ def sheet_rows(sheet: Any, formulas: Any = None) -> list[list[str]]:
             value = formulas._cells.get((row_number, column_number), cell).value
         if value is None and span is None:
             continue
-        if sheet.row_dimensions[row_number].hidden:
+        if row_number in hidden:
             continue
         cells.append(
             SpannedCell(

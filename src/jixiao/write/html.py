@@ -1,7 +1,8 @@
 """The HTML writer: a standalone, printable, accessible page of the official form.
 
 Real ``<table>`` elements with ``rowspan``/``colspan`` from the shared layout, ``<th>`` for labels
-and headings (with ``scope``), a ``<caption>`` per table, print CSS for A4 with the indicator
+and headings (with ``scope``), an ``aria-label`` naming each table (no ``<caption>``: office
+programs importing the page put it into the first cell), print CSS for A4 with the indicator
 heading repeated on each page.  Every text is escaped; nothing from the table is ever markup.
 The PDF writer renders this same page.
 """
@@ -23,7 +24,7 @@ STYLE: Final = f"""
 html {{ font-family: {FONT_STACK}; font-size: 10.5pt; color: #000; }}
 body {{ margin: 0 auto; max-width: 190mm; padding: 8mm 0; }}
 h1 {{ font-size: 16pt; text-align: center; margin: 0 0 6mm; }}
-h2 {{ font-size: 13pt; text-align: center; margin: 6mm 0 3mm; }}
+h2 {{ font-size: 13pt; text-align: center; margin: 6mm 0 3mm; break-before: page; break-after: avoid; }}
 table {{ width: 100%; border-collapse: collapse; table-layout: fixed; margin: 0 0 4mm; }}
 p.unit {{ text-align: right; font-size: 9pt; margin: 0 0 1mm; }}
 th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle;
@@ -36,7 +37,6 @@ td p, th p {{ margin: 0 0 2.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
 tr, tbody.group {{ page-break-inside: avoid; break-inside: avoid; }}
-h2 {{ break-before: page; break-after: avoid; }}
 .note {{ font-size: 9pt; line-height: 1.5; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
