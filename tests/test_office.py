@@ -338,3 +338,16 @@ def test_a_huge_unreadable_amount_makes_a_short_message() -> None:
     from jixiao.read.cells import parse_amount
 
     assert parse_amount("x" * 5000) == "x" * 39 + "…"
+
+
+def test_hidden_rows_of_a_sheet_are_not_read(seed_table: TargetTable) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(write_bytes(seed_table, ".xlsx")))
+    sheet = book["目标表"]
+    name = seed_table.tasks[-1].name
+    row = next(cell.row for line in sheet.iter_rows() for cell in line if cell.value == name)
+    sheet.row_dimensions[row].hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    names = [task.name for task in read_bytes(out.getvalue(), "t.xlsx").table.tasks]
+    assert name not in names
+    assert names == [task.name for task in seed_table.tasks[:-1]]
