@@ -341,6 +341,10 @@ def test_a_huge_unreadable_amount_makes_a_short_message() -> None:
 
 
 def test_hidden_rows_of_a_sheet_are_not_read(seed_table: TargetTable) -> None:
+    import io
+
+    import openpyxl
+
     book = openpyxl.load_workbook(io.BytesIO(write_bytes(seed_table, ".xlsx")))
     sheet = book["目标表"]
     name = seed_table.tasks[-1].name
