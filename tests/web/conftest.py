@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -15,6 +16,11 @@ from jixiao.read import read_path
 from jixiao_web import services
 from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, City, Department, Filing, FilingYear, Role, User
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from web.browsing import Server
 
 SEED = Path(__file__).parent.parent / "fixtures" / "seed.txt"
 YEAR = 2024
@@ -116,3 +122,22 @@ def api_token(user: User, name: str = "测试") -> tuple[str, ApiToken]:
     """A token for ``user`` made straight in the database (no audit entry, unlike the page)."""
     key = f"jx_test-{user.username}-{name}-0123456789"
     return key, ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
+
+
+# --- the browser tests (tests/web/browsing.py): one server and one browser per module -----------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``jixiao serve --demo`` on a free port with its own data dir, for this module's tests."""
+    from web.browsing import serve_demo
+
+    yield from serve_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    from web.browsing import launch_browser
+
+    yield from launch_browser()
