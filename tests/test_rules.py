@@ -109,6 +109,10 @@ FIRES = [
     # goal
     (goal("提升应急救援能力 " * 6), ("goal-too-short", "overall_goal", None, "overall_goal")),
     (goal(GOAL_WITHOUT_FIGURES), ("goal-not-quantified", "overall_goal", None, "overall_goal")),
+    (
+        goal(GOAL_WITHOUT_FIGURES + "一是进一步推进一体化建设，统一标准，落实十四五规划。"),
+        ("goal-not-quantified", "overall_goal", None, "overall_goal"),
+    ),
     (SEED, ("goal-tasks-unlinked", "overall_goal", None, "overall_goal")),
     # tasks
     (task(3, name=""), ("task-name-missing", "tasks", 3, "name")),
@@ -167,6 +171,10 @@ QUIET = [
     (COMPLETE, "income-expenditure-mismatch", None),
     (goal("提升应急救援能力水平 " * 5), "goal-too-short", None),
     (goal(GOAL_WITHOUT_FIGURES + "培训3次。"), "goal-not-quantified", None),
+    (goal(GOAL_WITHOUT_FIGURES + "完成三项重点任务。"), "goal-not-quantified", None),
+    (goal(GOAL_WITHOUT_FIGURES + "开展十余次培训。"), "goal-not-quantified", None),
+    (goal(GOAL_WITHOUT_FIGURES + "确保百分之百覆盖。"), "goal-not-quantified", None),
+    (goal(GOAL_WITHOUT_FIGURES + "满意度达到百分之九十。"), "goal-not-quantified", None),
     (goal(SEED.overall_goal + "\n4、做好综合运维，保障安全生产。"), "goal-tasks-unlinked", None),
     (SEED, "task-name-missing", None),
     (task(3, amount=Decimal("0")), "task-amount-missing", None),
@@ -247,14 +255,26 @@ def test_parsers_are_exact() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["资金支付率100%", "培训人数≥500", "覆盖率不低于90", "培训人数500人", "满意度达到95"]
+    "name",
+    ["资金支付率100%", "培训人数≥500", "覆盖率不低于90", "培训人数500人", "满意度达到95", "培训人数五百人"],
 )
 def test_value_in_name_fires(name: str) -> None:
     assert ("value-in-name", 1, "name") in report(indicator(1, name=name)).flatten()
 
 
 @pytest.mark.parametrize(
-    "name", ["12345热线接通率", "2023年度项目完成率", "7*24小时值守", "召开第3次", "PM2.5浓度"]
+    "name",
+    [
+        "12345热线接通率",
+        "2023年度项目完成率",
+        "7*24小时值守",
+        "召开第3次",
+        "PM2.5浓度",
+        "前10%企业占比",
+        "排名后20%企业整改率",
+        "十四五规划项目完成率",
+        "一体化平台使用率",
+    ],
 )
 def test_value_in_name_quiet(name: str) -> None:
     assert "value-in-name" not in report(indicator(1, name=name)).codes()

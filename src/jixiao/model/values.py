@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+import cn2an
+
 #: Full-width ASCII (！ … ～) to ASCII, the ideographic space to a space, and the other minus and
 #: percent signs seen in tables to ``-`` and ``%``.
 _HALFWIDTH: Final = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
@@ -116,3 +118,48 @@ def is_quantity(text: str) -> bool:
         or _PRODUCT_RE.fullmatch(cleaned) is not None
         or _DATE_OR_RANGE_RE.fullmatch(cleaned) is not None
     )
+
+
+#: Units a count or measure is written with (培训500人, 三项, 7个工作日), longest first.
+COUNT_UNITS: Final = tuple(
+    sorted(
+        (
+            "人", "人次", "万人", "名", "户", "家", "个", "项", "次", "场", "期", "件", "台", "套", "篇",
+            "份", "条", "批", "辆", "艘", "册", "本", "张", "处", "座", "间", "宗", "起", "所", "轮", "届",
+            "天", "日", "工作日", "个工作日", "小时", "分钟", "秒", "周", "个月", "年",
+            "元", "千元", "万元", "亿元", "分", "公里", "千米", "米", "平方米", "亩", "公顷", "吨", "万吨",
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_CHINESE_DIGITS: Final = "零〇一二两三四五六七八九十百千万亿"
+# A Chinese numeral counting something (三项, 十余次, 两个, 一百二十人), or a percentage in words
+# (百分之九十, 百分之百).  A numeral before anything but a unit (一体化, 进一步, 十四五规划) counts nothing.
+_CHINESE_COUNT_RE: Final = re.compile(
+    f"百分之([{_CHINESE_DIGITS}]+)|([{_CHINESE_DIGITS}]+)[余多]?(?:{'|'.join(COUNT_UNITS)})"
+)
+# 一 before these is an article more often than a count (一批, 一步, 一些).
+_VAGUE_AFTER_ONE: Final = frozenset("批步些体是条")
+
+
+def chinese_quantities(text: str, *, at_end: bool = False) -> list[Decimal]:
+    """The counts written in Chinese numerals in ``text`` (``完成三项任务`` → [3]), checked by cn2an;
+    ``at_end``: only one that ends the text (``培训人数五百人``)."""
+    found = []
+    for match in _CHINESE_COUNT_RE.finditer(text):
+        if at_end and match.end() != len(text):
+            continue
+        percent, count = match.groups()
+        numeral = percent or count
+        if count == "一" and text[match.end(2) : match.end(2) + 1] in _VAGUE_AFTER_ONE:
+            continue
+        if percent == "百":  # 百分之百
+            found.append(Decimal(100))
+            continue
+        try:
+            value = cn2an.cn2an(numeral, "normal")
+        except (ValueError, KeyError):  # not a well-formed numeral (十四五)
+            continue
+        found.append(Decimal(str(value)))
+    return found

@@ -12,7 +12,7 @@ from typing import Final
 from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, finding
 from jixiao.model import TargetTable, Task
-from jixiao.model.values import compact, to_halfwidth
+from jixiao.model.values import chinese_quantities, compact, to_halfwidth
 from jixiao.rules.registry import rule
 
 GOAL_MINIMUM_LENGTH: Final = 50
@@ -48,7 +48,8 @@ def goal_too_short(table: TargetTable) -> Iterator[Finding]:
 
 @rule("goal-not-quantified")
 def goal_not_quantified(table: TargetTable) -> Iterator[Finding]:
-    """The goal holds some figure, not counting its point numbers (细化量化, DOMAIN.md).
+    """The goal holds some figure, not counting its point numbers (细化量化, DOMAIN.md): digits, or a
+    count in Chinese numerals (三项, 十余次, 百分之百; 一是, 一体化 and 十四五 count nothing).
 
     A blank goal is left to ``goal-too-short``.
     """
@@ -56,7 +57,8 @@ def goal_not_quantified(table: TargetTable) -> Iterator[Finding]:
     if not goal.strip():
         return
     # Most goals hold no digit or a figure early on; only then strip the point numbers.
-    if _DIGIT_RE.search(goal) is None or _DIGIT_RE.search(_POINT_NUMBER_RE.sub("", goal)) is None:
+    has_digit = _DIGIT_RE.search(goal) is not None and _DIGIT_RE.search(_POINT_NUMBER_RE.sub("", goal))
+    if not has_digit and not chinese_quantities(goal):
         yield finding("goal-not-quantified", _LOCATION)
 
 

@@ -28,7 +28,16 @@ from jixiao.model.framework import (
     is_cost_pair,
     split_leading_comparator,
 )
-from jixiao.model.values import compact, is_number, is_product, is_quantity, parse_number, to_halfwidth
+from jixiao.model.values import (
+    COUNT_UNITS,
+    chinese_quantities,
+    compact,
+    is_number,
+    is_product,
+    is_quantity,
+    parse_number,
+    to_halfwidth,
+)
 from jixiao.rules.common import later_duplicates
 from jixiao.rules.registry import rule
 
@@ -50,20 +59,10 @@ _COMPARATOR_WORDS: Final = sorted(
     key=len,
     reverse=True,
 )
-_COUNT_UNITS: Final = sorted(
-    (
-        "人", "人次", "万人", "名", "户", "家", "个", "项", "次", "场", "期", "件", "台", "套", "篇",
-        "份", "条", "批", "辆", "艘", "册", "本", "张", "处", "座", "间", "宗", "起", "所",
-        "天", "日", "工作日", "个工作日", "小时", "分钟", "秒", "周",
-        "元", "千元", "万元", "亿元", "分", "公里", "千米", "米", "平方米", "亩", "公顷", "吨", "万吨",
-    ),
-    key=len,
-    reverse=True,
-)  # fmt: skip
 _VALUE_IN_NAME_RE: Final = re.compile(
     "(?:" + "|".join(map(re.escape, _COMPARATOR_WORDS)) + r")\s*\d"
-    r"|\d\s*%"
-    r"|(?<![\d.第])\d+(?:\.\d+)?\s*(?:" + "|".join(_COUNT_UNITS) + ")$"
+    r"|(?<![前后\d.])\d+(?:\.\d+)?\s*%"
+    r"|(?<![\d.第])\d+(?:\.\d+)?\s*(?:" + "|".join(COUNT_UNITS) + ")$"
 )
 
 
@@ -263,10 +262,12 @@ def explanation_repeats_name(table: TargetTable) -> Iterator[Finding]:
 def value_in_name(table: TargetTable) -> Iterator[Finding]:
     """The 三级 name holds no target (资金支付率100%, 培训人数≥500, 培训人数500人) (DOMAIN.md).
 
-    Figures that are part of a name (12345热线接通率, 2023年度项目, 7*24小时值守) are fine.
+    A count in Chinese numerals ending the name (培训人数五百人) is one too.  Figures that are part of
+    a name (12345热线接通率, 2023年度项目, 7*24小时值守, 前10%企业占比, 十四五规划) are fine.
     """
     for row, indicator in enumerate(table.indicators, start=1):
-        if _VALUE_IN_NAME_RE.search(compact(to_halfwidth(indicator.name))):
+        name = compact(to_halfwidth(indicator.name))
+        if _VALUE_IN_NAME_RE.search(name) or chinese_quantities(name, at_end=True):
             yield finding("value-in-name", _at(row, "name"), row=row, name=indicator.name)
 
 
