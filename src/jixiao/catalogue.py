@@ -36,6 +36,12 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "warning", "第{line}行起是另一张目标表，本次只读取了第一张；请把它另存为单独的文件再读取。"
     ),
     "year-missing": Entry("warning", "{where}，也没有“年度”栏，年度未能确定。"),
+    "comparator-absent": Entry(
+        "info", "表中没有“对比符号”栏，{count}个指标的对比符号未能确定（写在指标值中的已读入），按未填处理。"
+    ),
+    "budget-total-mismatch": Entry(
+        "warning", "{what}印的是 {printed}，按预算整体情况的各项金额应为 {computed}。"
+    ),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),
     "staff-count-invalid": Entry("error", "财政供养人员数{problem}，应填写不小于 0 的整数。"),
@@ -158,6 +164,10 @@ OCR_PROBLEMS: Final[dict[str, str]] = {
 
 PHRASES: Final[dict[str, str]] = {
     "blank": "未填",
+    "budget-total": "第{line}行“{label}”",
+    "budget-share": "第{line}行“{label}”的占比",
+    "budget-total-label": "合计",
+    "weight-label": "指标权重",
     "year-not-in-title": "表名“{title}”中没有年度",
     "no-title": "表中没有表名",
     "amount": "{amount} 万元",

@@ -64,6 +64,10 @@ class Department(_Model):
     subordinate_unit_count: int | None = Field(None, title="下属二级单位数", description="null = 未填")
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Budget(_Model):
     """预算整体情况, 万元: by use (基本支出, 项目支出) beside by source (财政拨款, 其他资金)."""
 
@@ -71,6 +75,12 @@ class Budget(_Model):
     project_expenditure: Amount | None = Field(None, title="项目支出")
     fiscal_appropriation: Amount | None = Field(None, title="财政拨款")
     other_funds: Amount | None = Field(None, title="其他资金")
+    total_expenditure: Amount | None = Field(
+        None,
+        title="支出预算总量",
+        description="重庆等地的表式只印总量（如“区级支出预算总量”）；没有时不输出",
+        exclude_if=_absent,
+    )
 
 
 TaskKind = Literal["key", "other"]
@@ -92,7 +102,7 @@ class Task(_Model):
         description="湛江等地的表式才有此列；没有时不输出",
         # Left out of the JSON when absent; unlike a wrapping serializer this keeps the field
         # in the serialization schema (``jixiao schema``).
-        exclude_if=lambda value: value is None,
+        exclude_if=_absent,
     )
 
 
@@ -103,11 +113,26 @@ class Indicator(_Model):
     level2: Text = Field(title="二级指标", description="如 数量指标")
     name: Text = Field("", title="三级指标")
     explanation: Text = Field("", title="三级指标解释")
-    comparator: Text = Field(
-        "", title="对比符号", description="≥ ≤ = > < 定性 之一（读取时已将 >=、大于等于 等写法统一）"
+    comparator: Text | None = Field(
+        "",
+        title="对比符号",
+        description="≥ ≤ = > < 定性 之一（读取时已将 >=、大于等于 等写法统一）；"
+        "表式没有对比符号栏、指标值中也没有写时为 null",
     )
     value: Text = Field("", title="指标值", description="照录，如 4、100、7*24、2023.07-2024.01、显著提升")
     unit: Text = Field("", title="计量单位")
+    weight: Amount | None = Field(
+        None, title="指标权重", description="重庆等地的表式才有此列；没有时不输出", exclude_if=_absent
+    )
+    value_type: Text | None = Field(
+        None,
+        title="指标值类型",
+        description="定量 或 定性（湖南等地的表式）；没有时不输出",
+        exclude_if=_absent,
+    )
+    scoring_standard: Text | None = Field(
+        None, title="评(扣)分标准", description="湖南等地的表式才有此列；没有时不输出", exclude_if=_absent
+    )
 
 
 class TargetTable(_Model):
@@ -118,6 +143,15 @@ class TargetTable(_Model):
     department: Department = Field(default_factory=Department, title="部门")
     budget: Budget = Field(default_factory=Budget, title="预算整体情况")
     overall_goal: Text = Field("", title="总体绩效目标", description="纯文本，每点一行")
+    duties: Text | None = Field(
+        None,
+        title="部门职能概述",
+        description="湖北的“部门职能概述”、湖南的“职责”；没有时不输出",
+        exclude_if=_absent,
+    )
+    long_term_goal: Text | None = Field(
+        None, title="长期绩效目标", description="湖北等地的表式才有；没有时不输出", exclude_if=_absent
+    )
     tasks: list[Task] = Field(default_factory=list, title="年度重点工作任务及其他需完成任务")
     indicators: list[Indicator] = Field(default_factory=list, title="绩效指标")
 

@@ -40,6 +40,8 @@ READER_CODES: Final = frozenset(
         "row-unrecognized",
         "cells-unplaced",
         "task-total-mismatch",
+        "budget-total-mismatch",
+        "comparator-absent",
         "more-tables",
         "year-missing",
         "amount-invalid",

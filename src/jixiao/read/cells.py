@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 import nh3
+import opencc
 
 from jixiao.model.values import compact, completed, parse_number, to_halfwidth
 from jixiao.read.labels import (
@@ -58,8 +59,19 @@ def html_to_text(cell: str) -> str:
 _LABEL_STRIP: Final = re.compile(r"[\s:*]+|[(](?:万元|元|个|人)[)]$")
 
 
+_TO_SIMPLIFIED: Final = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=8192)
+def simplified(text: str) -> str:
+    """``text`` in simplified script (部門(單位)名稱 → 部门(单位)名称), for matching labels and level
+    names only: the cell's own text is kept as published."""
+    return str(_TO_SIMPLIFIED.convert(text))
+
+
 def label_key(text: str) -> str:
-    """A cell as a label to compare: width-folded, no white space, no colon, no ``(万元)``."""
+    """A cell as a label to compare: width-folded, in simplified script, no white space, no colon,
+    no leading ``*`` (a required field's mark), no ``(万元)``."""
     if len(text) > 40:  # labels are short; long cells are content
         return ""
     return _label_key(text)
@@ -67,7 +79,7 @@ def label_key(text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _label_key(text: str) -> str:
-    key = _LABEL_STRIP.sub("", to_halfwidth(text))
+    key = _LABEL_STRIP.sub("", simplified(to_halfwidth(text)))
     if key in CUT_OFF_LABELS:
         return key
     return completed(key, CUT_OFF_LABELS) or key

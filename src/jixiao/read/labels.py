@@ -27,6 +27,17 @@ FIELD_LABELS: Final[dict[str, FieldTarget]] = {
     **dict.fromkeys(("项目支出",), ("budget", "project_expenditure")),
     **dict.fromkeys(("财政拨款", "其中:财政拨款", "财政拨款收入"), ("budget", "fiscal_appropriation")),
     **dict.fromkeys(("其他资金", "其中:其他资金", "其他资金收入", "其他收入"), ("budget", "other_funds")),
+    **dict.fromkeys(
+        (
+            "区级支出预算总量",
+            "县级支出预算总量",
+            "市级支出预算总量",
+            "支出预算总量",
+            "部门预算总额",
+            "预算总额",
+        ),
+        ("budget", "total_expenditure"),
+    ),
     **dict.fromkeys(("年度", "预算年度"), ("table", "year")),
 }
 
@@ -44,12 +55,34 @@ SECTION_LABELS: Final[frozenset[str]] = frozenset(
         "金额",
         "绩效指标",
         "部门整体绩效指标",
+        "部门预算支出",
+        "收入构成",
+        "支出构成",
     }
 )
+#: Labels between a field's label and its value that only say what the value is (湖北: 财政拨款 |
+#: 金额 | 52,300.00): skipped when looking for the value.
+VALUE_TAGS: Final[frozenset[str]] = frozenset({"金额", "预算金额", "数额"})
+#: A share printed after an amount (湖北: 占比 | 92.09%): derived from the amounts, so checked.
+SHARE_LABELS: Final[frozenset[str]] = frozenset({"占比", "比例", "所占比例"})
 
 GOAL_LABELS: Final[frozenset[str]] = frozenset(
-    {"总体绩效目标", "整体绩效目标", "部门整体绩效目标", "年度绩效目标"}
+    {
+        "总体绩效目标",
+        "整体绩效目标",
+        "部门整体绩效目标",
+        "年度绩效目标",
+        "当年整体绩效目标",
+        "年度总体绩效目标",
+        "年度整体绩效目标",
+        "部门年度绩效目标",
+    }
 )
+#: Labels of text parts that some layouts print beside the goal → TargetTable field.
+TEXT_LABELS: Final[dict[str, str]] = {
+    **dict.fromkeys(("部门职能概述", "职能概述", "部门职责", "职责", "主要职能", "职能职责"), "duties"),
+    **dict.fromkeys(("长期绩效目标", "中长期绩效目标", "长期目标"), "long_term_goal"),
+}
 
 TaskKindLabel = Literal["key", "other"]
 
@@ -57,7 +90,11 @@ TASK_SECTION_LABELS: Final[dict[str, TaskKindLabel]] = {
     "年度重点工作任务": "key",
     "年度主要工作任务": "key",
     "重点工作任务": "key",
+    "年度主要任务": "key",
     "其他需完成任务": "other",
+    "其他需完成的任务": "other",
+    "其他需完成的任务(可选填)": "other",
+    "其他需完成任务(可选填)": "other",
     "其他需要完成的任务": "other",
     "其他任务": "other",
 }
@@ -75,11 +112,13 @@ TASK_COLUMNS: Final[dict[str, str]] = {
     "主要内容": "content",
     "主要工作内容": "content",
     "期望达到的目标": "expected_outcome",
+    "期望达到的目标(概述)": "expected_outcome",
     "期望目标": "expected_outcome",
     "预期目标": "expected_outcome",
     "预期达到的目标": "expected_outcome",
     "拟投入金额": "amount",
     "拟投入资金": "amount",
+    "拟投入的资金": "amount",
     "投入金额": "amount",
     "预算金额": "amount",
     "金额": "amount",
@@ -100,6 +139,14 @@ INDICATOR_COLUMNS: Final[dict[str, str]] = {
     "对比符号": "comparator",
     "比较符号": "comparator",
     "符号": "comparator",
+    "指标性质": "comparator",
+    "指标权重": "weight",
+    "权重": "weight",
+    "权重(分值)": "weight",
+    "指标值类型": "value_type",
+    "评(扣)分标准": "scoring_standard",
+    "评分标准": "scoring_standard",
+    "扣分标准": "scoring_standard",
     "指标值": "value",
     "目标值": "value",
     "指标值(目标值)": "value",
@@ -121,7 +168,18 @@ TOTAL_LABELS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "
 
 #: Section labels a narrow merged cell may show cut off after its first line (in a PDF, say): a
 #: cell holding a unique beginning of one is that label (``values.completed``).
-CUT_OFF_LABELS: Final[tuple[str, ...]] = (*TASK_SECTION_LABELS, *GOAL_LABELS)
+#: One spelling per part, so that a beginning such as 其他需完成 is unique.
+CUT_OFF_LABELS: Final[tuple[str, ...]] = (
+    "年度重点工作任务",
+    "年度主要工作任务",
+    "重点工作任务",
+    "其他需完成任务",
+    "其他任务",
+    "总体绩效目标",
+    "整体绩效目标",
+    "部门整体绩效目标",
+    "年度绩效目标",
+)
 
 #: Single-cell headings that start the 绩效指标 part.
 INDICATOR_HEADINGS: Final[frozenset[str]] = frozenset({"绩效指标", "部门整体绩效指标", "绩效指标表"})

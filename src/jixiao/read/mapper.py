@@ -29,8 +29,8 @@ from jixiao.model.framework import (
     normalise_comparator,
     split_leading_comparator,
 )
-from jixiao.model.values import leading_quantity, to_halfwidth
-from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count
+from jixiao.model.values import leading_quantity, parse_number, to_halfwidth
+from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count, simplified
 from jixiao.read.grid import GridRow
 from jixiao.read.labels import (
     FIELD_LABELS,
@@ -40,11 +40,14 @@ from jixiao.read.labels import (
     NOT_A_UNIT_END,
     NOTE_PREFIXES,
     SECTION_LABELS,
+    SHARE_LABELS,
     TASK_COLUMNS,
     TASK_SECTION_LABELS,
+    TEXT_LABELS,
     TITLE_MARKER,
     TOTAL_LABELS,
     UNIT_NOTES,
+    VALUE_TAGS,
     FieldTarget,
 )
 
@@ -65,7 +68,16 @@ _LABELS: Final = (
     | UNIT_NOTES
     | INDICATOR_HEADINGS
     | TOTAL_LABELS
+    | frozenset(TEXT_LABELS)
+    | VALUE_TAGS
+    | SHARE_LABELS
 )
+#: The two sides of 预算整体情况, for a printed 合计 or 占比 (湖北's 收入构成 / 支出构成).
+_BUDGET_SIDES: Final = {
+    "use": ("basic_expenditure", "project_expenditure"),
+    "source": ("fiscal_appropriation", "other_funds"),
+}
+_SIDE_OF: Final = {name: side for side, names in _BUDGET_SIDES.items() for name in names}
 _DATA_STATES: Final = frozenset({"tasks", "indicators"})
 #: Rows with more empty cells than this to choose from are fitted on their rightmost ones.
 _MAX_FIT_CANDIDATES: Final = 10
@@ -157,6 +169,12 @@ class _Mapper:
     department: dict[str, Any] = field(default_factory=dict)
     budget: dict[str, Decimal | None] = field(default_factory=dict)
     goal_lines: list[str] = field(default_factory=list)
+    #: Which text part the rows of state ``goal`` go to: the goal, or 部门职能概述 and the like.
+    text_target: str = "overall_goal"
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    #: The side of the budget the last amount was on, and printed shares to check at the end.
+    budget_side: str = ""
+    shares: list[tuple[str, str, int]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     task_kind: Literal["key", "other"] = "key"
     task_columns: _Columns | None = None
@@ -208,9 +226,13 @@ class _Mapper:
         if self.state == "tasks" and first_key in TOTAL_LABELS:
             self._total_row(first_key, cells, row.line)
             return
-        if first_key in GOAL_LABELS:
+        if first_key in GOAL_LABELS or first_key in TEXT_LABELS:
             self.state = "goal"
-            self.goal_lines.extend(cell for i, cell in filled[1:])
+            self.text_target = TEXT_LABELS.get(first_key, "overall_goal")
+            self._text_lines().extend(cell for i, cell in filled[1:])
+            return
+        if self.state == "header" and first_key in TOTAL_LABELS:
+            self._budget_total_row(first_key, cells, keys, row.line)
             return
         if first_key not in TASK_SECTION_LABELS and self._field_row(cells, keys, row.line):
             return
@@ -233,11 +255,16 @@ class _Mapper:
         elif self.state == "indicators":
             self._indicator_row(cells, row.line)
         elif self.state == "goal":
-            self.goal_lines.extend(cell for _, cell in filled)
+            self._text_lines().extend(cell for _, cell in filled)
         else:
             self.findings.append(
                 finding("row-unrecognized", Location(line=row.line), line=row.line, cells=_quote_cells(cells))
             )
+
+    def _text_lines(self) -> list[str]:
+        if self.text_target == "overall_goal":
+            return self.goal_lines
+        return self.texts.setdefault(self.text_target, [])
 
     def _another_table(self, first: str, first_key: str, first_index: int, filled: int, line: int) -> bool:
         """After the indicators, a new title or 部门名称 starts a second table: say so and stop.
@@ -245,7 +272,9 @@ class _Mapper:
         部门名称 counts only in the first column, where an indicator row has its 一级指标; in the
         name column it is an indicator's name.
         """
-        new_title = filled == 1 and TITLE_MARKER in first and first.endswith("表") and first != self.title
+        new_title = (
+            filled == 1 and TITLE_MARKER in simplified(first) and first.endswith("表") and first != self.title
+        )
         starts_left = first_index <= (self._data_start() or 0)
         new_header = starts_left and FIELD_LABELS.get(first_key) == ("department", "name")
         if not (new_title or new_header):
@@ -262,7 +291,11 @@ class _Mapper:
             return True
         if text == self.title:
             return True  # the title again, on the next page
-        if not self.title and self.state == "start" and (TITLE_MARKER in text or text.endswith("表")):
+        if (
+            not self.title
+            and self.state == "start"
+            and (TITLE_MARKER in simplified(text) or text.endswith("表"))
+        ):
             self.title = text
             match = _YEAR.search(_fold(text))
             if match:
@@ -305,16 +338,119 @@ class _Mapper:
             for target in targets.values():
                 self._mark_label(target)
             return True
+        consumed = labels | {
+            i for i, cell in enumerate(cells) if cell and _INLINE_LABEL.match(cell) and inline
+        }
         for index, target in targets.items():
-            value = ""
-            for cell_index in range(index + 1, len(cells)):
-                if cell_index in labels:
-                    break
-                if cells[cell_index]:
-                    value = cells[cell_index]
-                    break
+            value, at = self._value_after(index, cells, keys, labels)
+            consumed |= at
             self._set_field(target, value, line)
+        consumed |= self._shares(cells, keys, sorted(targets.items()), line)
+        self._report_rest(cells, consumed, line)
         return True
+
+    def _value_after(
+        self, index: int, cells: list[str], keys: list[str], labels: set[int]
+    ) -> tuple[str, set[int]]:
+        """The value right of the label at ``index`` (skipping 金额-like tags), and the cells used."""
+        used = set()
+        for cell_index in range(index + 1, len(cells)):
+            if keys[cell_index] in VALUE_TAGS:
+                used.add(cell_index)
+                continue
+            if cell_index in labels or keys[cell_index] in SHARE_LABELS:
+                break
+            if cells[cell_index]:
+                return cells[cell_index], used | {cell_index}
+        return "", used
+
+    def _shares(
+        self, cells: list[str], keys: list[str], targets: list[tuple[int, FieldTarget]], line: int
+    ) -> set[int]:
+        """占比 cells after an amount (湖北): kept to be checked against the amounts at the end."""
+        used: set[int] = set()
+        for index, key in enumerate(keys):
+            if key not in SHARE_LABELS:
+                continue
+            used.add(index)
+            owner = next((t for i, t in reversed(targets) if i < index), None)
+            value, at = self._value_after(index, cells, keys, set())
+            used |= at
+            if owner is not None and owner[0] == "budget" and value:
+                self.shares.append((owner[1], value, line))
+        return used
+
+    def _report_rest(self, cells: list[str], consumed: set[int], line: int) -> None:
+        """Cells of a label row that are neither a label nor its value: reported, never dropped."""
+        rest = [cell for i, cell in enumerate(cells) if cell and i not in consumed]
+        if rest:
+            self.findings.append(
+                finding("cells-unplaced", Location(line=line), line=line, cells=_quote_cells(rest))
+            )
+
+    def _budget_total_row(self, label: str, cells: list[str], keys: list[str], line: int) -> None:
+        """A printed 合计 of one side of the budget (湖北's 收入构成 / 支出构成): checked, not kept."""
+        totals = [i for i, key in enumerate(keys) if key in TOTAL_LABELS]
+        sides = ["use", "source"] if len(totals) == 2 else [self.budget_side]
+        consumed = set(totals)
+        for index, side in zip(totals, sides, strict=False):
+            text, at = self._value_after(index, cells, keys, set(totals))
+            consumed |= at
+            printed = parse_amount(text)
+            amounts = [self.budget.get(name) for name in _BUDGET_SIDES.get(side, ())]
+            if not isinstance(printed, Decimal) or not amounts or None in amounts:
+                continue
+            total = sum((a for a in amounts if a is not None), Decimal(0))
+            if printed != total:
+                self.findings.append(
+                    finding(
+                        "budget-total-mismatch",
+                        Location("budget", line=line),
+                        what=PHRASES["budget-total"].format(line=line, label=cells[index]),
+                        printed=format_amount(printed),
+                        computed=format_amount(total),
+                    )
+                )
+            self.shares.extend(
+                (f"total:{side}", value, line) for value in self._share_texts(cells, keys, index)
+            )
+        consumed |= {i for i, key in enumerate(keys) if key in SHARE_LABELS}
+        consumed |= {i + 1 for i, key in enumerate(keys) if key in SHARE_LABELS}
+        self._report_rest(cells, consumed, line)
+
+    def _share_texts(self, cells: list[str], keys: list[str], after: int) -> list[str]:
+        share = next((i for i in range(after + 1, len(keys)) if keys[i] in SHARE_LABELS), None)
+        return [] if share is None else [self._value_after(share, cells, keys, set())[0]]
+
+    def _check_shares(self) -> None:
+        """Each printed 占比 against the amounts: a share is its amount over its side's total."""
+        for owner, text, line in self.shares:
+            side = owner.removeprefix("total:") if owner.startswith("total:") else _SIDE_OF.get(owner, "")
+            amounts = [self.budget.get(name) for name in _BUDGET_SIDES.get(side, ())]
+            printed = parse_number(_fold(text).strip().rstrip("%"))
+            if not amounts or None in amounts or printed is None:
+                continue
+            total = sum((a for a in amounts if a is not None), Decimal(0))
+            part = total if owner.startswith("total:") else self.budget.get(owner)
+            if not total or part is None:
+                continue
+            exponent = printed.as_tuple().exponent  # as many places as printed
+            computed = (part * 100 / total).quantize(Decimal(1).scaleb(int(exponent)))
+            if computed != printed:
+                label = (
+                    Budget.model_fields[owner].title
+                    if owner in Budget.model_fields
+                    else PHRASES["budget-total-label"]
+                )
+                self.findings.append(
+                    finding(
+                        "budget-total-mismatch",
+                        Location("budget", line=line),
+                        what=PHRASES["budget-share"].format(line=line, label=label),
+                        printed=f"{text.strip()}",
+                        computed=f"{computed}%",
+                    )
+                )
 
     def _read_vertical(
         self, pending: dict[int, FieldTarget], cells: list[str], keys: list[str], line: int
@@ -351,6 +487,7 @@ class _Mapper:
             else:
                 self.department[name] = value
         elif section == "budget":
+            self.budget_side = _SIDE_OF.get(name, self.budget_side)
             amount = parse_amount(value)
             if isinstance(amount, Unreadable):
                 self.findings.append(
@@ -470,8 +607,8 @@ class _Mapper:
                 dict(enumerate(("level1", "level2", "name", "explanation", "comparator", "value", "unit")))
             )
         values = columns.read(cells, line, self.findings)
-        level1_cell = canonical_level_name(values.get("level1", ""), LEVEL1_NAMES)
-        level2_cell = canonical_level_name(values.get("level2", ""), LEVEL2_NAMES)
+        level1_cell = canonical_level_name(simplified(values.get("level1", "")), LEVEL1_NAMES)
+        level2_cell = canonical_level_name(simplified(values.get("level2", "")), LEVEL2_NAMES)
         data = {name: values.get(name, "") for name in ("name", "explanation", "comparator", "value", "unit")}
         if level1_cell:
             self.level1 = level1_cell
@@ -506,23 +643,45 @@ class _Mapper:
                         level2=self.level2,
                     )
                 )
+        value_type = values.get("value_type")
+        comparator_cell = data["comparator"]
+        if not comparator_cell and value_type and simplified(value_type).strip() == Comparator.QUALITATIVE:
+            comparator_cell = Comparator.QUALITATIVE.value  # 指标值类型 定性 says it (湖南)
         comparator, value, unit = _split_target(
-            data["comparator"],
+            comparator_cell,
             data["value"],
             data["unit"],
-            has_comparator="comparator" in columns.fields.values(),
+            has_comparator="comparator" in columns.fields.values() or bool(comparator_cell),
         )
-        self.indicators.append(
-            {
-                "level1": level1,
-                "level2": self.level2,
-                "name": data["name"],
-                "explanation": data["explanation"],
-                "comparator": comparator,
-                "value": value,
-                "unit": unit,
-            }
-        )
+        indicator: dict[str, Any] = {
+            "level1": level1,
+            "level2": self.level2,
+            "name": data["name"],
+            "explanation": data["explanation"],
+            "comparator": comparator,
+            "value": value,
+            "unit": unit,
+        }
+        present = set(columns.fields.values())
+        if "value_type" in present:
+            indicator["value_type"] = value_type or ""
+        if "scoring_standard" in present:
+            indicator["scoring_standard"] = values.get("scoring_standard", "")
+        if "weight" in present:
+            indicator["weight"] = self._weight(values.get("weight", ""), row, line)
+        self.indicators.append(indicator)
+
+    def _weight(self, text: str, row: int, line: int) -> Decimal | None:
+        """指标权重 as a number; one that is not is reported with its cell, not dropped."""
+        if not text.strip():
+            return None
+        weight = parse_number(_fold(text).strip().rstrip("分"))
+        if weight is None:
+            cells = _quote_cells([f"{PHRASES['weight-label']}：{text}"])
+            self.findings.append(
+                finding("cells-unplaced", Location("indicators", row=row, line=line), line=line, cells=cells)
+            )
+        return weight
 
     # --- result --------------------------------------------------------------------------------
 
@@ -535,6 +694,12 @@ class _Mapper:
                 PHRASES["year-not-in-title"].format(title=self.title) if self.title else PHRASES["no-title"]
             )
             self.findings.append(finding("year-missing", Location("title", field="year"), where=where))
+        self._check_shares()
+        absent = sum(1 for indicator in self.indicators if indicator["comparator"] is None)
+        if absent:
+            self.findings.append(
+                finding("comparator-absent", Location("indicators", field="comparator"), count=absent)
+            )
         return TargetTable.model_validate(
             {
                 "title": self.title,
@@ -542,6 +707,7 @@ class _Mapper:
                 "department": self.department,
                 "budget": self.budget,
                 "overall_goal": "\n".join(self.goal_lines),
+                **{name: "\n".join(lines) for name, lines in self.texts.items()},
                 "tasks": self.tasks,
                 "indicators": self.indicators,
             }
@@ -566,9 +732,13 @@ def _unknown_headings(
 
 def _split_target(
     comparator_cell: str, value_cell: str, unit_cell: str, *, has_comparator: bool
-) -> tuple[str, str, str]:
-    """对比符号, 指标值, 计量单位 from their cells, taking a comparator or unit written in the value."""
-    comparator: str = comparator_cell
+) -> tuple[str | None, str, str]:
+    """对比符号, 指标值, 计量单位 from their cells, taking a comparator or unit written in the value.
+
+    Without a comparator column, a comparator not written in the value is None: the source does not
+    show it, so none is made up (``comparator-absent`` says so once for the table).
+    """
+    comparator: str | None = comparator_cell
     canonical = normalise_comparator(comparator_cell) if comparator_cell else None
     if canonical is not None:
         comparator = canonical.value
@@ -588,8 +758,8 @@ def _split_target(
             not unit_cell and _UNIT_SUFFIX.match(suffix) and not suffix.endswith(NOT_A_UNIT_END)
         ):
             value, unit_cell = folded[:number_end].strip(), suffix
-    if not comparator and not has_comparator and value:
-        comparator = (Comparator.EQ if number_end else Comparator.QUALITATIVE).value
+    if not comparator and not has_comparator:
+        comparator = None
     return comparator, value, _fold(unit_cell) if unit_cell else ""
 
 

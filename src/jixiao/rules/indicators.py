@@ -122,9 +122,12 @@ def indicator_category_unknown(table: TargetTable) -> Iterator[Finding]:
 
 @rule("comparator-unknown")
 def comparator_unknown(table: TargetTable) -> Iterator[Finding]:
-    """对比符号 is one of ≥ ≤ = > < 定性 (the reader has normalised other spellings); blank is unknown."""
+    """对比符号 is one of ≥ ≤ = > < 定性 (the reader has normalised other spellings); blank is unknown.
+
+    None is a comparator the layout does not print (``comparator-absent``, once for the table).
+    """
     for row, indicator in enumerate(table.indicators, start=1):
-        if indicator.comparator not in _COMPARATORS:
+        if indicator.comparator is not None and indicator.comparator not in _COMPARATORS:
             yield finding(
                 "comparator-unknown",
                 _at(row, "comparator"),

@@ -194,7 +194,7 @@ def indicator_table(table: TargetTable) -> Block:
                         (
                             Cell(indicator.name),
                             Cell(indicator.explanation),
-                            Cell(indicator.comparator, "short"),
+                            Cell(indicator.comparator or "", "short"),
                             Cell(indicator.value, "short"),
                             Cell(indicator.unit, "short"),
                         )

@@ -1,0 +1,133 @@
+"""Other places' layouts of the same table (``shared/spec/LAYOUTS.md``): every label spelling read into
+the right field, nothing the source does not show made up, nothing dropped without a finding.
+
+The fixtures under ``tests/fixtures/layouts/`` are tables written for these tests in each layout.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from jixiao.read import read_bytes, read_path
+
+LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
+
+
+def _codes(name: str) -> set[str]:
+    return {f.code for f in read_path(LAYOUTS / name).findings}
+
+
+def test_zhanjiang_reads_task_amounts_outcomes_and_other_tasks() -> None:
+    table = read_path(LAYOUTS / "zhanjiang.txt").table
+    assert (table.department.staff_count, table.department.subordinate_unit_count) == (126, 5)
+    assert table.budget.project_expenditure == Decimal("1745.00")
+    assert table.budget.fiscal_appropriation == Decimal("4860.60")
+    assert [(t.kind, t.amount, t.expected_outcome) for t in table.tasks] == [
+        ("key", Decimal("985.00"), "群众文化活动不少于120场"),
+        ("key", Decimal("560.00"), "赛事20项以上"),
+        ("other", Decimal("200.00"), "文物安全零事故"),
+    ]
+    assert table.task_total == table.budget.project_expenditure
+    # No comparator column: one written in the value is taken, none is made up.
+    assert [(i.comparator, i.value, i.unit) for i in table.indicators] == [
+        ("≥", "120", "场"),
+        ("≥", "20", "项"),
+        (None, "100", "%"),
+        (None, "全年", ""),
+        ("≥", "30", "万人次"),
+        ("≥", "90", "%"),
+    ]
+    assert "comparator-absent" in _codes("zhanjiang.txt")
+    assert {"task-amount-missing", "project-expenditure-mismatch", "comparator-unknown"}.isdisjoint(
+        _codes("zhanjiang.txt")
+    )
+
+
+def test_chongqing_reads_the_total_the_goal_and_the_comparator_column() -> None:
+    table = read_path(LAYOUTS / "chongqing.txt").table
+    assert table.department.name == "重庆市渝中区教育委员会"
+    assert table.budget.total_expenditure == Decimal("86420.35")
+    assert table.overall_goal.startswith("保障全区42所公办中小学")
+    assert [(i.name, i.weight, i.unit, i.comparator, i.value) for i in table.indicators][:2] == [
+        ("资助家庭经济困难学生人次", Decimal(20), "人次", "≥", "3500"),
+        ("新增学位数", Decimal(20), "个", "≥", "900"),
+    ]
+    assert {"row-unrecognized", "cells-unplaced", "goal-too-short"}.isdisjoint(_codes("chongqing.txt"))
+
+
+def test_hunan_in_traditional_script_keeps_the_text_as_published() -> None:
+    result = read_path(LAYOUTS / "hunan.txt")
+    table = result.table
+    assert table.title == "長沙縣2024年度整體績效目標表"
+    assert table.year == 2024
+    assert table.department.name == "長沙縣農業農村局"
+    assert table.duties is not None
+    assert table.duties.startswith("負責全縣")
+    assert table.overall_goal.startswith("完成高標準農田建設")
+    first, *_, qualitative, satisfaction = table.indicators
+    # Level names are canonical (the framework's), everything else as printed.
+    assert (first.level1, first.level2, first.name) == ("产出指标", "数量指标", "高標準農田建設面積")
+    assert (first.value_type, first.comparator, first.value, first.unit) == ("定量", "≥", "2", "萬畝")
+    assert first.scoring_standard == "完成得滿分，未完成按比例扣分"
+    assert (qualitative.value_type, qualitative.comparator, qualitative.value) == ("定性", "定性", "顯著提升")
+    assert satisfaction.level1 == "满意度指标"
+    # The 备注 column is no field of the table: its cell is reported, not dropped.
+    unplaced = [f for f in result.findings if f.code == "cells-unplaced"]
+    assert len(unplaced) == 1
+    assert "含家庭農場" in unplaced[0].message
+
+
+def test_hubei_reads_budget_parts_duties_and_long_term_goal() -> None:
+    result = read_path(LAYOUTS / "hubei.txt")
+    table = result.table
+    assert (table.budget.fiscal_appropriation, table.budget.other_funds) == (
+        Decimal("52300.00"),
+        Decimal("4490.00"),
+    )
+    assert (table.budget.basic_expenditure, table.budget.project_expenditure) == (
+        Decimal("12790.00"),
+        Decimal("44000.00"),
+    )
+    assert table.duties == "负责全市水资源管理、防汛抗旱、城市排水和供水保障工作。"
+    assert table.long_term_goal == "到2025年基本建成与超大城市相适应的排水防涝体系。"
+    assert [(t.name, t.amount) for t in table.tasks] == [
+        ("城市排水设施维护", Decimal("28000.00")),
+        ("防汛抗旱能力建设", Decimal("16000.00")),
+    ]
+    codes = [f.code for f in result.findings]
+    # The totals and shares printed agree with the amounts; the contact cells after the name are
+    # reported (the model has no place for them), not dropped.
+    assert "budget-total-mismatch" not in codes
+    assert "row-unrecognized" not in codes
+    unplaced = [f for f in result.findings if f.code == "cells-unplaced"]
+    assert len(unplaced) == 1
+    assert "027-82700000" in unplaced[0].message
+
+
+def test_a_printed_total_or_share_that_disagrees_is_reported() -> None:
+    text = (LAYOUTS / "hubei.txt").read_text(encoding="utf-8")
+    wrong = text.replace(
+        "合计\t金额\t56,790.00\t占比\t100%\n支出构成", "合计\t金额\t56,700.00\t占比\t100%\n支出构成"
+    )
+    wrong = wrong.replace("22.52%", "25.00%")
+    found = [f for f in read_bytes(wrong.encode(), "hubei.txt").findings if f.code == "budget-total-mismatch"]
+    assert [(f.location.line, "56790" in f.message or "22.52" in f.message) for f in found] == [
+        (5, True),
+        (6, True),
+    ]
+
+
+def test_labels_with_a_required_mark_and_traditional_script() -> None:
+    text = (
+        "某縣2024年度整體績效目標表\n部門(單位)名稱\t某局\n*年度總體績效目標\t"
+        + "完成道路養護120公里，群眾滿意度不低於90%，確保全年無重大安全事故發生，各項工作按期完成並通過驗收。"
+        * 1
+        + "\n一級指標\t二級指標\t三級指標\t*指標值\n產出指標\t數量指標\t道路養護里程\t≥120公里\n"
+    )
+    table = read_bytes(text.encode(), "t.txt").table
+    assert table.department.name == "某局"
+    assert table.overall_goal.startswith("完成道路養護")
+    assert [(i.level1, i.level2, i.comparator, i.value, i.unit) for i in table.indicators] == [
+        ("产出指标", "数量指标", "≥", "120", "公里")
+    ]
