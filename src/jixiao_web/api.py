@@ -40,8 +40,9 @@ from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, re
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-#: Largest page of the table list.
+#: Largest page of the table list, and the furthest it may start (a larger offset overflowed SQL).
 MAX_PAGE = 100
+MAX_OFFSET = 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +181,12 @@ def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not-found", NOT_FOUND)
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number too large for the database (harden): the caller's mistake, not the server's."""
+    return _error(request, 422, "invalid-request", "请求参数中的数值过大。")
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
@@ -223,10 +230,10 @@ class TablePage(Schema):
 
 
 class TableFilter(Schema):
-    year: int | None = Field(None, description="年度")
+    year: int | None = Field(None, ge=1, le=9999, description="年度")
     status: Status | None = Field(None, description="状态")
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数（至多 {MAX_PAGE}）")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过的条数（至多 {MAX_OFFSET}）")
 
 
 class IssueOut(Schema):

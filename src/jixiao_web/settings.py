@@ -88,7 +88,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jixiao_web.middleware.HostGuard",  # harden: a foreign Host is 400, before anything asks for it
     "django.middleware.security.SecurityMiddleware",
+    "jixiao_web.middleware.SecurityHeaders",  # harden: CSP, Permissions-Policy, no-store when signed in
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
