@@ -142,3 +142,16 @@ def test_a_page_refuses_broken_multipart_in_chinese(people: dict[str, User]) -> 
     )
     assert response.status_code == 400
     assert "格式有误" in response.content.decode()
+
+
+def test_open_data_csv_writes_the_equals_comparator_as_it_is() -> None:
+    import csv
+    import io
+
+    from jixiao_web.exports import _csv
+
+    text = _csv(
+        ("comparator", "value"), [{"comparator": "=", "value": "=1+1"}, {"comparator": "≥", "value": "90"}]
+    )
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert [(row["comparator"], row["value"]) for row in rows] == [("=", "'=1+1"), ("≥", "90")]
