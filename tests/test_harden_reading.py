@@ -4,13 +4,16 @@ PDFs are refused early by a character budget and by their real page count."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
 
-from conftest import SEED_TXT
+from conftest import FIXTURES, SEED_TXT
+from hostile_pdf import crafted_pdf
 from jixiao.findings import ReadError
 from jixiao.read import read_bytes, read_path
+from jixiao.read.pdf import MAX_CHARACTERS, MAX_PAGE_CHARACTERS, MAX_PAGES
 from jixiao.read.safety import declares_entities
 from jixiao.write import write_bytes
 from office_tools import replace_entry
@@ -68,3 +71,41 @@ def test_real_office_files_pass(seed_docx: bytes) -> None:
     assert not any(
         declares_entities(package.read(name)) for name in package.namelist() if name.endswith(".xml")
     )
+
+
+# --- PDFs: a character budget and the real page count --------------------------------------------
+
+
+def _timed_refusal(data: bytes) -> tuple[str, float]:
+    started = time.process_time()
+    result = _refused(data, "crafted.pdf")
+    return result, time.process_time() - started
+
+
+def test_the_crafted_pdf_of_the_issue_is_refused_within_a_second() -> None:
+    data = crafted_pdf()  # 200 pages × 25,000 characters: under the old limits of pages and page text
+    assert len(data) < 20 * 1024 * 1024
+    result, seconds = _timed_refusal(data)
+    assert result.startswith("file-unreadable|")
+    assert "第 1 页" in result
+    assert seconds < 1.5, seconds
+
+
+def test_pages_each_under_the_page_limit_are_refused_by_the_documents_budget() -> None:
+    per_page = MAX_PAGE_CHARACTERS - 500
+    result, seconds = _timed_refusal(crafted_pdf(pages=MAX_PAGES, per_page=per_page))
+    assert result.startswith("file-unreadable|")
+    assert f"超过 {MAX_CHARACTERS} 个字符" in result
+    assert f"第 {MAX_CHARACTERS // per_page + 1} 页" in result
+    assert seconds < 3, seconds
+
+
+def test_a_page_count_that_lies_is_not_trusted() -> None:
+    result, _ = _timed_refusal(crafted_pdf(pages=MAX_PAGES + 50, per_page=250, declared=1))
+    assert result.startswith("file-unreadable|")
+    assert f"超过上限 {MAX_PAGES}" in result
+
+
+def test_real_pdfs_are_far_inside_the_budget() -> None:
+    for name in ("seed.published.pdf", "seed.jixiao.pdf"):
+        assert read_path(FIXTURES / "office" / name).table.department.name == "揭阳市应急管理局"

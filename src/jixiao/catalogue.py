@@ -125,6 +125,7 @@ REASONS: Final[dict[str, str]] = {
     "pdf-pages": "PDF 有 {pages} 页，超过上限 {limit}",
     "pdf-content": "PDF 内容已损坏（{error}）",
     "pdf-page-text": "PDF 第 {page} 页的文字超过 {limit} 个字符，远超任何目标表，拒绝读取",
+    "pdf-text": "PDF 到第 {page} 页为止的文字已超过 {limit} 个字符，远超任何目标表，拒绝读取",
     "doc-needs-libreoffice": "读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
     "doc-timeout": "LibreOffice 转换 .doc 超时",
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",
