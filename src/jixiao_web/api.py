@@ -36,7 +36,7 @@ from jixiao.model import TargetTable, format_amount
 from jixiao_web import exports, selectors, services
 from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
-from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -469,7 +469,8 @@ def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
         raise ApiError(413, "file-too-large", str(error)) from None
     try:
         admit(_caller(request))  # type: ignore[arg-type]
+        with reading_slot(_caller(request)):
+            result = read_upload(name, data)
     except TooManyUploads as error:
         raise ApiError(429, "too-many-uploads", str(error)) from None
-    result = read_upload(name, data)
     return {"file_name": name, "readable": result.readable, "report": result.report, "table": result.table}

@@ -89,6 +89,8 @@ def serve(
             )
             raise typer.Exit(2)
     os.umask(0o077)  # whatever the server makes from now on is its owner's alone
+    # Reading uploads may hold at most all but one worker (jixiao_web.uploads.reading_slot).
+    os.environ.setdefault("JIXIAO_UPLOAD_READERS", str(max(1, workers - 1)))
     data_dir = _setup(data_dir)
     _private(data_dir)
     from django.core.management import call_command

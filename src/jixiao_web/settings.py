@@ -161,6 +161,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+#: harden: files read at the same time by all (each holds a web worker until the background queue
+#: exists): ``serve`` sets one fewer than its workers, so one worker is always free for others.
+UPLOAD_READERS = max(1, int(os.environ.get("JIXIAO_UPLOAD_READERS", "2")))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,7 +19,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
-from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -107,13 +107,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             try:
                 data = read_limited(uploaded)
                 admit(request.user)  # type: ignore[arg-type]
+                with reading_slot(request.user):
+                    result = read_upload(name, data)
             except TooLarge as error:
                 context["error"] = str(error)
                 return render(request, "jixiao_web/upload.html", context, status=413)
             except TooManyUploads as error:
                 context["error"] = str(error)
                 return render(request, "jixiao_web/upload.html", context, status=429)
-            result = read_upload(name, data)
             context.update(report=result.report, file_name=name, year=int(year_text))
             if result.table is not None:
                 table = result.table
