@@ -38,6 +38,10 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "year-missing": Entry("warning", "{where}，也没有“年度”栏，年度未能确定。"),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),
+    "department-name-mismatch": Entry(
+        "warning", "部门名称“{name}”与填报部门“{department}”不一致，请确认这张表属于本部门。"
+    ),
+    "text-too-long": Entry("error", "{place}有 {length} 字，超过上限 {limit} 字，请删减。"),
     "staff-count-invalid": Entry("error", "财政供养人员数{problem}，应填写不小于 0 的整数。"),
     "subordinate-units-blank": Entry("info", "下属二级单位数未填写，按没有下属二级单位处理。"),
     "subordinate-units-invalid": Entry("error", "下属二级单位数“{value}”不是不小于 0 的整数。"),
@@ -166,6 +170,7 @@ PHRASES: Final[dict[str, str]] = {
     "not-filled": "未填写",
     "negative": "为负数（{value}）",
     "list-separator": "、",
+    "row-field": "{section}第{row}行的{label}",
     "task-section.key": "年度重点工作任务",
     "task-section.other": "其他需完成任务",
     "task-label": "序号 {seq}“{name}”",

@@ -384,7 +384,7 @@ def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     report = (
         {**shown.version.report, "source": str(filing)}
         if shown.version is not None
-        else services.report_of(table, str(filing)).to_dict()
+        else services.report_of(table, str(filing), department=filing.department.name).to_dict()
     )
     draft = source == "working_copy"
     return {**_summary(filing, draft), "source": source, "table": table, "report": report}

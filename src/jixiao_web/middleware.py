@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost, SuspiciousOperation
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -49,6 +49,9 @@ class RequestGuard:
         if request.method == "POST" and _is_form(request):
             try:
                 forms.append(request.POST)
+            except RequestDataTooBig:  # harden: form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE
+                megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 // 1024
+                return _refuse(request, 413, f"提交的文字超过 {megabytes} MB 的上限，无法读取，已拒绝。")
             except (MultiPartParserError, SuspiciousOperation):  # harden: a broken or endless form
                 return _refuse(request, 400, "提交的内容格式有误或字段过多，无法读取，已拒绝。")
         for form in forms:

@@ -155,3 +155,12 @@ def test_open_data_csv_writes_the_equals_comparator_as_it_is() -> None:
     )
     rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
     assert [(row["comparator"], row["value"]) for row in rows] == [("=", "'=1+1"), ("≥", "90")]
+
+
+@pytest.mark.django_db
+def test_a_form_beyond_the_memory_limit_is_413_in_chinese(people: dict[str, User]) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(people["filer"])
+    response = client.post(reverse("filing-upload"), {"overall_goal": "目" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "上限" in response.content.decode()
