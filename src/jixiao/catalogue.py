@@ -44,6 +44,10 @@ CATALOGUE: Final[dict[str, Entry]] = {
     ),
     # --- header and budget (填报要求 1 and 3) ------------------------------------------------
     "department-name-missing": Entry("error", "部门名称未填写。"),
+    "department-name-mismatch": Entry(
+        "warning", "部门名称“{name}”与填报部门“{department}”不一致，请确认这张表属于本部门。"
+    ),
+    "text-too-long": Entry("error", "{place}有 {length} 字，超过上限 {limit} 字，请删减。"),
     "staff-count-invalid": Entry("error", "财政供养人员数{problem}，应填写不小于 0 的整数。"),
     "subordinate-units-blank": Entry("info", "下属二级单位数未填写，按没有下属二级单位处理。"),
     "subordinate-units-invalid": Entry("error", "下属二级单位数“{value}”不是不小于 0 的整数。"),
@@ -131,6 +135,7 @@ REASONS: Final[dict[str, str]] = {
     "pdf-pages": "PDF 有 {pages} 页，超过上限 {limit}",
     "pdf-content": "PDF 内容已损坏（{error}）",
     "pdf-page-text": "PDF 第 {page} 页的文字超过 {limit} 个字符，远超任何目标表，拒绝读取",
+    "pdf-text": "PDF 到第 {page} 页为止的文字已超过 {limit} 个字符，远超任何目标表，拒绝读取",
     "doc-needs-libreoffice": "读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
     "doc-timeout": "LibreOffice 转换 .doc 超时",
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",
@@ -175,6 +180,7 @@ PHRASES: Final[dict[str, str]] = {
     "not-filled": "未填写",
     "negative": "为负数（{value}）",
     "list-separator": "、",
+    "row-field": "{section}第{row}行的{label}",
     "task-section.key": "年度重点工作任务",
     "task-section.other": "其他需完成任务",
     "task-label": "序号 {seq}“{name}”",

@@ -6,27 +6,45 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
-from jixiao.findings import SECTION_TITLES, Finding, ReadError, Report, Severity
+from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
 from jixiao.model import TargetTable
 from jixiao.read import ReadResult, read_bytes, read_path
 from jixiao.rules import validate
 
+#: Codes :func:`check_table` emits itself, from what it is told besides the table.
+CHECK_CODES: Final = frozenset({"department-name-mismatch"})
 
-def check_table(table: TargetTable, source: str = "", read_findings: Iterable[Finding] = ()) -> Report:
+
+def check_table(
+    table: TargetTable,
+    source: str = "",
+    read_findings: Iterable[Finding] = (),
+    *,
+    department: str | None = None,
+) -> Report:
     """The report for a table: what reading it found and every rule's findings, in table order.
 
     Where the reader already reported an error at a place (an amount it could not parse, say), a
-    rule's finding at the same place says nothing new and is left out.
+    rule's finding at the same place says nothing new and is left out.  ``department``: the
+    department the table is filed for (the web system's); a 部门名称 naming another is a warning.
     """
     findings = list(read_findings)
     flagged = [f.location for f in findings if f.severity is Severity.ERROR and f.location.section]
     findings.extend(f for f in validate(table) if not any(f.location.same_place(place) for place in flagged))
+    named = table.department.name
+    if department is not None and named.strip() and _compact(named) != _compact(department):
+        where = Location("department", field="name")
+        findings.append(finding("department-name-mismatch", where, name=named, department=department))
     findings.sort(key=_in_table_order)
     return Report(source, findings)
 
 
 #: Form order: findings without a place first, then section by section as SECTION_TITLES lists them.
 _SECTION_ORDER: Final = {section: order for order, section in enumerate((None, *SECTION_TITLES))}
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
 
 
 def _in_table_order(finding: Finding) -> tuple[int, int]:

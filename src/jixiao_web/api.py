@@ -36,12 +36,13 @@ from jixiao.model import TargetTable, format_amount
 from jixiao_web import exports, selectors, services
 from jixiao_web.access import Action, restrict
 from jixiao_web.models import ApiToken, Filing, Status, User
-from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-#: Largest page of the table list.
+#: Largest page of the table list, and the furthest it may start (a larger offset overflowed SQL).
 MAX_PAGE = 100
+MAX_OFFSET = 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +181,12 @@ def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not-found", NOT_FOUND)
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number too large for the database (harden): the caller's mistake, not the server's."""
+    return _error(request, 422, "invalid-request", "请求参数中的数值过大。")
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
@@ -223,10 +230,10 @@ class TablePage(Schema):
 
 
 class TableFilter(Schema):
-    year: int | None = Field(None, description="年度")
+    year: int | None = Field(None, ge=1, le=9999, description="年度")
     status: Status | None = Field(None, description="状态")
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"每页条数（至多 {MAX_PAGE}）")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过的条数（至多 {MAX_OFFSET}）")
 
 
 class IssueOut(Schema):
@@ -377,7 +384,7 @@ def get_table(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     report = (
         {**shown.version.report, "source": str(filing)}
         if shown.version is not None
-        else services.report_of(table, str(filing)).to_dict()
+        else services.report_of(table, str(filing), department=filing.department.name).to_dict()
     )
     draft = source == "working_copy"
     return {**_summary(filing, draft), "source": source, "table": table, "report": report}
@@ -462,7 +469,8 @@ def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
         raise ApiError(413, "file-too-large", str(error)) from None
     try:
         admit(_caller(request))  # type: ignore[arg-type]
+        with reading_slot(_caller(request)):
+            result = read_upload(name, data)
     except TooManyUploads as error:
         raise ApiError(429, "too-many-uploads", str(error)) from None
-    result = read_upload(name, data)
     return {"file_name": name, "readable": result.readable, "report": result.report, "table": result.table}

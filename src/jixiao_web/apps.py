@@ -9,9 +9,11 @@ class JixiaoWebConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_guard_append_only, sender=self)
+        connection_created.connect(_private_sqlite)
 
 
 def _guard_append_only(using: str = "default", **kwargs: object) -> None:
@@ -21,3 +23,22 @@ def _guard_append_only(using: str = "default", **kwargs: object) -> None:
     from jixiao_web import append_only
 
     append_only.install(connections[using])
+
+
+def _private_sqlite(connection: object, **kwargs: object) -> None:
+    """A SQLite database (and its journals, which SQLite makes with the database's mode) readable by
+    its owner only: it holds session keys, with which anyone could sign in as anyone."""
+    import os
+    from pathlib import Path
+
+    if getattr(connection, "vendor", None) != "sqlite":
+        return
+    name = str(getattr(connection, "settings_dict", {}).get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    for path in (Path(name), *(Path(name + suffix) for suffix in ("-journal", "-wal", "-shm"))):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except FileNotFoundError:
+            continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,38 @@ def _setup(data_dir: Path) -> Path:
     return data_dir
 
 
+def _private(data_dir: Path) -> None:
+    """The data dir for its owner only: 0700 for it and its folders, 0600 for its files (the
+    database, its journals, the keys, stored exports).  Wider modes are repaired with a message;
+    what cannot be repaired (another owner) is refused."""
+    repaired: list[str] = []
+    paths = [data_dir, *sorted(data_dir.rglob("*"))]
+    for path in paths:
+        try:
+            status = path.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(status.st_mode) or not status.st_mode & 0o077:
+            continue
+        wanted = 0o700 if stat.S_ISDIR(status.st_mode) else 0o600
+        try:
+            path.chmod(wanted)
+        except OSError as error:
+            typer.echo(
+                f"数据目录中的 {path} 权限为 {stat.S_IMODE(status.st_mode):04o}，其他用户可以读取，"
+                f"且无法改为 {wanted:04o}（{error.strerror or error}）：为保护会话和密钥，拒绝启动。"
+                "请由其所有者运行，或手动修改权限。",
+                err=True,
+            )
+            raise typer.Exit(2) from None
+        repaired.append(
+            f"{path.relative_to(data_dir.parent)}（{stat.S_IMODE(status.st_mode):04o} → {wanted:04o}）"
+        )
+    if repaired:
+        shown = "、".join(repaired[:5]) + (f" 等 {len(repaired)} 项" if len(repaired) > 5 else "")
+        typer.echo(f"数据目录的权限过宽，其他用户可以读取数据库和密钥，已改为仅本人可读写：{shown}。")
+
+
 DataDir = Annotated[Path, typer.Option("--data-dir", help="数据目录：SQLite 数据库、密钥、导出文件")]
 
 
@@ -55,7 +88,11 @@ def serve(
                 f"端口 {port} 已被占用（也许 jixiao serve 已在运行）：请用 --port 换一个端口。", err=True
             )
             raise typer.Exit(2)
+    os.umask(0o077)  # whatever the server makes from now on is its owner's alone
+    # Reading uploads may hold at most all but one worker (jixiao_web.uploads.reading_slot).
+    os.environ.setdefault("JIXIAO_UPLOAD_READERS", str(max(1, workers - 1)))
     data_dir = _setup(data_dir)
+    _private(data_dir)
     from django.core.management import call_command
 
     from jixiao_web import demo as demo_city

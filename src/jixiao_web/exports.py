@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
 from jixiao.model import TargetTable
+from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
 from jixiao_web.models import Export, Filing, Version
@@ -139,9 +140,19 @@ README: Final = """# {year}年度部门整体预算绩效目标表 开放数据
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Values that are only a comparator (``=``) are data, not a formula: written as they are.
+COMPARATOR_VALUES: Final = frozenset(c.value for c in Comparator)
+
+
 def _inert(value: object) -> object:
-    """Text a spreadsheet would run as a formula, quoted; numbers (``-5``, ``+3.5``) left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and parse_number(value) is None:
+    """Text a spreadsheet would run as a formula, quoted; numbers (``-5``, ``+3.5``) and a lone
+    comparator (``=``) left as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and value not in COMPARATOR_VALUES
+        and parse_number(value) is None
+    ):
         return "'" + value
     return value
 

@@ -80,9 +80,23 @@ def _require(actor: Actor, action: Action, filing: Filing, what: str) -> None:
         raise Forbidden(f"您不能{what}“{filing}”（当前状态：{filing.get_status_display()}）。")
 
 
-def report_of(table: TargetTable, source: str = "", read_findings: Sequence[Finding] = ()) -> Report:
-    """The library's findings for a table being filed (with what reading its form found)."""
-    return check_table(table, source, read_findings)
+def report_of(
+    table: TargetTable, source: str = "", read_findings: Sequence[Finding] = (), department: str | None = None
+) -> Report:
+    """The library's findings for a table being filed (with what reading its form found);
+    ``department``: the filing's, so that a 部门名称 naming another is a warning the reviewer sees."""
+    return check_table(table, source, read_findings, department=department)
+
+
+#: Comments longer than this are refused (the model's own max_length, not enforced by the database).
+COMMENT_MAX_LENGTH = 2000
+
+
+def _storable(report: Report) -> None:
+    """Refuse a table with a text beyond its limit (``jixiao.rules.limits``): nothing is stored."""
+    too_long = [f.message for f in report.findings if f.code == "text-too-long"]
+    if too_long:
+        raise ServiceError(f"{too_long[0]}未保存。")
 
 
 def _counts(report: Report) -> tuple[int, int]:
@@ -141,7 +155,9 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
     table.year = table.year or year
     if table.year != year:
         raise ServiceError(f"文件中的目标表是{table.year}年度的，不是{year}年度。")
-    errors, warnings = _counts(report_of(table))
+    report = report_of(table, department=department.name)
+    _storable(report)
+    errors, warnings = _counts(report)
     try:
         with transaction.atomic():
             filing = Filing.objects.create(
@@ -167,7 +183,8 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
 
     Warnings and errors never block saving; they are returned for display.
     """
-    report = report_of(table)
+    report = report_of(table, department=filing.department.name)
+    _storable(report)
     errors, warnings = _counts(report)
     data = table.model_dump(mode="json")
     with transaction.atomic():
@@ -230,7 +247,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
         _require(actor, Action.SUBMIT, filing, "提交")
         assert actor.user is not None
         table = TargetTable.model_validate(filing.data)
-        report = report_of(table)
+        report = report_of(table, department=filing.department.name)
         errors, warnings = _counts(report)
         if errors:
             raise NotSubmittable(f"表中还有{errors}处错误，改正后才能提交。", report)
@@ -281,6 +298,9 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
         text = comment.text.strip()
         if not text:
             continue
+        if len(text) > COMMENT_MAX_LENGTH:
+            where = place_of(comment.section, comment.row)
+            raise ServiceError(f"{where}的意见有 {len(text)} 字，超过上限 {COMMENT_MAX_LENGTH} 字，未保存。")
         made.append(
             Comment.objects.create(
                 filing=filing,

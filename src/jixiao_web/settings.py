@@ -16,7 +16,20 @@ from urllib.parse import unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("JIXIAO_DATA_DIR", "jixiao-data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _private_dir(path: Path) -> Path:
+    """``path`` made for its owner only (0700) if missing; chmod, so that no umask widens it.
+
+    The data dir holds the database (session keys) and the keys of the site and the audit chain.
+    """
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
+    return path
+
+
+_private_dir(DATA_DIR)
 PRODUCTION = os.environ.get("JIXIAO_PRODUCTION") == "1"
 
 
@@ -25,6 +38,7 @@ def _secret_key(path: Path) -> str:
     if not path.exists():
         key = secrets.token_urlsafe(64)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
     return path.read_text().strip()
@@ -74,7 +88,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jixiao_web.middleware.HostGuard",  # harden: a foreign Host is 400, before anything asks for it
     "django.middleware.security.SecurityMiddleware",
+    "jixiao_web.middleware.SecurityHeaders",  # harden: CSP, Permissions-Policy, no-store when signed in
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,11 +144,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = _private_dir(DATA_DIR / "static")
 # Served by WhiteNoise straight from the package: no collectstatic step at start.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+#: Stored files (exports) and the folders made for them: for the owner only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -143,6 +161,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+#: harden: files read at the same time by all (each holds a web worker until the background queue
+#: exists): ``serve`` sets one fewer than its workers, so one worker is always free for others.
+UPLOAD_READERS = max(1, int(os.environ.get("JIXIAO_UPLOAD_READERS", "2")))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

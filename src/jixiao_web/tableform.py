@@ -22,6 +22,7 @@ from jixiao.model import TargetTable
 from jixiao.model.framework import FRAMEWORKS, Comparator
 from jixiao.model.table import Budget, Department, format_amount
 from jixiao.read.cells import Unreadable, html_to_text, parse_amount, parse_count
+from jixiao.rules.limits import text_too_long
 
 BUDGET_FIELDS: Final = tuple(Budget.model_fields)
 DEPARTMENT_FIELDS: Final = tuple(Department.model_fields)
@@ -170,4 +171,5 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
             "indicators": raw["indicators"],
         }
     )
+    findings.extend(text_too_long(table))  # refused like an unreadable amount: nothing is stored
     return Parsed(raw, table, findings)

@@ -3,22 +3,33 @@
 An uploaded file is untrusted: the library already caps sizes, zip entries and spans and refuses
 DTDs, but a file crafted against a parser could still spin or swell.  The reading therefore runs
 in a child process (``python -m jixiao_web.uploads``) with a memory and CPU limit and a time-out,
-so a bad file costs its own request and never a web worker.
+at a lower CPU priority than the web workers, so a bad file costs its own request.
+
+Until reading moves to a background queue, the request waits for its child and so holds a web
+worker: :func:`reading_slot` bounds how many files are read at once, by one person and by everyone
+together (lock files in the data dir, shared by every gunicorn worker), so that workers stay free
+for everyone else.  A child whose request worker died (gunicorn killed it) gets SIGTERM from the
+kernel, ends whatever it started and removes its folder; :func:`sweep` removes what is left over.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import json
 import logging
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from jixiao.check import check_table
@@ -91,7 +102,110 @@ def admit(user: User) -> None:
     UploadAttempt.objects.create(user=user)
 
 
+#: Files one person may have read at the same time.
+READERS_PER_PERSON: Final = 1
+#: How far below the web workers' CPU priority a reader runs.
+READER_NICENESS: Final = 10
+_PR_SET_PDEATHSIG: Final = 1
+#: The environment variable that names a reader's folder (found again in /proc by :func:`sweep`).
+_HOME_VARIABLE: Final = "JIXIAO_READER_HOME"
+
+
+@contextlib.contextmanager
+def reading_slot(user: Any) -> Iterator[None]:
+    """Hold one of the slots for reading a file, for ``user`` and for the site, or refuse with
+    :class:`TooManyUploads`.  The slots are ``flock`` locks on files in the data dir: every gunicorn
+    worker of this machine sees them, and a worker that dies lets go of its own."""
+    from django.conf import settings  # not in the reading child, which runs without Django
+
+    folder = Path(settings.DATA_DIR) / "reading-slots"
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    held: list[int] = []
+    try:
+        if not _lock_one(folder, [f"user-{user.pk}-{n}" for n in range(READERS_PER_PERSON)], held):
+            raise TooManyUploads("您已有文件正在读取，请等它读完再上传下一个。")
+        if not _lock_one(folder, [f"site-{n}" for n in range(settings.UPLOAD_READERS)], held):
+            raise TooManyUploads("此刻正在读取的文件较多，请稍等片刻再上传。")
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)  # closing lets go of the lock
+
+
+def _lock_one(folder: Path, names: list[str], held: list[int]) -> bool:
+    for name in names:
+        fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        held.append(fd)
+        return True
+    return False
+
+
+def readers_folder() -> Path:
+    """Where readers' folders are made: this OS user's own, in the temporary directory."""
+    folder = Path(tempfile.gettempdir()) / f"jixiao-readers-{os.getuid()}"
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    return folder
+
+
+def sweep() -> list[Path]:
+    """End the readers whose request worker died, and remove their folders; the folders removed.
+
+    A folder names the worker that made it (``owner``); its reader and anything the reader started
+    are found by the folder named in their environment, never by a process id that may be reused.
+    """
+    removed = []
+    for home in readers_folder().glob("jixiao-upload-*"):
+        try:
+            owner = int((home / "owner").read_text())
+        except (OSError, ValueError):
+            continue  # being made right now
+        if _alive(owner):
+            continue
+        for pid in _processes_of(home):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(home, ignore_errors=True)
+        removed.append(home)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _processes_of(home: Path) -> list[int]:
+    marker = f"{_HOME_VARIABLE}={home}".encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def _limit() -> None:  # runs in the child before exec
+    # Dies with the request's worker (the kernel sends SIGTERM; the child then cleans up).
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    os.nice(READER_NICENESS)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT_SECONDS, TIMEOUT_SECONDS + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
@@ -107,13 +221,16 @@ def _failed(name: str, reason: str, **figures: object) -> Upload:
 def _environment(home: str) -> dict[str, str]:
     """Only what reading needs: no database address, no secrets of the web process."""
     keep = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
-    return {**{k: os.environ[k] for k in keep if k in os.environ}, "HOME": home, "TMPDIR": home}
+    kept = {k: os.environ[k] for k in keep if k in os.environ}
+    return {**kept, "HOME": home, "TMPDIR": home, _HOME_VARIABLE: home}
 
 
 def read_upload(name: str, data: bytes) -> Upload:
     """Read and check an uploaded file in a limited child process of its own session, so that a
     time-out stops it and anything it started (LibreOffice for a .doc)."""
-    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as home:
+    sweep()
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-", dir=readers_folder()) as home:
+        (Path(home) / "owner").write_text(str(os.getpid()))
         child = subprocess.Popen(
             [sys.executable, "-m", "jixiao_web.uploads", name],
             stdin=subprocess.PIPE,
@@ -151,7 +268,19 @@ def read_upload(name: str, data: bytes) -> Upload:
     return _failed(name, "internal", error=last[0][:200])
 
 
+def _orphaned(signum: int, frame: object) -> None:
+    """The request's worker died: end what this reader started, remove its folder, and go."""
+    home = os.environ.get(_HOME_VARIABLE)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
+    os.killpg(os.getpgrp(), signal.SIGKILL)  # this reader and whatever it started (LibreOffice)
+
+
 def _child(name: str) -> None:
+    signal.signal(signal.SIGTERM, _orphaned)
+    with contextlib.suppress(OSError, ValueError):
+        if os.getppid() != int(Path("owner").read_text()):  # the worker died before prctl took hold
+            _orphaned(signal.SIGTERM, None)
     data = sys.stdin.buffer.read()
     try:
         read = read_bytes(data, name)

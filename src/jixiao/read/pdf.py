@@ -23,8 +23,13 @@ from jixiao.findings import Location, ReadError, unreadable
 from jixiao.read.grid import GridRow, build_grid, is_form_text
 
 MAX_PAGES: Final = 200
-#: Characters on one page beyond any real form (a crafted content stream drawn again and again).
-MAX_PAGE_CHARACTERS: Final = 30_000
+#: Characters on one page beyond any real form (a crafted content stream drawn again and again);
+#: the densest page of a real table holds about 700.
+MAX_PAGE_CHARACTERS: Final = 10_000
+#: Characters in the whole document beyond any real table (the seed has about 2,000): the budget a
+#: cheap counting pass spends before anything is laid out, so that a crafted file costs its reader
+#: under a second instead of minutes.
+MAX_CHARACTERS: Final = 40_000
 #: A line gap this much larger than the usual one starts a new paragraph.
 PARAGRAPH_GAP: Final = 1.25
 #: A line whose right end is nearer the cell's edge than this many font sizes was wrapped.
@@ -338,6 +343,64 @@ def _page_count(pdf: Any) -> int:
     return count if isinstance(count, int) and count >= 0 else MAX_PAGES + 1
 
 
+class _OverBudget(Exception):
+    """The counting pass went beyond its budget."""
+
+
+def _count_characters(pdf: Any, pages: Sequence[Any], source: str) -> None:
+    """Count every page's characters with a device that only counts (a tenth of the cost of laying
+    them out), stopping as soon as a page or the document goes over its budget."""
+    from pdfminer.pdfdevice import PDFTextDevice
+    from pdfminer.pdfinterp import PDFPageInterpreter
+
+    class Counter(PDFTextDevice):
+        budget = 0
+        count = 0
+
+        def render_char(
+            self,
+            matrix: Any,
+            font: Any,
+            fontsize: float,
+            scaling: float,
+            rise: float,
+            cid: int,
+            ncs: Any,
+            graphicstate: Any,
+        ) -> float:
+            self.count += 1
+            if self.count > self.budget:
+                raise _OverBudget
+            return float(font.char_width(cid) * fontsize * scaling)
+
+    device = Counter(pdf.rsrcmgr)
+    interpreter = PDFPageInterpreter(pdf.rsrcmgr, device)
+    total = 0
+    for number, page in enumerate(pages, start=1):
+        device.count = 0
+        device.budget = min(MAX_PAGE_CHARACTERS, MAX_CHARACTERS - total)
+        try:
+            interpreter.process_page(page)
+        except _OverBudget:
+            if device.budget == MAX_PAGE_CHARACTERS:
+                raise unreadable(source, "pdf-page-text", page=number, limit=MAX_PAGE_CHARACTERS) from None
+            raise unreadable(source, "pdf-text", page=number, limit=MAX_CHARACTERS) from None
+        total += device.count
+
+
+def _real_pages(pdf: Any, source: str) -> list[Any]:
+    """The document's pages as its page tree holds them (not as its /Count claims), refused beyond
+    MAX_PAGES before any is read."""
+    from itertools import islice
+
+    from pdfminer.pdfpage import PDFPage
+
+    pages = list(islice(PDFPage.create_pages(pdf.doc), MAX_PAGES + 1))
+    if len(pages) > MAX_PAGES:
+        raise unreadable(source, "pdf-pages", pages=f"{MAX_PAGES} 以上", limit=MAX_PAGES)
+    return pages
+
+
 def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of the tables in a PDF with a text layer."""
     import pdfplumber
@@ -354,6 +417,7 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
             count = _page_count(pdf)
             if count > MAX_PAGES:
                 raise unreadable(source, "pdf-pages", pages=count, limit=MAX_PAGES)
+            _count_characters(pdf, _real_pages(pdf, source), source)
             items: list[_Item] = []
             characters = 0
             for number, page in enumerate(pdf.pages, start=1):

@@ -19,7 +19,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
-from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -107,19 +107,23 @@ def upload(request: HttpRequest) -> HttpResponse:
             try:
                 data = read_limited(uploaded)
                 admit(request.user)  # type: ignore[arg-type]
+                with reading_slot(request.user):
+                    result = read_upload(name, data)
             except TooLarge as error:
                 context["error"] = str(error)
                 return render(request, "jixiao_web/upload.html", context, status=413)
             except TooManyUploads as error:
                 context["error"] = str(error)
                 return render(request, "jixiao_web/upload.html", context, status=429)
-            result = read_upload(name, data)
             context.update(report=result.report, file_name=name, year=int(year_text))
             if result.table is not None:
                 table = result.table
                 context["official"] = html_body(table, top=2)
+                too_long = [i["message"] for i in result.report["issues"] if i["code"] == "text-too-long"]
                 if table.year not in (None, int(year_text)):
                     context["error"] = f"文件中的目标表是{table.year}年度的，与所选{year_text}年度不符。"
+                elif too_long:  # harden: not stored (jixiao.rules.limits)
+                    context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
                 else:
                     context["confirm"] = signing.dumps(
                         {"table": table.model_dump(mode="json"), "year": int(year_text)}, salt=UPLOAD_SALT
@@ -145,7 +149,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if Action.HISTORY not in can or shown is None:
         return redirect("public-table", year=filing.year, code=filing.department.code)
     table = TargetTable.model_validate(shown.data)
-    report = shown.version.report if shown.version is not None else services.report_of(table).to_dict()
+    report = (
+        shown.version.report
+        if shown.version is not None
+        else services.report_of(table, department=filing.department.name).to_dict()
+    )
     history = selectors.history_of(filing, request.user, can)
     whole_history = request.GET.get("history") == "all"
     return render(
@@ -196,23 +204,26 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("filing-detail", pk=filing.pk)
     if request.method != "POST":
         table = TargetTable.model_validate(filing.data)
-        return _editor(
-            request, filing, form_values(table), services.report_of(table), revision=filing.revision
-        )
+        report = services.report_of(table, department=filing.department.name)
+        return _editor(request, filing, form_values(table), report, revision=filing.revision)
     parsed = parse_form(request.POST, filing.year)
     try:
         revision = int(request.POST.get("revision", ""))
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
         revision = 0
     if parsed.findings:
-        message = "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
-        return _editor(
-            request, filing, parsed.raw, _form_report(parsed), 400, revision=revision, form_error=message
+        too_long = [f.message for f in parsed.findings if f.code == "text-too-long"]
+        message = (
+            f"{too_long[0]}未保存；您填写的内容仍在下面，删减后再保存。"
+            if too_long
+            else "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
         )
+        report = _form_report(parsed, filing)
+        return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
     try:
         filing, _ = services.save_draft(actor_of(request), filing, parsed.table, revision)
     except services.Conflict as error:
-        report = _form_report(parsed)
+        report = _form_report(parsed, filing)
         return _editor(
             request, filing, parsed.raw, report, 409, revision=revision, form_error=str(error), conflict=True
         )
@@ -233,13 +244,13 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings for the form as it is now, without saving (the page calls it as one types)."""
     filing = filing_for(request, pk, Action.EDIT)
     parsed = parse_form(request.POST, filing.year)
-    issues = [f.to_dict() for f in _form_report(parsed).findings]
+    issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
     return JsonResponse({"issues": issues, "task_total": str(parsed.table.task_total)})
 
 
-def _form_report(parsed: Parsed) -> Report:
+def _form_report(parsed: Parsed, filing: Filing) -> Report:
     """The findings for a posted form: what could not be read, then the rules'."""
-    return services.report_of(parsed.table, read_findings=parsed.findings)
+    return services.report_of(parsed.table, read_findings=parsed.findings, department=filing.department.name)
 
 
 def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:

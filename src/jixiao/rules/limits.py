@@ -1,0 +1,81 @@
+"""How long a text field may be: the one table of limits, used wherever a table comes in (the
+checker, and through it the web form, uploads and the API).
+
+Each limit is many times what a real table writes there (the seed's goal has about 400 characters,
+its longest 主要实施内容 about 150): a field beyond it is a pasted document, not an entry, and storing
+it made every save of the table copy it again into the history (a 4.2 MB goal grew the audit log by
+13 MB).  The web system refuses to store a table with such a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from pydantic import BaseModel
+
+from jixiao.catalogue import PHRASES
+from jixiao.findings import SECTION_TITLES, Finding, Location, Section, finding
+from jixiao.model import TargetTable
+from jixiao.model.table import Department, Indicator, Task
+from jixiao.rules.registry import rule
+
+#: Characters allowed in each text field, by (section, JSON field name).
+TEXT_LIMITS: Final[dict[tuple[Section, str], int]] = {
+    ("title", "title"): 200,
+    ("department", "name"): 100,
+    ("department", "competent_department"): 100,
+    ("overall_goal", "overall_goal"): 5_000,
+    ("tasks", "name"): 200,
+    ("tasks", "content"): 2_000,
+    ("tasks", "expected_outcome"): 2_000,
+    ("indicators", "level1"): 50,
+    ("indicators", "level2"): 50,
+    ("indicators", "name"): 200,
+    ("indicators", "explanation"): 1_000,
+    ("indicators", "comparator"): 20,
+    ("indicators", "value"): 200,
+    ("indicators", "unit"): 50,
+}
+_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "department": Department,
+    "tasks": Task,
+    "indicators": Indicator,
+}
+
+
+def label_of(section: Section, field: str) -> str:
+    """The field's Chinese name (the model's title)."""
+    model = _MODELS.get(section)
+    if model is None:
+        return SECTION_TITLES[section]
+    return str(model.model_fields[field].title)
+
+
+def _check(section: Section, field: str, text: str | None, row: int | None = None) -> Iterator[Finding]:
+    limit = TEXT_LIMITS[(section, field)]
+    if text is None or len(text) <= limit:
+        return
+    label = label_of(section, field)
+    place = (
+        label
+        if row is None
+        else PHRASES["row-field"].format(section=SECTION_TITLES[section], row=row, label=label)
+    )
+    where = Location(section, row=row, field=field)
+    yield finding("text-too-long", where, place=place, length=len(text), limit=limit)
+
+
+@rule("text-too-long")
+def text_too_long(table: TargetTable) -> Iterator[Finding]:
+    """No text field beyond its limit in :data:`TEXT_LIMITS`."""
+    yield from _check("title", "title", table.title)
+    for field in ("name", "competent_department"):
+        yield from _check("department", field, getattr(table.department, field))
+    yield from _check("overall_goal", "overall_goal", table.overall_goal)
+    for row, task in enumerate(table.tasks, start=1):
+        for field in ("name", "content", "expected_outcome"):
+            yield from _check("tasks", field, getattr(task, field), row)
+    for row, indicator in enumerate(table.indicators, start=1):
+        for field in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
+            yield from _check("indicators", field, getattr(indicator, field), row)
