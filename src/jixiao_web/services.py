@@ -25,6 +25,7 @@ from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
     ApiToken,
+    AuditAction,
     City,
     Comment,
     Department,
@@ -152,7 +153,7 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
                 warnings=warnings,
                 updated_by=user,
             )
-            audit.record(actor, "start", filing=filing, after=filing.data)
+            audit.record(actor, AuditAction.START, filing=filing, after=filing.data)
     except IntegrityError:
         raise ServiceError(f"“{department}”{year}年度的目标表已经存在。") from None
     return filing
@@ -195,7 +196,7 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
         )
         audit.record(
             actor,
-            "save",
+            AuditAction.SAVE,
             filing=current,
             before={c.label: c.before for c in changes},
             after={c.label: c.after for c in changes},
@@ -209,7 +210,7 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
 
 
 def _transition(
-    actor: Actor, filing: Filing, status: Status, action: str, extra: dict[str, Any] | None = None
+    actor: Actor, filing: Filing, status: Status, action: AuditAction, extra: dict[str, Any] | None = None
 ) -> None:
     before = filing.status
     filing.status = status
@@ -252,7 +253,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
         extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
         if target == Status.SUBMITTED:
             _receive(filing, version)
-        action = "submit" if target == Status.SUBMITTED else "submit_to_head"  # audit.SUBMITTING_ACTIONS
+        action = AuditAction.SUBMIT if target == Status.SUBMITTED else AuditAction.SUBMIT_TO_HEAD
         _transition(actor, filing, target, action, extra)
     return version
 
@@ -306,7 +307,7 @@ def head_approve(actor: Actor, filing: Filing) -> None:
         version = latest_version(filing)
         assert version is not None
         _receive(filing, version)
-        _transition(actor, filing, Status.SUBMITTED, "head_approve", {"版本": version.number})
+        _transition(actor, filing, Status.SUBMITTED, AuditAction.HEAD_APPROVE, {"版本": version.number})
 
 
 def return_filing(
@@ -337,7 +338,9 @@ def return_filing(
         extra: dict[str, Any] = {"意见": _said(made)}
         if grade:
             extra["等级"] = grade
-        _transition(actor, filing, Status.RETURNED, "head_return" if by_head else "return", extra)
+        _transition(
+            actor, filing, Status.RETURNED, AuditAction.HEAD_RETURN if by_head else AuditAction.RETURN, extra
+        )
 
 
 def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
@@ -368,7 +371,7 @@ def approve(
         extra: dict[str, Any] = {"等级": grade}
         if made:
             extra["意见"] = _said(made)
-        _transition(actor, filing, Status.APPROVED, "approve", extra)
+        _transition(actor, filing, Status.APPROVED, AuditAction.APPROVE, extra)
 
 
 def publish(actor: Actor, filing: Filing) -> Version:
@@ -382,7 +385,7 @@ def publish(actor: Actor, filing: Filing) -> Version:
         assert version is not None
         filing.published_version = version
         filing.published_at = timezone.now()
-        _transition(actor, filing, Status.PUBLISHED, "publish", {"版本": version.number})
+        _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, {"版本": version.number})
     try:
         render_all(version)
     except Exception:  # published all the same: a download renders what is missing, once
@@ -401,7 +404,7 @@ def create_token(actor: Actor, name: str) -> str:
     key = "jx_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(user=actor.user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
-        audit.record(actor, "token_create", target=f"API 令牌“{name}”")
+        audit.record(actor, AuditAction.TOKEN_CREATE, target=f"API 令牌“{name}”")
     return key
 
 
@@ -409,5 +412,5 @@ def revoke_token(actor: Actor, token: ApiToken) -> None:
     if actor.user is None or token.user_id != actor.user.pk:
         raise Forbidden("只能撤销自己的 API 令牌。")
     with transaction.atomic():
-        audit.record(actor, "token_revoke", target=f"API 令牌“{token.name}”")
+        audit.record(actor, AuditAction.TOKEN_REVOKE, target=f"API 令牌“{token.name}”")
         token.delete()
