@@ -308,6 +308,8 @@ class AuditHead(models.Model):
     #: Which key chains the entries (a fingerprint, not the key): a verify with another data
     #: dir's key says so instead of calling every entry altered.
     key_id = models.CharField(max_length=16, blank=True)
+    #: HMAC of (seq, hash) with the audit key: rewinding the head to an earlier entry needs the key.
+    mac = models.CharField(max_length=64, blank=True)
 
 
 class ApiToken(models.Model):

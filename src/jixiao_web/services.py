@@ -220,7 +220,7 @@ def _transition(
         action,
         filing=filing,
         before={"状态": Status(before).label},
-        after={"状态": status.label, **(extra or {})},
+        after={**audit.filing_state(filing), **(extra or {})},
     )
 
 
@@ -250,18 +250,18 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
-        extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
+        extra = {"版本": number, **audit.version_identity(version)}
         if target == Status.SUBMITTED:
-            _receive(filing, version)
+            extra.update(audit.receipt(_receive(filing, version)))
         action = AuditAction.SUBMIT if target == Status.SUBMITTED else AuditAction.SUBMIT_TO_HEAD
         _transition(actor, filing, target, action, extra)
     return version
 
 
-def _receive(filing: Filing, version: Version) -> None:
+def _receive(filing: Filing, version: Version) -> Received:
     """The finance bureau receives ``version``: from now on it is what the bureau sees."""
-    Received.objects.create(version=version)
     filing.received_version = version
+    return Received.objects.create(version=version)
 
 
 def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
@@ -306,8 +306,10 @@ def head_approve(actor: Actor, filing: Filing) -> None:
         _require(actor, Action.HEAD_REVIEW, filing, "审核")
         version = latest_version(filing)
         assert version is not None
-        _receive(filing, version)
-        _transition(actor, filing, Status.SUBMITTED, AuditAction.HEAD_APPROVE, {"版本": version.number})
+        received = audit.receipt(_receive(filing, version))
+        _transition(
+            actor, filing, Status.SUBMITTED, AuditAction.HEAD_APPROVE, {"版本": version.number, **received}
+        )
 
 
 def return_filing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from jixiao.findings import Severity
+from jixiao_web import audit
 from jixiao_web.models import AuditAction
 from jixiao_web.wording import place_of
 
@@ -17,6 +18,12 @@ register.filter("place", place_of)
 @register.filter
 def action_label(action: str) -> str:
     return AuditAction.label_of(action)
+
+
+@register.inclusion_tag("jixiao_web/_chain_head.html")
+def chain_head() -> dict[str, object]:
+    """The latest head of the audit chain, for the public to hold the bureau to (a transparency log)."""
+    return {"head": audit.checkpoint()}
 
 
 @register.filter
