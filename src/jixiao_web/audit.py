@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -64,7 +64,7 @@ def _canonical(fields: dict[str, Any]) -> bytes:
 
 
 def _content(entry: AuditEntry) -> dict[str, Any]:
-    at = _iso(entry.at)
+    at = utc_text(entry.at)
     return {
         "seq": entry.seq,
         "at": at,
@@ -100,7 +100,8 @@ def head_mac(seq: int, hash: str) -> str:
     return hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _iso(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
+    """A moment as the chain records it: ISO 8601 in UTC, to the microsecond."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -208,7 +209,7 @@ def version_identity(version: Version) -> dict[str, Any]:
         DIGEST_KEY: content_digest(version.data),
         "校验结果哈希": content_digest(version.report),
         "提交人编号": version.created_by_id,
-        "提交时间": _iso(version.created_at),
+        "提交时间": utc_text(version.created_at),
         "错误数": version.errors,
         "警告数": version.warnings,
     }
@@ -216,7 +217,7 @@ def version_identity(version: Version) -> dict[str, Any]:
 
 def receipt(received: Received) -> dict[str, Any]:
     """What the entry that makes the finance bureau receive a version records of it."""
-    return {RECEIVED_AT_KEY: _iso(received.at)}
+    return {RECEIVED_AT_KEY: utc_text(received.at)}
 
 
 def _recorded(actions: Sequence[AuditAction]) -> dict[tuple[int | None, Any], dict[str, Any]]:
@@ -265,7 +266,7 @@ def _altered_receipts() -> Iterator[Break]:
             yield Break(
                 None, f"“{version.filing}”第{version.number}版没有财政局收到它的操作记录（收到记录被添加）"
             )
-        elif RECEIVED_AT_KEY in after and after[RECEIVED_AT_KEY] != _iso(received.at):
+        elif RECEIVED_AT_KEY in after and after[RECEIVED_AT_KEY] != utc_text(received.at):
             yield Break(None, f"“{version.filing}”第{version.number}版的收到时间与操作记录不符（被改动）")
     for filing_id, number in sorted(set(recorded) - seen, key=str):
         yield Break(None, f"操作记录中财政局收到的第{number}版（目标表 {filing_id}）已没有收到记录（被删除）")
@@ -301,6 +302,7 @@ STATUS_KEY = "状态"
 RECEIVED_KEY = "收到版本"
 PUBLISHED_KEY = "发布版本"
 GRADE_KEY = "等级"
+PUBLISHED_AT_KEY = "发布时间"
 _STATUS_BY_LABEL: Final = {status.label: status for status in Status}
 
 
@@ -313,6 +315,8 @@ class FilingState:
     received: int | None = None
     published: int | None = None
     grade: str = ""
+    #: When it was published (ISO, UTC), as the publish entry records it.
+    published_at: str | None = None
 
 
 def filing_state(filing: Filing) -> dict[str, Any]:
@@ -327,23 +331,25 @@ def filing_state(filing: Filing) -> dict[str, Any]:
 
 
 def _next_state(state: FilingState, action: str, after: dict[str, Any]) -> FilingState:
+    state = replace(state, published_at=after.get(PUBLISHED_AT_KEY, state.published_at))
     status = _STATUS_BY_LABEL.get(after.get(STATUS_KEY, ""), state.status)
     if RECEIVED_KEY in after:  # the entry records the whole state
-        return FilingState(status, after[RECEIVED_KEY], after.get(PUBLISHED_KEY), after.get(GRADE_KEY, ""))
+        received, published, grade = after[RECEIVED_KEY], after.get(PUBLISHED_KEY), after.get(GRADE_KEY, "")
+        return FilingState(status, received, published, grade, state.published_at)
     # Entries written before the state was recorded: it follows from the action.
     version, grade = after.get(VERSION_KEY), after.get(GRADE_KEY, "")
     if action == AuditAction.START:
         return FilingState(Status.DRAFT)
+    if action == AuditAction.PUBLISH:
+        return replace(state, status=status, published=version)
     if action in (AuditAction.SUBMIT, AuditAction.SUBMIT_TO_HEAD):
         received = version if action == AuditAction.SUBMIT else state.received
-        return FilingState(status, received, state.published, "")
+        return replace(state, status=status, received=received, grade="")
     if action == AuditAction.HEAD_APPROVE:
-        return FilingState(status, version, state.published, state.grade)
+        return replace(state, status=status, received=version)
     if action in (AuditAction.RETURN, AuditAction.APPROVE):
-        return FilingState(status, state.received, state.published, grade)
-    if action == AuditAction.PUBLISH:
-        return FilingState(status, state.received, version, state.grade)
-    return FilingState(status, state.received, state.published, state.grade)
+        return replace(state, status=status, grade=grade)
+    return replace(state, status=status)
 
 
 def derived_states() -> dict[int, FilingState]:
@@ -385,6 +391,7 @@ def _altered_filings() -> Iterator[Break]:
         "received_version__filing_id",
         "published_version__number",
         "published_version__filing_id",
+        "published_at",
     ):
         name = f"“{row['department__name']} {row['year']}年度”"
         state = states.get(row["pk"])
@@ -393,7 +400,7 @@ def _altered_filings() -> Iterator[Break]:
             continue
 
         status = Status(row["status"]).label if row["status"] in Status.values else row["status"]
-        pairs = (
+        pairs = [
             ("状态", status, state.status.label),
             (
                 "财政局收到的版本",
@@ -406,7 +413,10 @@ def _altered_filings() -> Iterator[Break]:
                 _version_name(state.published),
             ),
             ("审核等级", row["grade"] or "无", state.grade or "无"),
-        )
+        ]
+        if state.published_at is not None:
+            published_at = row["published_at"]
+            pairs.append(("发布时间", utc_text(published_at) if published_at else "无", state.published_at))
         for what, actual, expected in pairs:
             if actual != expected:
                 yield Break(None, f"{name}的{what}是“{actual}”，操作记录中是“{expected}”（目标表被改动）")
@@ -550,10 +560,10 @@ def checkpoint() -> Checkpoint:
     """The head of the chain now."""
     head = AuditHead.objects.filter(pk=1).first()
     if head is None or head.seq == 0:
-        return Checkpoint(0, GENESIS, "", key_id(), _iso(datetime.now(UTC)))
+        return Checkpoint(0, GENESIS, "", key_id(), utc_text(datetime.now(UTC)))
     entry = AuditEntry.objects.filter(seq=head.seq).only("at").first()
-    at = _iso(entry.at) if entry is not None else ""
-    return Checkpoint(head.seq, head.hash, at, head.key_id or key_id(), _iso(datetime.now(UTC)))
+    at = utc_text(entry.at) if entry is not None else ""
+    return Checkpoint(head.seq, head.hash, at, head.key_id or key_id(), utc_text(datetime.now(UTC)))
 
 
 def _checkpoint_breaks(checkpoints: Sequence[Checkpoint]) -> Iterator[Break]:

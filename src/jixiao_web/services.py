@@ -387,7 +387,8 @@ def publish(actor: Actor, filing: Filing) -> Version:
         assert version is not None
         filing.published_version = version
         filing.published_at = timezone.now()
-        _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, {"版本": version.number})
+        extra = {"版本": version.number, audit.PUBLISHED_AT_KEY: audit.utc_text(filing.published_at)}
+        _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, extra)
     try:
         render_all(version)
     except Exception:  # published all the same: a download renders what is missing, once

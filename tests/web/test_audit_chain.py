@@ -184,6 +184,11 @@ def test_a_published_table_unpublished_pointed_back_or_regraded(
     with rolled_back():
         Filing.objects.filter(pk=draft.pk).update(grade="优")
         assert problems() == [f"“{draft}”的审核等级是“优”，操作记录中是“良”（目标表被改动）"]
+    with rolled_back():  # "published before the budget"
+        published_at = Filing.objects.get(pk=draft.pk).published_at
+        assert published_at is not None
+        Filing.objects.filter(pk=draft.pk).update(published_at=published_at - timedelta(days=30))
+        assert [problem.split("的发布时间")[0] for problem in problems()] == [f"“{draft}”"]
     assert problems() == []
 
 
@@ -345,13 +350,15 @@ def test_the_state_of_entries_without_a_recorded_state_follows_from_their_action
         (AuditAction.SUBMIT, {"状态": "已提交", "版本": 1, "内容哈希": "x"}),
         (AuditAction.RETURN, {"状态": "退回修改", "等级": "中", "意见": ["第1行：请细化"]}),
         (AuditAction.SUBMIT_TO_HEAD, {"状态": "待部门负责人审核", "版本": 2}),
-        (AuditAction.HEAD_APPROVE, {"状态": "已提交", "版本": 2}),
+        (AuditAction.HEAD_RETURN, {"状态": "退回修改", "意见": ["请补充"]}),
+        (AuditAction.SUBMIT_TO_HEAD, {"状态": "待部门负责人审核", "版本": 3}),
+        (AuditAction.HEAD_APPROVE, {"状态": "已提交", "版本": 3}),
     ):
         state = audit._next_state(state, action, after)
-    assert state == FilingState(Status.SUBMITTED, 2, None, "")
+    assert state == FilingState(Status.SUBMITTED, 3, None, "")
     state = audit._next_state(state, AuditAction.APPROVE, {"状态": "已审核", "等级": "良"})
-    state = audit._next_state(state, AuditAction.PUBLISH, {"状态": "已发布", "版本": 2})
-    assert state == FilingState(Status.PUBLISHED, 2, 2, "良")
+    state = audit._next_state(state, AuditAction.PUBLISH, {"状态": "已发布", "版本": 3})
+    assert state == FilingState(Status.PUBLISHED, 3, 3, "良")
 
 
 # ---------------------------------------------------------------------------------------------
