@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, User
+from jixiao_web.models import AuditAction, AuditEntry, City, Department, Filing, FilingYear, User
 from jixiao_web.selectors import DEPARTMENT_ONLY_ACTIONS
 from jixiao_web.views.common import actor_of
 
@@ -45,20 +45,20 @@ class Audited(admin.ModelAdmin):  # type: ignore[type-arg]
         after = {name: _plain(form.cleaned_data.get(name)) for name in names}
         if any(_secret(n) for n in form.changed_data):
             after["密码"] = "已设置"
-        action = "admin_change" if change else "admin_add"
+        action = AuditAction.ADMIN_CHANGE if change else AuditAction.ADMIN_ADD
         audit.record(actor_of(request), action, target=_target(obj), before=before, after=after)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         target = _target(obj)
         super().delete_model(request, obj)
-        audit.record(actor_of(request), "admin_delete", target=target)
+        audit.record(actor_of(request), AuditAction.ADMIN_DELETE, target=target)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """The list's "delete selected" action: one entry per object deleted."""
         targets = [_target(obj) for obj in queryset]
         super().delete_queryset(request, queryset)
         for target in targets:
-            audit.record(actor_of(request), "admin_delete", target=target)
+            audit.record(actor_of(request), AuditAction.ADMIN_DELETE, target=target)
 
 
 def _target(obj: Model) -> str:
@@ -101,7 +101,10 @@ class JixiaoUserAdmin(Audited, UserAdmin):  # type: ignore[type-arg]
             user = User.objects.filter(pk=id).first()
             if user is not None:
                 audit.record(
-                    actor_of(request), "admin_change", target=_target(user), after={"密码": "已重设"}
+                    actor_of(request),
+                    AuditAction.ADMIN_CHANGE,
+                    target=_target(user),
+                    after={"密码": "已重设"},
                 )
         return response
 
@@ -143,10 +146,29 @@ class FilingAdmin(ReadOnly):
         return restrict(request.user, Action.VIEW, super().get_queryset(request))
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions by their Chinese names (the field stores the stable English values)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            (value, label) for value, label in AuditAction.choices if value not in DEPARTMENT_ONLY_ACTIONS
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnly):
-    list_display = ("seq", "at", "actor_name", "address", "action", "target")
-    list_filter = ("action",)
+    list_display = ("seq", "at", "actor_name", "address", "action_name", "target")
+    list_filter = (ActionFilter,)
+
+    @admin.display(description="操作", ordering="action")
+    def action_name(self, entry: AuditEntry) -> str:
+        return AuditAction.label_of(entry.action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         """The same history the pages show the finance bureau: not a department's own work."""

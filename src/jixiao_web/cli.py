@@ -1,5 +1,5 @@
 """The web system's commands, added to ``jixiao`` through the ``jixiao.commands`` plug-in hook:
-``jixiao serve`` and ``jixiao audit verify``."""
+``jixiao serve``, ``jixiao manage``, ``jixiao audit verify`` and ``jixiao audit checkpoint``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import socket
 import stat
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from jixiao_web.audit import Break, Checkpoint
 
 DEFAULT_DATA_DIR = Path("jixiao-data")
 #: gunicorn restarts a worker silent for this long: longer than reading an upload may take
@@ -154,9 +157,7 @@ def manage(
 audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True)
 
 
-@audit_app.command("verify")
-def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """检查操作记录的哈希链，以及提交版本和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
+def _need_key(data_dir: Path) -> None:
     if not (data_dir / "audit_key").is_file():
         typer.echo(
             f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥）：请用 --data-dir 指向"
@@ -164,24 +165,100 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
             err=True,
         )
         raise typer.Exit(2)
-    _setup(data_dir)
-    from jixiao_web.audit import verify as verify_chain
-    from jixiao_web.models import AuditEntry, Export, Version
 
-    breaks = verify_chain()
-    count = AuditEntry.objects.count()
-    if not breaks:
-        typer.echo(
-            f"操作记录完整：共 {count} 条，哈希链无断裂；"
-            f"{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
-        )
-        return
+
+def _say_breaks(breaks: list[Break], count: int) -> None:
     for problem in breaks:
         typer.echo(
             problem.message if problem.seq is None else f"第{problem.seq}条：{problem.message}", err=True
         )
     typer.echo(f"操作记录已被改动：发现 {len(breaks)} 处断裂（共 {count} 条）。", err=True)
-    raise typer.Exit(1)
+
+
+Checkpoints = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint",
+        help="此前用 jixiao audit checkpoint 写出的检查点文件（可多次给出）：证明其前的记录没有被改动或删除",
+    ),
+]
+
+
+@audit_app.command("verify")
+def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None) -> None:
+    """检查操作记录的哈希链，以及提交版本、目标表状态和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
+    _need_key(data_dir)
+    _setup(data_dir)
+    points = []
+    for path in checkpoint or []:
+        try:
+            points.append((path, _read_checkpoint(path)))
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
+            raise typer.Exit(2) from None
+    from jixiao_web.audit import verify as verify_chain
+    from jixiao_web.models import AuditEntry, Export, Filing, Version
+
+    breaks = verify_chain([point for _, point in points])
+    count = AuditEntry.objects.count()
+    if breaks:
+        _say_breaks(breaks, count)
+        raise typer.Exit(1)
+    typer.echo(
+        f"操作记录完整：共 {count} 条，哈希链无断裂；{Filing.objects.count()} 张目标表的状态、"
+        f"{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
+    )
+    for path, point in points:
+        typer.echo(f"与检查点 {path} 一致：第{point.seq}条（{point.when}）及其之前的记录没有被改动或删除。")
+    if not points:
+        typer.echo(
+            "（没有给出检查点：同时掌握数据库和密钥的人可以改写全部记录而不被发现；"
+            "请定期用 jixiao audit checkpoint 写出检查点并另行保管，核对时用 --checkpoint 给出。）"
+        )
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    from jixiao_web.audit import Checkpoint
+
+    return Checkpoint.from_json(path.read_text(encoding="utf-8"))
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="写入的文件（不可已存在）；不给则输出到标准输出")
+    ] = None,
+) -> None:
+    """先校验操作记录，再写出链尾（序号、哈希、时间）作为检查点：请保存在数据库和数据目录之外。"""
+    _need_key(data_dir)
+    if output is not None and output.exists():
+        typer.echo(f"{output} 已存在：检查点不覆盖已有的文件，请换一个文件名。", err=True)
+        raise typer.Exit(2)
+    _setup(data_dir)
+    from jixiao_web import audit
+    from jixiao_web.models import AuditEntry
+
+    breaks = audit.verify()
+    if breaks:
+        _say_breaks(breaks, AuditEntry.objects.count())
+        typer.echo("记录已被改动，没有写出检查点。", err=True)
+        raise typer.Exit(1)
+    point = audit.checkpoint()
+    if output is None:
+        typer.echo(point.to_json(), nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as handle:
+            handle.write(point.to_json())
+    except OSError as error:
+        typer.echo(f"无法写入 {output}：{error.strerror or error}。", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"已写出检查点 {output}：第{point.seq}条，哈希 {point.hash[:16]}…，时间 {point.when}。"
+        "请把它保存在数据库和数据目录之外（另一台计算机、打印件，或交给审计机关）。"
+    )
 
 
 def register(app: typer.Typer) -> None:

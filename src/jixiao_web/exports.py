@@ -19,7 +19,8 @@ from jixiao.model import TargetTable
 from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
-from jixiao_web.models import Export, Filing, Version
+from jixiao_web import audit
+from jixiao_web.models import AuditAction, Export, Filing, Version
 
 #: Download formats: extension → (MIME type, Chinese name).
 FORMATS: Final = {
@@ -54,6 +55,19 @@ def export(version: Version, fmt: str) -> Export:
             )
             made.file.save(file_name(version, fmt), ContentFile(content), save=False)
             made.save()
+            # The chain keeps what was rendered: verify checks the file and this row against it.
+            audit.record(
+                audit.Actor(None, name="系统"),
+                AuditAction.EXPORT,
+                filing=version.filing,
+                target=f"{version} {FORMATS[fmt][1]}下载文件",
+                after={
+                    audit.VERSION_KEY: version.number,
+                    audit.EXPORT_FORMAT_KEY: fmt,
+                    audit.EXPORT_FILE_KEY: made.file.name,
+                    audit.EXPORT_DIGEST_KEY: made.sha256,
+                },
+            )
             return made
     except IntegrityError:  # another worker rendered it first
         return Export.objects.get(version=version, format=fmt)

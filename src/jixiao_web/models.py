@@ -250,6 +250,33 @@ class Export(_Immutable):
         verbose_name = verbose_name_plural = "导出文件"
 
 
+class AuditAction(models.TextChoices):
+    """What an audit entry records (stored values are stable: existing chains hold them)."""
+
+    START = "start", "创建"
+    SAVE = "save", "保存"
+    SUBMIT = "submit", "提交"
+    SUBMIT_TO_HEAD = "submit_to_head", "提交部门负责人审核"
+    HEAD_APPROVE = "head_approve", "部门负责人审核通过"
+    HEAD_RETURN = "head_return", "部门负责人退回"
+    RETURN = "return", "财政局退回修改"
+    APPROVE = "approve", "财政局审核通过"
+    PUBLISH = "publish", "发布"
+    EXPORT = "export", "生成下载文件"
+    LOGIN = "login", "登录"
+    LOGOUT = "logout", "退出"
+    TOKEN_CREATE = "token_create", "创建 API 令牌"
+    TOKEN_REVOKE = "token_revoke", "撤销 API 令牌"
+    ADMIN_ADD = "admin_add", "管理：新增"
+    ADMIN_CHANGE = "admin_change", "管理：修改"
+    ADMIN_DELETE = "admin_delete", "管理：删除"
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The Chinese name of a stored action ("操作" for one this code does not know)."""
+        return cls(value).label if value in cls.values else "操作"
+
+
 class AuditEntry(_Immutable):
     """One action, chained to the one before by ``previous_hash`` (see :mod:`jixiao_web.audit`)."""
 
@@ -281,6 +308,8 @@ class AuditHead(models.Model):
     #: Which key chains the entries (a fingerprint, not the key): a verify with another data
     #: dir's key says so instead of calling every entry altered.
     key_id = models.CharField(max_length=16, blank=True)
+    #: HMAC of (seq, hash) with the audit key: rewinding the head to an earlier entry needs the key.
+    mac = models.CharField(max_length=64, blank=True)
 
 
 class ApiToken(models.Model):

@@ -11,7 +11,16 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from jixiao_web.access import FINANCE, Action, allowed, is_finance, restrict
-from jixiao_web.models import AuditEntry, Comment, Department, Filing, FilingYear, Status, Version
+from jixiao_web.models import (
+    AuditAction,
+    AuditEntry,
+    Comment,
+    Department,
+    Filing,
+    FilingYear,
+    Status,
+    Version,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -72,7 +81,12 @@ def history_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> Q
 
 
 #: Audit actions about a department's working copy and its internal review.
-DEPARTMENT_ONLY_ACTIONS = ("start", "save", "submit_to_head", "head_return")
+DEPARTMENT_ONLY_ACTIONS = (
+    AuditAction.START,
+    AuditAction.SAVE,
+    AuditAction.SUBMIT_TO_HEAD,
+    AuditAction.HEAD_RETURN,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
     ApiToken,
+    AuditAction,
     City,
     Comment,
     Department,
@@ -168,7 +169,7 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
                 warnings=warnings,
                 updated_by=user,
             )
-            audit.record(actor, "start", filing=filing, after=filing.data)
+            audit.record(actor, AuditAction.START, filing=filing, after=filing.data)
     except IntegrityError:
         raise ServiceError(f"“{department}”{year}年度的目标表已经存在。") from None
     return filing
@@ -212,7 +213,7 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
         )
         audit.record(
             actor,
-            "save",
+            AuditAction.SAVE,
             filing=current,
             before={c.label: c.before for c in changes},
             after={c.label: c.after for c in changes},
@@ -226,7 +227,7 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
 
 
 def _transition(
-    actor: Actor, filing: Filing, status: Status, action: str, extra: dict[str, Any] | None = None
+    actor: Actor, filing: Filing, status: Status, action: AuditAction, extra: dict[str, Any] | None = None
 ) -> None:
     before = filing.status
     filing.status = status
@@ -236,7 +237,7 @@ def _transition(
         action,
         filing=filing,
         before={"状态": Status(before).label},
-        after={"状态": status.label, **(extra or {})},
+        after={**audit.filing_state(filing), **(extra or {})},
     )
 
 
@@ -266,18 +267,18 @@ def submit(actor: Actor, filing: Filing) -> Version:
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history
         target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
-        extra = {"版本": number, audit.DIGEST_KEY: audit.content_digest(version.data)}
+        extra = {"版本": number, **audit.version_identity(version)}
         if target == Status.SUBMITTED:
-            _receive(filing, version)
-        action = "submit" if target == Status.SUBMITTED else "submit_to_head"  # audit.SUBMITTING_ACTIONS
+            extra.update(audit.receipt(_receive(filing, version)))
+        action = AuditAction.SUBMIT if target == Status.SUBMITTED else AuditAction.SUBMIT_TO_HEAD
         _transition(actor, filing, target, action, extra)
     return version
 
 
-def _receive(filing: Filing, version: Version) -> None:
+def _receive(filing: Filing, version: Version) -> Received:
     """The finance bureau receives ``version``: from now on it is what the bureau sees."""
-    Received.objects.create(version=version)
     filing.received_version = version
+    return Received.objects.create(version=version)
 
 
 def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -> list[Comment]:
@@ -325,8 +326,10 @@ def head_approve(actor: Actor, filing: Filing) -> None:
         _require(actor, Action.HEAD_REVIEW, filing, "审核")
         version = latest_version(filing)
         assert version is not None
-        _receive(filing, version)
-        _transition(actor, filing, Status.SUBMITTED, "head_approve", {"版本": version.number})
+        received = audit.receipt(_receive(filing, version))
+        _transition(
+            actor, filing, Status.SUBMITTED, AuditAction.HEAD_APPROVE, {"版本": version.number, **received}
+        )
 
 
 def return_filing(
@@ -357,7 +360,9 @@ def return_filing(
         extra: dict[str, Any] = {"意见": _said(made)}
         if grade:
             extra["等级"] = grade
-        _transition(actor, filing, Status.RETURNED, "head_return" if by_head else "return", extra)
+        _transition(
+            actor, filing, Status.RETURNED, AuditAction.HEAD_RETURN if by_head else AuditAction.RETURN, extra
+        )
 
 
 def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
@@ -388,7 +393,7 @@ def approve(
         extra: dict[str, Any] = {"等级": grade}
         if made:
             extra["意见"] = _said(made)
-        _transition(actor, filing, Status.APPROVED, "approve", extra)
+        _transition(actor, filing, Status.APPROVED, AuditAction.APPROVE, extra)
 
 
 def publish(actor: Actor, filing: Filing) -> Version:
@@ -402,7 +407,8 @@ def publish(actor: Actor, filing: Filing) -> Version:
         assert version is not None
         filing.published_version = version
         filing.published_at = timezone.now()
-        _transition(actor, filing, Status.PUBLISHED, "publish", {"版本": version.number})
+        extra = {"版本": version.number, audit.PUBLISHED_AT_KEY: audit.utc_text(filing.published_at)}
+        _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, extra)
     try:
         render_all(version)
     except Exception:  # published all the same: a download renders what is missing, once
@@ -421,7 +427,7 @@ def create_token(actor: Actor, name: str) -> str:
     key = "jx_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(user=actor.user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
-        audit.record(actor, "token_create", target=f"API 令牌“{name}”")
+        audit.record(actor, AuditAction.TOKEN_CREATE, target=f"API 令牌“{name}”")
     return key
 
 
@@ -429,5 +435,5 @@ def revoke_token(actor: Actor, token: ApiToken) -> None:
     if actor.user is None or token.user_id != actor.user.pk:
         raise Forbidden("只能撤销自己的 API 令牌。")
     with transaction.atomic():
-        audit.record(actor, "token_revoke", target=f"API 令牌“{token.name}”")
+        audit.record(actor, AuditAction.TOKEN_REVOKE, target=f"API 令牌“{token.name}”")
         token.delete()

@@ -700,12 +700,16 @@ def test_audit_verify_finds_every_alteration(
         assert breaks() == [4, 4, None]
     with rolled_back():  # the last entry deleted
         AuditEntry.objects.filter(seq=5).delete()
-        assert breaks() == [5]  # the head says 5 entries, the chain ends at 4
+        # the head says 5 entries, the chain ends at 4; and the chain no longer says the filing
+        # was approved (its status and grade)
+        assert breaks() == [5, None, None]
         assert AuditHead.objects.get().seq == 5
-    with rolled_back():  # the last two deleted and the head moved back: the hash still disagrees
+    with rolled_back():  # the last two deleted and the head moved back: its seal and hash disagree
         AuditEntry.objects.filter(seq__gte=4).delete()
         AuditHead.objects.update(seq=3)
-        assert breaks() == [3, None]  # and version 2 lost the record of its submission (seq 4)
+        # and version 2 lost the record of its submission (seq 4) and of its receipt; the filing's
+        # status, received version and grade are no longer what the chain says
+        assert breaks() == [3, 3, None, None, None, None, None]
     assert audit.verify() == []
 
 

@@ -38,7 +38,7 @@ def test_whole_workflow(draft: Filing, actor: Callable[[str], Actor]) -> None:
         ["html", "xlsx", "pdf", "docx", "json"]
     )
     actions = list(draft.audit.order_by("seq").values_list("action", flat=True))
-    assert actions == ["start", "submit", "return", "save", "submit", "approve", "publish"]
+    assert actions == ["start", "submit", "return", "save", "submit", "approve", "publish", *["export"] * 5]
     assert audit.verify() == []
 
 

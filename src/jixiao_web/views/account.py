@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao_web import audit, services
 from jixiao_web.audit import Actor
-from jixiao_web.models import ApiToken, LoginFailure, User
+from jixiao_web.models import ApiToken, AuditAction, LoginFailure, User
 from jixiao_web.views.common import actor_of, client_address
 
 
@@ -73,14 +73,16 @@ class LoginView(auth_views.LoginView):
 @receiver(user_logged_in)
 def _record_login(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     audit.record(
-        Actor(user, client_address(request) if request is not None else None), "login", target=str(user)
+        Actor(user, client_address(request) if request is not None else None),
+        AuditAction.LOGIN,
+        target=str(user),
     )
 
 
 @receiver(user_logged_out)
 def _record_logout(sender: object, request: HttpRequest | None, user: User | None, **kwargs: object) -> None:
     if request is not None and user is not None:
-        audit.record(Actor(user, client_address(request)), "logout", target=str(user))
+        audit.record(Actor(user, client_address(request)), AuditAction.LOGOUT, target=str(user))
 
 
 def _signed_in(request: HttpRequest) -> User:
