@@ -26,6 +26,13 @@ ACTIONS = {
     "admin_add": "管理：新增",
     "admin_change": "管理：修改",
     "admin_delete": "管理：删除",
+    # accounts (new actions; plain strings until they join the audit actions' TextChoices)
+    "login_failed": "登录失败",
+    "password_change": "修改密码",
+    "password_change_required": "要求修改密码",
+    "sign_out_everywhere": "退出所有设备",
+    "two_factor_enable": "启用两步验证",
+    "two_factor_disable": "停用两步验证",
 }
 
 
