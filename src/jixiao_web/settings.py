@@ -178,9 +178,10 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 TRUST_X_FORWARDED_FOR = os.environ.get("JIXIAO_TRUST_X_FORWARDED_FOR", "1" if PRODUCTION else "0") == "1"
 
 # --- accounts: idle sessions, two-factor codes
-#: A session ends after this many minutes without a request (the page warns 2 minutes before).
-IDLE_MINUTES = max(int(os.environ.get("JIXIAO_IDLE_MINUTES", "30") or 30), 3)
-SESSION_COOKIE_AGE = IDLE_MINUTES * 60
+#: A session ends after this many minutes without a request (the page warns 2 minutes before);
+#: at least 1 (a decimal such as 2.5 is allowed).
+IDLE_MINUTES = max(float(os.environ.get("JIXIAO_IDLE_MINUTES") or 30), 1.0)
+SESSION_COOKIE_AGE = round(IDLE_MINUTES * 60)
 #: The name shown in authenticator apps beside the user name.
 OTP_TOTP_ISSUER = "jixiao"
 

@@ -144,6 +144,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if _too_many_failures(user.username, address):
             services.record_login_failure(_stranger(address), user.username, "失败次数过多，未校验验证码")
             form.add_error(None, ThrottledAuthenticationForm.error_messages["throttled"])
+        elif not device.verify_is_allowed()[0]:  # django-otp's back-off after wrong codes
+            form.add_error("code", "验证码错误次数较多，请稍等片刻，再输入验证器应用中当前显示的验证码。")
         elif device.verify_token(form.cleaned_data["code"]):
             del request.session[PENDING_KEY]
             login(request, user, backend=pending["backend"])
@@ -322,13 +324,12 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if device is None:
         return redirect("two-factor")
+    if services.two_factor_required(user):  # before the code is checked (and used up)
+        messages.error(request, "本市要求财政局角色使用两步验证，不能停用。")
+        return redirect("two-factor")
     if not form.is_valid() or not device.verify_token(form.cleaned_data["code"]):
         messages.error(request, "验证码不正确，两步验证未停用。")
         return redirect("two-factor")
-    try:
-        services.disable_two_factor(actor_of(request))
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("two-factor")
+    services.disable_two_factor(actor_of(request))
     messages.success(request, "两步验证已停用。")
     return redirect("account")
