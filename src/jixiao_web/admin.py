@@ -12,9 +12,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
@@ -78,7 +80,7 @@ def _plain(value: Any) -> Any:
 
 @admin.register(City)
 class CityAdmin(Audited):
-    list_display = ("name", "head_approval_required")
+    list_display = ("name", "head_approval_required", "bureau_two_factor_required")
 
 
 @admin.register(Department)
@@ -95,24 +97,37 @@ class FilingYearAdmin(Audited):
 @admin.register(User)
 class JixiaoUserAdmin(Audited, UserAdmin):  # type: ignore[type-arg]
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        """Setting someone's password is recorded (that it was set, by whom; never the password)."""
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            user = User.objects.filter(pk=id).first()
-            if user is not None:
-                audit.record(
-                    actor_of(request),
-                    AuditAction.ADMIN_CHANGE,
-                    target=_target(user),
-                    after={"密码": "已重设"},
-                )
+        """Setting someone's password is recorded (that it was set, by whom; never the password);
+        they must change it at their next log-in (accounts), and their API tokens die."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.filter(pk=id).first()
+                if user is not None:
+                    after: dict[str, Any] = {"密码": "已重设"}
+                    if user.pk != request.user.pk:
+                        User.objects.filter(pk=user.pk).update(must_change_password=True)
+                        after["须修改密码"] = True
+                    audit.record(actor_of(request), AuditAction.ADMIN_CHANGE, target=_target(user), after=after)
         return response
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        """A password the administrator chose (a new user's) must be changed at first log-in."""
+        if (
+            isinstance(obj, User)
+            and obj.pk != request.user.pk
+            and obj.has_usable_password()
+            and any(_secret(name) for name in form.changed_data)
+        ):
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
     list_display = ("username", "full_name", "department", "role", "is_active")
     list_filter = ("role", "department", "is_active")
     fieldsets = (
         *UserAdmin.fieldsets,  # type: ignore[misc]
         ("所属部门与角色", {"fields": ("full_name", "department", "role")}),
+        ("账号安全", {"fields": ("must_change_password",)}),  # accounts
     )
 
 
@@ -173,3 +188,26 @@ class AuditEntryAdmin(ReadOnly):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         """The same history the pages show the finance bureau: not a department's own work."""
         return super().get_queryset(request).exclude(action__in=DEPARTMENT_ONLY_ACTIONS)
+
+
+# --- accounts: a user's second factor, deleted here when a phone is lost (never shown or made) -----
+if admin.site.is_registered(TOTPDevice):  # django-otp's own admin shows the secret key
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TwoFactorDeviceAdmin(Audited):
+    list_display = ("user", "enabled_at", "confirmed")
+    search_fields = ("user__username", "user__full_name")
+    fields = ("user", "confirmed")
+    readonly_fields = ("user", "confirmed")
+
+    @admin.display(description="启用时间")
+    def enabled_at(self, device: TOTPDevice) -> Any:
+        return device.created_at
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

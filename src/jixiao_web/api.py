@@ -4,8 +4,10 @@ docs page ``/api/docs`` (served from the ``ninja`` app's own static files, no CD
 Who is calling:
 
 - ``Authorization: Bearer <key>``: a per-user API token (:class:`~jixiao_web.models.ApiToken`, made
-  on the 「API 令牌」 page).  A header that names no live token is refused with 401, never read as
-  anonymous.  Token requests need no CSRF token.
+  on the 「API 令牌」 page).  A header that names no live token (unknown, revoked, expired, or made
+  before its user's password last changed) is refused with 401, never read as anonymous.  A
+  read-only token is refused (403) on every method but GET/HEAD/OPTIONS.  Token requests need no
+  CSRF token.
 - otherwise the signed-in session; unsafe methods (``POST``) then need Django's CSRF token
   (``X-CSRFToken`` header or ``csrfmiddlewaretoken`` field).
 - otherwise nobody: anonymous callers may read what is published (the portal's rule) but not
@@ -40,6 +42,8 @@ from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, re
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+#: What a read-only token may call: reading only.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Largest page of the table list, and the furthest it may start (a larger offset overflowed SQL).
 MAX_PAGE = 100
 MAX_OFFSET = 1_000_000
@@ -65,7 +69,9 @@ def _not_found() -> ApiError:
 
 
 class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，如 not-found、not-authenticated、token-invalid")
+    code: str = Field(
+        description="稳定的错误代码，如 not-found、not-authenticated、token-invalid、token-expired、token-read-only"
+    )
     detail: str = Field(description="中文说明")
 
 
@@ -105,6 +111,11 @@ class TokenAuth(HttpBearer):
         found = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
         if found is None or not found.user.is_active:
             raise ApiError(401, "token-invalid", "API 令牌无效或已撤销。")
+        dead = found.dead_because(found.user)
+        if dead:
+            raise ApiError(401, "token-expired", f"API 令牌已失效（{dead}），请在“API 令牌”页面创建新令牌。")
+        if found.read_only and request.method not in SAFE_METHODS:
+            raise ApiError(403, "token-read-only", "这是只读 API 令牌，只能读取，不能调用提交类接口。")
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH_INTERVAL:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 
 class JixiaoWebConfig(AppConfig):
+    default = True  # apps.py also holds TwoFactorConfig
     name = "jixiao_web"
     verbose_name = "绩效目标填报与审核"
     default_auto_field = "django.db.models.BigAutoField"
@@ -42,3 +43,14 @@ def _private_sqlite(connection: object, **kwargs: object) -> None:
                 os.chmod(path, 0o600)
         except FileNotFoundError:
             continue
+class TwoFactorConfig(AppConfig):
+    """django-otp's TOTP devices, named in Chinese in the admin (the pages are jixiao_web's)."""
+
+    name = "django_otp.plugins.otp_totp"
+    label = "otp_totp"
+    verbose_name = "两步验证"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        model = self.get_model("TOTPDevice")
+        model._meta.verbose_name = model._meta.verbose_name_plural = "两步验证设备"

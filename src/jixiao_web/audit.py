@@ -56,6 +56,7 @@ class Actor:
 
     user: User | None
     address: str | None = None
+    #: Who acts when nobody is signed in (a failed log-in); "" for the command line.
     name: str = ""
 
 
@@ -138,7 +139,7 @@ def record(
             seq=head.seq + 1,
             at=datetime.now(UTC),
             actor=user,
-            actor_name=str(user) if user is not None else actor.name or "命令行",
+            actor_name=str(user) if user is not None else (actor.name or "命令行"),
             address=actor.address,
             action=action,
             filing=filing,

@@ -103,6 +103,8 @@ def serve(
     call_command("migrate", verbosity=0, interactive=False)
     if demo and demo_city.load(data_dir):
         typer.echo("已载入示例城市：揭阳市。")
+    if not demo:  # the printed passwords are known to whoever saw them: changed at first log-in
+        demo_city.require_password_changes(data_dir)
     address = f"http://127.0.0.1:{port}/"
     typer.echo(f"jixiao 网页系统：{address}  （公开页面 {address}public/，API 文档 {address}api/docs）")
     from jixiao_web.models import User
@@ -113,7 +115,8 @@ def serve(
         )
     accounts = demo_city.accounts(data_dir)
     if accounts:
-        typer.echo(f"示例账号（密码另存于 {data_dir / 'demo-accounts.txt'}）：")
+        first = "" if demo else "；不是示例模式，首次登录须修改密码"
+        typer.echo(f"示例账号（密码另存于 {data_dir / 'demo-accounts.txt'}{first}）：")
         for username, password, who in accounts:
             typer.echo(f"  {username:<18} {password:<14} {who}")
     sys.stdout.flush()

@@ -157,14 +157,24 @@ def _save_passwords(data_dir: Path, passwords: dict[str, str]) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
+def require_password_changes(data_dir: Path) -> list[str]:
+    """Outside demo mode, the printed demo passwords are known to anyone who saw the console: each
+    demo account still on its printed password must change it at its next log-in."""
+    path = data_dir / "demo-accounts.txt"
+    if not path.exists():
+        return []
+    usernames = [line.split("\t")[0] for line in path.read_text().splitlines() if "\t" in line]
+    return services.require_password_change(Actor(None), usernames)
+
+
 def accounts(data_dir: Path) -> list[tuple[str, str, str]]:
-    """(username, password, who) of the demo accounts, as saved at load."""
+    """(username, password, who) of the demo accounts still on the password saved at load."""
     path = data_dir / "demo-accounts.txt"
     if not path.exists():
         return []
     pairs = [line.split("\t") for line in path.read_text().splitlines() if "\t" in line]
     who = {
         u.username: f"{u.department.name if u.department else ''} {u.get_role_display()}"
-        for u in User.objects.select_related("department")
+        for u in User.objects.select_related("department").filter(password_changed_at__isnull=True)
     }
-    return [(username, password, who.get(username, "")) for username, password in pairs]
+    return [(username, password, who[username]) for username, password in pairs if username in who]

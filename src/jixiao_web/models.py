@@ -9,11 +9,13 @@ hash-chained history (:mod:`jixiao_web.audit`).
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class ImmutableError(RuntimeError):
@@ -28,6 +30,11 @@ class City(models.Model):
         "部门负责人先审核",
         default=False,
         help_text="勾选后，填报人提交的表须经本部门负责人审核，才送到财政局。",
+    )
+    bureau_two_factor_required = models.BooleanField(
+        "财政局角色须使用两步验证",
+        default=False,
+        help_text="勾选后，财政审核人和管理员须先设置两步验证（手机验证器应用中的动态验证码），才能使用系统。",
     )
 
     class Meta:
@@ -83,12 +90,40 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.FILER)
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    # --- accounts: forced password change, token and session invalidation
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="下次登录时须先修改密码（管理员设置密码后自动勾选）。"
+    )
+    #: When the password last changed after the account was made (None: still the first one).
+    #: API tokens made before it are dead.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
+    #: Bumped by 「退出所有设备」: every session signed in before it no longer verifies.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``set_password`` (the user's own change, the admin's, ``manage changepassword``) leaves
+        # the raw password in ``_password`` until saved: stamp the change then, whatever the path.
+        if getattr(self, "_password", None) is not None and not self._state.adding:
+            self.password_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "password_changed_at"}
+        super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session check (an HMAC of the password hash), also keyed with the session
+        generation, so that 「退出所有设备」 ends every session; generation 0 keeps Django's own."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc,no-any-return]
+        key_salt = "jixiao_web.User.session_auth_hash"
+        value = f"{self.password}\n{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class FilingYear(models.Model):
@@ -270,6 +305,12 @@ class AuditAction(models.TextChoices):
     ADMIN_ADD = "admin_add", "管理：新增"
     ADMIN_CHANGE = "admin_change", "管理：修改"
     ADMIN_DELETE = "admin_delete", "管理：删除"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required", "要求修改密码"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere", "退出所有设备"
+    TWO_FACTOR_ENABLE = "two_factor_enable", "启用两步验证"
+    TWO_FACTOR_DISABLE = "two_factor_disable", "停用两步验证"
 
     @classmethod
     def label_of(cls, value: str) -> str:
@@ -312,6 +353,15 @@ class AuditHead(models.Model):
     mac = models.CharField(max_length=64, blank=True)
 
 
+#: How long a new API token lives unless its maker chooses otherwise (the choices: ``TOKEN_DAYS``).
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_DAYS = (30, 90, 180, 365)
+
+
+def default_token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
     """A per-user API token; only its SHA-256 is kept."""
 
@@ -321,6 +371,9 @@ class ApiToken(models.Model):
     prefix = models.CharField("前缀", max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # --- accounts: expiry and read-only tokens
+    expires_at = models.DateTimeField("有效期至", default=default_token_expiry)
+    read_only = models.BooleanField("只读", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "API 令牌"
@@ -328,6 +381,18 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    def dead_because(self, user: User | None = None) -> str:
+        """Why the token no longer works (Chinese), or "" while it does.  ``user``: the token's
+        user, already loaded."""
+        user = user or self.user
+        if not user.is_active:
+            return "用户已停用"
+        if user.password_changed_at is not None and self.created_at <= user.password_changed_at:
+            return "创建后密码已修改"
+        if self.expires_at <= timezone.now():
+            return "已过期"
+        return ""
 
 
 class LoginFailure(models.Model):

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,8 @@ from jixiao_web.access import Action, allowed, departments_filing_for
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
+    TOKEN_DAYS,
+    TOKEN_DEFAULT_DAYS,
     ApiToken,
     AuditAction,
     City,
@@ -32,9 +35,11 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Grade,
+    LoginFailure,
     Received,
     Role,
     Status,
+    User,
     Version,
 )
 from jixiao_web.selectors import latest_version
@@ -420,14 +425,30 @@ def publish(actor: Actor, filing: Filing) -> Version:
 # API tokens
 
 
-def create_token(actor: Actor, name: str) -> str:
-    """A new API token for the actor; the key is returned once and only its digest is kept."""
+def create_token(actor: Actor, name: str, *, days: int = TOKEN_DEFAULT_DAYS, read_only: bool = False) -> str:
+    """A new API token for the actor, living ``days`` days (one of ``TOKEN_DAYS``); the key is
+    returned once and only its digest is kept."""
     assert actor.user is not None
+    if days not in TOKEN_DAYS:
+        raise ServiceError(f"令牌有效期只能是 {'、'.join(map(str, TOKEN_DAYS))} 天。")
     name = name.strip()[:100] or "未命名"
     key = "jx_" + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(days=days)
     with transaction.atomic():
-        ApiToken.objects.create(user=actor.user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
-        audit.record(actor, AuditAction.TOKEN_CREATE, target=f"API 令牌“{name}”")
+        ApiToken.objects.create(
+            user=actor.user,
+            name=name,
+            digest=ApiToken.digest_of(key),
+            prefix=key[:8],
+            expires_at=expires_at,
+            read_only=read_only,
+        )
+        audit.record(
+            actor,
+            AuditAction.TOKEN_CREATE,
+            target=f"API 令牌“{name}”",
+            after={"有效期至": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M"), "只读": read_only},
+        )
     return key
 
 
@@ -437,3 +458,88 @@ def revoke_token(actor: Actor, token: ApiToken) -> None:
     with transaction.atomic():
         audit.record(actor, AuditAction.TOKEN_REVOKE, target=f"API 令牌“{token.name}”")
         token.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# accounts: passwords, sessions, two-factor authentication, failed logins
+
+
+def change_password(actor: Actor, new_password: str) -> None:
+    """The actor sets their own password (already checked by the form).  Their API tokens die
+    (``User.password_changed_at``) and so do their other sessions (Django's session hash)."""
+    user = actor.user
+    assert user is not None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save()
+        audit.record(actor, AuditAction.PASSWORD_CHANGE, target=str(user), after={"密码": "已修改"})
+
+
+def sign_out_everywhere(actor: Actor) -> None:
+    """Ends every session of the actor, on every device (this one too)."""
+    user = actor.user
+    assert user is not None
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
+        audit.record(actor, AuditAction.SIGN_OUT_EVERYWHERE, target=str(user))
+
+
+def record_login_failure(actor: Actor, username: str, reason: str) -> None:
+    """A failed log-in: counted for throttling and written to the audit log (the name tried and
+    the address; never the password)."""
+    with transaction.atomic():
+        LoginFailure.objects.create(username=username, address=actor.address)
+        audit.record(
+            actor,
+            AuditAction.LOGIN_FAILED,
+            target=f"用户名“{username[:150]}”",
+            after={"用户名": username, "原因": reason},
+        )
+
+
+def enable_two_factor(actor: Actor, key: str, last_t: int) -> None:
+    """Keeps the authenticator key the actor has just proved to hold (``last_t``: the time step of
+    the code they typed, which cannot be used again).  Every other session of theirs ends."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = actor.user
+    assert user is not None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name="验证器应用", key=key, confirmed=True, last_t=last_t)
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
+        audit.record(actor, AuditAction.TWO_FACTOR_ENABLE, target=str(user))
+
+
+def disable_two_factor(actor: Actor) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = actor.user
+    assert user is not None
+    if two_factor_required(user):
+        raise Forbidden("本市要求财政局角色使用两步验证，不能停用。更换手机请联系管理员。")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        audit.record(actor, AuditAction.TWO_FACTOR_DISABLE, target=str(user))
+
+
+def two_factor_required(user: User) -> bool:
+    """Whether the city makes ``user`` (a finance bureau role) use two-factor authentication."""
+    return user.role in (Role.REVIEWER, Role.ADMIN) and City.current().bureau_two_factor_required
+
+
+def require_password_change(actor: Actor, usernames: Sequence[str]) -> list[str]:
+    """Marks the named accounts that still have their first password (``password_changed_at``
+    unset) as having to change it at their next log-in; the names marked."""
+    with transaction.atomic():
+        users = User.objects.filter(
+            username__in=usernames, password_changed_at__isnull=True, must_change_password=False
+        )
+        marked = sorted(users.values_list("username", flat=True))
+        if marked:
+            users.update(must_change_password=True)
+            audit.record(actor, AuditAction.PASSWORD_CHANGE_REQUIRED, target="示例账号", after={"用户": marked})
+    return marked

@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "jixiao_web",
+    # accounts: TOTP two-factor authentication (the device model; the pages are jixiao_web's)
+    "django_otp",
+    "jixiao_web.apps.TwoFactorConfig",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # accounts: idle sessions end; a password to change or a second factor to set up comes first.
+    "jixiao_web.accounts.AccountGuard",
     # Before any view reads the body (CSRF's check included): size and NUL refusals.
     "jixiao_web.middleware.RequestGuard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +197,14 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 #: ``serve`` listens on 127.0.0.1 only, so in production every request comes through the local
 #: reverse proxy: its X-Forwarded-For is trusted unless JIXIAO_TRUST_X_FORWARDED_FOR=0.
 TRUST_X_FORWARDED_FOR = os.environ.get("JIXIAO_TRUST_X_FORWARDED_FOR", "1" if PRODUCTION else "0") == "1"
+
+# --- accounts: idle sessions, two-factor codes
+#: A session ends after this many minutes without a request (the page warns 2 minutes before);
+#: at least 1 (a decimal such as 2.5 is allowed).
+IDLE_MINUTES = max(float(os.environ.get("JIXIAO_IDLE_MINUTES") or 30), 1.0)
+SESSION_COOKIE_AGE = round(IDLE_MINUTES * 60)
+#: The name shown in authenticator apps beside the user name.
+OTP_TOTP_ISSUER = "jixiao"
 
 LOGGING = {
     "version": 1,

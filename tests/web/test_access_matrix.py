@@ -67,6 +67,7 @@ START_YEAR = 2025  # open, and nobody has a table for it yet
 # An expectation is a status code (200, 404, 405 …) or, for a 302, where it goes:
 #   ">login"  the sign-in page (with ?next=)      ">admin-login"  the admin's sign-in page
 #   ">detail" the filing's page                   ">public"       the filing's public page
+#   ">signin" the sign-in page, without ?next=    ">two-factor"   the two-factor set-up page
 #   ">review" the filing's review page            ">queue" ">home" ">index" ">tokens"
 #   ">edit"   the edit page of a newly started filing
 # For POST, a trailing "!" means the action took effect (for a filing action: its status became
@@ -142,6 +143,33 @@ MATRIX: dict[str, list[Case]] = {
             },
             args="token",
         ),
+    ],
+    # --- accounts: the account page, password, sessions, two-factor authentication
+    "account": [Case("GET", signed_in(200))],
+    "login-verify": [
+        # Nobody waits for a code here (no password just given): back to the sign-in page.
+        Case("GET", {"anon": ">signin", **dict.fromkeys(ROLES[1:], ">home")}),
+        Case("POST", {"anon": ">signin", **dict.fromkeys(ROLES[1:], ">home")}, {"code": "123456"}),
+    ],
+    "password-change": [
+        Case("GET", signed_in(200)),
+        Case("POST", signed_in(200), {"old_password": "wrong"}, note="refused: the form again"),
+    ],
+    "sign-out-everywhere": [
+        Case("GET", signed_in(405)),
+        Case("POST", {"anon": ">login", **dict.fromkeys(ROLES[1:], ">signin!")}),
+    ],
+    "session-ping": [
+        Case("GET", {"anon": 401, **dict.fromkeys(ROLES[1:], 200)}),
+        Case("POST", {"anon": 401, **dict.fromkeys(ROLES[1:], 200)}, note="keep-alive: no data changes"),
+    ],
+    "two-factor": [
+        Case("GET", signed_in(200)),
+        Case("POST", signed_in(200), {"code": "12345x"}, note="a wrong code: the form again"),
+    ],
+    "two-factor-disable": [
+        Case("GET", signed_in(405)),
+        Case("POST", signed_in(">two-factor"), {"code": "123456"}, note="nobody here has a second factor"),
     ],
     "filing-start": [
         Case("GET", signed_in(405)),
@@ -530,6 +558,8 @@ def _redirect_target(where: str, world: World, state: str | None) -> str | re.Pa
         "index": reverse("public-index"),
         "tokens": reverse("tokens"),
         "edit": re.compile(r"/filings/\d+/edit/$"),
+        "signin": reverse("login"),  # accounts: without ?next=
+        "two-factor": reverse("two-factor"),
     }
     if where in fixed:
         return fixed[where]

@@ -1,0 +1,135 @@
+"""Accounts in a real browser: the idle warning (「继续」 keeps the session), the end of a session
+that never navigates away from typed work, signing out everywhere, and setting up and using TOTP
+two-factor authentication.  The server runs with a short idle time (``JIXIAO_IDLE_MINUTES``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from base64 import b32decode
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from web.browsing import ARTIFACTS, Server, Story, fresh_folder, serve_demo
+
+pytestmark = pytest.mark.browser
+
+#: 2¼ minutes: the warning (2 minutes before the end) comes about 15 seconds after a page loads.
+IDLE_MINUTES = "2.25"
+SHOTS = ARTIFACTS / "accounts"
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 45_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own ``jixiao serve --demo``, with the short idle time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JIXIAO_IDLE_MINUTES", IDLE_MINUTES)
+        yield from serve_demo(tmp_path_factory)
+
+
+def totp(secret_base32: str, at: float) -> str:
+    """RFC 6238 (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
+    key = b32decode(secret_base32.replace(" ", ""))
+    digest = hmac.new(key, int(at // 30).to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(server: Server, browser: Browser) -> None:
+    fresh_folder(SHOTS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    story = Story(context.new_page(), server, shots=SHOTS)
+    page = story.page
+    story.log_in("jiaoyu_tianbao")
+    story.goto("/")
+    href = page.locator("a[href^='/filings/']").first.get_attribute("href")
+    assert href is not None
+    story.goto(href.split("?")[0].rstrip("/") + "/edit/")
+    edit_url = page.url
+    warning = page.locator("#session-warning")
+    # Nothing typed: the warning comes 2 minutes before the end, and counts down.
+    expect(warning).to_be_visible(timeout=WAIT_MS)
+    expect(warning).to_contain_text(re.compile(r"您已较长时间未操作，将于 [12] 分钟后退出登录"))
+    expect(warning.get_by_role("button", name="继续")).to_be_focused()
+    expect(warning.get_by_role("button", name="退出")).to_be_visible()
+    story.shot("01-idle-warning")
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(SHOTS / "01-idle-warning-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # 「继续」: the server gives the session its full idle time again; the warning goes.
+    with page.expect_response(lambda r: r.url.endswith("/accounts/session/") and r.request.method == "POST"):
+        warning.get_by_role("button", name="继续").click()
+    expect(warning).to_have_count(0)
+    left = page.evaluate("fetch('/accounts/session/').then(r => r.json()).then(s => s.remaining)")
+    assert left > 2.25 * 60 - 10
+    # Work typed and not saved; then the session ends elsewhere (signed out everywhere).
+    goal = page.locator("textarea").first
+    typed = "这段文字尚未保存，会话结束后仍须留在页面上。"
+    goal.fill(typed)
+    other = browser.new_context(viewport=PHONE, locale="zh-CN")
+    phone = Story(other.new_page(), server, shots=SHOTS)
+    phone.log_in("jiaoyu_tianbao")
+    phone.goto("/accounts/")
+    phone.shot("02-account-phone")
+    with phone.page.expect_navigation(wait_until="networkidle"):
+        phone.page.get_by_role("button", name="退出所有设备").click()
+    expect(phone.message()).to_contain_text("已在所有设备上退出登录")
+    other.close()
+    # The editing page learns it at its next check, says so, and stays where it is with the text.
+    ended = page.locator("#session-warning.ended")
+    expect(ended).to_be_visible(timeout=WAIT_MS)
+    expect(ended).to_contain_text("您已退出登录")
+    link = ended.get_by_role("link", name="在新标签页中登录")
+    assert link.get_attribute("target") == "_blank"
+    assert page.url == edit_url
+    assert goal.input_value() == typed
+    story.shot("03-session-ended")
+    assert story.console_errors == []
+    context.close()
+
+
+def test_two_factor_set_up_and_sign_in_with_a_code(server: Server, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    story = Story(context.new_page(), server, shots=SHOTS)
+    page = story.page
+    story.log_in("shenhe2")
+    story.goto("/")
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator("header.top").get_by_role("link", name="账号").click()
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("link", name="启用两步验证").click()
+    expect(page.locator(".qr svg")).to_be_visible()
+    story.shot("04-two-factor-set-up")
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(SHOTS / "04-two-factor-set-up-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    secret = page.locator("#totp-secret").inner_text()
+    now = time.time()
+    page.get_by_label("验证码").fill(totp(secret, now))
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="完成设置").click()
+    expect(story.message()).to_contain_text("两步验证已启用")
+    story.log_out()
+    # Signing in again: password, then the code (the next one: a code is accepted only once).
+    story.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("shenhe2")
+    page.get_by_label("密码").fill(server.passwords["shenhe2"])
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="登录").click()
+    assert page.url.endswith("/accounts/login/verify/")
+    expect(page.locator("header.top .who")).to_have_count(0)
+    story.shot("05-login-code")
+    page.get_by_label("验证码").fill(totp(secret, now + 30))
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="登录").click()
+    expect(page.locator("header.top .who")).to_contain_text("财政局审核人二")
+    assert page.url.endswith("/review/")
+    assert story.console_errors == []
+    assert story.failed_requests == []
+    context.close()
