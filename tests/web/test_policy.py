@@ -41,7 +41,7 @@ def test_a_return_by_the_head_stays_inside_the_department(
     assert client.get(reverse("review", args=[draft.pk])).status_code == 404
     assert client.get(f"/api/tables/{draft.pk}").status_code == 404
     row = next(r for r in selectors.review_queue(reviewer, draft.year) if r.department == draft.department)
-    assert (row.filing, row.status_label) == (None, "填报中")
+    assert (row.filing, row.status_label) == (None, "草稿")
 
 
 def test_the_bureau_sees_versions_and_its_own_comments_not_the_departments_work(
