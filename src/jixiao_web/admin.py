@@ -12,14 +12,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, User
+from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, Role, User
 from jixiao_web.selectors import DEPARTMENT_ONLY_ACTIONS
+from jixiao_web.templatetags.jixiao import action_label
 from jixiao_web.views.common import actor_of
 
 #: Fields not worth a history line: set by Django itself on every log-in or at creation.
@@ -31,9 +33,17 @@ def _secret(name: str) -> bool:
     return "password" in name
 
 
+def _yes_no(value: bool) -> str:
+    """A yes/no column in words (Django's icons are labelled "True" and "False")."""
+    return "是" if value else "否"
+
+
 class Audited(admin.ModelAdmin):  # type: ignore[type-arg]
     """Records every add, change and delete made in the admin in the audit log: the fields
     changed, before and after (never a password: only that it was set)."""
+
+    # The search box's icon in Chinese too (Django's own is labelled "Search").
+    change_list_template = "jixiao_web/admin/change_list.html"
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
         stored = (
@@ -78,18 +88,53 @@ def _plain(value: Any) -> Any:
 
 @admin.register(City)
 class CityAdmin(Audited):
-    list_display = ("name", "head_approval_required")
+    list_display = ("name", "head_approval")
+
+    @admin.display(description="部门负责人先审核", ordering="head_approval_required")
+    def head_approval(self, obj: City) -> str:
+        return _yes_no(obj.head_approval_required)
 
 
 @admin.register(Department)
 class DepartmentAdmin(Audited):
-    list_display = ("name", "code", "competent_department", "is_finance_bureau")
+    list_display = ("name", "code", "competent_department", "finance_bureau")
     search_fields = ("name", "code")
+
+    @admin.display(description="财政局", ordering="is_finance_bureau")
+    def finance_bureau(self, obj: Department) -> str:
+        return _yes_no(obj.is_finance_bureau)
 
 
 @admin.register(FilingYear)
 class FilingYearAdmin(Audited):
-    list_display = ("year", "deadline", "is_open")
+    list_display = ("year", "deadline", "open")
+
+    @admin.display(description="开放填报", ordering="is_open")
+    def open(self, obj: FilingYear) -> str:
+        return _yes_no(obj.is_open)
+
+
+class NewUserForm(UserCreationForm):  # type: ignore[type-arg]
+    """A new person: name, department and role on the first page, and a password (no
+    "password-less" choice: everyone here signs in with one)."""
+
+    class Meta:
+        model = User
+        fields = ("username", "full_name", "department", "role")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("full_name", "department", "role"):
+            self.fields[name].required = True
+
+
+class PasswordForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
+    """Setting someone's password; not the choice of taking their password away."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
 
 
 @admin.register(User)
@@ -105,12 +150,31 @@ class JixiaoUserAdmin(Audited, UserAdmin):  # type: ignore[type-arg]
                 )
         return response
 
-    list_display = ("username", "full_name", "department", "role", "is_active")
+    list_display = ("username", "full_name", "department", "role", "active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
-        ("所属部门与角色", {"fields": ("full_name", "department", "role")}),
+    search_fields = ("username", "full_name")
+    add_form = NewUserForm
+    change_password_form = PasswordForm
+    add_fieldsets = (
+        (None, {"fields": ("username", "full_name", "department", "role", "password1", "password2")}),
     )
+    # The role decides what a person may do (jixiao_web.access): no Django groups or permissions.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("姓名与所属部门", {"fields": ("full_name", "department", "role", "email")}),
+        ("账号状态", {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    @admin.display(description="有效", ordering="is_active")
+    def active(self, obj: User) -> str:
+        return _yes_no(obj.is_active)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        """The 管理员 role, and only it, opens the admin site (as for ``createsuperuser``)."""
+        if isinstance(obj, User):
+            obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -143,10 +207,43 @@ class FilingAdmin(ReadOnly):
         return restrict(request.user, Action.VIEW, super().get_queryset(request))
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The list's filter by action, named as the pages name actions."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        actions = model_admin.get_queryset(request).order_by("action").values_list("action", flat=True)
+        return [(action, action_label(action)) for action in actions.distinct()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnly):
-    list_display = ("seq", "at", "actor_name", "address", "action", "target")
-    list_filter = ("action",)
+    list_display = ("seq", "at", "actor_name", "address", "action_name", "target")
+    list_filter = (ActionFilter,)
+    fields = (
+        "seq",
+        "at",
+        "actor",
+        "actor_name",
+        "address",
+        "action_name",
+        "filing",
+        "target",
+        "before",
+        "after",
+        "previous_hash",
+        "hash",
+    )
+
+    @admin.display(description="操作", ordering="action")
+    def action_name(self, obj: AuditEntry) -> str:
+        """The action as the pages name it."""
+        return action_label(obj.action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         """The same history the pages show the finance bureau: not a department's own work."""

@@ -11,7 +11,7 @@ from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review
 
 handler404 = "jixiao_web.views.common.not_found"
-admin.site.site_header = admin.site.site_title = "jixiao 管理"
+admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
 
 urlpatterns = [
     path("", filing.home, name="home"),

@@ -305,7 +305,14 @@ def test_adding_a_user_in_the_admin_records_no_password(
     secret = "Sup3r-Secret-Passw0rd!"
     response = client.post(
         reverse("admin:jixiao_web_user_add"),
-        {"username": "newfiler", "password1": secret, "password2": secret, "usable_password": "true"},
+        {
+            "username": "newfiler",
+            "full_name": "新填报人",
+            "department": str(department.pk),
+            "role": "filer",
+            "password1": secret,
+            "password2": secret,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entries = AuditEntry.objects.filter(action="admin_add")
