@@ -102,7 +102,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "indicator-misclassified": Entry("warning", "绩效指标第{row}行“{name}”{reason}。"),
     "indicator-duplicate": Entry("warning", "绩效指标第{row}行“{name}”与第{first_row}行重名。"),
     "explanation-repeats-name": Entry(
-        "info", "绩效指标第{row}行“{name}”的指标解释只是重复指标名称，未说明口径。"
+        "info", "绩效指标第{row}行“{name}”的三级指标解释只是重复指标名称，未说明口径。"
     ),
     "value-in-name": Entry(
         "warning", "绩效指标第{row}行的指标名称“{name}”中写入了目标值，目标值应填在指标值栏。"

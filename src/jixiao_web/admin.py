@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
@@ -20,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import AuditAction, AuditEntry, City, Department, Filing, FilingYear, User
+from jixiao_web.models import AuditAction, AuditEntry, City, Department, Filing, FilingYear, Role, User
 from jixiao_web.selectors import DEPARTMENT_ONLY_ACTIONS
 from jixiao_web.views.common import actor_of
 
@@ -33,9 +34,17 @@ def _secret(name: str) -> bool:
     return "password" in name
 
 
+def _yes_no(value: bool) -> str:
+    """A yes/no column in words (Django's icons are labelled "True" and "False")."""
+    return "是" if value else "否"
+
+
 class Audited(admin.ModelAdmin):  # type: ignore[type-arg]
     """Records every add, change and delete made in the admin in the audit log: the fields
     changed, before and after (never a password: only that it was set)."""
+
+    # The search box's icon in Chinese too (Django's own is labelled "Search").
+    change_list_template = "jixiao_web/admin/change_list.html"
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
         stored = (
@@ -80,18 +89,57 @@ def _plain(value: Any) -> Any:
 
 @admin.register(City)
 class CityAdmin(Audited):
-    list_display = ("name", "head_approval_required", "bureau_two_factor_required")
+    list_display = ("name", "head_approval", "bureau_two_factor")
+
+    @admin.display(description="部门负责人先审核", ordering="head_approval_required")
+    def head_approval(self, obj: City) -> str:
+        return _yes_no(obj.head_approval_required)
+
+    @admin.display(description="财政局角色须使用两步验证", ordering="bureau_two_factor_required")
+    def bureau_two_factor(self, obj: City) -> str:
+        return _yes_no(obj.bureau_two_factor_required)
 
 
 @admin.register(Department)
 class DepartmentAdmin(Audited):
-    list_display = ("name", "code", "competent_department", "is_finance_bureau")
+    list_display = ("name", "code", "competent_department", "finance_bureau")
     search_fields = ("name", "code")
+
+    @admin.display(description="财政局", ordering="is_finance_bureau")
+    def finance_bureau(self, obj: Department) -> str:
+        return _yes_no(obj.is_finance_bureau)
 
 
 @admin.register(FilingYear)
 class FilingYearAdmin(Audited):
-    list_display = ("year", "deadline", "is_open")
+    list_display = ("year", "deadline", "open")
+
+    @admin.display(description="开放填报", ordering="is_open")
+    def open(self, obj: FilingYear) -> str:
+        return _yes_no(obj.is_open)
+
+
+class NewUserForm(UserCreationForm):  # type: ignore[type-arg]
+    """A new person: name, department and role on the first page, and a password (no
+    "password-less" choice: everyone here signs in with one)."""
+
+    class Meta:
+        model = User
+        fields = ("username", "full_name", "department", "role")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("full_name", "department", "role"):
+            self.fields[name].required = True
+
+
+class PasswordForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
+    """Setting someone's password; not the choice of taking their password away."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
 
 
 @admin.register(User)
@@ -111,24 +159,38 @@ class JixiaoUserAdmin(Audited, UserAdmin):  # type: ignore[type-arg]
                     audit.record(actor_of(request), AuditAction.ADMIN_CHANGE, target=_target(user), after=after)
         return response
 
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
-        """A password the administrator chose (a new user's) must be changed at first log-in."""
-        if (
-            isinstance(obj, User)
-            and obj.pk != request.user.pk
-            and obj.has_usable_password()
-            and any(_secret(name) for name in form.changed_data)
-        ):
-            obj.must_change_password = True
-        super().save_model(request, obj, form, change)
-
-    list_display = ("username", "full_name", "department", "role", "is_active")
+    list_display = ("username", "full_name", "department", "role", "active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
-        ("所属部门与角色", {"fields": ("full_name", "department", "role")}),
-        ("账号安全", {"fields": ("must_change_password",)}),  # accounts
+    search_fields = ("username", "full_name")
+    add_form = NewUserForm
+    change_password_form = PasswordForm
+    add_fieldsets = (
+        (None, {"fields": ("username", "full_name", "department", "role", "password1", "password2")}),
     )
+    # The role decides what a person may do (jixiao_web.access): no Django groups or permissions.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("姓名与所属部门", {"fields": ("full_name", "department", "role", "email")}),
+        ("账号状态", {"fields": ("is_active", "must_change_password", "last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    @admin.display(description="有效", ordering="is_active")
+    def active(self, obj: User) -> str:
+        return _yes_no(obj.is_active)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        """The 管理员 role, and only it, opens the admin site (as for ``createsuperuser``); a
+        password the administrator chose (a new user's) must be changed at first log-in."""
+        if isinstance(obj, User):
+            obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN
+            if (
+                obj.pk != request.user.pk
+                and obj.has_usable_password()
+                and any(_secret(name) for name in form.changed_data)
+            ):
+                obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -180,10 +242,24 @@ class ActionFilter(admin.SimpleListFilter):
 class AuditEntryAdmin(ReadOnly):
     list_display = ("seq", "at", "actor_name", "address", "action_name", "target")
     list_filter = (ActionFilter,)
+    fields = (
+        "seq",
+        "at",
+        "actor",
+        "actor_name",
+        "address",
+        "action_name",
+        "filing",
+        "target",
+        "before",
+        "after",
+        "previous_hash",
+        "hash",
+    )
 
     @admin.display(description="操作", ordering="action")
-    def action_name(self, entry: AuditEntry) -> str:
-        return AuditAction.label_of(entry.action)
+    def action_name(self, obj: AuditEntry) -> str:
+        return AuditAction.label_of(obj.action)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         """The same history the pages show the finance bureau: not a department's own work."""

@@ -1,9 +1,12 @@
 """A demo city: 揭阳市's finance bureau, departments with tables in every state, and accounts.
 
-The tables are the real published 2023 table of 揭阳市应急管理局 (``demo_data/``, read with the
-library) and 2024 tables derived from it for the other departments.  Everything goes through the
-services, so the demo's history is in the audit log like any other.  Passwords are random, kept in
-``demo-accounts.txt`` in the data dir (owner-only) and printed at every start.
+Every department's table is its own (``demo_data/``, in the text form the library reads):
+揭阳市应急管理局's is the real published 2023 table; the 2024 tables of the others are written for
+the demo, each about its department's work, with amounts in 万元 that add up.  Some carry the
+defects real published tables have (:data:`PLANTED`), so the demo shows the rules at work.
+Everything goes through the services, so the demo's history is in the audit log like any other.
+Passwords are random, kept in ``demo-accounts.txt`` in the data dir (owner-only) and printed at
+every start.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -40,28 +42,39 @@ DEPARTMENTS = (
 )
 OPEN_YEAR = 2024
 
+#: The defects written into the demo tables on purpose, by department: the errors and warnings
+#: their tables should show (the other tables have none).
+PLANTED: dict[str, frozenset[str]] = {
+    # A draft: 项目支出 mistyped (3868.5 for 3886.5), which also unbalances the two sides; ≥100%.
+    "jiaoyu": frozenset({"project-expenditure-mismatch", "income-expenditure-mismatch", "percent-ge-100"}),
+    # 其他资金 left 60 万元 short; the target written into an indicator's name.
+    "weijian": frozenset({"income-expenditure-mismatch", "value-in-name"}),
+    # Satisfaction filed under 效益 (so 满意度 is empty) and ≥100%: what the reviewer sent back.
+    "jiaotong": frozenset({"indicator-misclassified", "satisfaction-indicator-missing", "percent-ge-100"}),
+}
+
+#: The finance bureau's comments on 交通运输局's table when it sent it back: (section, row, text).
+RETURN_COMMENTS = (
+    ("indicators", 8, "“群众出行满意度”是满意度指标，请移到“满意度指标/服务对象满意度指标”下。"),
+    ("indicators", 7, "建制村通公交率不可能超过100%，“≥100%”请改为“=100%”。"),
+    ("indicators", 4, "指标解释只重复了指标名称，请写明检测的桥梁范围和依据的养护规范。"),
+)
+
+
+def demo_table(code: str, year: int) -> TargetTable:
+    """The demo table of department ``code`` for ``year`` (a fresh copy; read once)."""
+    return _read(f"jieyang-{code}-{year}.txt").model_copy(deep=True)
+
 
 def seed_table() -> TargetTable:
-    """A fresh copy of the real 2023 table (read once)."""
-    return _seed().model_copy(deep=True)
+    """A fresh copy of the real 2023 table of 揭阳市应急管理局."""
+    return demo_table("yingji", 2023)
 
 
 @cache
-def _seed() -> TargetTable:
-    data = files("jixiao_web").joinpath("demo_data/jieyang-yingji-2023.txt").read_bytes()
-    return read_bytes(data, "jieyang-yingji-2023.txt").table
-
-
-def derived_table(name: str, competent: str, year: int, scale: Decimal) -> TargetTable:
-    """The seed table, moved to another department and year, amounts scaled (totals still add up)."""
-    table = services.moved_to_year(seed_table(), year)
-    table.department.name = name
-    table.department.competent_department = competent
-    for task in table.tasks:
-        if task.amount is not None:
-            task.amount = (task.amount * scale).quantize(Decimal("0.01"))
-    table.budget.project_expenditure = table.task_total
-    return table
+def _read(name: str) -> TargetTable:
+    data = files("jixiao_web").joinpath("demo_data", name).read_bytes()
+    return read_bytes(data, name).table
 
 
 def _user(
@@ -97,16 +110,14 @@ def load(data_dir: Path) -> bool:
         now = timezone.now()
         FilingYear.objects.create(year=2023, deadline=now - timedelta(days=700), is_open=False)
         FilingYear.objects.create(year=OPEN_YEAR, deadline=now + timedelta(days=14))
-        for index, (code, name, competent, status) in enumerate(DEPARTMENTS):
+        for code, name, competent, status in DEPARTMENTS:
             department = Department.objects.create(code=code, name=name, competent_department=competent)
             filer = _user(f"{code}_tianbao", Role.FILER, department, f"{name[3:]}填报人", passwords)
             _user(f"{code}_fuze", Role.HEAD, department, f"{name[3:]}负责人", passwords)
             if code == "yingji":
                 _walk(seed_table(), department, 2023, "published", filer, reviewer)
             elif status:
-                scale = Decimal(1) + Decimal(index) / Decimal(10)
-                table = derived_table(name, competent, OPEN_YEAR, scale)
-                _walk(table, department, OPEN_YEAR, status, filer, reviewer)
+                _walk(demo_table(code, OPEN_YEAR), department, OPEN_YEAR, status, filer, reviewer)
     _save_passwords(data_dir, passwords)
     return True
 
@@ -119,27 +130,19 @@ def _walk(
     closed = FilingYear.objects.filter(year=year, is_open=False)
     reopened = closed.update(is_open=True)  # a past year: filed when it was open
     filing = services.start_filing(as_filer, department, year, table)
-    if status == "draft":
-        # A draft with work left: a task whose amount no longer matches 项目支出.
-        table.tasks[0].amount = (table.tasks[0].amount or Decimal(0)) + Decimal(10)
-        services.save_draft(as_filer, filing, table, filing.revision)
-    elif status == "head_review":
+    # A draft stays as started: work left, its planted errors.
+    if status == "head_review":
         city = City.current()
         city.head_approval_required = True
         city.save()
         services.submit(as_filer, filing)
         city.head_approval_required = False
         city.save()
-    else:
+    elif status != "draft":
         services.submit(as_filer, filing)
         filing.refresh_from_db()
         if status == "returned":
-            comments = [
-                ReviewComment(
-                    "indicators", 1, "数量指标请写明审查项目的具体个数，与总体目标中的“不少于4个”一致。"
-                ),
-                ReviewComment("overall_goal", None, "总体目标第2点请补充可考核的完成时限。"),
-            ]
+            comments = [ReviewComment(section, row, text) for section, row, text in RETURN_COMMENTS]
             services.return_filing(as_reviewer, filing, comments, "中")
         elif status in ("approved", "published"):
             services.approve(as_reviewer, filing, "优")

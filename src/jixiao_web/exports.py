@@ -19,7 +19,7 @@ from jixiao.model import TargetTable
 from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
-from jixiao_web import audit
+from jixiao_web import audit, disposition
 from jixiao_web.models import AuditAction, Export, Filing, Version
 
 #: Download formats: extension → (MIME type, Chinese name).
@@ -33,8 +33,20 @@ FORMATS: Final = {
 
 
 def file_name(version: Version, fmt: str) -> str:
+    """The stored file's name, and the ASCII name of a download for clients without ``filename*``."""
     filing = version.filing
     return f"{filing.year}-{filing.department.code}-v{version.number}.{fmt}"
+
+
+def download_name(version: Version, fmt: str) -> str:
+    """The name a person reads: ``揭阳市教育局-2024年度部门整体预算绩效目标表-第2版.xlsx``."""
+    filing = version.filing
+    return f"{filing.department.name}-{filing.year}年度部门整体预算绩效目标表-第{version.number}版.{fmt}"
+
+
+def open_data_name(year: int, city: str) -> tuple[str, str]:
+    """The readable and the ASCII name of a year's open data."""
+    return f"{city}-{year}年度部门整体预算绩效目标表-开放数据.zip", f"jixiao-{year}-open-data.zip"
 
 
 def export(version: Version, fmt: str) -> Export:
@@ -80,12 +92,11 @@ INLINE: Final = frozenset({"html", "pdf", "json"})
 def file_response(version: Version, fmt: str) -> FileResponse:
     """The stored rendering of ``version`` in ``fmt`` (made now if missing), as a download."""
     stored = export(version, fmt)
-    return FileResponse(
-        stored.file.open("rb"),
-        content_type=FORMATS[fmt][0],
-        as_attachment=fmt not in INLINE,
-        filename=file_name(version, fmt),
+    response = FileResponse(stored.file.open("rb"), content_type=FORMATS[fmt][0])
+    response["Content-Disposition"] = disposition.header(
+        download_name(version, fmt), file_name(version, fmt), attachment=fmt not in INLINE
     )
+    return response
 
 
 def render_all(version: Version) -> list[Export]:

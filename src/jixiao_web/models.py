@@ -274,9 +274,9 @@ class Export(_Immutable):
     version = models.ForeignKey(Version, models.PROTECT, related_name="exports", verbose_name="版本")
     format = models.CharField("格式", max_length=5)
     file = models.FileField("文件", upload_to="exports/%Y/")
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField("SHA-256 摘要", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:
         constraints: ClassVar = [
@@ -333,12 +333,15 @@ class AuditEntry(_Immutable):
     target = models.CharField("对象", max_length=200, blank=True)
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    previous_hash = models.CharField("上一条的链值", max_length=64)
+    hash = models.CharField("本条链值", max_length=64, unique=True)
 
     class Meta:
         ordering: ClassVar = ["seq"]
         verbose_name = verbose_name_plural = "操作记录"
+
+    def __str__(self) -> str:
+        return f"第{self.seq}条操作记录"
 
 
 class AuditHead(models.Model):
@@ -367,10 +370,10 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name="用户")
     name = models.CharField("用途", max_length=100)
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField("令牌摘要", max_length=64, unique=True)
     prefix = models.CharField("前缀", max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
     # --- accounts: expiry and read-only tokens
     expires_at = models.DateTimeField("有效期至", default=default_token_expiry)
     read_only = models.BooleanField("只读", default=False)

@@ -120,7 +120,7 @@ class QueueRow:
     filing: Filing | None
     first_submitted: datetime | None
     late: bool
-    #: Where a table the finance bureau cannot see yet stands: 未开始, 填报中, 待部门负责人审核.
+    #: Where a table the finance bureau cannot see yet stands: 未开始, 草稿, 待部门负责人审核.
     progress: str = "未开始"
 
     @property
@@ -128,7 +128,9 @@ class QueueRow:
         return self.filing.get_status_display() if self.filing is not None else self.progress
 
 
-PROGRESS: dict[str | None, str] = {None: "未开始", Status.HEAD_REVIEW: "待部门负责人审核"}
+#: One name per state for every role: a table still with its department (a draft, or one its
+#: head sent back inside the department) is a 草稿 to the finance bureau.
+PROGRESS: dict[str | None, str] = {None: "未开始", Status.HEAD_REVIEW: Status.HEAD_REVIEW.label}
 
 
 def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
@@ -157,7 +159,7 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     for department in Department.objects.filter(is_finance_bureau=False):
         status, submitted = states.get(department.pk, (None, None))
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        progress = PROGRESS.get(status, "填报中")
+        progress = PROGRESS.get(status, Status.DRAFT.label)
         rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
     order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
     rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))

@@ -8,10 +8,10 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from jixiao_web.api import api
-from jixiao_web.views import account, filing, public, review
+from jixiao_web.views import account, common, filing, public, review
 
 handler404 = "jixiao_web.views.common.not_found"
-admin.site.site_header = admin.site.site_title = "jixiao 管理"
+admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
 
 urlpatterns = [
     path("", filing.home, name="home"),
@@ -46,4 +46,6 @@ urlpatterns = [
     # The admin signs in through the same throttled, audited page as everyone else.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    # words: the site's icon at the address browsers ask for by themselves.
+    path("favicon.ico", common.favicon, name="favicon"),
 ]

@@ -384,6 +384,7 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "public-index": [Case("GET", every(200))],
+    "favicon": [Case("GET", every(200))],  # words: the site's icon
     "public-open-data": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year")],
     "public-table": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year-code")],
     "public-download": [

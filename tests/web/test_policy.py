@@ -41,7 +41,7 @@ def test_a_return_by_the_head_stays_inside_the_department(
     assert client.get(reverse("review", args=[draft.pk])).status_code == 404
     assert client.get(f"/api/tables/{draft.pk}").status_code == 404
     row = next(r for r in selectors.review_queue(reviewer, draft.year) if r.department == draft.department)
-    assert (row.filing, row.status_label) == (None, "填报中")
+    assert (row.filing, row.status_label) == (None, "草稿")
 
 
 def test_the_bureau_sees_versions_and_its_own_comments_not_the_departments_work(
@@ -305,7 +305,14 @@ def test_adding_a_user_in_the_admin_records_no_password(
     secret = "Sup3r-Secret-Passw0rd!"
     response = client.post(
         reverse("admin:jixiao_web_user_add"),
-        {"username": "newfiler", "password1": secret, "password2": secret, "usable_password": "true"},
+        {
+            "username": "newfiler",
+            "full_name": "新填报人",
+            "department": str(department.pk),
+            "role": "filer",
+            "password1": secret,
+            "password2": secret,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entries = AuditEntry.objects.filter(action="admin_add")

@@ -160,7 +160,7 @@ def counts() -> tuple[int, ...]:
 def issues_at(response: HttpResponse) -> set[tuple[str, str, str, str]]:
     """(code, section, row, field) of every finding listed on the page."""
     found = re.findall(
-        r'<li class="\w+" data-section="([^"]*)" data-row="([^"]*)" data-field="([^"]*)">.*?<code>([^<]+)</code></li>',
+        r'<li class="\w+" data-section="([^"]*)" data-row="([^"]*)" data-field="([^"]*)" data-code="([^"]+)"',
         response.content.decode(),
     )
     return {(code, section, row, field) for section, row, field, code in found}

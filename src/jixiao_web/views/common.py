@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from django.conf import settings
@@ -73,3 +75,15 @@ def posted_comments(request: HttpRequest) -> list[ReviewComment]:
         row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
         comments.append(ReviewComment(parts[1], row, text))
     return comments
+
+
+@cache
+def _favicon() -> bytes:
+    return files("jixiao_web").joinpath("static/jixiao_web/favicon.ico").read_bytes()
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on pages without an icon link (the admin's, files)."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -136,7 +136,7 @@
       badge.className = "badge " + issue.severity;
       badge.textContent = label(issue.severity);
       item.append(badge, " " + issue.message + " ");
-      const code = document.createElement("code"); code.textContent = issue.code; item.appendChild(code);
+      item.dataset.code = issue.code; item.title = "代码：" + issue.code;  // the code only as a tooltip
       list.appendChild(item);
       const field = fieldFor(issue);
       if (field && issue.severity !== "info") {
