@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-TABLES: Final = ("jixiao_web_auditentry", "jixiao_web_version", "jixiao_web_comment", "jixiao_web_received")
+TABLES: Final = (
+    "jixiao_web_auditentry",
+    "jixiao_web_version",
+    "jixiao_web_comment",
+    "jixiao_web_received",
+    # editor: who opened a received version first, and withdrawn versions
+    "jixiao_web_opened",
+    "jixiao_web_withdrawal",
+)
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 
 

@@ -317,3 +317,30 @@ class UploadAttempt(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+# --- editor: withdrawing a submission the finance bureau has not opened yet --------------------
+
+
+class Opened(_Immutable):
+    """A finance bureau reviewer opened the review page of a received version, for the first time:
+    from then on the department can no longer withdraw it."""
+
+    version = models.OneToOneField(Version, models.PROTECT, related_name="opened", verbose_name="版本")
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="审核人")
+    at = models.DateTimeField("打开时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "财政局已打开的版本"
+
+
+class Withdrawal(_Immutable):
+    """The department withdrew a submitted version before anyone reviewed it; the filing went back
+    to 草稿 and the version no longer counts as received."""
+
+    version = models.OneToOneField(Version, models.PROTECT, related_name="withdrawal", verbose_name="版本")
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="撤回人")
+    at = models.DateTimeField("撤回时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "撤回的版本"

@@ -26,6 +26,10 @@ ACTIONS = {
     "admin_add": "管理：新增",
     "admin_change": "管理：修改",
     "admin_delete": "管理：删除",
+    # editor: withdrawing, and the finance bureau opening a version (which ends withdrawing)
+    "withdraw": "撤回提交",
+    "withdraw_from_head": "撤回提交（部门负责人审核前）",
+    "review_open": "财政局开始审核",
 }
 
 
