@@ -73,16 +73,23 @@
     const total = amounts.length ? addAmounts(amounts) : "0";
     const project = parseAmount(document.getElementById("project-expenditure").value);
     const out = document.getElementById("task-total");
-    let text = "任务拟投入金额合计 " + total + " 万元";
+    // Numbers in their own spans, which never break across lines (a phone's narrow screen).
+    const parts = ["任务拟投入金额合计 ", [total], " 万元"];
     out.className = "total";
     if (!project.blank && !project.invalid) {
       const p = addAmounts([project]);
-      text += "，项目支出 " + p + " 万元";
-      if (p === total) { text += "，一致。"; out.classList.add("match"); }
-      else { text += "，相差 " + difference(total, p) + " 万元。"; out.classList.add("mismatch"); }
+      parts.push("，项目支出 ", [p], " 万元");
+      if (p === total) { parts.push("，一致。"); out.classList.add("match"); }
+      else { parts.push("，相差 ", [difference(total, p)], " 万元。"); out.classList.add("mismatch"); }
     }
-    if (invalid) text += "（" + invalid + " 个金额无法识别）";
-    out.textContent = text;
+    if (invalid) parts.push("（", [String(invalid)], " 个金额无法识别）");
+    out.replaceChildren(...parts.map((part) => {
+      if (typeof part === "string") return part;
+      const number = document.createElement("span");
+      number.className = "num";
+      number.textContent = part[0];
+      return number;
+    }));
   }
   function difference(a, b) {
     const pa = parseAmount(a), pb = parseAmount(b);
@@ -250,8 +257,8 @@
     if (!button) return;
     const row = button.closest("tr");
     if (button.classList.contains("remove")) { removeRow(row); return; }
-    else if (button.classList.contains("move-up") && row.previousElementSibling) { row.parentNode.insertBefore(row, row.previousElementSibling); }
-    else if (button.classList.contains("move-down") && row.nextElementSibling) { row.parentNode.insertBefore(row.nextElementSibling, row); }
+    else if (button.classList.contains("move-up") && sibling(row, "previousElementSibling")) { row.parentNode.insertBefore(row, sibling(row, "previousElementSibling")); }
+    else if (button.classList.contains("move-down") && sibling(row, "nextElementSibling")) { row.parentNode.insertBefore(sibling(row, "nextElementSibling"), row); }
     else return;
     number(); changed();
   });
@@ -275,16 +282,25 @@
   const SECTION_NAMES = { "tasks-key": "重点工作任务", "tasks-other": "其他需完成任务", "indicators": "绩效指标" };
   const removed = [];
   const undoBar = document.getElementById("undo-bar");
+  // Rows only (a deleted row leaves a hidden placeholder behind, where its undo puts it back).
+  function sibling(row, direction) {
+    let other = row[direction];
+    while (other && other.classList.contains("removed-row")) other = other[direction];
+    return other;
+  }
   function removeRow(row) {
     const body = row.parentNode;
-    const next = row.nextElementSibling, previous = row.previousElementSibling;
+    const next = sibling(row, "nextElementSibling"), previous = sibling(row, "previousElementSibling");
     const name = row.querySelector("[data-field=name]");
+    const placeholder = document.createElement("tr");
+    placeholder.className = "removed-row";
+    placeholder.hidden = true;
     const entry = {
-      row, body, next, index: Array.prototype.indexOf.call(body.children, row),
+      row, body, placeholder,
       label: "已删除" + SECTION_NAMES[body.id] + "第" + row.querySelector("td.seq").textContent + "行" +
         (name && name.value.trim() ? "（" + name.value.trim().slice(0, 20) + "）" : ""),
     };
-    row.remove();
+    row.replaceWith(placeholder);
     removed.push(entry);
     showRemoved();
     number(); changed();
@@ -294,9 +310,9 @@
   }
   function undo(entry) {
     removed.splice(removed.indexOf(entry), 1);
-    const { row, body, next, index } = entry;
-    const before = next && next.parentNode === body ? next : body.children[index] || null;
-    body.insertBefore(row, before);
+    if (entry.placeholder.parentNode) entry.placeholder.replaceWith(entry.row);
+    else entry.body.appendChild(entry.row);
+    const row = entry.row;
     showRemoved();
     number(); changed();
     const first = firstField(row);
@@ -365,7 +381,7 @@
     });
     const rows = {};
     for (const id of BODIES) {
-      rows[id] = Array.from(document.getElementById(id).children).map((row) => {
+      rows[id] = Array.from(document.getElementById(id).querySelectorAll("tr.task-row, tr.ind-row")).map((row) => {
         const values = {};
         row.querySelectorAll("[name]").forEach((field) => { values[field.name] = field.value; });
         return values;
