@@ -27,7 +27,6 @@ from web.browsing import (  # the helpers; the fixtures browser and server are i
     add_task,
     checked,
     fresh_folder,
-    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -110,14 +109,21 @@ def test_expired_session_holds_the_save_and_keeps_what_was_typed(server: Server,
     story.log_in("yingji_tianbao")
     pk = _start_blank(story)
     checked(page, lambda: page.get_by_label("总体绩效目标").fill("做好重点化工项目安全审查，确保全覆盖。"))
-    checked(page, lambda: add_task(page, "key", "安全审查专家技术服务", "对重点化工项目提供专家技术服务。", "200"))
+    checked(
+        page, lambda: add_task(page, "key", "安全审查专家技术服务", "对重点化工项目提供专家技术服务。", "200")
+    )
     _save(page)
     expect(story.message()).to_contain_text("已保存")
     assert _kept(page, pk) == []  # saved: nothing left in the browser
 
     # The session ends (the cookie is gone) while the filer keeps typing.
     _context(story).clear_cookies(name="sessionid")
-    checked(page, lambda: page.locator("input[name=title]").fill("揭阳市应急管理局2024年部门整体预算绩效目标表（修改）"))
+    checked(
+        page,
+        lambda: page.locator("input[name=title]").fill(
+            "揭阳市应急管理局2024年部门整体预算绩效目标表（修改）"
+        ),
+    )
     add_indicator(page, "产出指标", "数量指标", "审查项目数", "≥", "4", "个")
     checked(page, lambda: page.locator("input[name=budget_project_expenditure]").fill("200"))
     alert = page.locator("#session-alert")
@@ -136,7 +142,8 @@ def test_expired_session_holds_the_save_and_keeps_what_was_typed(server: Server,
     assert page.url == url
     assert _values(page) == typed
     kept = _kept(page, pk)
-    assert len(kept) == 1 and re.fullmatch(rf"jixiao-draft:{pk}:2:\d+", kept[0]), kept
+    assert len(kept) == 1
+    assert re.fullmatch(rf"jixiao-draft:{pk}:2:\d+", kept[0]), kept
     story.shot("02-save-held")
 
     # Signing in again in another window (which changes the CSRF token) brings the page back.
@@ -167,7 +174,10 @@ def test_restore_after_signing_in_again(server: Server, browser: Browser) -> Non
     add_indicator(page, "满意度指标", "服务对象满意度指标", "家长满意度", "≥", "90", "%")
     # A row moved up and a row deleted count too.
     page.locator("#indicators tr.ind-row").last.get_by_role("button", name="上移").click()
-    checked(page, lambda: page.locator("#tasks-key tr.task-row").first.get_by_role("button", name="删除此行").click())
+    checked(
+        page,
+        lambda: page.locator("#tasks-key tr.task-row").first.get_by_role("button", name="删除此行").click(),
+    )
     typed = _values(page)
 
     # The server forgets the session (its row is deleted); the next check notices.
@@ -357,7 +367,7 @@ WRAPPED = r"""() => {
 }"""
 
 
-@pytest.mark.parametrize("width,height", [(390, 844), (1280, 900)])
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
 def test_edit_page_fits_the_screen(server: Server, browser: Browser, width: int, height: int) -> None:
     story = _story(browser, server, width, height)
     page = story.page
