@@ -459,13 +459,21 @@
   // The differences between a kept copy and the table on the page, for reading side by side.
   function differences(saved, current) {
     const out = [];
-    const push = (label, mine, theirs) => { if (label && mine !== theirs) out.push([label, mine || "（空）", theirs || "（空）"]); };
-    for (const [name, value] of Object.entries(saved.fields)) push(labelOf(name), value, current.fields[name] || "");
+    // Amounts are compared as numbers: the server writes 167.30 as 167.3.
+    const amount = (name, text) => {
+      if (name !== "task_amount" && name.indexOf("budget_") !== 0) return text;
+      const a = parseAmount(text);
+      return a.whole === undefined ? text : (a.whole.replace(/^0+(?=\d)/, "") + "." + a.fraction).replace(/\.?0*$/, "");
+    };
+    const push = (name, label, mine, theirs) => {
+      if (label && amount(name, mine) !== amount(name, theirs)) out.push([label, mine || "（空）", theirs || "（空）"]);
+    };
+    for (const [name, value] of Object.entries(saved.fields)) push(name, labelOf(name), value, current.fields[name] || "");
     for (const id of BODIES) {
       const mine = saved.rows[id] || [], theirs = current.rows[id] || [];
       for (let i = 0; i < Math.max(mine.length, theirs.length); i += 1) {
         const a = mine[i] || {}, b = theirs[i] || {};
-        for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) push(labelOf(name, id, i), a[name] || "", b[name] || "");
+        for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) push(name, labelOf(name, id, i), a[name] || "", b[name] || "");
       }
     }
     return out;
