@@ -167,3 +167,17 @@ def test_only_the_department_withdraws(draft: Filing, actor: Callable[[str], Act
 def test_a_draft_has_nothing_to_withdraw(draft: Filing, actor: Callable[[str], Actor]) -> None:
     with pytest.raises(services.Forbidden):
         services.withdraw(actor("filer"), draft)
+
+
+def test_a_refused_head_return_keeps_the_comment_typed(
+    draft: Filing, actor: Callable[[str], Actor], login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    City.objects.update(head_approval_required=True)
+    services.submit(actor("filer"), draft)
+    services.withdraw(actor("filer"), draft)  # meanwhile: the head's return is refused
+    response = login(people["head"]).post(
+        reverse("filing-head-review", args=[draft.pk]),
+        {"decision": "return", "comment:overall_goal": "请补充第2点的完成时限"},
+        follow=True,
+    )
+    assert "请补充第2点的完成时限" in response.content.decode()

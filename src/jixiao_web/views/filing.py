@@ -303,7 +303,10 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
             services.return_filing(actor_of(request), filing, posted_comments(request), by_head=True)
             messages.success(request, "已退回填报人修改。")
     except services.ServiceError as error:
-        messages.error(request, str(error))
+        typed = request.POST.get("comment:overall_goal", "").strip()
+        # What was typed is not lost with the refusal (the filer may have withdrawn meanwhile).
+        kept = f"您填写的意见没有保存，原文如下：“{typed}”" if typed else ""
+        messages.error(request, f"{error}{kept}")
     return redirect("filing-detail", pk=filing.pk)
 
 
