@@ -14,7 +14,9 @@ The policy (issue 4, "People and access"):
   部门负责人 returned before it went out — and reviews, returns, approves and publishes;
 - 部门负责人 approves their own department's filing before it goes to the finance bureau, where the
   city asks for it;
-- whoever submitted a version cannot approve it.
+- whoever submitted a version cannot approve it;
+- a department's filer or head may withdraw a submission (back to 草稿) until the finance bureau
+  has opened it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class Action(StrEnum):
     HEAD_REVIEW = "head_review"  # 部门负责人: approve or return before it goes out
     REVIEW = "review"  # 财政审核人: comment, grade, return, approve
     PUBLISH = "publish"
+    #: The department takes back a submission nobody has reviewed yet (the service refuses it,
+    #: with the reason, once the finance bureau has opened the version).
+    WITHDRAW = "withdraw"
 
 
 FILERS = (Role.FILER, Role.HEAD)
@@ -70,6 +75,9 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return _own(user)
     if action in (Action.EDIT, Action.SUBMIT):
         return _own(user) & Q(status__in=EDITABLE) if role in FILERS else NOTHING
+    if action is Action.WITHDRAW:
+        waiting = Q(status__in=(Status.HEAD_REVIEW, Status.SUBMITTED))
+        return _own(user) & waiting if role in FILERS else NOTHING
     if action is Action.HEAD_REVIEW:
         mine = ~Q(submitted_by=user)
         return _own(user) & Q(status=Status.HEAD_REVIEW) & mine if role == Role.HEAD else NOTHING

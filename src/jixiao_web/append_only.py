@@ -16,6 +16,9 @@ TABLES: Final = (
     "jixiao_web_comment",
     "jixiao_web_received",
     "jixiao_web_export",
+    # editor: who opened a received version first, and withdrawn versions
+    "jixiao_web_opened",
+    "jixiao_web_withdrawal",
 )
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 

@@ -311,6 +311,9 @@ class AuditAction(models.TextChoices):
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere", "退出所有设备"
     TWO_FACTOR_ENABLE = "two_factor_enable", "启用两步验证"
     TWO_FACTOR_DISABLE = "two_factor_disable", "停用两步验证"
+    WITHDRAW = "withdraw", "撤回提交"
+    WITHDRAW_FROM_HEAD = "withdraw_from_head", "撤回提交（部门负责人审核前）"
+    REVIEW_OPEN = "review_open", "财政局开始审核"
 
     @classmethod
     def label_of(cls, value: str) -> str:
@@ -414,3 +417,30 @@ class UploadAttempt(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+# --- editor: withdrawing a submission the finance bureau has not opened yet --------------------
+
+
+class Opened(_Immutable):
+    """A finance bureau reviewer opened the review page of a received version, for the first time:
+    from then on the department can no longer withdraw it."""
+
+    version = models.OneToOneField(Version, models.PROTECT, related_name="opened", verbose_name="版本")
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="审核人")
+    at = models.DateTimeField("打开时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "财政局已打开的版本"
+
+
+class Withdrawal(_Immutable):
+    """The department withdrew a submitted version before anyone reviewed it; the filing went back
+    to 草稿 and the version no longer counts as received."""
+
+    version = models.OneToOneField(Version, models.PROTECT, related_name="withdrawal", verbose_name="版本")
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="撤回人")
+    at = models.DateTimeField("撤回时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "撤回的版本"

@@ -41,7 +41,10 @@ def versions_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> 
     """The versions ``user`` may read, oldest first: all for the department; for the finance
     bureau those it received (not one a 部门负责人 returned or still holds)."""
     versions = filing.versions.select_related("created_by").order_by("number")
-    return versions if _may(user, Action.DRAFT, filing, can) else versions.filter(received__isnull=False)
+    if _may(user, Action.DRAFT, filing, can):
+        return versions
+    # editor: a version the department withdrew before anyone opened it is no longer received.
+    return versions.filter(received__isnull=False, withdrawal__isnull=True)
 
 
 def previous_version(version: Version, user: User | AnonymousUser, can: Can = None) -> Version | None:
@@ -86,6 +89,7 @@ DEPARTMENT_ONLY_ACTIONS = (
     AuditAction.SAVE,
     AuditAction.SUBMIT_TO_HEAD,
     AuditAction.HEAD_RETURN,
+    AuditAction.WITHDRAW_FROM_HEAD,
 )
 
 

@@ -36,11 +36,13 @@ from jixiao_web.models import (
     FilingYear,
     Grade,
     LoginFailure,
+    Opened,
     Received,
     Role,
     Status,
     User,
     Version,
+    Withdrawal,
 )
 from jixiao_web.selectors import latest_version
 from jixiao_web.wording import comment_line, place_of
@@ -418,6 +420,60 @@ def publish(actor: Actor, filing: Filing) -> Version:
         render_all(version)
     except Exception:  # published all the same: a download renders what is missing, once
         log.exception("rendering the downloads of %s failed", version)
+    return version
+
+
+# ---------------------------------------------------------------------------------------------
+# editor: withdrawing a submission, and the finance bureau opening one (which ends the chance)
+
+
+def mark_opened(actor: Actor, filing: Filing, version: Version) -> bool:
+    """Record that a reviewer opened ``version`` for review, the first time only; True if now.
+
+    Only a version waiting for the finance bureau counts; from then on it cannot be withdrawn.
+    """
+    with transaction.atomic():
+        filing = _locked(filing)
+        if (
+            actor.user is None
+            or filing.status != Status.SUBMITTED
+            or filing.received_version_id != version.pk
+            or not allowed(actor.user, Action.REVIEW, filing)
+            or Opened.objects.filter(version=version).exists()
+        ):
+            return False
+        Opened.objects.create(version=version, by=actor.user)
+        audit.record(actor, AuditAction.REVIEW_OPEN, filing=filing, after={"版本": version.number})
+    return True
+
+
+def withdraw(actor: Actor, filing: Filing) -> Version:
+    """Take back the latest submission (to 草稿, the working copy as it was) while nobody has
+    reviewed it: before the 部门负责人 decided, or before the finance bureau opened it."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require(actor, Action.WITHDRAW, filing, "撤回")
+        assert actor.user is not None
+        version = latest_version(filing)
+        assert version is not None
+        opened = Opened.objects.filter(version=version).select_related("by").first()
+        if opened is not None:
+            when = timezone.localtime(opened.at).strftime("%Y-%m-%d %H:%M")
+            raise ServiceError(
+                f"财政局已于{when}开始审核第{version.number}版，不能再撤回。如需修改，请联系财政局退回。"
+            )
+        Withdrawal.objects.create(version=version, by=actor.user)
+        from_bureau = filing.status == Status.SUBMITTED
+        if from_bureau:
+            # What the bureau sees again: the last version it received and nobody withdrew.
+            filing.received_version = (
+                filing.versions.filter(received__isnull=False, withdrawal__isnull=True)
+                .order_by("-number")
+                .first()
+            )
+        # DEPARTMENT_ONLY_ACTIONS hides the second from the bureau (it never received that version).
+        action = AuditAction.WITHDRAW if from_bureau else AuditAction.WITHDRAW_FROM_HEAD
+        _transition(actor, filing, Status.DRAFT, action, {"版本": version.number})
     return version
 
 

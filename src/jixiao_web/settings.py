@@ -173,6 +173,8 @@ UPLOAD_READERS = max(1, int(os.environ.get("JIXIAO_UPLOAD_READERS", "2")))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# editor: the refusal in the site's layout, and as JSON for the filing form's script.
+CSRF_FAILURE_VIEW = "jixiao_web.views.common.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

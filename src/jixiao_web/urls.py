@@ -34,6 +34,7 @@ urlpatterns = [
     path("filings/<int:pk>/check/", filing.check, name="filing-check"),
     path("filings/<int:pk>/submit/", filing.submit, name="filing-submit"),
     path("filings/<int:pk>/head-review/", filing.head_review, name="filing-head-review"),
+    path("filings/<int:pk>/withdraw/", filing.withdraw, name="filing-withdraw"),  # editor
     path("review/", review.queue, name="queue"),
     path("review/<int:pk>/", review.review, name="review"),
     path("review/<int:pk>/decide/", review.decide, name="review-decide"),

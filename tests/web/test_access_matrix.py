@@ -243,11 +243,12 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "filing-check": [
-        Case("GET", signed_in(405), args="pk"),
+        Case("GET", every(405), args="pk"),
         Case(
             "POST",
             {
-                "anon": (">login",) * S6,
+                # Signed out: a JSON 401 the filing form's script recognises, not the sign-in page.
+                "anon": (401,) * S6,
                 "filer": (200, 404, 404, 200, 404, 404),
                 "head": (200, 404, 404, 200, 404, 404),
                 "other_filer": (404,) * S6,
@@ -306,6 +307,23 @@ MATRIX: dict[str, list[Case]] = {
             args="pk",
         ),
     ],
+    # editor: withdrawing a submission nobody has opened yet (the world's reviewer never opened one).
+    "filing-withdraw": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                "filer": (">detail", ">edit!", ">edit!", ">detail", ">detail", ">detail"),
+                "head": (">detail", ">edit!", ">edit!", ">detail", ">detail", ">detail"),
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+            },
+            becomes=Status.DRAFT,
+            args="pk",
+        ),
+    ],
     "queue": [
         Case(
             "GET",
@@ -329,8 +347,9 @@ MATRIX: dict[str, list[Case]] = {
                 "filer": (404, 200, 200, 200, 200, 200),
                 "head": (404, 200, 200, 200, 200, 200),
                 "other_filer": (404,) * S6,
-                "reviewer": (404, 404, 200, 200, 200, 200),
-                "admin": (404, 404, 200, 200, 200, 200),
+                # The first opening of a version waiting for review is recorded (withdrawing ends).
+                "reviewer": (404, 404, "200!", 200, 200, 200),
+                "admin": (404, 404, "200!", 200, 200, 200),
             },
             args="pk",
         )

@@ -8,7 +8,8 @@ from importlib.resources import files
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import Resolver404
 
@@ -61,6 +62,20 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if not any("\u4e00" <= char <= "\u9fff" for char in reason):
         reason = "没有这个页面，或您无权查看。"
     return render(request, "jixiao_web/error.html", {"title": "未找到", "message": reason}, status=404)
+
+
+#: What a refused form's page (editor.js) shows when the CSRF check fails; its code it recognises.
+CSRF_EXPIRED = "页面已过期（可能在别的窗口重新登录过），请重新加载页面后再提交。"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF refused (``CSRF_FAILURE_VIEW``): a JSON 403 for the editor's fetches, else a page in the
+    site's layout that says what to do.  The JSON carries the current token: only same-origin
+    scripts can read it, and the editor needs it after one signed in again elsewhere."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        body = {"error": "csrf", "message": CSRF_EXPIRED, "csrf_token": get_token(request)}
+        return JsonResponse(body, status=403)
+    return render(request, "403_csrf.html", {"back": request.path}, status=403)
 
 
 def posted_comments(request: HttpRequest) -> list[ReviewComment]:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
-from jixiao_web.models import Department, Filing, Status
+from jixiao_web.models import Department, Filing, Opened, Status
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
@@ -98,6 +99,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         uploaded = request.FILES.get("file")
         year_text = request.POST.get("year", "")
+        if year_text.isdecimal() and len(year_text) <= 4:
+            context["year"] = int(year_text)  # a refused upload keeps the year chosen
         if uploaded is None:
             context["error"] = "请选择要上传的文件。"
         elif not (year_text.isdecimal() and len(year_text) <= 4):  # isdigit() passes "²"; int() refuses it
@@ -170,8 +173,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history_count": history.count(),
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
+            "opened": _opened(filing) if Action.WITHDRAW in can else None,
         },
     )
+
+
+def _opened(filing: Filing) -> Opened | None:
+    """When the finance bureau opened the version now waiting for it (then it cannot be withdrawn)."""
+    version = selectors.latest_version(filing)
+    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 def _editor(
@@ -238,14 +248,32 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("filing-edit", args=[filing.pk]))
 
 
-@login_required
+#: What the page shows when its live check finds the session gone (editor.js knows the code).
+SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
+
+
 @require_POST
 def check(request: HttpRequest, pk: int) -> JsonResponse:
-    """The findings for the form as it is now, without saving (the page calls it as one types)."""
+    """The findings for the form as it is now, without saving (the page calls it as one types).
+
+    Signed out (the session expired or was ended elsewhere) it answers a JSON 401 the page can
+    recognise, never the sign-in page; it also hands the page the current CSRF token, which
+    changes when one signs in again in another window.
+    """
+    if not request.user.is_authenticated:
+        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
+        return JsonResponse(body, status=401)
     filing = filing_for(request, pk, Action.EDIT)
     parsed = parse_form(request.POST, filing.year)
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
-    return JsonResponse({"issues": issues, "task_total": str(parsed.table.task_total)})
+    return JsonResponse(
+        {
+            "issues": issues,
+            "task_total": str(parsed.table.task_total),
+            "revision": filing.revision,
+            "csrf_token": get_token(request),
+        }
+    )
 
 
 def _form_report(parsed: Parsed, filing: Filing) -> Report:
@@ -286,5 +314,22 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
             services.return_filing(actor_of(request), filing, posted_comments(request), by_head=True)
             messages.success(request, "已退回填报人修改。")
     except services.ServiceError as error:
-        messages.error(request, str(error))
+        typed = request.POST.get("comment:overall_goal", "").strip()
+        # What was typed is not lost with the refusal (the filer may have withdrawn meanwhile).
+        kept = f"您填写的意见没有保存，原文如下：“{typed}”" if typed else ""
+        messages.error(request, f"{error}{kept}")
     return redirect("filing-detail", pk=filing.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: the department takes back a submission nobody has started reviewing."""
+    filing = filing_for(request, pk, Action.VIEW)
+    try:
+        version = services.withdraw(actor_of(request), filing)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("filing-detail", pk=filing.pk)
+    messages.success(request, f"已撤回第{version.number}版，目标表回到草稿，可以继续修改后再提交。")
+    return redirect("filing-edit", pk=filing.pk)

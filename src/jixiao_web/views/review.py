@@ -54,6 +54,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     latest = selectors.reviewed_version(request.user, filing, can)
     if latest is None:
         raise Http404("这张表还没有提交过。")
+    if Action.REVIEW in can:  # editor: the first opening ends the department's chance to withdraw
+        services.mark_opened(actor_of(request), filing, latest)
     previous = selectors.previous_version(latest, request.user, can)
     table = TargetTable.model_validate(latest.data)
     return render(
