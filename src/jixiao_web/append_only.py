@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-TABLES: Final = ("jixiao_web_auditentry", "jixiao_web_version", "jixiao_web_comment", "jixiao_web_received")
+TABLES: Final = (
+    "jixiao_web_auditentry",
+    "jixiao_web_version",
+    "jixiao_web_comment",
+    "jixiao_web_received",
+    "jixiao_web_commentreply",  # review: replies to comments
+)
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 
 

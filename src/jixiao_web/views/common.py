@@ -13,7 +13,7 @@ from django.urls import Resolver404
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing
-from jixiao_web.services import SECTIONS, ReviewComment
+from jixiao_web.services import SECTIONS, Reply, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -73,3 +73,12 @@ def posted_comments(request: HttpRequest) -> list[ReviewComment]:
         row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
         comments.append(ReviewComment(parts[1], row, text))
     return comments
+
+
+def posted_replies(request: HttpRequest) -> list[Reply]:
+    """review: the department's replies to comments, ``reply:<pk>`` and ``fixed:<pk>`` for each
+    comment the form listed in ``replied``."""
+    pks = {int(v) for v in request.POST.getlist("replied") if v.isdecimal() and len(v) <= 9}
+    return [
+        Reply(pk, request.POST.get(f"reply:{pk}", ""), f"fixed:{pk}" in request.POST) for pk in sorted(pks)
+    ]
