@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, User
+from jixiao_web.models import AuditEntry, City, Department, Filing, FilingYear, StockPhrase, User
 from jixiao_web.selectors import DEPARTMENT_ONLY_ACTIONS
 from jixiao_web.views.common import actor_of
 
@@ -90,6 +90,15 @@ class DepartmentAdmin(Audited):
 @admin.register(FilingYear)
 class FilingYearAdmin(Audited):
     list_display = ("year", "deadline", "is_open")
+
+
+@admin.register(StockPhrase)
+class StockPhraseAdmin(Audited):
+    """review: 常用审核意见, offered in every comment box of the review page."""
+
+    list_display = ("text", "order")
+    list_editable = ("order",)
+    search_fields = ("text",)
 
 
 @admin.register(User)

@@ -78,7 +78,9 @@ class _FormFields(HTMLParser):
         a = dict(attrs)
         if tag == "form" and a.get("id") == self.form_id:
             self._in_form = True
-        if not self._in_form:
+        # A field's form="…" attribute names its form wherever the field stands.
+        owner = a.get("form")
+        if not (self._in_form if owner is None else owner == self.form_id):
             return
         name = a.get("name")
         if tag == "input" and name and a.get("type") not in ("submit", "button"):

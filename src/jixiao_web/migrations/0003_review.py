@@ -4,6 +4,25 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+#: The finance bureau's first stock phrases (常用审核意见), after 财预〔2015〕88号's review points;
+#: the bureau edits them in the admin.
+FIRST_PHRASES = (
+    "指标值请细化量化，写明可考核的数值和计量单位。",
+    "三级指标解释请说明指标的含义和计算方法，不要只重复指标名称。",
+    "请补充满意度指标，如服务对象满意度。",
+    "请补充成本指标，写明主要支出的成本控制目标。",
+    "绩效目标应与年度重点工作任务和预算金额相匹配，请核对。",
+    "指标值不宜超过100%，请核对目标值是否合理可行。",
+    "项目支出应等于各项任务拟投入金额之和，请核对金额。",
+)
+
+
+def add_first_phrases(apps, schema_editor):
+    StockPhrase = apps.get_model("jixiao_web", "StockPhrase")
+    StockPhrase.objects.bulk_create(
+        StockPhrase(text=text, order=index) for index, text in enumerate(FIRST_PHRASES, start=1)
+    )
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -95,4 +114,5 @@ class Migration(migrations.Migration):
                 "ordering": ["created_at", "pk"],
             },
         ),
+        migrations.RunPython(add_first_phrases, migrations.RunPython.noop),
     ]

@@ -19,6 +19,7 @@ ACTIONS = {
     "return": "财政局退回修改",
     "approve": "财政局审核通过",
     "publish": "发布",
+    "reply": "回复审核意见",  # review
     "login": "登录",
     "token_create": "创建 API 令牌",
     "token_revoke": "撤销 API 令牌",

@@ -156,7 +156,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "filing": filing,
             "shown": shown,
-            "official": html_body(table, top=2),
+            "official": html_body(table, top=2, numbered=True),
             "report": _report_context(report),
             "comments": selectors.shown_comments(filing, request.user, _keys_of(filing, shown), can),
             # review: the 部门负责人's comment boxes, a section or a row each
