@@ -82,7 +82,7 @@
           const at = textarea.selectionStart ?? textarea.value.length;
           const before = textarea.value.slice(0, at);
           const after = textarea.value.slice(textarea.selectionEnd ?? at);
-          const glue = before && !/\s$/.test(before) ? "；" : "";
+          const glue = before && !/[\s。；，、,;.!！?？：:]$/.test(before) ? "；" : "";
           textarea.value = before + glue + picker.value + after;
           picker.value = "";
           textarea.focus();
