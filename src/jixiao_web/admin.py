@@ -21,7 +21,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jixiao_web import audit
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import AuditAction, AuditEntry, City, Department, Filing, FilingYear, Role, User
+from jixiao_web.models import (
+    AuditAction,
+    AuditEntry,
+    City,
+    Department,
+    Filing,
+    FilingYear,
+    Role,
+    StockPhrase,
+    User,
+)
 from jixiao_web.selectors import DEPARTMENT_ONLY_ACTIONS
 from jixiao_web.views.common import actor_of
 
@@ -140,6 +150,15 @@ class PasswordForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
         super().__init__(user, *args, **kwargs)
         self.fields.pop("usable_password", None)
         self.fields["password1"].required = self.fields["password2"].required = True
+
+
+@admin.register(StockPhrase)
+class StockPhraseAdmin(Audited):
+    """review: 常用审核意见, offered in every comment box of the review page."""
+
+    list_display = ("text", "order")
+    list_editable = ("order",)
+    search_fields = ("text",)
 
 
 @admin.register(User)

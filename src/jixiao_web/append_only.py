@@ -19,6 +19,7 @@ TABLES: Final = (
     # editor: who opened a received version first, and withdrawn versions
     "jixiao_web_opened",
     "jixiao_web_withdrawal",
+    "jixiao_web_commentreply",  # review: replies to comments
 )
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 

@@ -192,6 +192,9 @@ class Filing(models.Model):
         "Version", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="发布版本"
     )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    #: review: a stable key per task and indicator row (``{"tasks": [...], "indicators": [...]}``,
+    #: beside ``data`` so the canonical JSON keeps its schema), for comments that follow their row.
+    row_keys = models.JSONField("行标识", default=dict, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-year", "department__code"]
@@ -230,6 +233,8 @@ class Version(_Immutable):
     warnings = models.PositiveIntegerField("警告数", default=0)
     created_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="提交人")
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    #: review: the working copy's row keys when it was frozen (see ``Filing.row_keys``).
+    row_keys = models.JSONField("行标识", default=dict, blank=True)
 
     class Meta:
         ordering: ClassVar = ["filing", "number"]
@@ -259,6 +264,8 @@ class Comment(_Immutable):
     version = models.ForeignKey(Version, models.PROTECT, related_name="comments", verbose_name="版本")
     section = models.CharField("部分", max_length=20)
     row = models.PositiveIntegerField("行", null=True, blank=True)
+    #: review: the row's key (``Version.row_keys``): the comment follows its row when rows move.
+    row_key = models.CharField("行标识", max_length=32, blank=True)
     text = models.TextField("意见", max_length=2000)
     author = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="提出人")
     created_at = models.DateTimeField("时间", auto_now_add=True)
@@ -266,6 +273,39 @@ class Comment(_Immutable):
     class Meta:
         ordering: ClassVar = ["created_at", "pk"]
         verbose_name = verbose_name_plural = "审核意见"
+
+
+class CommentReply(_Immutable):
+    """The department's answer to a comment: words, and whether the row was changed (已修改).
+
+    Written while the table is being revised; the finance bureau reads those written before the
+    version it received.  A later reply to the same comment supersedes the earlier one.
+    """
+
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="+", verbose_name="目标表")
+    comment = models.ForeignKey(Comment, models.PROTECT, related_name="replies", verbose_name="审核意见")
+    text = models.TextField("回复", max_length=2000, blank=True)
+    fixed = models.BooleanField("已修改", default=False)
+    author = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="回复人")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        verbose_name = verbose_name_plural = "意见回复"
+
+
+class StockPhrase(models.Model):
+    """常用审核意见: a phrase the finance bureau keeps for its reviewers to insert into a comment."""
+
+    text = models.CharField("意见", max_length=300)
+    order = models.PositiveSmallIntegerField("排序", default=0, help_text="数字小的排在前面")
+
+    class Meta:
+        ordering: ClassVar = ["order", "pk"]
+        verbose_name = verbose_name_plural = "常用审核意见"
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Export(_Immutable):
@@ -314,6 +354,7 @@ class AuditAction(models.TextChoices):
     WITHDRAW = "withdraw", "撤回提交"
     WITHDRAW_FROM_HEAD = "withdraw_from_head", "撤回提交（部门负责人审核前）"
     REVIEW_OPEN = "review_open", "财政局开始审核"
+    REPLY = "reply", "回复审核意见"
 
     @classmethod
     def label_of(cls, value: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Min, QuerySet
 from django.utils import timezone
@@ -15,12 +15,16 @@ from jixiao_web.models import (
     AuditAction,
     AuditEntry,
     Comment,
+    CommentReply,
     Department,
     Filing,
     FilingYear,
+    Role,
     Status,
     Version,
 )
+from jixiao_web.rows import row_of
+from jixiao_web.wording import place_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -74,6 +78,102 @@ def comments_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> 
     return comments if _may(user, Action.DRAFT, filing, can) else comments.filter(author__role__in=FINANCE)
 
 
+@dataclass(frozen=True, slots=True)
+class ShownComment:
+    """A comment as a page shows it: where it was made, where its row is now, whose, the reply."""
+
+    comment: Comment
+    #: Where it was made, on its version: ``绩效指标第3行``.
+    place: str
+    #: The row's number in the state the page shows (None: a section comment, or the row is gone).
+    row_now: int | None
+    #: ``现为第5行`` when the row moved, ``该行已删除`` when it is gone, else empty.
+    now: str
+    #: Written by the department's 部门负责人 (not the finance bureau).
+    by_head: bool
+    #: The department's latest reply the user may read.
+    reply: CommentReply | None
+    #: A reply typed into a form that was not saved (shown again instead of ``reply``).
+    typed: str | None = None
+    typed_fixed: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.comment.text
+
+    @property
+    def section(self) -> str:
+        return self.comment.section
+
+    @property
+    def row(self) -> int | None:
+        """The row as the comment was made (its version's); ``row_now`` is where it is now."""
+        return self.comment.row
+
+    @property
+    def reply_text(self) -> str:
+        return self.typed if self.typed is not None else (self.reply.text if self.reply else "")
+
+    @property
+    def reply_fixed(self) -> bool:
+        return self.typed_fixed if self.typed is not None else bool(self.reply and self.reply.fixed)
+
+
+def shown_comments(
+    filing: Filing,
+    user: User | AnonymousUser,
+    keys: dict[str, list[str]] | None,
+    can: Can = None,
+) -> list[ShownComment]:
+    """The comments ``user`` may read (:func:`comments_of`), each placed on the rows of the state
+    the page shows (its ``keys``), with the latest reply: the department sees its replies as
+    written; the finance bureau those written before the version it received."""
+    comments = list(comments_of(filing, user, can).select_related("author"))
+    replies = CommentReply.objects.filter(comment__in=comments).order_by("created_at", "pk")
+    if not _may(user, Action.DRAFT, filing, can):
+        received = filing.received_version
+        replies = replies.filter(created_at__lte=received.created_at) if received else replies.none()
+    latest = {reply.comment_id: reply for reply in replies}
+    shown = []
+    for comment in comments:
+        row_now: int | None = None
+        now = ""
+        if comment.row is not None:
+            if comment.row_key and keys is not None:
+                row_now = row_of(keys, comment.section, comment.row_key)
+                if row_now is None:
+                    now = "该行已删除"
+                elif row_now != comment.row:
+                    now = f"现为第{row_now}行"
+            else:
+                row_now = comment.row  # a comment from before rows had keys: its number as made
+        shown.append(
+            ShownComment(
+                comment,
+                place_of(comment.section, comment.row),
+                row_now,
+                now,
+                comment.author.role == Role.HEAD,
+                latest.get(comment.pk),
+            )
+        )
+    return shown
+
+
+def typed_replies(shown: list[ShownComment], post: Mapping[str, Any]) -> list[ShownComment]:
+    """``shown`` with the replies a refused form had typed (``reply:<pk>``, ``fixed:<pk>``)."""
+    if "replied" not in post:
+        return shown
+    return [
+        replace(
+            c, typed=str(post.get(f"reply:{c.comment.pk}", "")), typed_fixed=f"fixed:{c.comment.pk}" in post
+        )
+        if f"reply:{c.comment.pk}" in post
+        else c
+        for c in shown
+    ]
+
+
 def history_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> QuerySet[AuditEntry]:
     """The audit entries ``user`` may read, newest first: the department sees every save of its
     working copy; others see the workflow (submissions, returns, approvals …) only."""
@@ -90,6 +190,7 @@ DEPARTMENT_ONLY_ACTIONS = (
     AuditAction.SUBMIT_TO_HEAD,
     AuditAction.HEAD_RETURN,
     AuditAction.WITHDRAW_FROM_HEAD,
+    AuditAction.REPLY,
 )
 
 

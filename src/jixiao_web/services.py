@@ -31,6 +31,7 @@ from jixiao_web.models import (
     AuditAction,
     City,
     Comment,
+    CommentReply,
     Department,
     Filing,
     FilingYear,
@@ -44,6 +45,7 @@ from jixiao_web.models import (
     Version,
     Withdrawal,
 )
+from jixiao_web.rows import in_printed_order, key_at, keys_for
 from jixiao_web.selectors import latest_version
 from jixiao_web.wording import comment_line, place_of
 
@@ -163,6 +165,7 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
     table.year = table.year or year
     if table.year != year:
         raise ServiceError(f"文件中的目标表是{table.year}年度的，不是{year}年度。")
+    table, row_keys = in_printed_order(table)  # review: stored in printed order, rows keyed
     report = report_of(table, department=department.name)
     _storable(report)
     errors, warnings = _counts(report)
@@ -172,6 +175,7 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
                 department=department,
                 year=year,
                 data=table.model_dump(mode="json"),
+                row_keys=row_keys,
                 errors=errors,
                 warnings=warnings,
                 updated_by=user,
@@ -186,11 +190,23 @@ def start_filing(actor: Actor, department: Department, year: int, table: TargetT
 # Editing
 
 
-def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) -> tuple[Filing, Report]:
+def save_draft(
+    actor: Actor,
+    filing: Filing,
+    table: TargetTable,
+    revision: int,
+    *,
+    row_keys: dict[str, Any] | None = None,
+) -> tuple[Filing, Report]:
     """Store ``table`` as the working copy, if nobody saved since ``revision``.
 
-    Warnings and errors never block saving; they are returned for display.
+    The table is stored in printed order (:func:`rows.in_printed_order`) with ``row_keys`` (the
+    form's, row for row; None keeps the stored keys by position).  Warnings and errors never block
+    saving; they are returned for display.
     """
+    if row_keys is None:
+        row_keys = Filing.objects.filter(pk=filing.pk).values_list("row_keys", flat=True).first()
+    table, keys = in_printed_order(table, row_keys)
     report = report_of(table, department=filing.department.name)
     _storable(report)
     errors, warnings = _counts(report)
@@ -207,11 +223,16 @@ def save_draft(actor: Actor, filing: Filing, table: TargetTable, revision: int) 
                 f"您编辑的是第{revision}次修订。为避免覆盖对方的修改，本次没有保存；"
                 "请复制您的修改，重新打开后再合并。"
             )
-        changes = diff_tables(current.data, data)
+        stored_keys = keys_for(current.data, current.row_keys)
+        changes = diff_tables(current.data, data, stored_keys, keys)
         if not changes:
+            if keys != current.row_keys:  # the same rows in the same places: keep their keys
+                Filing.objects.filter(pk=current.pk).update(row_keys=keys_for(data, current.row_keys))
+                current.refresh_from_db()
             return current, report
         Filing.objects.filter(pk=current.pk).update(
             data=data,
+            row_keys=keys,
             revision=F("revision") + 1,
             errors=errors,
             warnings=warnings,
@@ -264,6 +285,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
             filing=filing,
             number=number,
             data=filing.data,
+            row_keys=keys_for(filing.data, filing.row_keys),
             report=report.to_dict(),
             errors=errors,
             warnings=warnings,
@@ -315,10 +337,63 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
                 version=version,
                 section=comment.section,
                 row=comment.row,
+                row_key=key_at(version.row_keys, comment.section, comment.row),
                 text=text[:2000],
                 author=actor.user,
             )
         )
+    return made
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The department's reply to comment ``comment`` (its pk): words, and 已修改 or not."""
+
+    comment: int
+    text: str
+    fixed: bool
+
+
+def reply_to_comments(actor: Actor, filing: Filing, replies: Sequence[Reply]) -> list[CommentReply]:
+    """Store the department's replies to comments on its table while it may revise it; a reply
+    that says what the last one said is not stored again."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require(actor, Action.EDIT, filing, "回复审核意见于")
+        assert actor.user is not None
+        comments = {c.pk: c for c in filing.comments.all()}
+        last = {
+            r.comment_id: r for r in CommentReply.objects.filter(filing=filing).order_by("created_at", "pk")
+        }
+        made = []
+        for reply in replies:
+            comment = comments.get(reply.comment)
+            if comment is None:
+                raise ServiceError("要回复的审核意见不存在。")
+            text = reply.text.strip()[:2000]
+            earlier = last.get(comment.pk)
+            if (earlier is None and not text and not reply.fixed) or (
+                earlier is not None and (earlier.text, earlier.fixed) == (text, reply.fixed)
+            ):
+                continue
+            made.append(
+                CommentReply.objects.create(
+                    filing=filing, comment=comment, text=text, fixed=reply.fixed, author=actor.user
+                )
+            )
+        if made:
+            audit.record(
+                actor,
+                "reply",
+                filing=filing,
+                after={
+                    "回复": [
+                        f"{comment_line(r.comment.section, r.comment.row, r.comment.text)} → "
+                        f"{'已修改' if r.fixed else '未修改'}{'：' + r.text if r.text else ''}"
+                        for r in made
+                    ]
+                },
+            )
     return made
 
 
@@ -357,11 +432,10 @@ def return_filing(
         _require(actor, Action.HEAD_REVIEW if by_head else Action.REVIEW, filing, "退回")
         if not by_head:
             _check_reviewed(filing, reviewed)
-        if grade and grade not in Grade.values:
-            raise ServiceError("审核等级只能是优、良、中、差。")
+        problem = decision_problem("return", grade, comments)
+        if problem:
+            raise ServiceError(problem)
         made = _comments(actor, filing, comments)
-        if not made:
-            raise ServiceError("退回时请至少填写一条审核意见，说明要修改什么。")
         if not by_head:
             filing.grade = grade
         extra: dict[str, Any] = {"意见": _said(made)}
@@ -370,6 +444,34 @@ def return_filing(
         _transition(
             actor, filing, Status.RETURNED, AuditAction.HEAD_RETURN if by_head else AuditAction.RETURN, extra
         )
+
+
+def decision_problem(decision: str, grade: str, comments: Sequence[ReviewComment]) -> str:
+    """What is wrong with a review decision as posted (empty when nothing): checked by the
+    services, and by the review page before it asks for confirmation."""
+    if grade and grade not in Grade.values:
+        return "审核等级只能是优、良、中、差。"
+    if decision == "approve" and grade not in (Grade.EXCELLENT, Grade.GOOD):
+        if not grade:
+            return "请选择审核等级：审核通过须评为“优”或“良”。"
+        return "审核通过须评为“优”或“良”；评为“中”或“差”的表应退回修改。"
+    if decision == "return" and not any(c.text.strip() for c in comments):
+        return "退回时请至少填写一条审核意见，说明要修改什么。"
+    return ""
+
+
+def check_may_decide(actor: Actor, filing: Filing, reviewed: int | None) -> None:
+    """Raise what :func:`approve` or :func:`return_filing` would for this actor, filing and
+    reviewed version, without changing anything (the review page's confirmation step)."""
+    filing.refresh_from_db()
+    _require(actor, Action.REVIEW, filing, "审核")
+    _check_reviewed(filing, reviewed)
+
+
+def check_may_publish(actor: Actor, filing: Filing) -> None:
+    """Raise what :func:`publish` would for this actor and filing, without publishing."""
+    filing.refresh_from_db()
+    _require(actor, Action.PUBLISH, filing, "发布")
 
 
 def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
@@ -393,8 +495,9 @@ def approve(
         filing = _locked(filing)
         _require(actor, Action.REVIEW, filing, "审核通过")
         _check_reviewed(filing, reviewed)
-        if grade not in (Grade.EXCELLENT, Grade.GOOD):
-            raise ServiceError("审核通过须评为“优”或“良”；评为“中”或“差”的表应退回修改。")
+        problem = decision_problem("approve", grade, comments)
+        if problem:
+            raise ServiceError(problem)
         made = _comments(actor, filing, comments)
         filing.grade = grade
         extra: dict[str, Any] = {"等级": grade}

@@ -45,6 +45,13 @@ class Parsed:
     table: TargetTable
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def row_keys(self) -> dict[str, list[str]]:
+        """review: the rows' keys (hidden ``task_key``/``ind_key`` fields), row for row of ``table``."""
+        return {
+            section: [row.get("key", "") for row in self.raw[section]] for section in ("tasks", "indicators")
+        }
+
 
 def _text(value: object) -> str:
     if value is None:
@@ -52,10 +59,10 @@ def _text(value: object) -> str:
     return format_amount(value) if isinstance(value, Decimal) else str(value)
 
 
-def form_values(table: TargetTable) -> dict[str, Any]:
-    """The table as the strings the form shows."""
+def form_values(table: TargetTable, row_keys: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The table as the strings the form shows (with each row's key, when given)."""
     data = table.model_dump()
-    return {
+    values: dict[str, Any] = {
         "title": table.title,
         "year": table.year,
         "department": {k: _text(v) for k, v in data["department"].items()},
@@ -64,6 +71,10 @@ def form_values(table: TargetTable) -> dict[str, Any]:
         "tasks": [{k: _text(task[k]) for k in TASK_FIELDS} for task in data["tasks"]],
         "indicators": [{k: _text(ind[k]) for k in INDICATOR_FIELDS} for ind in data["indicators"]],
     }
+    for section in ("tasks", "indicators"):  # review: row keys, kept in hidden fields
+        for row, key in zip(values[section], (row_keys or {}).get(section, []), strict=False):
+            row["key"] = key
+    return values
 
 
 def _amount(text: str) -> Decimal | Unreadable | None:
@@ -102,12 +113,12 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
         "overall_goal": _field(post, "overall_goal"),
         "tasks": [
             row
-            for row in _rows(post, "task", TASK_FIELDS)
-            if any(v.strip() for k, v in row.items() if k != "kind")
+            for row in _rows(post, "task", (*TASK_FIELDS, "key"))
+            if any(v.strip() for k, v in row.items() if k not in ("kind", "key"))
         ],
         "indicators": [
             row
-            for row in _rows(post, "ind", INDICATOR_FIELDS)
+            for row in _rows(post, "ind", (*INDICATOR_FIELDS, "key"))
             if any(row[k].strip() for k in ("name", "value", "explanation", "unit"))
         ],
     }

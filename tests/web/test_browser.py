@@ -204,6 +204,7 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
     expect(page.locator("main > h1")).to_contain_text(DEPARTMENT)
     expect(page.get_by_text("这是第一次提交，没有可比较的版本。")).to_be_visible()
     comment = "数量指标请写明审查项目的具体个数，与总体目标中的“不少于4个”一致，建议不少于5个。"
+    page.locator("li.review-row[data-section=indicators][data-row='1'] summary").click()  # review: boxes fold
     page.get_by_label("绩效指标第1行的意见").fill(comment)
     page.locator("fieldset.grades input[name=grade][value='中']").check()
     story.shot("09-review-return")
@@ -292,4 +293,5 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
     for walker in (story, visitor):
         assert not walker.console_errors, walker.console_errors
         assert not walker.failed_requests, walker.failed_requests
-    assert story.dialogs == ["beforeunload"], story.dialogs
+    # review: 退回, 审核通过 and 发布 are each confirmed first.
+    assert story.dialogs == ["beforeunload", "confirm", "beforeunload", "confirm", "confirm"], story.dialogs

@@ -78,7 +78,9 @@ class _FormFields(HTMLParser):
         a = dict(attrs)
         if tag == "form" and a.get("id") == self.form_id:
             self._in_form = True
-        if not self._in_form:
+        # A field's form="…" attribute names its form wherever the field stands.
+        owner = a.get("form")
+        if not (self._in_form if owner is None else owner == self.form_id):
             return
         name = a.get("name")
         if tag == "input" and name and a.get("type") not in ("submit", "button"):
@@ -123,8 +125,11 @@ def form_fields(response: HttpResponse, form_id: str = "table-form") -> dict[str
     return fields
 
 
-def table_form(table: TargetTable, revision: int) -> dict[str, Any]:
-    """``table`` as the edit form posts it, written out independently of ``jixiao_web.tableform``."""
+def table_form(
+    table: TargetTable, revision: int, row_keys: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """``table`` as the edit form posts it, written out independently of ``jixiao_web.tableform``
+    (with the rows' keys, hidden fields, when given)."""
 
     def text(value: object) -> str:
         return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
@@ -140,6 +145,8 @@ def table_form(table: TargetTable, revision: int) -> dict[str, Any]:
         data[f"task_{name}"] = [text(getattr(task, name)) for task in table.tasks]
     for name in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
         data[f"ind_{name}"] = [getattr(indicator, name) for indicator in table.indicators]
+    if row_keys is not None:
+        data["task_key"], data["ind_key"] = row_keys["tasks"], row_keys["indicators"]
     return data
 
 
@@ -179,7 +186,7 @@ def test_edit_form_shows_the_table_and_posting_it_back_changes_nothing(
     assert response.status_code == 200
     table = stored(draft)
     fields = form_fields(response)
-    expected = table_form(table, draft.revision)
+    expected = table_form(table, draft.revision, draft.row_keys)
     assert fields == {name: value if isinstance(value, list) else [value] for name, value in expected.items()}
     assert len(fields["task_name"]) == len(table.tasks) == 10
     assert fields["budget_project_expenditure"] == ["565.58075"]
@@ -228,9 +235,8 @@ def test_save_stores_exact_amounts_and_row_order(
     assert draft.data["tasks"][1]["amount"] == "0.00001"
     assert saved.tasks[-1].name == table.tasks[others[0]].name
     assert table.tasks[2].name not in [task.name for task in saved.tasks]
-    assert [i.name for i in saved.indicators] == [
-        i.name for i in table.indicators[-1:] + table.indicators[:-1]
-    ]
+    # The indicators are stored in the printed order (by the framework): the seed's, each in its own 二级.
+    assert [i.name for i in saved.indicators] == [i.name for i in table.indicators]
     assert saved.task_total == sum(
         (t.amount for t in saved.tasks if t.amount is not None), Decimal(0)
     )  # exact: no float got in
@@ -346,7 +352,12 @@ def test_malformed_posts_are_answered_not_crashed(
     reviewer = login(people["reviewer"])
     response = reviewer.post(
         reverse("review-decide", args=[draft.pk]),
-        {"decision": "return", "comment:tasks:²": "请修改", "comment:indicators:9999999999": "也请修改"},
+        {
+            "decision": "return",
+            "confirmed": "1",
+            "comment:tasks:²": "请修改",
+            "comment:indicators:9999999999": "也请修改",
+        },
     )
     assert response.status_code == 302
     comments = Comment.objects.filter(filing=draft).order_by("section")

@@ -32,7 +32,7 @@ th, td {{ border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: middle
 th {{ font-weight: bold; text-align: center; background: #f2f2f2; }}
 th.label {{ background: #fafafa; vertical-align: top; }}
 td.amount, td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
-td.seq, td.short {{ text-align: center; }}
+td.seq, td.short, td.row-no {{ text-align: center; }}
 td p, th p {{ margin: 0 0 2.5mm; }}
 td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
@@ -67,11 +67,29 @@ def _cell(cell: Cell, header_row: bool) -> str:
     return f"<td{css}{spans}>{_text(cell.text)}</td>"
 
 
-def _table(block: Block, caption: str, keep_groups: bool) -> str:
+#: Width in per cent of the 行 column a numbered indicator table starts with.
+NUMBER_WIDTH: Final = 5
+
+
+def _number(block: Block, index: int) -> str:
+    """The 行 cell of a numbered table's row ``index``: the heading, a row number or nothing."""
+    if index < block.head_rows:
+        return '<th scope="col">行</th>'
+    number = block.row_numbers[index] if index < len(block.row_numbers) else None
+    return f'<td class="row-no">{number}</td>' if number is not None else "<td></td>"
+
+
+def _table(block: Block, caption: str, keep_groups: bool, numbered: bool = False) -> str:
     head_rows = block.head_rows
-    columns = "".join(f'<col style="width:{w}%">' for w in block.widths)
+    widths = block.widths
+    if numbered:
+        widths = (NUMBER_WIDTH, *(round(w * (100 - NUMBER_WIDTH) / 100) for w in widths))
+    columns = "".join(f'<col style="width:{w}%">' for w in widths)
     rows = [
-        "<tr>" + "".join(_cell(cell, index < head_rows) for cell in row) + "</tr>"
+        (f'<tr data-row="{block.row_numbers[index]}">' if numbered and _numbered(block, index) else "<tr>")
+        + (_number(block, index) if numbered else "")
+        + "".join(_cell(cell, index < head_rows) for cell in row)
+        + "</tr>"
         for index, row in enumerate(block.rows)
     ]
     head = f"<thead>{''.join(rows[:head_rows])}</thead>" if head_rows else ""
@@ -89,11 +107,17 @@ def _table(block: Block, caption: str, keep_groups: bool) -> str:
     return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
 
 
-def html_body(table: TargetTable, top: int = 1) -> str:
+def _numbered(block: Block, index: int) -> bool:
+    return index < len(block.row_numbers) and block.row_numbers[index] is not None
+
+
+def html_body(table: TargetTable, top: int = 1, *, numbered: bool = False) -> str:
     """The table's headings and tables in the official layout, to place inside a page.
 
     ``top`` is the level of the title's heading (the section headings are one below): 2 inside a
-    page that has its own ``<h1>``.
+    page that has its own ``<h1>``.  ``numbered``: the indicator table starts with a 行 column
+    giving each indicator's row (the ``row`` its findings and review comments name; tasks have
+    their 序号), for the web pages; the official form has none.
     """
     parts: list[str] = []
     for block in layout(table):
@@ -108,7 +132,7 @@ def html_body(table: TargetTable, top: int = 1) -> str:
             parts.append('<p class="unit">金额单位：万元</p>')
             parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False))
         else:
-            parts.append(_table(block, "绩效指标", keep_groups=True))
+            parts.append(_table(block, "绩效指标", keep_groups=True, numbered=numbered))
     return "\n".join(parts)
 
 

@@ -67,6 +67,10 @@ class Block:
     name: Literal["", "main", "indicators"] = ""
     widths: tuple[int, ...] = ()
     head_rows: int = 0
+    #: Per row of a table, the 1-based position in ``table.indicators`` of the indicator it prints
+    #: (a finding's ``row``); None for heading rows and empty 二级 rows.  Only the indicator table
+    #: fills it; a writer may print it as a 行 column (the web pages do; the official forms do not).
+    row_numbers: list[int | None] = field(default_factory=list)
 
 
 def _amount(value: Decimal | None) -> Cell:
@@ -173,9 +177,23 @@ def _indicator_groups(table: TargetTable) -> Iterator[tuple[str, list[tuple[str,
         yield indicator.level1, [(indicator.level2, [indicator])]
 
 
+def printed_order(table: TargetTable) -> list[int]:
+    """The 0-based positions in ``table.indicators`` in the order the printed form shows them
+    (grouped by the framework, stable within a group)."""
+    position = {id(indicator): index for index, indicator in enumerate(table.indicators)}
+    return [
+        position[id(indicator)]
+        for _, groups in _indicator_groups(table)
+        for _, members in groups
+        for indicator in members
+    ]
+
+
 def indicator_table(table: TargetTable) -> Block:
     """绩效指标: every 二级 row of the framework, filled or not."""
     rows: list[list[Cell]] = [[Cell(h, "heading") for h in INDICATOR_HEADINGS]]
+    number_of = {id(indicator): index for index, indicator in enumerate(table.indicators, start=1)}
+    numbers: list[int | None] = [None]
     for level1, groups in _indicator_groups(table):
         first_of_level1 = True
         for level2, members in groups:
@@ -200,6 +218,7 @@ def indicator_table(table: TargetTable) -> Block:
                         )
                     )
                 rows.append(row)
+                numbers.append(None if indicator is None else number_of[id(indicator)])
     return Block(
         "table",
         rows=rows,
@@ -207,6 +226,7 @@ def indicator_table(table: TargetTable) -> Block:
         name="indicators",
         widths=INDICATOR_WIDTHS,
         head_rows=1,
+        row_numbers=numbers,
     )
 
 

@@ -16,7 +16,7 @@ from django.urls import Resolver404
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing
-from jixiao_web.services import SECTIONS, ReviewComment
+from jixiao_web.services import SECTIONS, Reply, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -102,3 +102,12 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(_favicon(), content_type="image/x-icon")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def posted_replies(request: HttpRequest) -> list[Reply]:
+    """review: the department's replies to comments, ``reply:<pk>`` and ``fixed:<pk>`` for each
+    comment the form listed in ``replied``."""
+    pks = {int(v) for v in request.POST.getlist("replied") if v.isdecimal() and len(v) <= 9}
+    return [
+        Reply(pk, request.POST.get(f"reply:{pk}", ""), f"fixed:{pk}" in request.POST) for pk in sorted(pks)
+    ]

@@ -19,9 +19,11 @@ from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Opened, Status
+from jixiao_web.rows import keys_for
 from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
-from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
+from jixiao_web.views.review import comment_targets
 
 UPLOAD_SALT = "jixiao.upload-preview"
 #: History entries a table's page shows unless asked for all (a season's saves run to hundreds).
@@ -165,9 +167,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "filing": filing,
             "shown": shown,
-            "official": html_body(table, top=2),
+            "official": html_body(table, top=2, numbered=True),
             "report": _report_context(report),
-            "comments": selectors.comments_of(filing, request.user, can),
+            "comments": selectors.shown_comments(filing, request.user, _keys_of(filing, shown), can),
+            # review: the 部门负责人's comment boxes, a section or a row each
+            "targets": comment_targets(table) if Action.HEAD_REVIEW in can else [],
             "versions": selectors.versions_of(filing, request.user, can),
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
@@ -184,6 +188,13 @@ def _opened(filing: Filing) -> Opened | None:
     return Opened.objects.filter(version=version).first() if version is not None else None
 
 
+def _keys_of(filing: Filing, shown: selectors.Shown) -> dict[str, list[str]]:
+    """review: the row keys of the state a page shows (a version's, or the working copy's)."""
+    if shown.version is not None:
+        return keys_for(shown.version.data, shown.version.row_keys)
+    return keys_for(filing.data, filing.row_keys)
+
+
 def _editor(
     request: HttpRequest,
     filing: Filing,
@@ -198,7 +209,11 @@ def _editor(
         "report": _report_context(report),
         "levels": LEVELS,
         "comparators": COMPARATORS,
-        "comments": selectors.comments_of(filing, request.user),
+        # review: comments placed on the form's rows (by key), with the replies typed or stored
+        "comments": selectors.typed_replies(
+            selectors.shown_comments(filing, request.user, _form_keys(values)), request.POST
+        ),
+        "can_reply": True,
         "check_url": reverse("filing-check", args=[filing.pk]),
         **extra,
     }
@@ -214,8 +229,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("filing-detail", pk=filing.pk)
     if request.method != "POST":
         table = TargetTable.model_validate(filing.data)
+        values = form_values(table, keys_for(filing.data, filing.row_keys))
         report = services.report_of(table, department=filing.department.name)
-        return _editor(request, filing, form_values(table), report, revision=filing.revision)
+        return _editor(request, filing, values, report, revision=filing.revision)
     parsed = parse_form(request.POST, filing.year)
     try:
         revision = int(request.POST.get("revision", ""))
@@ -231,7 +247,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         report = _form_report(parsed, filing)
         return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
     try:
-        filing, _ = services.save_draft(actor_of(request), filing, parsed.table, revision)
+        filing, _ = services.save_draft(
+            actor_of(request), filing, parsed.table, revision, row_keys=parsed.row_keys
+        )
+        services.reply_to_comments(actor_of(request), filing, posted_replies(request))
     except services.Conflict as error:
         report = _form_report(parsed, filing)
         return _editor(
@@ -274,6 +293,11 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
+
+
+def _form_keys(values: dict[str, Any]) -> dict[str, list[str]]:
+    """review: the row keys of the form's rows, as the page shows them."""
+    return {section: [row.get("key", "") for row in values[section]] for section in ("tasks", "indicators")}
 
 
 def _form_report(parsed: Parsed, filing: Filing) -> Report:

@@ -542,7 +542,7 @@
       if (!target) return;
       const note = document.createElement("div");
       note.className = "row-comment";
-      note.textContent = "审核意见：" + comment.textContent;
+      note.textContent = "审核意见：" + (comment.querySelector(".comment-text") || comment).textContent;
       const name = target.querySelector("[data-field=name]");
       (name ? name.parentElement : target.querySelector("td:nth-child(2)")).appendChild(note);
     });

@@ -1,0 +1,105 @@
+// The review page: a confirmation that says what a decision will do before it is made, the number
+// of comments written shown in the decision bar, and stock phrases (常用审核意见) inserted into a
+// comment box.  Without this file the server asks for the confirmation itself (views/review.py).
+(function () {
+  "use strict";
+  const form = document.getElementById("review-form");
+  const publishForm = document.getElementById("publish-form");
+  const phrasesData = document.getElementById("stock-phrases");
+  const phrases = phrasesData ? JSON.parse(phrasesData.textContent) : [];
+
+  function written() {
+    if (!form) return 0;
+    return Array.from(form.querySelectorAll("textarea[name^='comment:']")).filter((box) => box.value.trim() !== "").length;
+  }
+
+  function showCount() {
+    const out = document.getElementById("comment-count");
+    if (!out) return;
+    const count = written();
+    out.textContent = count ? "已写 " + count + " 条意见" : "尚未写意见";
+  }
+
+  function chosenGrade() {
+    const checked = form.querySelector("input[name=grade]:checked");
+    return checked ? checked.value : "";
+  }
+
+  function confirmed(target) {
+    let field = target.querySelector("input[name=confirmed]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "confirmed";
+      target.appendChild(field);
+    }
+    field.value = "1";
+  }
+
+  if (form) {
+    form.addEventListener("submit", (event) => {
+      const button = event.submitter;
+      // The server's own confirmation box: the reviewer has read what will happen.
+      if (!button || button.name !== "decision") return;
+      const grade = chosenGrade();
+      const count = written();
+      const sent = count ? "将发送 " + count + " 条意见" : "不附意见";
+      let text;
+      if (button.value === "approve") {
+        // Without a grade (or with 中/差) the server refuses and says why, keeping what was typed.
+        if (grade !== "优" && grade !== "良") return;
+        text = "审核通过（等级：" + grade + "）后，这一版即为审定的目标表，可以发布；" + sent + "。";
+      } else {
+        if (!count) return; // refused by the server with the reason, nothing lost
+        text = "退回" + (grade ? "（等级：" + grade + "）" : "") + "后部门可以修改并重新提交；" + sent + "。";
+      }
+      if (!window.confirm(text + "\n\n确定吗？")) { event.preventDefault(); return; }
+      confirmed(form);
+    });
+    form.addEventListener("input", showCount);
+
+    // A stock phrase picker in each comment box, when it is opened.
+    form.querySelectorAll("details.comment-box").forEach((box) => {
+      const textarea = box.querySelector("textarea");
+      box.addEventListener("toggle", () => {
+        if (box.open && textarea) textarea.focus();
+        if (!box.open || !phrases.length || box.querySelector("select.phrase")) return;
+        const picker = document.createElement("select");
+        picker.className = "phrase";
+        picker.setAttribute("aria-label", "插入常用审核意见");
+        const first = document.createElement("option");
+        first.value = "";
+        first.textContent = "插入常用审核意见…";
+        picker.appendChild(first);
+        for (const phrase of phrases) {
+          const option = document.createElement("option");
+          option.value = phrase;
+          option.textContent = phrase;
+          picker.appendChild(option);
+        }
+        picker.addEventListener("change", () => {
+          if (!picker.value) return;
+          const at = textarea.selectionStart ?? textarea.value.length;
+          const before = textarea.value.slice(0, at);
+          const after = textarea.value.slice(textarea.selectionEnd ?? at);
+          const glue = before && !/[\s。；，、,;.!！?？：:]$/.test(before) ? "；" : "";
+          textarea.value = before + glue + picker.value + after;
+          picker.value = "";
+          textarea.focus();
+          showCount();
+        });
+        textarea.insertAdjacentElement("beforebegin", picker);
+      });
+    });
+    showCount();
+  }
+
+  if (publishForm) {
+    publishForm.addEventListener("submit", (event) => {
+      const button = event.submitter;
+      if (!button || !button.dataset.confirm) return;
+      if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); return; }
+      confirmed(publishForm);
+    });
+  }
+})();
