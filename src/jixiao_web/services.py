@@ -130,6 +130,71 @@ def moved_to_year(table: TargetTable, year: int) -> TargetTable:
     return table
 
 
+# --- season: an uploaded table fitted to the filing it starts (department and year) ------------
+
+#: A year written in a text: 2023年, 2023年度, 2023.07 (four digits standing alone).
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class YearText:
+    """A text of a table that names a year, carried over as it is when the table moves."""
+
+    section: str
+    row: int | None
+    field: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """An uploaded table as it would start ``department``'s filing for ``year``: what differs
+    (``department_from``: the file's 部门名称; ``year_from``: its year) and what moving keeps."""
+
+    table: TargetTable
+    department_from: str | None
+    year_from: int | None
+    carried: tuple[YearText, ...]
+
+
+def year_texts(table: TargetTable, year: int) -> list[YearText]:
+    """The texts of ``table`` (but its title) naming a year other than ``year``, such as a task
+    named "2023年度综合运维服务项目" or an indicator value "2023.07-2024.01"."""
+    found = []
+
+    def look(section: str, row: int | None, field: str, text: str) -> None:
+        if any(int(y) != year for y in YEAR_IN_TEXT.findall(text)):
+            found.append(YearText(section, row, field, text))
+
+    look("overall_goal", None, "overall_goal", table.overall_goal)
+    for row, task in enumerate(table.tasks, start=1):
+        for name in ("name", "content", "expected_outcome"):
+            look("tasks", row, name, getattr(task, name) or "")
+    for row, indicator in enumerate(table.indicators, start=1):
+        for name in ("name", "explanation", "value"):
+            look("indicators", row, name, getattr(indicator, name))
+    return found
+
+
+def fitted_to_filing(table: TargetTable, department: Department, year: int) -> Fitted:
+    """``table`` (as read from a file) made the start of ``department``'s table for ``year``: the
+    filing's department (its name; its 资金主管部门 too when the file is another department's) and year (see
+    :func:`moved_to_year`).  The caller shows what differed and asks before storing it."""
+    fitted = table.model_copy(deep=True)
+    name_in_file = fitted.department.name.strip()
+    department_from = name_in_file if name_in_file and name_in_file != department.name else None
+    fitted.department.name = department.name
+    # Another department's 资金主管部门 goes with its name; the file's own is kept otherwise.
+    if department_from is not None or not fitted.department.competent_department:
+        fitted.department.competent_department = department.competent_department
+    year_from = fitted.year if fitted.year not in (None, year) else None
+    carried = tuple(year_texts(fitted, year)) if year_from is not None else ()
+    return Fitted(moved_to_year(fitted, year), department_from, year_from, carried)
+
+
+# --- end season ------------------------------------------------------------------------------
+
+
 def start_filing(actor: Actor, department: Department, year: int, table: TargetTable) -> Filing:
     """A new draft for ``department`` and ``year`` holding ``table``."""
     user = actor.user
