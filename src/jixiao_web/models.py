@@ -157,6 +157,11 @@ class Filing(models.Model):
         "Version", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="发布版本"
     )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # --- season: who signs the printed table and whom to call (set by the department) ---
+    contact_head = models.CharField("单位负责人", max_length=50, blank=True)
+    contact_filer = models.CharField("填报人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    filled_on = models.DateField("填报日期", null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-year", "department__code"]

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -453,6 +454,56 @@ def publish(actor: Actor, filing: Filing) -> Version:
     except Exception:  # published all the same: a download renders what is missing, once
         log.exception("rendering the downloads of %s failed", version)
     return version
+
+
+# --- season: the contact details printed on the table to sign ---------------------------------
+
+#: Filing field → its label, as the audit entry and the printed lines name it.
+CONTACT_FIELDS = {
+    "contact_head": "单位负责人",
+    "contact_filer": "填报人",
+    "contact_phone": "联系电话",
+    "filled_on": "填报日期",
+}
+
+
+def set_contact(
+    actor: Actor,
+    filing: Filing,
+    *,
+    contact_head: str,
+    contact_filer: str,
+    contact_phone: str,
+    filled_on: date | None,
+) -> Filing:
+    """Store who signs the printed table, whom to call and its 填报日期 (the department's own)."""
+    values: dict[str, Any] = {
+        "contact_head": contact_head.strip(),
+        "contact_filer": contact_filer.strip(),
+        "contact_phone": contact_phone.strip(),
+        "filled_on": filled_on,
+    }
+    with transaction.atomic():
+        current = _locked(filing)
+        _require(actor, Action.CONTACT, current, "修改签章联系信息")
+        changed = {name: value for name, value in values.items() if getattr(current, name) != value}
+        if not changed:
+            return current
+
+        def shown(value: object) -> str:
+            return value.isoformat() if isinstance(value, date) else str(value or "")
+
+        before = {CONTACT_FIELDS[name]: shown(getattr(current, name)) for name in changed}
+        Filing.objects.filter(pk=current.pk).update(**changed)
+        audit.record(
+            actor,
+            "contact",
+            filing=current,
+            before=before,
+            after={CONTACT_FIELDS[name]: shown(value) for name, value in changed.items()},
+        )
+    current.refresh_from_db()
+    return current
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from jixiao_web.api import api
-from jixiao_web.views import account, filing, public, review
+from jixiao_web.views import account, filing, public, review, season
 
 handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "jixiao 管理"
@@ -26,6 +26,10 @@ urlpatterns = [
     path("filings/<int:pk>/check/", filing.check, name="filing-check"),
     path("filings/<int:pk>/submit/", filing.submit, name="filing-submit"),
     path("filings/<int:pk>/head-review/", filing.head_review, name="filing-head-review"),
+    # season: print to sign, contact details, the bureau's progress page and XLSX of a year
+    path("filings/<int:pk>/contact/", season.contact, name="filing-contact"),
+    path("filings/<int:pk>/print.pdf", season.print_working_copy, name="filing-print"),
+    path("filings/<int:pk>/versions/<int:number>/print.pdf", season.print_version, name="version-print"),
     path("review/", review.queue, name="queue"),
     path("review/<int:pk>/", review.review, name="review"),
     path("review/<int:pk>/decide/", review.decide, name="review-decide"),

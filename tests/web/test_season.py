@@ -3,15 +3,20 @@ queue's tabs and filters, the XLSX of a year, and print-to-sign PDFs."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jixiao.model import TargetTable
+from jixiao_web import services
+from jixiao_web.audit import Actor
 from jixiao_web.models import AuditEntry, Department, Filing, FilingYear, User
 
 from .conftest import YEAR
@@ -155,3 +160,105 @@ def test_upload_offers_only_years_not_started_and_keeps_the_chosen_year(
     response = client.get(url)
     assert response.context["years"] == []
     assert "开放填报的年度都已创建" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Print to sign
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF as poppler's pdftotext reads it."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+CONTACT = {
+    "contact-contact_head": "王明",
+    "contact-contact_filer": "李华",
+    "contact-contact_phone": "0663-8231234",
+    "contact-filled_on": "2024-01-05",
+}
+
+
+def test_department_prints_its_draft_and_versions_to_sign(
+    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor], login: Callable[[User], Client]
+) -> None:
+    filer = login(people["filer"])
+    page = filer.get(reverse("filing-detail", args=[draft.pk])).content.decode()
+    assert reverse("filing-contact", args=[draft.pk]) in page
+    assert reverse("filing-print", args=[draft.pk]) in page
+
+    response = filer.post(reverse("filing-contact", args=[draft.pk]), CONTACT)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.contact_head, draft.contact_phone, draft.filled_on) == (
+        "王明",
+        "0663-8231234",
+        date(2024, 1, 5),
+    )
+    entry = draft.audit.latest("seq")
+    assert entry.action == "contact"
+    assert entry.after == {
+        "单位负责人": "王明",
+        "填报人": "李华",
+        "联系电话": "0663-8231234",
+        "填报日期": "2024-01-05",
+    }
+    # The same again changes nothing and records nothing.
+    filer.post(reverse("filing-contact", args=[draft.pk]), CONTACT)
+    assert draft.audit.latest("seq").pk == entry.pk
+
+    response = filer.get(reverse("filing-print", args=[draft.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "inline" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    for line in ("填报单位（盖章）", "揭阳市应急管理局", "单位负责人", "王明", "填报人", "李华", "联系电话"):
+        assert line in text
+    assert "0663-8231234" in text
+    assert "填报日期" in text
+    assert "2024年1月5日" in text
+    pages = text.count("\f")
+    assert text.count("草稿") == pages  # marked on every page
+
+    services.submit(actor("filer"), draft)
+    undated = {**CONTACT, "contact-filled_on": ""}  # no date: the version's submission date
+    filer.post(reverse("filing-contact", args=[draft.pk]), undated)
+    response = filer.get(reverse("version-print", args=[draft.pk, 1]))
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    submitted = timezone.localdate(draft.versions.get().created_at)
+    assert f"{submitted.year}年{submitted.month}月{submitted.day}日" in text
+    assert "王明" in text
+    assert "草稿" not in text
+
+    # The finance bureau prints the version it received, never the working copy.
+    reviewer = login(people["reviewer"])
+    assert reviewer.get(reverse("version-print", args=[draft.pk, 1])).status_code == 200
+    assert reviewer.get(reverse("filing-print", args=[draft.pk])).status_code == 404
+    assert reviewer.get(reverse("version-print", args=[draft.pk, 2])).status_code == 404
+    other = login(people["other_filer"])
+    assert other.get(reverse("version-print", args=[draft.pk, 1])).status_code == 404
+
+
+def test_refused_contact_form_keeps_what_was_typed(
+    draft: Filing, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    filer = login(people["filer"])
+    before = (draft.audit.count(), Filing.objects.values().get(pk=draft.pk))
+    typed = {**CONTACT, "contact-contact_phone": "8" * 31, "contact-filled_on": "2024-13-40"}
+    response = filer.post(reverse("filing-contact", args=[draft.pk]), typed)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="王明"' in page
+    assert 'value="李华"' in page
+    assert f'value="{"8" * 31}"' in page
+    assert 'value="2024-13-40"' in page
+    assert "联系信息未保存" in page
+    assert set(response.context["contact"].errors) == {"contact_phone", "filled_on"}
+    assert (draft.audit.count(), Filing.objects.values().get(pk=draft.pk)) == before
+    # Nobody else may set them.
+    for who in ("reviewer", "other_filer"):
+        response = login(people[who]).post(reverse("filing-contact", args=[draft.pk]), CONTACT)
+        assert response.status_code == 404
+    assert (draft.audit.count(), Filing.objects.values().get(pk=draft.pk)) == before

@@ -26,6 +26,7 @@ ACTIONS = {
     "admin_add": "管理：新增",
     "admin_change": "管理：修改",
     "admin_delete": "管理：删除",
+    "contact": "修改签章联系信息",  # season
 }
 
 

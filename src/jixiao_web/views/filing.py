@@ -182,7 +182,13 @@ def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
-    filing = filing_for(request, pk, Action.VIEW)
+    return detail_page(request, filing_for(request, pk, Action.VIEW))
+
+
+def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, status: int = 200) -> HttpResponse:
+    """The filing's page; ``contact``: the contact form as posted, when it was refused."""
+    from jixiao_web.views.season import contact_form
+
     can = allowed_actions(request.user, filing)
     shown = selectors.shown_table(request.user, filing, can)
     if Action.HISTORY not in can or shown is None:
@@ -205,7 +211,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history_count": history.count(),
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
+            "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
+            "last_version": selectors.versions_of(filing, request.user, can).last(),
         },
+        status=status,
     )
 
 
