@@ -337,6 +337,11 @@ MATRIX: dict[str, list[Case]] = {
             },
         )
     ],
+    # season: the finance bureau's progress page and the queue's XLSX (what it received only)
+    "progress": [Case("GET", {**dict.fromkeys(ROLES, 404), "anon": ">login", "reviewer": 200, "admin": 200})],
+    "queue-export": [
+        Case("GET", {**dict.fromkeys(ROLES, 404), "anon": ">login", "reviewer": 200, "admin": 200})
+    ],
     "review": [
         Case(
             "GET",

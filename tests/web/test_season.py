@@ -3,21 +3,28 @@ queue's tabs and filters, the XLSX of a year, and print-to-sign PDFs."""
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from jixiao.model import TargetTable
+from jixiao.write.xlsx import write_xlsx
 from jixiao_web import services
 from jixiao_web.audit import Actor
-from jixiao_web.models import AuditEntry, Department, Filing, FilingYear, User
+from jixiao_web.models import AuditEntry, Department, Filing, FilingYear, Received, Role, User
+from jixiao_web.services import ReviewComment
 
 from .conftest import YEAR
 
@@ -126,8 +133,6 @@ def test_upload_of_a_matching_file_asks_nothing(
 
 
 def _selected_year(response: Any) -> list[str]:
-    import re
-
     return re.findall(r'<option value="(\d+)" selected>', response.content.decode())
 
 
@@ -262,3 +267,189 @@ def test_refused_contact_form_keeps_what_was_typed(
         response = login(people[who]).post(reverse("filing-contact", args=[draft.pk]), CONTACT)
         assert response.status_code == 404
     assert (draft.audit.count(), Filing.objects.values().get(pk=draft.pk)) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# The bureau's season: the queue, the progress page, the XLSX of a year
+
+
+@pytest.fixture
+def season(
+    people: dict[str, User],
+    department: Department,
+    other_department: Department,
+    seed_table: TargetTable,
+    actor: Callable[[str], Actor],
+) -> dict[str, Filing]:
+    """2024: 应急管理局 submitted, 教育局 returned and being edited again, 卫生健康局 a draft,
+    自然资源局 nothing; 2023 (closed): 应急管理局 approved."""
+    third = Department.objects.create(code="weijian", name="揭阳市卫生健康局")
+    fourth = Department.objects.create(code="ziran", name="揭阳市自然资源局")
+    people["third"] = User.objects.create_user("third", role=Role.FILER, department=third)
+    User.objects.create_user("fourth", role=Role.FILER, department=fourth)
+
+    def table(name: str, year: int) -> TargetTable:
+        made = seed_table.model_copy(deep=True)
+        made.department.name = name
+        return services.moved_to_year(made, year)
+
+    submitted = services.start_filing(actor("filer"), department, YEAR, table(department.name, YEAR))
+    services.submit(actor("filer"), submitted)
+    returned = services.start_filing(
+        actor("other_filer"), other_department, YEAR, table(other_department.name, YEAR)
+    )
+    services.submit(actor("other_filer"), returned)
+    services.return_filing(actor("reviewer"), returned, [ReviewComment("tasks", 1, "请细化")], "中")
+    returned.refresh_from_db()
+    working = table(other_department.name, YEAR)
+    working.title = "工作稿中改过的表名"
+    services.save_draft(actor("other_filer"), returned, working, returned.revision)
+    draft = services.start_filing(Actor(people["third"]), third, YEAR, table(third.name, YEAR))
+    FilingYear.objects.filter(year=YEAR - 1).update(is_open=True)
+    last = services.start_filing(actor("filer"), department, YEAR - 1, table(department.name, YEAR - 1))
+    services.submit(actor("filer"), last)
+    services.approve(actor("reviewer"), last, "优")
+    FilingYear.objects.filter(year=YEAR - 1).update(is_open=False)
+    return {"submitted": submitted, "returned": returned, "draft": draft, "last": last}
+
+
+def _departments(response: Any) -> list[str]:
+    return [row.department.code for row in response.context["rows"]]
+
+
+def test_queue_opens_on_the_year_with_work_waiting_with_tabs_and_filters(
+    season: dict[str, Filing],
+    people: dict[str, User],
+    actor: Callable[[str], Actor],
+    login: Callable[[User], Client],
+    tampering: None,
+) -> None:
+    reviewer = login(people["reviewer"])
+    response = reviewer.get(reverse("queue"))
+    assert response.context["year"] == YEAR
+    assert response.context["choice"].tab == "waiting"
+    assert _departments(response) == ["yingji"]
+    tabs = {key: count for key, _, count, _ in response.context["tabs"]}
+    assert tabs == {"waiting": 1, "done": 1, "all": 4}
+    page = response.content.decode()
+    assert 'aria-current="page" class="current">待审核（1）' in page
+    assert not re.search(r"\son\w+=", page)  # no inline handlers (the year select had one)
+
+    assert _departments(reviewer.get(reverse("queue"), {"year": YEAR, "tab": "done"})) == ["jiaoyu"]
+    every = reviewer.get(reverse("queue"), {"year": YEAR, "tab": "all"})
+    assert sorted(_departments(every)) == ["jiaoyu", "weijian", "yingji", "ziran"]
+    assert _departments(reviewer.get(reverse("queue"), {"year": YEAR, "tab": "all", "q": "卫生"})) == [
+        "weijian"
+    ]
+    assert _departments(reviewer.get(reverse("queue"), {"year": YEAR - 1, "tab": "done"})) == ["yingji"]
+
+    now = timezone.now()
+    FilingYear.objects.filter(year=YEAR).update(deadline=now - timedelta(days=1))
+    Received.objects.filter(version__filing=season["submitted"]).update(at=now - timedelta(days=2))
+    late = reviewer.get(reverse("queue"), {"year": YEAR, "tab": "all", "late": "1"})
+    assert sorted(_departments(late)) == ["jiaoyu", "weijian", "ziran"]  # not in by the deadline
+
+    # Nothing waiting anywhere: the latest open year, every department.
+    services.approve(actor("reviewer"), season["submitted"], "良")
+    response = reviewer.get(reverse("queue"))
+    assert (response.context["year"], response.context["choice"].tab) == (YEAR, "all")
+    FilingYear.objects.filter(year=YEAR).update(is_open=False)
+    assert reviewer.get(reverse("queue")).context["year"] == YEAR  # the latest year there is
+    assert reviewer.get(reverse("queue"), {"year": "abc"}).status_code == 404
+
+
+def test_progress_page_counts_states_late_departments_and_findings(
+    season: dict[str, Filing], people: dict[str, User], login: Callable[[User], Client], tampering: None
+) -> None:
+    now = timezone.now()
+    FilingYear.objects.filter(year=YEAR).update(deadline=now - timedelta(hours=1))
+    Received.objects.filter(version__filing=season["submitted"]).update(at=now - timedelta(days=1))
+    response = login(people["admin"]).get(reverse("progress"), {"year": YEAR})
+    assert response.status_code == 200
+    progress = response.context["season"]
+    counts = {s.state: (s.count, s.percent) for s in progress.states}
+    assert counts == {
+        "none": (1, Decimal("25.0")),  # 自然资源局
+        "draft": (1, Decimal("25.0")),  # 卫生健康局: the bureau sees only that it is being filled in
+        "head_review": (0, Decimal("0.0")),
+        "submitted": (1, Decimal("25.0")),
+        "returned": (1, Decimal("25.0")),
+        "approved": (0, Decimal("0.0")),
+        "published": (0, Decimal("0.0")),
+    }
+    assert sorted(row.department.code for row in progress.late) == ["jiaoyu", "weijian", "ziran"]
+    received = [season["submitted"].versions.get(), season["returned"].versions.get()]
+    assert progress.received == 2
+    assert progress.average_warnings == (Decimal(sum(v.warnings for v in received)) / 2).quantize(
+        Decimal("0.1")
+    )
+    assert progress.average_errors == Decimal("0.0")
+
+    page = response.content.decode()
+    # The chart: one bar per state, as long as its share; the same figures in the table.
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    bars = re.findall(r'<rect x="150" y="[\d.]+" width="([\d.]+)" height="18" class="bar state-(\w+)"', chart)
+    assert bars == [
+        ("82.5", "none"),
+        ("82.5", "draft"),
+        ("0.0", "head_review"),
+        ("82.5", "submitted"),
+        ("82.5", "returned"),
+        ("0.0", "approved"),
+        ("0.0", "published"),
+    ]
+    assert "<script" not in page
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>([\d.]+)%</td></tr>', page) == [
+        ("未开始", "1", "25.0"),
+        ("填报中", "1", "25.0"),
+        ("待部门负责人审核", "0", "0.0"),
+        ("已提交待审核", "1", "25.0"),
+        ("退回修改", "1", "25.0"),
+        ("已审核", "0", "0.0"),
+        ("已发布", "0", "0.0"),
+        ("合计", "4", "100"),
+    ]
+    assert f"{reverse('queue-export')}?year={YEAR}&amp;tab=all" in page
+    for who in ("filer", "head", "other_filer"):
+        assert login(people[who]).get(reverse("progress")).status_code == 404
+
+
+def test_export_of_a_year_is_one_workbook_of_what_the_bureau_received(
+    season: dict[str, Filing], people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    reviewer = login(people["reviewer"])
+    response = reviewer.get(reverse("queue-export"), {"year": YEAR, "tab": "all"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    book = load_workbook(io.BytesIO(response.content))
+    # One sheet per department whose table reached the bureau; the draft and the unstarted have none.
+    assert book.sheetnames == ["汇总", "揭阳市应急管理局", "揭阳市教育局"]
+    summary = list(book["汇总"].iter_rows(min_row=3, values_only=True))
+    assert summary[0][:3] == ("部门", "状态", "逾期")
+    by_name = {row[0]: row for row in summary[1:]}
+    assert set(by_name) == {"揭阳市应急管理局", "揭阳市教育局", "揭阳市卫生健康局", "揭阳市自然资源局"}
+    assert by_name["揭阳市应急管理局"][1:2] == ("已提交",)
+    assert by_name["揭阳市卫生健康局"][1] == "填报中"
+    assert by_name["揭阳市卫生健康局"][4:] == (None,) * 7  # nothing of a table not received
+    assert by_name["揭阳市教育局"][4] == "第1版"
+    assert Decimal(str(by_name["揭阳市应急管理局"][10])) == Decimal("565.58075")
+    assert book["汇总"]["A4"].hyperlink.location == "'揭阳市应急管理局'!A1"
+
+    # Each sheet is the library's own form of the received version, cell for cell: the 教育局's
+    # working copy (its title changed after the return) is not what the bureau gets.
+    received = TargetTable.model_validate(season["returned"].versions.get().data)
+    single = load_workbook(io.BytesIO(write_xlsx(received)))["目标表"]
+    sheet = book["揭阳市教育局"]
+    assert sheet["A1"].value == received.title != "工作稿中改过的表名"
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        [c.value for c in row] for row in single.iter_rows()
+    ]
+    assert sorted(map(str, sheet.merged_cells.ranges)) == sorted(map(str, single.merged_cells.ranges))
+    assert sheet.print_title_rows == single.print_title_rows
+
+    # The queue as filtered: only what waits.
+    waiting = load_workbook(
+        io.BytesIO(reviewer.get(reverse("queue-export"), {"year": YEAR, "tab": "waiting"}).content)
+    )
+    assert waiting.sheetnames == ["汇总", "揭阳市应急管理局"]
+    assert login(people["filer"]).get(reverse("queue-export"), {"year": YEAR}).status_code == 404
