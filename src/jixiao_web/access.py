@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from jixiao_web.models import EDITABLE, Department, Filing, Role, Status
+from jixiao_web.models import EDITABLE, Department, Filing, Received, Role, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from jixiao_web.models import User
+    from jixiao_web.models import User, Version
 
 
 class Action(StrEnum):
@@ -48,6 +48,7 @@ class Action(StrEnum):
     #: The department takes back a submission nobody has reviewed yet (the service refuses it,
     #: with the reason, once the finance bureau has opened the version).
     WITHDRAW = "withdraw"
+    CONTACT = "contact"  # season: the department's 单位负责人, 填报人, 联系电话, 填报日期 for printing
 
 
 FILERS = (Role.FILER, Role.HEAD)
@@ -85,6 +86,8 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return Q(status=Status.SUBMITTED) & ~Q(submitted_by=user) if finance else NOTHING
     if action is Action.PUBLISH:
         return Q(status=Status.APPROVED) if finance else NOTHING
+    if action is Action.CONTACT:  # in any state: a phone number changes after submitting too
+        return _own(user) if role in FILERS else NOTHING
     raise ValueError(action)
 
 
@@ -106,6 +109,20 @@ def allowed_actions(user: User | AnonymousUser, filing: Filing) -> set[Action]:
     checks = {action.value: Count("pk", filter=_rule(user, action) & Q(pk=filing.pk)) for action in Action}
     counts = Filing.objects.filter(pk=filing.pk).aggregate(**checks)
     return {Action(name) for name, count in counts.items() if count}
+
+
+# --- season: print to sign ---------------------------------------------------------------------
+
+
+def may_print(user: User | AnonymousUser, filing: Filing, version: Version | None) -> bool:
+    """Whether ``user`` may print ``filing``'s working copy (``version`` None) or ``version``: the
+    department its working copy and every version; the finance bureau the versions it received
+    (never a working copy, nor a version a 部门负责人 returned or still holds)."""
+    if version is None:
+        return allowed(user, Action.DRAFT, filing)
+    if version.filing_id != filing.pk or not allowed(user, Action.HISTORY, filing):
+        return False
+    return allowed(user, Action.DRAFT, filing) or Received.objects.filter(version=version).exists()
 
 
 def departments_filing_for(user: User | AnonymousUser) -> QuerySet[Department]:

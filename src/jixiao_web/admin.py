@@ -175,7 +175,9 @@ class JixiaoUserAdmin(Audited, UserAdmin):  # type: ignore[type-arg]
                     if user.pk != request.user.pk:
                         User.objects.filter(pk=user.pk).update(must_change_password=True)
                         after["须修改密码"] = True
-                    audit.record(actor_of(request), AuditAction.ADMIN_CHANGE, target=_target(user), after=after)
+                    audit.record(
+                        actor_of(request), AuditAction.ADMIN_CHANGE, target=_target(user), after=after
+                    )
         return response
 
     list_display = ("username", "full_name", "department", "role", "active")

@@ -43,6 +43,8 @@ def _private_sqlite(connection: object, **kwargs: object) -> None:
                 os.chmod(path, 0o600)
         except FileNotFoundError:
             continue
+
+
 class TwoFactorConfig(AppConfig):
     """django-otp's TOTP devices, named in Chinese in the admin (the pages are jixiao_web's)."""
 

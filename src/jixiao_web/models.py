@@ -195,6 +195,11 @@ class Filing(models.Model):
     #: review: a stable key per task and indicator row (``{"tasks": [...], "indicators": [...]}``,
     #: beside ``data`` so the canonical JSON keeps its schema), for comments that follow their row.
     row_keys = models.JSONField("行标识", default=dict, blank=True)
+    # --- season: who signs the printed table and whom to call (set by the department) ---
+    contact_head = models.CharField("单位负责人", max_length=50, blank=True)
+    contact_filer = models.CharField("填报人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    filled_on = models.DateField("填报日期", null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-year", "department__code"]
@@ -355,6 +360,7 @@ class AuditAction(models.TextChoices):
     WITHDRAW_FROM_HEAD = "withdraw_from_head", "撤回提交（部门负责人审核前）"
     REVIEW_OPEN = "review_open", "财政局开始审核"
     REPLY = "reply", "回复审核意见"
+    CONTACT = "contact", "修改签章联系信息"
 
     @classmethod
     def label_of(cls, value: str) -> str:

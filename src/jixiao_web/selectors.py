@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Min, QuerySet
@@ -232,6 +234,16 @@ class QueueRow:
     def status_label(self) -> str:
         return self.filing.get_status_display() if self.filing is not None else self.progress
 
+    @property
+    def state(self) -> str:
+        """Where it stands as the finance bureau may know it: a status it sees, or one of
+        ``none`` (未开始), ``draft`` (填报中), ``head_review`` (待部门负责人审核)."""
+        if self.filing is not None:
+            return str(self.filing.status)
+        return {"未开始": "none", PROGRESS[Status.HEAD_REVIEW]: str(Status.HEAD_REVIEW)}.get(
+            self.progress, "draft"
+        )
+
 
 #: One name per state for every role: a table still with its department (a draft, or one its
 #: head sent back inside the department) is a 草稿 to the finance bureau.
@@ -269,6 +281,112 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
     rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))
     return rows
+
+
+# --- season: the queue's year, tabs and filters; the progress of a year -------------------------
+
+#: The queue's tabs: key → label.  待审核: waiting for the bureau; 已审核: decided (returned,
+#: approved, published); 全部: every department.
+QUEUE_TABS: dict[str, str] = {"waiting": "待审核", "done": "已审核", "all": "全部"}
+DECIDED = (Status.RETURNED, Status.APPROVED, Status.PUBLISHED)
+
+
+def queue_year(user: User | AnonymousUser) -> int | None:
+    """The year the queue opens on: the latest with a table waiting for review, else the latest
+    open year, else the latest year there is."""
+    waiting = visible_filings(user).filter(status=Status.SUBMITTED).order_by("-year").first()
+    if waiting is not None:
+        return waiting.year
+    year = open_years().order_by("-year").first() or FilingYear.objects.order_by("-year").first()
+    return year.year if year is not None else None
+
+
+def in_tab(row: QueueRow, tab: str) -> bool:
+    if tab == "waiting":
+        return row.state == Status.SUBMITTED
+    if tab == "done":
+        return row.state in DECIDED
+    return True
+
+
+def filtered_queue(
+    rows: list[QueueRow], tab: str, query: str = "", late_only: bool = False
+) -> list[QueueRow]:
+    """The rows of ``tab`` whose department name holds ``query``, only the late ones if asked."""
+    query = query.strip()
+    return [
+        row
+        for row in rows
+        if in_tab(row, tab) and query in row.department.name and (row.late or not late_only)
+    ]
+
+
+#: The states of a department's table in the order of the season, with their labels.
+STATES: dict[str, str] = {
+    "none": "未开始",
+    "draft": "填报中",
+    str(Status.HEAD_REVIEW): PROGRESS[Status.HEAD_REVIEW],
+    str(Status.SUBMITTED): "已提交待审核",
+    str(Status.RETURNED): Status.RETURNED.label,
+    str(Status.APPROVED): Status.APPROVED.label,
+    str(Status.PUBLISHED): Status.PUBLISHED.label,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+    percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A year of the season at a glance, as the finance bureau may know it."""
+
+    year: int
+    deadline: datetime | None
+    departments: int
+    states: list[StateCount]
+    late: list[QueueRow]
+    received: int
+    average_errors: Decimal | None
+    average_warnings: Decimal | None
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    return (Decimal(100 * part) / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
+
+
+def season_progress(user: User | AnonymousUser, year: int) -> Progress:
+    """Counts and percentages by state, the late departments and the average findings of the
+    tables received, for ``year`` (from :func:`review_queue`: what the bureau may see)."""
+    rows = review_queue(user, year)
+    counts = Counter(row.state for row in rows)
+    received = [row.filing.received_version for row in rows if row.filing and row.filing.received_version]
+    total = len(rows)
+
+    def average(values: list[int]) -> Decimal | None:
+        return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
+
+    filing_year = FilingYear.objects.filter(year=year).first()
+    return Progress(
+        year=year,
+        deadline=filing_year.deadline if filing_year else None,
+        departments=total,
+        states=[
+            StateCount(state, label, counts[state], _percent(counts[state], total))
+            for state, label in STATES.items()
+        ],
+        late=[row for row in rows if row.late],
+        received=len(received),
+        average_errors=average([version.errors for version in received if version is not None]),
+        average_warnings=average([version.warnings for version in received if version is not None]),
+    )
+
+
+# --- end season ----------------------------------------------------------------------------------
 
 
 def open_years() -> QuerySet[FilingYear]:

@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -152,6 +152,71 @@ def moved_to_year(table: TargetTable, year: int) -> TargetTable:
         table.title = re.sub(rf"{table.year}(?=年)", str(year), table.title)
     table.year = year
     return table
+
+
+# --- season: an uploaded table fitted to the filing it starts (department and year) ------------
+
+#: A year written in a text: 2023年, 2023年度, 2023.07 (four digits standing alone).
+YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class YearText:
+    """A text of a table that names a year, carried over as it is when the table moves."""
+
+    section: str
+    row: int | None
+    field: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """An uploaded table as it would start ``department``'s filing for ``year``: what differs
+    (``department_from``: the file's 部门名称; ``year_from``: its year) and what moving keeps."""
+
+    table: TargetTable
+    department_from: str | None
+    year_from: int | None
+    carried: tuple[YearText, ...]
+
+
+def year_texts(table: TargetTable, year: int) -> list[YearText]:
+    """The texts of ``table`` (but its title) naming a year other than ``year``, such as a task
+    named "2023年度综合运维服务项目" or an indicator value "2023.07-2024.01"."""
+    found = []
+
+    def look(section: str, row: int | None, field: str, text: str) -> None:
+        if any(int(y) != year for y in YEAR_IN_TEXT.findall(text)):
+            found.append(YearText(section, row, field, text))
+
+    look("overall_goal", None, "overall_goal", table.overall_goal)
+    for row, task in enumerate(table.tasks, start=1):
+        for name in ("name", "content", "expected_outcome"):
+            look("tasks", row, name, getattr(task, name) or "")
+    for row, indicator in enumerate(table.indicators, start=1):
+        for name in ("name", "explanation", "value"):
+            look("indicators", row, name, getattr(indicator, name))
+    return found
+
+
+def fitted_to_filing(table: TargetTable, department: Department, year: int) -> Fitted:
+    """``table`` (as read from a file) made the start of ``department``'s table for ``year``: the
+    filing's department (its name; its 资金主管部门 too when the file is another department's) and year (see
+    :func:`moved_to_year`).  The caller shows what differed and asks before storing it."""
+    fitted = table.model_copy(deep=True)
+    name_in_file = fitted.department.name.strip()
+    department_from = name_in_file if name_in_file and name_in_file != department.name else None
+    fitted.department.name = department.name
+    # Another department's 资金主管部门 goes with its name; the file's own is kept otherwise.
+    if department_from is not None or not fitted.department.competent_department:
+        fitted.department.competent_department = department.competent_department
+    year_from = fitted.year if fitted.year not in (None, year) else None
+    carried = tuple(year_texts(fitted, year)) if year_from is not None else ()
+    return Fitted(moved_to_year(fitted, year), department_from, year_from, carried)
+
+
+# --- end season ------------------------------------------------------------------------------
 
 
 def start_filing(actor: Actor, department: Department, year: int, table: TargetTable) -> Filing:
@@ -526,6 +591,56 @@ def publish(actor: Actor, filing: Filing) -> Version:
     return version
 
 
+# --- season: the contact details printed on the table to sign ---------------------------------
+
+#: Filing field → its label, as the audit entry and the printed lines name it.
+CONTACT_FIELDS = {
+    "contact_head": "单位负责人",
+    "contact_filer": "填报人",
+    "contact_phone": "联系电话",
+    "filled_on": "填报日期",
+}
+
+
+def set_contact(
+    actor: Actor,
+    filing: Filing,
+    *,
+    contact_head: str,
+    contact_filer: str,
+    contact_phone: str,
+    filled_on: date | None,
+) -> Filing:
+    """Store who signs the printed table, whom to call and its 填报日期 (the department's own)."""
+    values: dict[str, Any] = {
+        "contact_head": contact_head.strip(),
+        "contact_filer": contact_filer.strip(),
+        "contact_phone": contact_phone.strip(),
+        "filled_on": filled_on,
+    }
+    with transaction.atomic():
+        current = _locked(filing)
+        _require(actor, Action.CONTACT, current, "修改签章联系信息")
+        changed = {name: value for name, value in values.items() if getattr(current, name) != value}
+        if not changed:
+            return current
+
+        def shown(value: object) -> str:
+            return value.isoformat() if isinstance(value, date) else str(value or "")
+
+        before = {CONTACT_FIELDS[name]: shown(getattr(current, name)) for name in changed}
+        Filing.objects.filter(pk=current.pk).update(**changed)
+        audit.record(
+            actor,
+            "contact",
+            filing=current,
+            before=before,
+            after={CONTACT_FIELDS[name]: shown(value) for name, value in changed.items()},
+        )
+    current.refresh_from_db()
+    return current
+
+
 # ---------------------------------------------------------------------------------------------
 # editor: withdrawing a submission, and the finance bureau opening one (which ends the chance)
 
@@ -700,5 +815,7 @@ def require_password_change(actor: Actor, usernames: Sequence[str]) -> list[str]
         marked = sorted(users.values_list("username", flat=True))
         if marked:
             users.update(must_change_password=True)
-            audit.record(actor, AuditAction.PASSWORD_CHANGE_REQUIRED, target="示例账号", after={"用户": marked})
+            audit.record(
+                actor, AuditAction.PASSWORD_CHANGE_REQUIRED, target="示例账号", after={"用户": marked}
+            )
     return marked

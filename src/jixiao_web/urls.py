@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from jixiao_web.api import api
-from jixiao_web.views import account, common, filing, public, review
+from jixiao_web.views import account, common, filing, public, review, season
 
 handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
@@ -35,6 +35,12 @@ urlpatterns = [
     path("filings/<int:pk>/submit/", filing.submit, name="filing-submit"),
     path("filings/<int:pk>/head-review/", filing.head_review, name="filing-head-review"),
     path("filings/<int:pk>/withdraw/", filing.withdraw, name="filing-withdraw"),  # editor
+    # season: print to sign, contact details, the bureau's progress page and XLSX of a year
+    path("filings/<int:pk>/contact/", season.contact, name="filing-contact"),
+    path("filings/<int:pk>/print.pdf", season.print_working_copy, name="filing-print"),
+    path("filings/<int:pk>/versions/<int:number>/print.pdf", season.print_version, name="version-print"),
+    path("review/progress/", season.progress, name="progress"),
+    path("review/export.xlsx", season.queue_export, name="queue-export"),
     path("review/", review.queue, name="queue"),
     path("review/<int:pk>/", review.review, name="review"),
     path("review/<int:pk>/decide/", review.decide, name="review-decide"),

@@ -324,6 +324,53 @@ MATRIX: dict[str, list[Case]] = {
             args="pk",
         ),
     ],
+    # --- season: contact details and print to sign (the PDFs are rendered for real) ---
+    "filing-contact": [
+        Case("GET", signed_in(405), args="pk"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S6,
+                # The department's own, in any state: a phone number changes after submitting too.
+                "filer": (">detail!",) * S6,
+                "head": (">detail!",) * S6,
+                "other_filer": (404, 404, 404, 404, 404, ">detail"),
+                "reviewer": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+                "admin": (404, 404, ">detail", ">detail", ">detail", ">detail"),
+            },
+            {"contact-contact_head": "王明", "contact-contact_phone": "0663-8231234"},
+            args="pk",
+        ),
+    ],
+    "filing-print": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S6,
+                "filer": (200,) * S6,  # the working copy, marked 草稿
+                "head": (200,) * S6,
+                "other_filer": (404,) * S6,
+                "reviewer": (404,) * S6,  # never a department's working copy
+                "admin": (404,) * S6,
+            },
+            args="pk",
+        )
+    ],
+    "version-print": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S6,
+                "filer": (404, 200, 200, 200, 200, 200),  # a draft has no version 1
+                "head": (404, 200, 200, 200, 200, 200),
+                "other_filer": (404,) * S6,
+                # Not the version the 部门负责人 still holds: only what the bureau received.
+                "reviewer": (404, 404, 200, 200, 200, 200),
+                "admin": (404, 404, 200, 200, 200, 200),
+            },
+            args="pk-v1",
+        )
+    ],
     "queue": [
         Case(
             "GET",
@@ -336,6 +383,11 @@ MATRIX: dict[str, list[Case]] = {
                 "admin": 200,
             },
         )
+    ],
+    # season: the finance bureau's progress page and the queue's XLSX (what it received only)
+    "progress": [Case("GET", {**dict.fromkeys(ROLES, 404), "anon": ">login", "reviewer": 200, "admin": 200})],
+    "queue-export": [
+        Case("GET", {**dict.fromkeys(ROLES, 404), "anon": ">login", "reviewer": 200, "admin": 200})
     ],
     "review": [
         Case(
@@ -595,6 +647,7 @@ def _args(case: Case, world: World, state: str | None) -> list[Any]:
         "year-code-exe": [filing.year, code, "exe"],
         "pk-json": [filing.pk, "json"],
         "pk-exe": [filing.pk, "exe"],
+        "pk-v1": [filing.pk, 1],  # season
     }[case.args]
 
 

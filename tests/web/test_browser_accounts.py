@@ -41,7 +41,9 @@ def totp(secret_base32: str, at: float) -> str:
     return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
-def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(server: Server, browser: Browser) -> None:
+def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(
+    server: Server, browser: Browser
+) -> None:
     fresh_folder(SHOTS)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     story = Story(context.new_page(), server, shots=SHOTS)

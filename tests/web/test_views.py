@@ -408,11 +408,13 @@ def test_upload_previews_and_stores_nothing_until_confirmed(
     text = SEED.read_bytes()
     before = counts()
 
-    # The seed is a 2023 table; 2024 is the open year.
+    # The seed is a 2023 table; 2024 is the open year: moving it is offered, not done unasked
+    # (tests/web/test_season.py follows that through).
     response = client.post(url, {"year": str(YEAR), "file": _file("seed.txt", text)})
     assert response.status_code == 200
-    assert response.context["error"]
-    assert "confirm" not in response.context
+    assert response.context["fitted"].year_from == YEAR - 1
+    response = client.post(url, {"confirm": response.context["confirm"]})
+    assert response.status_code == 400
     assert counts() == before
 
     variant = text.decode("utf-8").replace("2023", str(YEAR)).encode("utf-8")

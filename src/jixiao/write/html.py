@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Final
 
 from jixiao.model import TargetTable
-from jixiao.write.layout import Block, Cell, layout, placed_cells
+from jixiao.write.layout import Block, Cell, Signature, layout, placed_cells
 
 FONT_STACK: Final = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "SimSun", serif'
 
@@ -38,6 +38,13 @@ td p:last-child, th p:last-child {{ margin-bottom: 0; }}
 thead {{ display: table-header-group; }}
 tr, tbody.group {{ page-break-inside: avoid; break-inside: avoid; }}
 .note {{ font-size: 9pt; line-height: 1.5; }}
+table.signature, table.signature td {{ border: 0; background: none; }}
+table.signature {{ margin-top: 8mm; break-inside: avoid; }}
+table.signature td {{ padding: 2.5mm 1mm; vertical-align: bottom; }}
+.signature .value {{ display: inline-block; min-width: 30mm; border-bottom: 0.6pt solid #000; padding: 0 1mm; }}
+.signature .unit .value {{ min-width: 80mm; }}
+.watermark {{ position: fixed; top: 38%; left: 0; right: 0; text-align: center; font-size: 110pt;
+  font-weight: bold; color: rgba(0, 0, 0, 0.10); transform: rotate(-30deg); z-index: -1; }}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
 
@@ -107,17 +114,36 @@ def _table(block: Block, caption: str, keep_groups: bool, numbered: bool = False
     return f'<table border="1" aria-label="{html.escape(caption)}"><colgroup>{columns}</colgroup>{head}{bodies}</table>'
 
 
+def signature_block(signature: Signature) -> str:
+    """The lines to sign and stamp on (print to sign), below the form."""
+    cells = [
+        f'<td class="{kind}"{span}>{html.escape(label)}：<span class="value">{html.escape(value)}</span></td>'
+        for (label, value), kind, span in zip(
+            signature.lines(),
+            ("unit", "head", "filer", "phone", "date"),
+            (' colspan="3"', "", "", "", ' colspan="3"'),
+            strict=True,
+        )
+    ]
+    rows = (cells[:1], cells[1:4], cells[4:])
+    body = "".join("<tr>" + "".join(row) + "</tr>" for row in rows)
+    return f'<table class="signature" aria-label="签章">{body}</table>'
+
+
 def _numbered(block: Block, index: int) -> bool:
     return index < len(block.row_numbers) and block.row_numbers[index] is not None
 
 
-def html_body(table: TargetTable, top: int = 1, *, numbered: bool = False) -> str:
+def html_body(
+    table: TargetTable, top: int = 1, *, numbered: bool = False, signature: Signature | None = None
+) -> str:
     """The table's headings and tables in the official layout, to place inside a page.
 
     ``top`` is the level of the title's heading (the section headings are one below): 2 inside a
     page that has its own ``<h1>``.  ``numbered``: the indicator table starts with a 行 column
     giving each indicator's row (the ``row`` its findings and review comments name; tasks have
-    their 序号), for the web pages; the official form has none.
+    their 序号), for the web pages; the official form has none.  ``signature``: the lines to
+    sign on, after the form (print to sign).
     """
     parts: list[str] = []
     for block in layout(table):
@@ -133,15 +159,29 @@ def html_body(table: TargetTable, top: int = 1, *, numbered: bool = False) -> st
             parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False))
         else:
             parts.append(_table(block, "绩效指标", keep_groups=True, numbered=numbered))
+    if signature is not None:
+        parts.append(signature_block(signature))
     return "\n".join(parts)
 
 
-def write_html(table: TargetTable) -> str:
-    """The table as a standalone HTML page in the official layout."""
+def write_html(table: TargetTable, *, signature: Signature | None = None, watermark: str = "") -> str:
+    """The table as a standalone HTML page in the official layout.
+
+    ``signature``: the lines to sign and stamp on below the form; ``watermark``: a word (such as
+    草稿) printed large and faint across every page.
+    """
     title = table.title or "部门整体预算绩效目标表"
+    mark = ""
+    if watermark:
+        # Also in each page's top margin, upright: a reader (or pdftotext) finds the word there.
+        quoted = "".join(f"\\{ord(char):x} " if not char.isalnum() else char for char in watermark)
+        mark = (
+            f'<style>@page {{ @top-right {{ content: "{quoted}"; font-size: 9pt; color: #666; }} }}</style>\n'
+            f'<div class="watermark" aria-hidden="true">{html.escape(watermark)}</div>\n'
+        )
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n{html_body(table)}\n</main>\n</body>\n</html>\n"
+        f"<body>\n{mark}<main>\n{html_body(table, signature=signature)}\n</main>\n</body>\n</html>\n"
     )

@@ -230,6 +230,30 @@ def indicator_table(table: TargetTable) -> Block:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """The lines a printed table is signed and stamped on, below the form (print to sign).
+
+    A value left empty prints as a blank line to fill in by hand.
+    """
+
+    unit: str = ""
+    head: str = ""
+    filer: str = ""
+    phone: str = ""
+    date: str = ""
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, value) in print order: 填报单位（盖章）, 单位负责人, 填报人, 联系电话, 填报日期."""
+        return [
+            ("填报单位（盖章）", self.unit),
+            ("单位负责人", self.head),
+            ("填报人", self.filer),
+            ("联系电话", self.phone),
+            ("填报日期", self.date),
+        ]
+
+
 def layout(table: TargetTable) -> list[Block]:
     """The whole printed form of ``table``, in page order."""
     return [

@@ -11,6 +11,7 @@ from typing import Any
 
 from jixiao.model import TargetTable
 from jixiao.write.html import write_html
+from jixiao.write.layout import Signature
 
 
 @cache
@@ -21,9 +22,10 @@ def _weasyprint() -> tuple[Any, Any]:
     return weasyprint, FontConfiguration()
 
 
-def write_pdf(table: TargetTable) -> bytes:
-    """The table as a PDF (A4), fonts embedded."""
+def write_pdf(table: TargetTable, *, signature: Signature | None = None, watermark: str = "") -> bytes:
+    """The table as a PDF (A4), fonts embedded; with the lines to sign on (``signature``) and a
+    word across every page (``watermark``, such as 草稿) when given."""
     weasyprint, fonts = _weasyprint()
-    document = weasyprint.HTML(string=write_html(table))
+    document = weasyprint.HTML(string=write_html(table, signature=signature, watermark=watermark))
     pdf: bytes = document.write_pdf(font_config=fonts)
     return pdf

@@ -13,12 +13,13 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -143,6 +144,18 @@ def _text_row(
 
 def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
     sheet.title = FORM_SHEET
+    write_form(sheet, table)
+
+
+def add_styles(workbook: Workbook) -> None:
+    """Register the form's named styles in ``workbook`` (once, before :func:`write_form`)."""
+    for style in _named_styles().values():
+        workbook.add_named_style(style)
+
+
+def write_form(sheet: Worksheet, table: TargetTable) -> None:
+    """Lay ``table`` out in the official form on ``sheet`` (of a workbook given :func:`add_styles`):
+    the cells, merges, widths, heights and print set-up; the sheet keeps its name."""
     heights: dict[int, float] = {}
     row = 1
     for block in layout(table):
@@ -224,8 +237,7 @@ def write_xlsx(table: TargetTable, report: Report | None = None) -> bytes:
 
         report = check_table(table)
     workbook = Workbook()
-    for style in _named_styles().values():
-        workbook.add_named_style(style)
+    add_styles(workbook)
     sheet = workbook.active
     assert sheet is not None
     _form_sheet(sheet, table)
@@ -233,3 +245,110 @@ def write_xlsx(table: TargetTable, report: Report | None = None) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- season: many tables in one workbook ---------------------------------------------------------
+
+SUMMARY_SHEET: Final = "汇总"
+#: Characters a sheet name may not hold, and its length limit (Excel's).
+_SHEET_NAME_FORBIDDEN: Final = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+SHEET_NAME_LENGTH: Final = 31
+
+
+def sheet_name(wanted: str, taken: set[str]) -> str:
+    """``wanted`` as a sheet name Excel accepts, unlike every name in ``taken`` (compared as Excel
+    does, ignoring case); added to ``taken``."""
+    base = wanted.translate(_SHEET_NAME_FORBIDDEN).strip("'").strip() or "表"
+    name, number = base[:SHEET_NAME_LENGTH], 1
+    while name.casefold() in taken:
+        number += 1
+        suffix = f"（{number}）"
+        name = base[: SHEET_NAME_LENGTH - len(suffix)] + suffix
+    taken.add(name.casefold())
+    return name
+
+
+SummaryValue = str | int | Decimal | None
+
+
+def write_workbook(
+    tables: Sequence[tuple[str, TargetTable]],
+    summary_headings: Sequence[str],
+    summary_rows: Sequence[Sequence[SummaryValue]],
+    summary_title: str = "",
+    links: Sequence[int | None] = (),
+) -> bytes:
+    """One workbook: a summary sheet first (``summary_rows`` under ``summary_headings``, titled
+    ``summary_title``), then each table of ``tables`` in the official form on a sheet named after
+    it (``(name, table)``).  ``links[i]``: the index in ``tables`` whose sheet summary row ``i``'s
+    first cell links to (None: no link)."""
+    workbook = Workbook()
+    add_styles(workbook)
+    summary = workbook.active
+    assert summary is not None
+    summary.title = SUMMARY_SHEET
+    taken = {SUMMARY_SHEET.casefold()}
+    names = []
+    for name, table in tables:
+        sheet = workbook.create_sheet(sheet_name(name, taken))
+        write_form(sheet, table)
+        names.append(sheet.title)
+    targets = [names[i] if i is not None else None for i in links]
+    _summary_sheet(summary, summary_headings, summary_rows, summary_title, targets)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary_value(target: Any, value: SummaryValue) -> None:
+    if isinstance(value, Decimal):
+        target.value = value
+        target.number_format = _number_format(value)
+    else:
+        target.value = value
+        if isinstance(value, str) and value.startswith("="):
+            target.data_type = "s"  # text, never a formula
+
+
+def _summary_sheet(
+    sheet: Worksheet,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[SummaryValue]],
+    title: str,
+    linked: Sequence[str | None],
+) -> None:
+    top = 1
+    if title:
+        sheet.cell(row=1, column=1, value=title).font = Font(name=FONT_NAME, size=14, bold=True)
+        top = 3
+    for column, heading in enumerate(headings, start=1):
+        cell = sheet.cell(row=top, column=column, value=heading)
+        cell.font, cell.fill, cell.border = _BOLD, _FILL, _BORDER
+        cell.alignment = _ALIGN["heading"]
+    for index, values in enumerate(rows):
+        for column, value in enumerate(values, start=1):
+            written = sheet.cell(row=top + 1 + index, column=column)
+            _summary_value(written, value)
+            written.font, written.border = _FONT, _BORDER
+            written.alignment = Alignment(vertical="top", wrap_text=True)
+        target = linked[index] if index < len(linked) else None
+        if target is not None:
+            first = sheet.cell(row=top + 1 + index, column=1)
+            quoted = target.replace("'", "''")
+            first.hyperlink = Hyperlink(
+                ref=first.coordinate, location=f"'{quoted}'!A1", display=str(first.value)
+            )
+            first.font = Font(name=FONT_NAME, size=10.5, color="0B57D0", underline="single")
+    for column, heading in enumerate(headings, start=1):
+        longest = max(
+            [_display_width(str(heading))]
+            + [_display_width(str(r[column - 1] or "")) for r in rows if len(r) >= column]
+        )
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(longest + 2, 8), 40)
+    sheet.freeze_panes = f"A{top + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    _fit_to_page(sheet)
+    sheet.print_title_rows = f"{top}:{top}"

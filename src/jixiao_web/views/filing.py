@@ -76,64 +76,105 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect("filing-edit", pk=filing.pk)
 
 
+def _years_to_start(department: Department) -> list[int]:
+    """The open years ``department`` has no table for yet (a started year is not offered again)."""
+    started = set(Filing.objects.filter(department=department).values_list("year", flat=True))
+    return [y.year for y in selectors.open_years() if y.year not in started]
+
+
+def _preview(
+    context: dict[str, Any], table: TargetTable, department: Department, year: int, name: str
+) -> None:
+    """What the upload page shows before storing: the table, and where the file's 部门名称 and year
+    differ from the filing's, what confirming will change (each asked for separately)."""
+    fitted = services.fitted_to_filing(table, department, year)
+    context["official"] = html_body(fitted.table, top=2)
+    context["fitted"] = fitted
+    context["confirm"] = signing.dumps(
+        {"table": table.model_dump(mode="json"), "year": year, "name": name}, salt=UPLOAD_SALT
+    )
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    """Start from a file: read it, show the table and its findings; nothing is stored until confirmed."""
+    """Start from a file: read it, show the table and its findings; nothing is stored until confirmed.
+
+    The file's 部门名称 and year are compared with the filing's: a file of another department or
+    year is imported only when the user agrees to keep the filing's department and to move the
+    table to the filing's year (told which texts name another year and are carried over as they are).
+    """
     try:
         department = _own_department(request)
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("home")
-    context: dict[str, Any] = {"years": selectors.open_years(), "department": department}
+    years = _years_to_start(department)
+    context: dict[str, Any] = {"years": years, "department": department}
     if request.method == "POST" and "confirm" in request.POST:
-        try:
-            payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
-            table = TargetTable.model_validate(payload["table"])
-            filing = services.start_filing(actor_of(request), department, int(payload["year"]), table)
-        except signing.BadSignature:
-            messages.error(request, "预览已过期，请重新上传文件。")
-            return redirect("filing-upload")
-        except services.ServiceError as error:
-            messages.error(request, str(error))
-            return redirect("filing-upload")
-        messages.success(request, f"已从文件创建{filing.year}年度目标表。")
-        return redirect("filing-edit", pk=filing.pk)
-    if request.method == "POST":
-        uploaded = request.FILES.get("file")
-        year_text = request.POST.get("year", "")
-        if year_text.isdecimal() and len(year_text) <= 4:
-            context["year"] = int(year_text)  # a refused upload keeps the year chosen
-        if uploaded is None:
-            context["error"] = "请选择要上传的文件。"
-        elif not (year_text.isdecimal() and len(year_text) <= 4):  # isdigit() passes "²"; int() refuses it
-            context["error"] = "请选择年度。"
-        else:
-            name = uploaded.name or "上传文件"
-            try:
-                data = read_limited(uploaded)
-                admit(request.user)  # type: ignore[arg-type]
-                with reading_slot(request.user):
-                    result = read_upload(name, data)
-            except TooLarge as error:
-                context["error"] = str(error)
-                return render(request, "jixiao_web/upload.html", context, status=413)
-            except TooManyUploads as error:
-                context["error"] = str(error)
-                return render(request, "jixiao_web/upload.html", context, status=429)
-            context.update(report=result.report, file_name=name, year=int(year_text))
-            if result.table is not None:
-                table = result.table
-                context["official"] = html_body(table, top=2)
-                too_long = [i["message"] for i in result.report["issues"] if i["code"] == "text-too-long"]
-                if table.year not in (None, int(year_text)):
-                    context["error"] = f"文件中的目标表是{table.year}年度的，与所选{year_text}年度不符。"
-                elif too_long:  # harden: not stored (jixiao.rules.limits)
-                    context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
-                else:
-                    context["confirm"] = signing.dumps(
-                        {"table": table.model_dump(mode="json"), "year": int(year_text)}, salt=UPLOAD_SALT
-                    )
+        return _confirm_upload(request, department, context)
+    if request.method != "POST":
+        asked = request.GET.get("year", "")
+        context["year"] = int(asked) if asked.isdecimal() and int(asked) in years else None
+        return render(request, "jixiao_web/upload.html", context)
+    uploaded = request.FILES.get("file")
+    year_text = request.POST.get("year", "")
+    year = int(year_text) if year_text.isdecimal() and len(year_text) <= 4 else None  # "²".isdigit()
+    context["year"] = year  # a refused upload keeps the chosen year
+    if year is None or year not in years:
+        context["error"] = (
+            "请选择年度。" if year is None else f"{year}年度不能再导入：该年度已有目标表或未开放填报。"
+        )
+        return render(request, "jixiao_web/upload.html", context)
+    if uploaded is None:
+        context["error"] = "请选择要上传的文件。"
+        return render(request, "jixiao_web/upload.html", context)
+    name = uploaded.name or "上传文件"
+    try:
+        data = read_limited(uploaded)
+        admit(request.user)  # type: ignore[arg-type]
+        with reading_slot(request.user):
+            result = read_upload(name, data)
+    except TooLarge as error:
+        context["error"] = str(error)
+        return render(request, "jixiao_web/upload.html", context, status=413)
+    except TooManyUploads as error:
+        context["error"] = str(error)
+        return render(request, "jixiao_web/upload.html", context, status=429)
+    context.update(report=result.report, file_name=name)
+    too_long = [i["message"] for i in result.report["issues"] if i["code"] == "text-too-long"]
+    if result.table is not None and too_long:  # harden: not stored (jixiao.rules.limits)
+        context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
+    elif result.table is not None:
+        _preview(context, result.table, department, year, name)
     return render(request, "jixiao_web/upload.html", context)
+
+
+def _confirm_upload(request: HttpRequest, department: Department, context: dict[str, Any]) -> HttpResponse:
+    try:
+        payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
+        table = TargetTable.model_validate(payload["table"])
+        year = int(payload["year"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        messages.error(request, "预览已过期，请重新上传文件。")
+        return redirect("filing-upload")
+    fitted = services.fitted_to_filing(table, department, year)
+    missing = []
+    if fitted.department_from is not None and not request.POST.get("keep_department"):
+        missing.append(f"按本部门“{department.name}”导入")
+    if fitted.year_from is not None and not request.POST.get("move_year"):
+        missing.append(f"移到{year}年度")
+    if missing:
+        context.update(year=year, file_name=payload.get("name", "上传文件"))
+        context["error"] = "文件与要创建的目标表不符，请确认" + "、".join(missing) + "后再导入。"
+        _preview(context, table, department, year, context["file_name"])
+        return render(request, "jixiao_web/upload.html", context, status=400)
+    try:
+        filing = services.start_filing(actor_of(request), department, year, fitted.table)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("filing-upload")
+    messages.success(request, f"已从文件创建{filing.year}年度目标表。")
+    return redirect("filing-edit", pk=filing.pk)
 
 
 def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +189,13 @@ def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
-    filing = filing_for(request, pk, Action.VIEW)
+    return detail_page(request, filing_for(request, pk, Action.VIEW))
+
+
+def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, status: int = 200) -> HttpResponse:
+    """The filing's page; ``contact``: the contact form as posted, when it was refused."""
+    from jixiao_web.views.season import contact_form
+
     can = allowed_actions(request.user, filing)
     shown = selectors.shown_table(request.user, filing, can)
     if Action.HISTORY not in can or shown is None:
@@ -178,7 +225,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
             "opened": _opened(filing) if Action.WITHDRAW in can else None,
+            "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
+            "last_version": selectors.versions_of(filing, request.user, can).last(),
         },
+        status=status,
     )
 
 

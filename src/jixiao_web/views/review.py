@@ -9,14 +9,13 @@ filing changed under the reviewer), never as an empty form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.findings import SECTION_TITLES
@@ -34,26 +33,35 @@ from jixiao_web.wording import place_of
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Every department for a year: status, submitted at, findings, late."""
+    """Every department for a year: status, submitted at, findings, late; tabs 待审核 / 已审核 /
+    全部 and filters.  Opened plainly, on the year with work waiting and its 待审核 tab."""
+    from jixiao_web.views.season import queue_choice  # season: the queue's choices, shared with its export
+
     if not is_finance(request.user):
         raise Http404("只有财政局的审核人员可以查看审核队列。")
+    choice = queue_choice(request)
     years = list(FilingYear.objects.all())
-    try:
-        year = int(request.GET.get("year") or (years[0].year if years else timezone.now().year))
-    except ValueError:
-        raise Http404("年度有误。") from None
-    filing_year = next((y for y in years if y.year == year), None)
-    rows = selectors.review_queue(request.user, year)
+    filing_year = next((y for y in years if y.year == choice.year), None)
+    every = selectors.review_queue(request.user, choice.year)
+    counts = {tab: len(selectors.filtered_queue(every, tab)) for tab in selectors.QUEUE_TABS}
+    if not request.GET and counts["waiting"]:  # opening the queue: the work waiting first
+        choice = replace(choice, tab="waiting")
+    rows = selectors.filtered_queue(every, choice.tab, choice.query, choice.late_only)
     return render(
         request,
         "jixiao_web/queue.html",
         {
             "rows": rows,
             "years": years,
-            "year": year,
+            "year": choice.year,
+            "choice": choice,
+            "tabs": [
+                (key, label, counts[key], choice.params(tab=key))
+                for key, label in selectors.QUEUE_TABS.items()
+            ],
             "deadline": filing_year.deadline if filing_year else None,
-            "late_count": sum(1 for r in rows if r.late),
-            "waiting": sum(1 for r in rows if r.filing is not None and r.filing.status == "submitted"),
+            "late_count": sum(1 for r in every if r.late),
+            "waiting": counts["waiting"],
         },
     )
 
