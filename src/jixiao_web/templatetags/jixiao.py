@@ -26,6 +26,8 @@ ACTIONS = {
     "admin_add": "管理：新增",
     "admin_change": "管理：修改",
     "admin_delete": "管理：删除",
+    "library_mark": "标记指标库中的指标",  # library
+    "library_rebuild": "重建指标库",  # library
 }
 
 
