@@ -127,7 +127,8 @@ def test_common_indicators_are_valid_framework_rows_with_usual_units() -> None:
     assert len(COMMON_INDICATORS) >= 30
     for common in COMMON_INDICATORS:
         assert (common.level1, common.level2) in VALID_PAIRS, common
-        assert common.name and indicator_key(common.name) == common.name
+        assert common.name
+        assert indicator_key(common.name) == common.name
         if common.comparator is Comparator.QUALITATIVE:
             assert common.unit == ""
         if common.unit == "%" and common.suggested_value:

@@ -33,6 +33,7 @@ Mark = Literal["", "recommended", "discouraged"]
 _TARGET_IN_NAME: Final = re.compile(
     r"\s*(?:[≥≤=<>≧≦]|大于等于|小于等于|不低于|不少于|不高于|不超过)\s*[\d.]+.*$"
 )
+_SPACE_BESIDE_WIDE: Final = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
 _EDGE_PUNCTUATION: Final = " \t\r\n。.;；,，:：、\"'“”‘’"
 #: How many suggestions a query returns unless told.
 DEFAULT_LIMIT: Final = 8
@@ -49,8 +50,9 @@ def indicator_key(name: str) -> str:
 
 
 def display_name(name: str) -> str:
-    """The name as shown: white space inside collapsed, a target written into it left out."""
-    text = _TARGET_IN_NAME.sub("", " ".join(name.split()))
+    """The name as shown: no white space beside Chinese, a target written into it left out."""
+    text = _SPACE_BESIDE_WIDE.sub("", " ".join(name.split()))
+    text = _TARGET_IN_NAME.sub("", text)
     return text.strip(_EDGE_PUNCTUATION)
 
 
