@@ -139,3 +139,19 @@ def test_common_indicators_are_valid_framework_rows_with_usual_units() -> None:
     }
     pairs = {(c.level1, c.level2) for c in COMMON_INDICATORS}
     assert pairs == VALID_PAIRS - {("满意度指标", "社会公众或服务对象满意度指标")}
+
+
+def test_the_index_scores_text_as_similarity_defines_it() -> None:
+    names = [
+        "服务对象满意度",
+        "群众满意度",
+        "参训人员满意度",
+        "满意度调查次数",
+        "任务完成及时率",
+        "验收合格率",
+    ]
+    index = LibraryIndex([item(n, name, "服务对象满意度指标") for n, name in enumerate(names)])
+    for typed in ("满", "满意", "服务对", "群众满意", "调查", "完成及时", "合格率", "人员满意度高"):
+        found = {s.item.name: s.similarity for s in index.suggest(typed, limit=50)}
+        expected = {name: similarity(typed, name) for name in names if similarity(typed, name) >= 0.25}
+        assert found == expected, typed

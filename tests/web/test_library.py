@@ -35,6 +35,12 @@ pytestmark = pytest.mark.django_db
 SATISFACTION = ("满意度指标", "服务对象满意度指标")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_index() -> None:
+    """Each test's database is another library: no index kept from an earlier test."""
+    library.forget()
+
+
 def _row(
     name: str,
     value: str = "95",
