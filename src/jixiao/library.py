@@ -317,9 +317,10 @@ class LibraryIndex:
             fits = dict.fromkeys(self._by_level1.get(level1, ()), 0.0)
         else:
             fits = dict.fromkeys(range(len(self.items)), 0.0)
-        ranked: list[tuple[bool, float, str, Suggestion]] = []
+        items, use = self.items, self._use
+        ranked: list[tuple[bool, float, str, int, float, float]] = []
         for position, text_fit in fits.items():
-            item = self.items[position]
+            item = items[position]
             if not level1 and not level2:
                 fit = 0.5
             elif level2 and item.level2 == level2 and (not level1 or item.level1 == level1):
@@ -328,10 +329,13 @@ class LibraryIndex:
                 fit = 0.6
             else:
                 fit = 0.0
-            score = 0.55 * text_fit + 0.25 * fit + 0.20 * self._use[position]
-            if item.mark == "discouraged":
-                score /= 2
-            recommended_here = item.mark == "recommended" and (fit >= 0.6 or text_fit >= 0.85)
-            ranked.append((not recommended_here, -score, item.name, Suggestion(item, score, fit, text_fit)))
+            score = 0.55 * text_fit + 0.25 * fit + 0.20 * use[position]
+            if item.mark:
+                if item.mark == "discouraged":
+                    score /= 2
+                recommended_here = item.mark == "recommended" and (fit >= 0.6 or text_fit >= 0.85)
+            else:
+                recommended_here = False
+            ranked.append((not recommended_here, -score, item.name, position, fit, text_fit))
         best = heapq.nsmallest(limit, ranked, key=lambda entry: entry[:3])
-        return [entry[3] for entry in best]
+        return [Suggestion(items[p], -score, fit, text_fit) for _, score, _, p, fit, text_fit in best]
