@@ -139,3 +139,19 @@ def is_finance(user: User | AnonymousUser) -> bool:
 
 def is_admin(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
+
+
+# --- library: the indicator library (指标库) ---------------------------------------------------
+
+
+def may_use_library(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may ask the 指标库 for suggestions: whoever files for a department, and the
+    finance bureau.  What it answers is only what the bureau approved, never another draft."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (user.role in FILERS and bool(user.department_id)) or user.role in FINANCE
+
+
+def may_manage_library(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` sees the 指标库 page and marks its entries: the finance bureau."""
+    return is_finance(user)

@@ -361,6 +361,8 @@ class AuditAction(models.TextChoices):
     REVIEW_OPEN = "review_open", "财政局开始审核"
     REPLY = "reply", "回复审核意见"
     CONTACT = "contact", "修改签章联系信息"
+    LIBRARY_MARK = "library_mark", "标记指标库中的指标"
+    LIBRARY_REBUILD = "library_rebuild", "重建指标库"
 
     @classmethod
     def label_of(cls, value: str) -> str:
@@ -491,3 +493,84 @@ class Withdrawal(_Immutable):
 
     class Meta:
         verbose_name = verbose_name_plural = "撤回的版本"
+
+
+# --- library: the indicator library (指标库) ---------------------------------------------------
+
+
+class LibraryMark(models.TextChoices):
+    """The finance bureau's word on an indicator of the library."""
+
+    NONE = "", "未标记"
+    RECOMMENDED = "recommended", "推荐"
+    DISCOURAGED = "discouraged", "不建议"
+
+
+class LibraryEntry(models.Model):
+    """One 三级指标 of the library: the city's approved tables' uses of it summed up, or a common
+    indicator of the frameworks (``common``), and the bureau's mark.
+
+    Rebuilt from :class:`LibraryUse` by :mod:`jixiao_web.library`; only the mark is set by hand.
+    """
+
+    key = models.CharField("规范名称", max_length=200)
+    level1 = models.CharField("一级指标", max_length=30)
+    level2 = models.CharField("二级指标", max_length=40)
+    name = models.CharField("三级指标", max_length=200)
+    common = models.BooleanField("指标体系常用指标", default=False)
+    usage = models.PositiveIntegerField("使用次数", default=0)
+    department_count = models.PositiveIntegerField("使用部门数", default=0)
+    #: Names of the departments using it, most frequent first.
+    departments = models.JSONField("使用部门", default=list)
+    first_year = models.PositiveIntegerField("最早年度", null=True, blank=True)
+    last_year = models.PositiveIntegerField("最近年度", null=True, blank=True)
+    units = models.JSONField("计量单位（次数）", default=dict)
+    comparators = models.JSONField("对比符号（次数）", default=dict)
+    #: unit → {"count", "low", "median", "high"} of the numeric values (decimal text).
+    ranges = models.JSONField("指标值范围", default=dict)
+    unit = models.CharField("常用计量单位", max_length=40, blank=True)
+    comparator = models.CharField("常用对比符号", max_length=10, blank=True)
+    value = models.CharField("典型指标值", max_length=100, blank=True)
+    #: The value is the framework's suggestion (建议值), not a figure of the city's tables.
+    value_is_suggestion = models.BooleanField("建议值", default=False)
+    mark = models.CharField("标记", max_length=12, choices=LibraryMark.choices, blank=True, default="")
+    note = models.CharField("说明", max_length=200, blank=True)
+    marked_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="标记人"
+    )
+    marked_at = models.DateTimeField("标记时间", null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-usage", "level1", "level2", "key"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["level1", "level2", "key"], name="one_library_entry_per_level_key"
+            )
+        ]
+        verbose_name = verbose_name_plural = "指标库"
+
+    def __str__(self) -> str:
+        return f"{self.level2}·{self.name}"
+
+
+class LibraryUse(models.Model):
+    """One indicator row of an approved or published version, as counted in the library."""
+
+    entry = models.ForeignKey(LibraryEntry, models.CASCADE, related_name="uses")
+    filing = models.ForeignKey(Filing, models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, blank=True)
+    comparator = models.CharField(max_length=20, blank=True)
+    value = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["filing"])]
+
+
+class LibraryState(models.Model):
+    """One row: a token that changes whenever the library does (workers reload their index)."""
+
+    token = models.CharField(max_length=32)
+    built_at = models.DateTimeField(null=True)

@@ -20,8 +20,8 @@ from django.utils import timezone
 from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
-from jixiao_web import audit
-from jixiao_web.access import Action, allowed, departments_filing_for
+from jixiao_web import audit, library
+from jixiao_web.access import Action, allowed, departments_filing_for, may_manage_library
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
@@ -36,6 +36,8 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Grade,
+    LibraryEntry,
+    LibraryMark,
     LoginFailure,
     Opened,
     Received,
@@ -569,6 +571,7 @@ def approve(
         if made:
             extra["意见"] = _said(made)
         _transition(actor, filing, Status.APPROVED, AuditAction.APPROVE, extra)
+        library.update_for(filing)  # library: the approved version's indicators join the 指标库
 
 
 def publish(actor: Actor, filing: Filing) -> Version:
@@ -584,6 +587,7 @@ def publish(actor: Actor, filing: Filing) -> Version:
         filing.published_at = timezone.now()
         extra = {"版本": version.number, audit.PUBLISHED_AT_KEY: audit.utc_text(filing.published_at)}
         _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, extra)
+        library.update_for(filing)  # library: counted again on publication (idempotent)
     try:
         render_all(version)
     except Exception:  # published all the same: a download renders what is missing, once
@@ -819,3 +823,46 @@ def require_password_change(actor: Actor, usernames: Sequence[str]) -> list[str]
                 actor, AuditAction.PASSWORD_CHANGE_REQUIRED, target="示例账号", after={"用户": marked}
             )
     return marked
+
+
+# library: the indicator library (指标库)
+
+
+def rebuild_library(actor: Actor) -> dict[str, int]:
+    """Build the 指标库 again from every approved and published table (the bureau's marks stay)."""
+    if actor.user is not None and not may_manage_library(actor.user):
+        raise Forbidden("只有财政局可以重建指标库。")
+    with transaction.atomic():
+        counts = library.rebuild()
+        audit.record(
+            actor,
+            AuditAction.LIBRARY_REBUILD,
+            target="指标库",
+            after={"目标表": counts["filings"], "指标行": counts["uses"], "指标": counts["entries"]},
+        )
+    return counts
+
+
+def mark_library_entry(actor: Actor, entry: LibraryEntry, mark: str, note: str) -> LibraryEntry:
+    """The finance bureau marks an indicator of the 指标库 recommended or discouraged (or neither),
+    with a note the filers see beside the suggestion."""
+    if actor.user is None or not may_manage_library(actor.user):
+        raise Forbidden("只有财政局可以标记指标库中的指标。")
+    if mark not in LibraryMark.values:
+        raise ServiceError("标记只能是推荐、不建议或不标记。")
+    note = " ".join(note.split())[:200]
+    with transaction.atomic():
+        current = LibraryEntry.objects.select_for_update().get(pk=entry.pk)
+        before = {"标记": LibraryMark(current.mark).label, "说明": current.note}
+        after = {"标记": LibraryMark(mark).label, "说明": note}
+        if before == after:
+            return current
+        library.set_mark(current, mark, note, actor.user)
+        audit.record(
+            actor,
+            AuditAction.LIBRARY_MARK,
+            target=f"指标库：{current.level1}/{current.level2}/{current.name}"[:200],
+            before=before,
+            after=after,
+        )
+    return current

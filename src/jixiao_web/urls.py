@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 
 from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review, season
+from jixiao_web.views import library as library_views
 
 handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
@@ -45,6 +46,10 @@ urlpatterns = [
     path("review/<int:pk>/", review.review, name="review"),
     path("review/<int:pk>/decide/", review.decide, name="review-decide"),
     path("review/<int:pk>/publish/", review.publish, name="review-publish"),
+    # library: the indicator library (指标库)
+    path("library/", library_views.page, name="library"),
+    path("library/suggest/", library_views.suggest, name="library-suggest"),
+    path("library/<int:pk>/mark/", library_views.mark, name="library-mark"),
     path("public/", public.index, name="public-index"),
     path("public/<int:year>/open-data.zip", public.open_data, name="public-open-data"),
     path("public/<int:year>/<slug:code>/", public.table, name="public-table"),

@@ -42,6 +42,7 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    LibraryEntry,
     Status,
     User,
     Version,
@@ -484,6 +485,19 @@ MATRIX: dict[str, list[Case]] = {
             note="review: not yet confirmed: the page asks, nothing changes",
         ),
     ],
+    # library: the indicator library (指标库): suggestions for whoever files or reviews, the page and
+    # its marks for the finance bureau only.
+    "library": [Case("GET", {**signed_in(404), "reviewer": 200, "admin": 200})],
+    "library-suggest": [Case("GET", signed_in(200))],
+    "library-mark": [
+        Case("GET", signed_in(405), args="entry"),
+        Case(
+            "POST",
+            {**signed_in(404), "reviewer": ">library!", "admin": ">library!"},
+            {"mark": "recommended", "note": "常用且可考核"},
+            args="entry",
+        ),
+    ],
     "public-index": [Case("GET", every(200))],
     "favicon": [Case("GET", every(200))],  # words: the site's icon
     "public-open-data": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year")],
@@ -638,6 +652,8 @@ def _args(case: Case, world: World, state: str | None) -> list[Any]:
         return []
     if case.args == "token":
         return [world.token.pk]
+    if case.args == "entry":  # library: an entry of the 指标库 (built when filings were approved)
+        return [LibraryEntry.objects.order_by("pk").values_list("pk", flat=True)[0]]
     assert filing is not None
     return {
         "pk": [filing.pk],
@@ -660,6 +676,7 @@ def _redirect_target(where: str, world: World, state: str | None) -> str | re.Pa
         "home": reverse("home"),
         "index": reverse("public-index"),
         "tokens": reverse("tokens"),
+        "library": reverse("library"),
         "edit": re.compile(r"/filings/\d+/edit/$"),
         "signin": reverse("login"),  # accounts: without ?next=
         "two-factor": reverse("two-factor"),
@@ -712,7 +729,7 @@ def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
     problems = []
     for role in ROLES:
         row = case.expect[role]
-        if not isinstance(row, tuple) and case.args not in ("none", "token"):
+        if not isinstance(row, tuple) and case.args not in ("none", "token", "entry"):
             row = (row,) * len(STATES)  # the same in every state
         cells = zip(STATES, row, strict=True) if isinstance(row, tuple) else [(None, row)]
         for state, expect in cells:
