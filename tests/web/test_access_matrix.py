@@ -447,12 +447,14 @@ MATRIX: dict[str, list[Case]] = {
                 "filer": (">review",) * S6,
                 "head": (">review",) * S6,
                 "other_filer": (404,) * S6,
-                "reviewer": (404, 404, 200, 409, 409, 409),
-                "admin": (404, 404, 200, 409, 409, 409),
+                # The page asks first (nothing filed changes); showing it opens the version for
+                # review, which is recorded (editor: no withdrawing after that).
+                "reviewer": (404, 404, "200!", 409, 409, 409),
+                "admin": (404, 404, "200!", 409, 409, 409),
             },
             {"decision": "return", "grade": "中", **COMMENT},
             args="pk",
-            note="review: not yet confirmed: the page asks, nothing changes",
+            note="review: not yet confirmed: the page asks, nothing filed changes",
         ),
     ],
     "review-publish": [

@@ -197,6 +197,10 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(
         reverse("admin:jixiao_web_user_add"),
         {
             "username": "xinren",
+            # words: name, department and role are asked for on the first page
+            "full_name": "新人",
+            "department": people["filer"].department_id,
+            "role": "filer",
             "password1": NEW_PASSWORD,
             "password2": NEW_PASSWORD,
             "usable_password": "true",
