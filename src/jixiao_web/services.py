@@ -451,7 +451,7 @@ def reply_to_comments(actor: Actor, filing: Filing, replies: Sequence[Reply]) ->
         if made:
             audit.record(
                 actor,
-                "reply",
+                AuditAction.REPLY,
                 filing=filing,
                 after={
                     "回复": [
@@ -636,7 +636,7 @@ def set_contact(
         Filing.objects.filter(pk=current.pk).update(**changed)
         audit.record(
             actor,
-            "contact",
+            AuditAction.CONTACT,
             filing=current,
             before=before,
             after={CONTACT_FIELDS[name]: shown(value) for name, value in changed.items()},
