@@ -383,5 +383,17 @@ def test_edit_page_fits_the_screen(server: Server, browser: Browser, width: int,
     save = page.locator(".toolbar").get_by_role("button", name="保存", exact=True)
     expect(save).to_be_in_viewport()
     story.shot(f"09-edit-{width}")
+
+    # The undo bar and the session alert fit as well.
+    page.locator("#indicators tr.ind-row").first.get_by_role("button", name="删除此行").click()
+    expect(page.locator("#undo-bar")).to_be_visible()
+    _context(story).clear_cookies(name="sessionid")
+    checked(
+        page, lambda: page.locator("input[name=title]").fill("揭阳市交通运输局2024年部门整体预算绩效目标表")
+    )
+    expect(page.locator("#session-alert")).to_contain_text(EXPIRED)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.locator("#session-alert")).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / f"10-alert-and-undo-{width}.png"))
     _clean(story)
     _context(story).close()
