@@ -344,6 +344,33 @@ def test_withdraw_a_submission_nobody_opened(server: Server, browser: Browser) -
     _context(story).close()
 
 
+def test_a_stale_form_elsewhere_gets_the_csrf_page(server: Server, browser: Browser) -> None:
+    """Signing in again in another window changes the CSRF token: a form of the old page is
+    refused with a page in the site's layout that says what to do."""
+    story = _story(browser, server, 390, 844)
+    page = story.page
+    story.log_in("shuiwu_tianbao")  # the demo's table waiting for the 部门负责人
+    row = page.locator("table.list tbody tr", has_text=str(YEAR))
+    with page.expect_navigation(wait_until="networkidle"):
+        row.get_by_role("link", name="查看").click()
+    other = Story(_context(story).new_page(), server, shots=SHOTS)
+    other.goto("/")
+    other.log_out()
+    other.log_in("shuiwu_tianbao")
+    other.page.close()
+    page.get_by_text("撤回提交…").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="确认撤回").click()
+    expect(page.locator("main h1")).to_have_text("页面已过期，这次提交没有完成")
+    expect(page.locator("header.top .who")).to_be_visible()  # the site's layout, still signed in
+    expect(page.locator("main")).to_contain_text("重新加载")
+    expect(page.locator("main")).not_to_contain_text("CSRF")
+    story.shot("11-csrf-page-390")
+    assert story.failed_requests == [f"403 POST {page.url}"]
+    _context(story).close()
+
+
 # --- the edit page on a phone -------------------------------------------------------------------
 
 #: Every number written on the page (in text: 1932.64, 95%, 7*24) that is broken across lines, found
