@@ -325,10 +325,15 @@ def test_withdraw_a_submission_nobody_opened(server: Server, browser: Browser) -
     expect(story.message()).to_contain_text("已撤回第1版")
     expect(page.locator("main h1 .status")).to_have_text("草稿")
 
-    # Submitted again, then opened by the finance bureau: no more withdrawing.
+    # Changed and submitted again (the copy kept in the browser goes with the save), then opened
+    # by the finance bureau: no more withdrawing.
+    pk = int(re.search(r"/filings/(\d+)/edit/", page.url).group(1))  # type: ignore[union-attr]
+    checked(page, lambda: page.locator("input[name=department_subordinate_unit_count]").fill("3"))
+    assert len(_kept(page, pk)) == 1
     with page.expect_navigation(wait_until="networkidle"):
         page.locator(".toolbar").get_by_role("button", name="保存并提交").click()
     expect(page.locator("ul.messages li", has_text="已提交第2版")).to_be_visible()
+    assert _kept(page, pk) == []
     reviewer = Story(browser.new_context(locale="zh-CN").new_page(), server, shots=SHOTS)
     reviewer.log_in("shenhe1")
     reviewer.goto(detail.replace(server.url, "").replace("/filings/", "/review/"))
