@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from jixiao_web.access import FINANCE, Action, allowed, is_finance, restrict
@@ -269,7 +269,8 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     states = {
         department_id: (status, first)
         for department_id, status, first in Filing.objects.filter(year=year)
-        .annotate(first=Min("versions__received__at"))
+        # editor: a withdrawn submission does not count as submitted (for lateness either).
+        .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
         .values_list("department_id", "status", "first")
     }
     rows = []

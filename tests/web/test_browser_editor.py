@@ -325,10 +325,15 @@ def test_withdraw_a_submission_nobody_opened(server: Server, browser: Browser) -
     expect(story.message()).to_contain_text("已撤回第1版")
     expect(page.locator("main h1 .status")).to_have_text("草稿")
 
-    # Submitted again, then opened by the finance bureau: no more withdrawing.
+    # Changed and submitted again (the copy kept in the browser goes with the save), then opened
+    # by the finance bureau: no more withdrawing.
+    pk = int(re.search(r"/filings/(\d+)/edit/", page.url).group(1))  # type: ignore[union-attr]
+    checked(page, lambda: page.locator("input[name=department_subordinate_unit_count]").fill("3"))
+    assert len(_kept(page, pk)) == 1
     with page.expect_navigation(wait_until="networkidle"):
         page.locator(".toolbar").get_by_role("button", name="保存并提交").click()
     expect(page.locator("ul.messages li", has_text="已提交第2版")).to_be_visible()
+    assert _kept(page, pk) == []
     reviewer = Story(browser.new_context(locale="zh-CN").new_page(), server, shots=SHOTS)
     reviewer.log_in("shenhe1")
     reviewer.goto(detail.replace(server.url, "").replace("/filings/", "/review/"))
@@ -341,6 +346,33 @@ def test_withdraw_a_submission_nobody_opened(server: Server, browser: Browser) -
     expect(page.locator("#history")).to_contain_text("撤回提交")
     story.shot("08-opened-no-withdraw")
     _clean(story)
+    _context(story).close()
+
+
+def test_a_stale_form_elsewhere_gets_the_csrf_page(server: Server, browser: Browser) -> None:
+    """Signing in again in another window changes the CSRF token: a form of the old page is
+    refused with a page in the site's layout that says what to do."""
+    story = _story(browser, server, 390, 844)
+    page = story.page
+    story.log_in("shuiwu_tianbao")  # the demo's table waiting for the 部门负责人
+    row = page.locator("table.list tbody tr", has_text=str(YEAR))
+    with page.expect_navigation(wait_until="networkidle"):
+        row.get_by_role("link", name="查看").click()
+    other = Story(_context(story).new_page(), server, shots=SHOTS)
+    other.goto("/")
+    other.log_out()
+    other.log_in("shuiwu_tianbao")
+    other.page.close()
+    page.get_by_text("撤回提交…").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="确认撤回").click()
+    expect(page.locator("main h1")).to_have_text("页面已过期，这次提交没有完成")
+    expect(page.locator("header.top .who")).to_be_visible()  # the site's layout, still signed in
+    expect(page.locator("main")).to_contain_text("重新加载")
+    expect(page.locator("main")).not_to_contain_text("CSRF")
+    story.shot("11-csrf-page-390")
+    assert story.failed_requests == [f"403 POST {page.url}"]
     _context(story).close()
 
 
@@ -383,5 +415,17 @@ def test_edit_page_fits_the_screen(server: Server, browser: Browser, width: int,
     save = page.locator(".toolbar").get_by_role("button", name="保存", exact=True)
     expect(save).to_be_in_viewport()
     story.shot(f"09-edit-{width}")
+
+    # The undo bar and the session alert fit as well.
+    page.locator("#indicators tr.ind-row").first.get_by_role("button", name="删除此行").click()
+    expect(page.locator("#undo-bar")).to_be_visible()
+    _context(story).clear_cookies(name="sessionid")
+    checked(
+        page, lambda: page.locator("input[name=title]").fill("揭阳市交通运输局2024年部门整体预算绩效目标表")
+    )
+    expect(page.locator("#session-alert")).to_contain_text(EXPIRED)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.locator("#session-alert")).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / f"10-alert-and-undo-{width}.png"))
     _clean(story)
     _context(story).close()

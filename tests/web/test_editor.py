@@ -181,3 +181,22 @@ def test_a_refused_head_return_keeps_the_comment_typed(
         follow=True,
     )
     assert "请补充第2点的完成时限" in response.content.decode()
+
+
+def test_a_withdrawn_submission_does_not_count_in_the_queue(
+    draft: Filing, actor: Callable[[str], Actor], people: dict[str, User]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jixiao_web.models import FilingYear
+    from jixiao_web.selectors import review_queue
+
+    services.submit(actor("filer"), draft)
+    services.withdraw(actor("filer"), draft)
+    FilingYear.objects.filter(year=YEAR).update(deadline=timezone.now() - timedelta(days=1))
+    row = next(r for r in review_queue(people["reviewer"], YEAR) if r.department == draft.department)
+    assert row.filing is None  # the bureau no longer sees it
+    assert row.first_submitted is None
+    assert row.late  # past the deadline and not (or no longer) submitted

@@ -413,6 +413,7 @@
       }
     }
     number();
+    placeComments();  // the reviewers' comments beside the restored rows again
     changed();
   }
   function keep() {
