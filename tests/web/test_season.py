@@ -388,13 +388,13 @@ def test_progress_page_counts_states_late_departments_and_findings(
     page = response.content.decode()
     # The chart: one bar per state, as long as its share; the same figures in the table.
     chart = page[page.index("<svg") : page.index("</svg>")]
-    bars = re.findall(r'<rect x="150" y="[\d.]+" width="([\d.]+)" height="18" class="bar state-(\w+)"', chart)
+    bars = re.findall(r'<rect x="130" y="[\d.]+" width="([\d.]+)" height="18" class="bar state-(\w+)"', chart)
     assert bars == [
-        ("82.5", "none"),
-        ("82.5", "draft"),
+        ("50.0", "none"),
+        ("50.0", "draft"),
         ("0.0", "head_review"),
-        ("82.5", "submitted"),
-        ("82.5", "returned"),
+        ("50.0", "submitted"),
+        ("50.0", "returned"),
         ("0.0", "approved"),
         ("0.0", "published"),
     ]
