@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from web.browsing import ARTIFACTS, CHROMIUM, YEAR, Server, Story, fresh_folder
 
@@ -22,19 +22,20 @@ if not CHROMIUM.exists():
 
 SHOTS = ARTIFACTS / "season"
 SEED_XLSX = Path(__file__).parent.parent / "fixtures" / "office" / "seed.jixiao.xlsx"  # 应急管理局 2023
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def _story(browser: Browser, server: Server, viewport: dict[str, int]) -> Story:
-    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)  # type: ignore[arg-type]
+def _story(browser: Browser, server: Server, viewport: ViewportSize) -> Story:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
     return Story(context.new_page(), server, shots=SHOTS)
 
 
 def _fits(page: Page) -> None:
     """Nothing wider than the screen: no sideways scrolling of the whole page."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"] if page.viewport_size else True, width  # type: ignore[operator]
+    assert page.viewport_size is not None
+    assert width <= page.viewport_size["width"], width
 
 
 def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) -> None:
