@@ -28,7 +28,7 @@ from jixiao_web.views.common import actor_of, filing_for
 # Print to sign
 
 
-class ContactForm(forms.ModelForm[Filing]):
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     """单位负责人, 填报人, 联系电话 and 填报日期, as printed on the table to sign."""
 
     class Meta:
