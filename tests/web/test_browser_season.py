@@ -44,9 +44,12 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     page = story.page
     story.log_in("shenhe1")
     story.goto("/review/")
-    # The demo's 2024 has 卫生健康局's table waiting: the queue opens there, on 待审核.
+    # The demo's 2024 has 卫生健康局's table waiting: the queue opens there, what waits first.
     expect(page.locator("h1")).to_have_text(f"{YEAR}年度目标表审核队列")
-    expect(page.locator("nav.tabs a.current")).to_have_text("待审核（1）")
+    expect(page.locator("nav.tabs a.current")).to_have_text("全部（7）")
+    expect(page.locator("table.queue tbody tr")).to_have_count(7)
+    expect(page.locator("table.queue tbody tr").first).to_contain_text("揭阳市卫生健康局")
+    page.get_by_role("link", name="待审核（1）").click()
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
     expect(page.locator("table.queue tbody")).to_contain_text("揭阳市卫生健康局")
     story.shot("queue-1280")
@@ -83,7 +86,7 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
 
     phone = _story(browser, server, PHONE)
     phone.log_in("shenhe1")
-    phone.goto("/review/")
+    phone.goto(f"/review/?year={YEAR}&tab=waiting")
     expect(phone.page.locator("table.queue tbody tr")).to_have_count(1)
     _fits(phone.page)
     phone.shot("queue-390")
