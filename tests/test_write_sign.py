@@ -41,3 +41,38 @@ def test_signature_and_watermark_are_text_never_markup() -> None:
     assert page.count("</style>") == 2  # the page's and the watermark's own, none injected
     # Empty lines print as blanks to fill in by hand.
     assert page.count('<span class="value"></span>') == 4
+
+
+def test_workbook_of_many_tables_names_sheets_as_excel_allows() -> None:
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from jixiao.write.xlsx import sheet_name, write_workbook
+
+    taken: set[str] = set()
+    assert sheet_name("揭阳市应急管理局", taken) == "揭阳市应急管理局"
+    assert sheet_name("揭阳市应急管理局", taken) == "揭阳市应急管理局（2）"
+    assert sheet_name("a/b:c*?[d]" * 5, taken) == ("a_b_c___d_" * 5)[:31]
+    assert sheet_name("", taken) == "表"
+
+    table = read_path(SEED).table
+    content = write_workbook(
+        [("应急'局", table)],
+        ("部门", "金额"),
+        [["=HYPERLINK(1)", Decimal("565.58075")], ["没有表的部门", None]],
+        "汇总标题",
+        links=[0, None],
+    )
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["汇总", "应急'局"]
+    summary = book["汇总"]
+    assert summary["A1"].value == "汇总标题"
+    assert summary["A4"].value == "=HYPERLINK(1)"
+    assert summary["A4"].data_type == "s"  # text, never a formula
+    assert summary["B4"].value == 565.58075  # a number with its decimals shown
+    assert summary["B4"].number_format == "#,##0.00000"
+    assert summary["A4"].hyperlink.location == "'应急''局'!A1"
+    assert summary["A5"].hyperlink is None
+    assert book["应急'局"]["A1"].value == table.title

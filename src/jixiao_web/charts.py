@@ -13,9 +13,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 #: Geometry in SVG user units; the picture scales to the page's width.
-LABEL_WIDTH = 150
-BAR_WIDTH = 330
-VALUE_WIDTH = 110
+LABEL_WIDTH = 130
+BAR_WIDTH = 200
+VALUE_WIDTH = 90
 ROW_HEIGHT = 30
 BAR_HEIGHT = 18
 

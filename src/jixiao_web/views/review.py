@@ -34,7 +34,8 @@ from jixiao_web.wording import place_of
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Every department for a year: status, submitted at, findings, late; tabs 待审核 / 已审核 /
-    全部 and filters.  Opened plainly, on the year with work waiting and its 待审核 tab."""
+    全部 and filters.  Opened plainly, on the year with work waiting, every department (what waits
+    is listed first; after a decision the reviewer comes back here and sees the table just decided)."""
     from jixiao_web.views.season import queue_choice  # season: the queue's choices, shared with its export
 
     if not is_finance(request.user):
@@ -44,8 +45,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     filing_year = next((y for y in years if y.year == choice.year), None)
     every = selectors.review_queue(request.user, choice.year)
     counts = {tab: len(selectors.filtered_queue(every, tab)) for tab in selectors.QUEUE_TABS}
-    if not request.GET and counts["waiting"]:  # opening the queue: the work waiting first
-        choice = replace(choice, tab="waiting")
     rows = selectors.filtered_queue(every, choice.tab, choice.query, choice.late_only)
     return render(
         request,

@@ -28,7 +28,7 @@ from jixiao_web.views.common import actor_of, filing_for
 # Print to sign
 
 
-class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     """单位负责人, 填报人, 联系电话 and 填报日期, as printed on the table to sign."""
 
     class Meta:
@@ -214,7 +214,8 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     summary: list[list[Any]] = []
     links: list[int | None] = []
     for row in rows:
-        version = versions.get(row.filing.received_version_id) if row.filing else None  # type: ignore[arg-type]
+        received = row.filing.received_version_id if row.filing is not None else None
+        version = versions.get(received) if received is not None else None
         table = TargetTable.model_validate(version.data) if version is not None else None
         links.append(len(tables) if table is not None else None)
         if table is not None:
