@@ -9,7 +9,7 @@ filing changed under the reviewer), never as an empty form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
