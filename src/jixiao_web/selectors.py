@@ -237,7 +237,7 @@ class QueueRow:
     @property
     def state(self) -> str:
         """Where it stands as the finance bureau may know it: a status it sees, or one of
-        ``none`` (未开始), ``draft`` (填报中), ``head_review`` (待部门负责人审核)."""
+        ``none`` (未开始), ``draft`` (草稿), ``head_review`` (待部门负责人审核)."""
         if self.filing is not None:
             return str(self.filing.status)
         return {"未开始": "none", PROGRESS[Status.HEAD_REVIEW]: str(Status.HEAD_REVIEW)}.get(
@@ -325,9 +325,9 @@ def filtered_queue(
 #: The states of a department's table in the order of the season, with their labels.
 STATES: dict[str, str] = {
     "none": "未开始",
-    "draft": "填报中",
+    "draft": Status.DRAFT.label,
     str(Status.HEAD_REVIEW): PROGRESS[Status.HEAD_REVIEW],
-    str(Status.SUBMITTED): "已提交待审核",
+    str(Status.SUBMITTED): Status.SUBMITTED.label,
     str(Status.RETURNED): Status.RETURNED.label,
     str(Status.APPROVED): Status.APPROVED.label,
     str(Status.PUBLISHED): Status.PUBLISHED.label,

@@ -101,7 +101,8 @@ def test_withdraw_before_the_bureau_opens_it(
     assert list(versions_of(draft, people["reviewer"])) == []
     assert list(versions_of(draft, people["filer"])) == [version]
     entry = AuditEntry.objects.filter(filing=draft).latest("seq")
-    assert (entry.action, entry.after) == ("withdraw", {"状态": "草稿", "版本": 1})
+    assert entry.action == "withdraw"
+    assert {"状态": "草稿", "版本": 1}.items() <= entry.after.items()  # audit: with the state replayed
     assert audit.verify() == []
     # Edited and submitted again: version 2 reaches the bureau; the diff has nothing withdrawn to compare.
     services.submit(actor("filer"), draft)

@@ -18,6 +18,7 @@ from jixiao_web import services
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables, word_diff
 from jixiao_web.models import (
+    AuditAction,
     AuditEntry,
     City,
     Comment,
@@ -39,10 +40,11 @@ MakeActor = Callable[[str], Actor]
 
 
 def _state() -> tuple[int, ...]:
+    """What a decision changes (not the record that a reviewer opened the version: editor)."""
     return (
         Version.objects.count(),
         Comment.objects.count(),
-        AuditEntry.objects.count(),
+        AuditEntry.objects.exclude(action=AuditAction.REVIEW_OPEN).count(),
         *Filing.objects.values_list("revision", flat=True),
     )
 

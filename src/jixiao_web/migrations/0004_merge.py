@@ -4,16 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jixiao_web', '0003_accounts'),
-        ('jixiao_web', '0003_audit'),
-        ('jixiao_web', '0003_editor'),
-        ('jixiao_web', '0003_library'),
-        ('jixiao_web', '0003_review'),
-        ('jixiao_web', '0003_season'),
-        ('jixiao_web', '0003_words'),
+        ("jixiao_web", "0003_accounts"),
+        ("jixiao_web", "0003_audit"),
+        ("jixiao_web", "0003_editor"),
+        ("jixiao_web", "0003_library"),
+        ("jixiao_web", "0003_review"),
+        ("jixiao_web", "0003_season"),
+        ("jixiao_web", "0003_words"),
     ]
 
-    operations = [
-    ]
+    operations = []
