@@ -480,3 +480,35 @@ def test_every_action_recorded_is_named(published: tuple[Version, Version]) -> N
     assert recorded <= set(AuditAction.values)
     assert AuditAction.label_of("export") == "生成下载文件"
     assert AuditAction.label_of("something-new") == "操作"
+
+
+def test_the_admin_lists_actions_by_their_chinese_names(
+    draft: Filing, actor: Callable[[str], Actor], people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    admin = login(people["admin"])
+    page = admin.get("/admin/jixiao_web/auditentry/").content.decode()
+    assert "财政局审核通过" in page
+    assert ">approve<" not in page
+    only = admin.get("/admin/jixiao_web/auditentry/", {"action": AuditAction.APPROVE})
+    assert [entry.action for entry in only.context["cl"].result_list] == [AuditAction.APPROVE]
+
+
+def test_the_database_refuses_to_change_or_delete_an_export(
+    draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    from jixiao_web.exports import export
+
+    stored = export(services.submit(actor("filer"), draft), "json")
+    table = Export._meta.db_table
+    for statement in (f"UPDATE {table} SET sha256 = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
+        with (
+            pytest.raises(DatabaseError, match="只能追加"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [stored.pk])
+    assert problems() == []
