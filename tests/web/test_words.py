@@ -324,3 +324,26 @@ def test_admin_sets_a_password_without_the_choice_of_none(
     assert client.post(url, {"password1": password, "password2": password}).status_code == 302
     people["filer"].refresh_from_db()
     assert people["filer"].check_password(password)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("表.xlsx", b"PK\x03\x04 not really a zip"),
+        ("表.docx", b"PK\x05\x06" + bytes(18)),
+        ("表.json", b'{"title": "x", "budget": {"basic_expenditure": "1e999999999"}}'),
+        ("表.txt", "部门名称\t揭阳市".encode("utf-16-le")[2:] + b"\xff\xfe\x00"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_explained_in_chinese(
+    people: dict[str, User], login: Callable[[User], Client], name: str, content: bytes
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login(people["filer"])
+    response = client.post(
+        reverse("filing-upload"), {"year": str(YEAR), "file": SimpleUploadedFile(name, content)}
+    )
+    html = response.content.decode()
+    assert 'class="error"' in html or 'class="findings"' in html
+    assert english_on(html, ALLOWED_WORDS | {"filer", "XLSX", "DOCX", "OLE", "UTF-8", "GB18030"}) == set()
