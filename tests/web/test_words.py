@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -136,8 +138,6 @@ def shown_text(html: str) -> str:
     html = re.sub(r"<select\b.*?</select>", lambda m: _TAG_RE.sub(" ", m.group(0)), html, flags=re.DOTALL)
     html = _NOT_WORDS_RE.sub(" ", _HIDDEN_RE.sub(" ", html))
     shown = " ".join(_SHOWN_ATTRIBUTE_RE.findall(html) + _SUBMIT_RE.findall(html))
-    from html import unescape
-
     return unescape(_TAG_RE.sub(" ", html) + " " + shown)
 
 
@@ -154,12 +154,9 @@ def test_shown_text_finds_english_and_codes() -> None:
 
 
 @pytest.fixture
-def demo_city(db: None, tmp_path: object) -> None:
-    from pathlib import Path
-
+def demo_city(db: None, tmp_path: Path) -> None:
     from jixiao_web import demo
 
-    assert isinstance(tmp_path, Path)
     assert demo.load(tmp_path)
 
 
