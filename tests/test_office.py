@@ -140,6 +140,8 @@ def test_xlsx_second_sheet_lists_the_findings(seed_table: TargetTable) -> None:
     rows = list(book["校验结果"].iter_rows(values_only=True))
     assert rows[0][:2] == ("级别", "代码")
     assert ("警告", "satisfaction-indicator-missing") in {row[:2] for row in rows}
+    # Fields named as the form names them, never in English.
+    assert ("explanation-repeats-name", "三级指标解释") in {(row[1], row[4]) for row in rows}
 
 
 def test_docx_has_real_merged_cells(seed_table: TargetTable) -> None:

@@ -41,6 +41,16 @@ DEPARTMENTS = (
     ("ziran", "揭阳市自然资源局", "自然资源", "published"),
 )
 OPEN_YEAR = 2024
+#: The people of each department: its filer and its head (部门负责人).
+PEOPLE = {
+    "yingji": ("陈志强", "黄建华"),
+    "jiaoyu": ("林晓敏", "郑国栋"),
+    "shuiwu": ("蔡文杰", "许永辉"),
+    "weijian": ("吴丽娟", "李振东"),
+    "jiaotong": ("杨少鹏", "谢伟明"),
+    "nongye": ("方秀英", "詹德胜"),
+    "ziran": ("王嘉怡", "刘锦荣"),
+}
 
 #: The defects written into the demo tables on purpose, by department: the errors and warnings
 #: their tables should show (the other tables have none).
@@ -105,15 +115,16 @@ def load(data_dir: Path) -> bool:
         city.save()
         finance = Department.objects.create(code=FINANCE[0], name=FINANCE[1], is_finance_bureau=True)
         _user("admin", Role.ADMIN, finance, "系统管理员", passwords)
-        reviewer = _user("shenhe1", Role.REVIEWER, finance, "财政局审核人一", passwords)
-        _user("shenhe2", Role.REVIEWER, finance, "财政局审核人二", passwords)
+        reviewer = _user("shenhe1", Role.REVIEWER, finance, "张慧玲", passwords)
+        _user("shenhe2", Role.REVIEWER, finance, "罗俊峰", passwords)
         now = timezone.now()
         FilingYear.objects.create(year=2023, deadline=now - timedelta(days=700), is_open=False)
         FilingYear.objects.create(year=OPEN_YEAR, deadline=now + timedelta(days=14))
         for code, name, competent, status in DEPARTMENTS:
             department = Department.objects.create(code=code, name=name, competent_department=competent)
-            filer = _user(f"{code}_tianbao", Role.FILER, department, f"{name[3:]}填报人", passwords)
-            _user(f"{code}_fuze", Role.HEAD, department, f"{name[3:]}负责人", passwords)
+            filer_name, head_name = PEOPLE[code]
+            filer = _user(f"{code}_tianbao", Role.FILER, department, filer_name, passwords)
+            _user(f"{code}_fuze", Role.HEAD, department, head_name, passwords)
             if code == "yingji":
                 _walk(seed_table(), department, 2023, "published", filer, reviewer)
             elif status:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -136,8 +138,6 @@ def shown_text(html: str) -> str:
     html = re.sub(r"<select\b.*?</select>", lambda m: _TAG_RE.sub(" ", m.group(0)), html, flags=re.DOTALL)
     html = _NOT_WORDS_RE.sub(" ", _HIDDEN_RE.sub(" ", html))
     shown = " ".join(_SHOWN_ATTRIBUTE_RE.findall(html) + _SUBMIT_RE.findall(html))
-    from html import unescape
-
     return unescape(_TAG_RE.sub(" ", html) + " " + shown)
 
 
@@ -154,12 +154,9 @@ def test_shown_text_finds_english_and_codes() -> None:
 
 
 @pytest.fixture
-def demo_city(db: None, tmp_path: object) -> None:
-    from pathlib import Path
-
+def demo_city(db: None, tmp_path: Path) -> None:
     from jixiao_web import demo
 
-    assert isinstance(tmp_path, Path)
     assert demo.load(tmp_path)
 
 
@@ -324,3 +321,26 @@ def test_admin_sets_a_password_without_the_choice_of_none(
     assert client.post(url, {"password1": password, "password2": password}).status_code == 302
     people["filer"].refresh_from_db()
     assert people["filer"].check_password(password)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("表.xlsx", b"PK\x03\x04 not really a zip"),
+        ("表.docx", b"PK\x05\x06" + bytes(18)),
+        ("表.json", b'{"title": "x", "budget": {"basic_expenditure": "1e999999999"}}'),
+        ("表.txt", "部门名称\t揭阳市".encode("utf-16-le")[2:] + b"\xff\xfe\x00"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_explained_in_chinese(
+    people: dict[str, User], login: Callable[[User], Client], name: str, content: bytes
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login(people["filer"])
+    response = client.post(
+        reverse("filing-upload"), {"year": str(YEAR), "file": SimpleUploadedFile(name, content)}
+    )
+    html = response.content.decode()
+    assert 'class="error"' in html or 'class="findings"' in html
+    assert english_on(html, ALLOWED_WORDS | {"filer", "XLSX", "DOCX", "OLE", "UTF-8", "GB18030"}) == set()

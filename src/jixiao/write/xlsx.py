@@ -23,9 +23,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from pydantic import BaseModel
 
 from jixiao.findings import SECTION_TITLES, Report
-from jixiao.model import TargetTable
+from jixiao.model import Budget, Department, Indicator, TargetTable, Task
 from jixiao.write.layout import Block, Cell, layout, placed_cells
 
 FONT_NAME: Final = "宋体"
@@ -204,6 +205,23 @@ def _fit_to_page(sheet: Worksheet) -> None:
     properties.fitToPage = True
 
 
+#: Where a finding's field is defined, by section: its title names the 栏目 in Chinese.
+_SECTION_MODELS: Final[dict[str, type[BaseModel]]] = {
+    "department": Department,
+    "budget": Budget,
+    "tasks": Task,
+    "indicators": Indicator,
+}
+
+
+def _field_title(section: str | None, field: str | None) -> str:
+    """A field as the form names it (``project_expenditure`` → 项目支出)."""
+    if not field:
+        return ""
+    info = _SECTION_MODELS.get(section or "", TargetTable).model_fields.get(field)
+    return info.title if info is not None and info.title else field
+
+
 def _findings_sheet(sheet: Worksheet, report: Report) -> None:
     headings: Sequence[str] = ("级别", "代码", "部分", "行", "栏目", "说明")
     sheet.append(list(headings))
@@ -213,7 +231,14 @@ def _findings_sheet(sheet: Worksheet, report: Report) -> None:
         location = item.location
         section = SECTION_TITLES.get(location.section or "", "")
         sheet.append(
-            [item.severity.label, item.code, section, location.row, location.field or "", item.message]
+            [
+                item.severity.label,
+                item.code,
+                section,
+                location.row,
+                _field_title(location.section, location.field),
+                item.message,
+            ]
         )
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
