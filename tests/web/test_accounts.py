@@ -397,6 +397,30 @@ def test_the_city_can_require_two_factor_for_the_bureau_roles(people: dict[str, 
     assert reviewer.get(reverse("queue")).status_code == 200
 
 
+def test_an_admin_removes_a_lost_second_factor_audited_and_never_sees_the_key(
+    people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client, _ = sign_in("reviewer")
+    secret = enrol(client)
+    device = TOTPDevice.objects.get(user=people["reviewer"])
+    admin = login(people["admin"])
+    listed = admin.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "两步验证设备" in listed
+    assert "reviewer" in listed
+    shown = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in shown
+    assert secret.replace(" ", "") not in shown
+    assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    response = admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=people["reviewer"]).exists()
+    assert actions("admin_delete")[-1].actor_id == people["admin"].pk
+    _, where = sign_in("reviewer")  # the password alone again; set up anew when next asked
+    assert where == reverse("home")
+
+
 # --- failed logins ---------------------------------------------------------------------------------------
 
 
