@@ -215,10 +215,11 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(
     page = client.get(reverse("password-change")).content.decode()
     assert "请先设置一个只有您知道的新密码" in page
     final = "Wo-de-mima-zhi-wo-zhidao-1"
-    client.post(
+    done = client.post(
         reverse("password-change"),
         {"old_password": NEW_PASSWORD, "new_password1": final, "new_password2": final},
     )
+    assert done["Location"] == reverse("home")  # on to the work the user came for
     assert not User.objects.get(username="xinren").must_change_password
     assert client.get(reverse("home")).status_code == 200
 
