@@ -153,6 +153,17 @@ def test_two_factor_set_up_and_sign_in_with_a_code(server: Server, browser: Brow
         page.get_by_role("button", name="登录").click()
     expect(page.locator("header.top .who")).to_contain_text("财政局审核人二")
     assert page.url.endswith("/review/")
+    # A read-only token for 30 days: its end is shown with the key (once).
+    page.set_viewport_size(PHONE)
+    story.goto("/accounts/tokens/")
+    page.get_by_label("用途").fill("只读统计脚本")
+    page.get_by_label("有效期").select_option("30")
+    page.get_by_label("只读").check()
+    with page.expect_navigation(wait_until="networkidle"):
+        page.get_by_role("button", name="创建令牌").click()
+    expect(page.locator("#new-token-expiry")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"))
+    expect(page.locator("table.list tbody tr").first).to_contain_text("只读")
+    story.shot("06-token-read-only-phone")
     assert story.console_errors == []
     assert story.failed_requests == []
     context.close()
