@@ -5,6 +5,7 @@
 - ``DATABASE_URL``: ``postgresql://user@host:port/name`` to use PostgreSQL instead of SQLite.
 - ``JIXIAO_PRODUCTION=1``: behind HTTPS (secure cookies, HSTS, SSL redirect); ``JIXIAO_ALLOWED_HOSTS``
   then names the host(s).
+- ``JIXIAO_IDLE_MINUTES``: minutes without a request after which a session ends (default 30).
 """
 
 from __future__ import annotations

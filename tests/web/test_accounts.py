@@ -219,10 +219,11 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(
     page = client.get(reverse("password-change")).content.decode()
     assert "请先设置一个只有您知道的新密码" in page
     final = "Wo-de-mima-zhi-wo-zhidao-1"
-    client.post(
+    done = client.post(
         reverse("password-change"),
         {"old_password": NEW_PASSWORD, "new_password1": final, "new_password2": final},
     )
+    assert done["Location"] == reverse("home")  # on to the work the user came for
     assert not User.objects.get(username="xinren").must_change_password
     assert client.get(reverse("home")).status_code == 200
 
@@ -399,6 +400,30 @@ def test_the_city_can_require_two_factor_for_the_bureau_roles(people: dict[str, 
     assert filer.get(reverse("home")).status_code == 200
     enrol(reviewer)
     assert reviewer.get(reverse("queue")).status_code == 200
+
+
+def test_an_admin_removes_a_lost_second_factor_audited_and_never_sees_the_key(
+    people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client, _ = sign_in("reviewer")
+    secret = enrol(client)
+    device = TOTPDevice.objects.get(user=people["reviewer"])
+    admin = login(people["admin"])
+    listed = admin.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "两步验证设备" in listed
+    assert "reviewer" in listed
+    shown = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in shown
+    assert secret.replace(" ", "") not in shown
+    assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    response = admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=people["reviewer"]).exists()
+    assert actions("admin_delete")[-1].actor_id == people["admin"].pk
+    _, where = sign_in("reviewer")  # the password alone again; set up anew when next asked
+    assert where == reverse("home")
 
 
 # --- failed logins ---------------------------------------------------------------------------------------

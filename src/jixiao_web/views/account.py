@@ -246,10 +246,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return resolve_url("account")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        forced = form.user.must_change_password  # then on to the work the user came for
         services.change_password(actor_of(self.request), form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, form.user)  # this session stays; the others end
         messages.success(self.request, "密码已修改。其他设备上的登录和此前创建的 API 令牌已失效。")
-        return redirect(self.get_success_url())
+        return redirect(resolve_url(settings.LOGIN_REDIRECT_URL) if forced else self.get_success_url())
 
 
 @login_required
