@@ -164,3 +164,32 @@ def test_a_form_beyond_the_memory_limit_is_413_in_chinese(people: dict[str, User
     response = client.post(reverse("filing-upload"), {"overall_goal": "目" * (2 * 1024 * 1024)})
     assert response.status_code == 413
     assert "上限" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_and_api_docs_pages_have_no_inline_script(people: dict[str, User]) -> None:
+    client = Client()
+    client.force_login(people["admin"])
+    pages = [
+        "/admin/",
+        "/admin/jixiao_web/user/",
+        "/admin/jixiao_web/user/add/",
+        f"/admin/jixiao_web/user/{people['filer'].pk}/change/",
+        "/admin/jixiao_web/department/add/",
+        "/api/docs",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert inline_scripts(response.content.decode()) == [], url
+        assert "script-src 'self';" in response["Content-Security-Policy"], url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/tables/99999999999999999999", "/api/tables/99999999999999999999/versions"]
+)
+def test_api_ids_beyond_any_integer_are_not_found(path: str) -> None:
+    response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not-found"
