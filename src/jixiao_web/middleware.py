@@ -93,7 +93,7 @@ _STYLED_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 
 #: Nothing here needs the browser's devices or sensors.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), midi=(), payment=(), usb=(), interest-cohort=()"
+    "microphone=(), midi=(), payment=(), usb=()"
 )
 _BAD_HOST_PAGE = (
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>请求有误</title></head>'

@@ -17,7 +17,8 @@ SHOTS = ARTIFACTS / "harden"
 
 
 def _refusals(story: Story) -> list[str]:
-    return [message for message in story.console_errors if "Content Security Policy" in message]
+    """What the browser refused or could not read in our headers (CSP, Permissions-Policy)."""
+    return [m for m in story.console_errors if "Content Security Policy" in m or "Permissions-Policy" in m]
 
 
 def test_the_api_docs_page_renders_under_its_policy(server: Server, browser: Browser) -> None:
