@@ -66,12 +66,17 @@ INLINE: Final = frozenset({"html", "pdf", "json"})
 def file_response(version: Version, fmt: str) -> FileResponse:
     """The stored rendering of ``version`` in ``fmt`` (made now if missing), as a download."""
     stored = export(version, fmt)
-    return FileResponse(
+    response = FileResponse(
         stored.file.open("rb"),
         content_type=FORMATS[fmt][0],
         as_attachment=fmt not in INLINE,
         filename=file_name(version, fmt),
     )
+    if fmt == "html":  # harden: a document with its own <style>, under a policy of its own
+        from jixiao_web.middleware import EXPORT_POLICY
+
+        response["Content-Security-Policy"] = EXPORT_POLICY
+    return response
 
 
 def render_all(version: Version) -> list[Export]:
