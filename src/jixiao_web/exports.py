@@ -96,6 +96,10 @@ def file_response(version: Version, fmt: str) -> FileResponse:
     response["Content-Disposition"] = disposition.header(
         download_name(version, fmt), file_name(version, fmt), attachment=fmt not in INLINE
     )
+    if fmt == "html":  # harden: a document with its own <style>, under a policy of its own
+        from jixiao_web.middleware import EXPORT_POLICY
+
+        response["Content-Security-Policy"] = EXPORT_POLICY
     return response
 
 

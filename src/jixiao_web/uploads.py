@@ -23,6 +23,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -150,9 +151,14 @@ def _lock_one(folder: Path, names: list[str], held: list[int]) -> bool:
 def readers_folder() -> Path:
     """Where readers' folders are made: this OS user's own, in the temporary directory."""
     folder = Path(tempfile.gettempdir()) / f"jixiao-readers-{os.getuid()}"
-    if not folder.is_dir():
-        folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
         folder.chmod(0o700)
+    status = folder.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid() or status.st_mode & 0o077:
+        # Someone else made it (or a link): never read uploads where another user can reach them.
+        log.warning("%s is not this user's private folder: readers use a folder of their own", folder)
+        return Path(tempfile.mkdtemp(prefix="jixiao-readers-"))
     return folder
 
 

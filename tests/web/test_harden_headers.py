@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from jixiao_web.middleware import CONTENT_SECURITY_POLICY
-from jixiao_web.models import User
+from jixiao_web import services
+from jixiao_web.audit import Actor
+from jixiao_web.middleware import CONTENT_SECURITY_POLICY, EXPORT_POLICY
+from jixiao_web.models import Filing, User
 
 from .test_access_matrix import MATRIX, ROLES, STATES, World, _args, _client, _rolled_back, world  # noqa: F401
 
@@ -56,7 +59,7 @@ def test_every_page_as_every_role_has_the_policy_and_no_inline_script(world: Wor
                     html = b"".join(response).decode() if response.streaming else response.content.decode()
                     if inline_scripts(html):
                         problems.append(f"{where}: {inline_scripts(html)}")
-                    if "unsafe-inline" in response["Content-Security-Policy"].split("style-src")[0]:
+                    if "script-src 'self';" not in response["Content-Security-Policy"]:
                         problems.append(f"{where}: scripts may run inline")
                     if "Permissions-Policy" not in response:
                         problems.append(f"{where}: no Permissions-Policy")
@@ -68,9 +71,11 @@ def test_every_page_as_every_role_has_the_policy_and_no_inline_script(world: Wor
 
 
 def test_the_policy_runs_scripts_from_files_only() -> None:
-    assert "script-src 'self';" in CONTENT_SECURITY_POLICY
-    assert "unsafe" not in CONTENT_SECURITY_POLICY
-    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    directives = dict(d.strip().split(" ", 1) for d in CONTENT_SECURITY_POLICY.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"  # no <style> element; attributes only (column widths)
+    assert [d for d, value in directives.items() if "unsafe" in value] == ["style-src-attr"]
+    assert directives["frame-ancestors"] == "'none'"
 
 
 @pytest.mark.django_db
@@ -164,3 +169,48 @@ def test_a_form_beyond_the_memory_limit_is_413_in_chinese(people: dict[str, User
     response = client.post(reverse("filing-upload"), {"overall_goal": "目" * (2 * 1024 * 1024)})
     assert response.status_code == 413
     assert "上限" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_and_api_docs_pages_have_no_inline_script(people: dict[str, User]) -> None:
+    client = Client()
+    client.force_login(people["admin"])
+    pages = [
+        "/admin/",
+        "/admin/jixiao_web/user/",
+        "/admin/jixiao_web/user/add/",
+        f"/admin/jixiao_web/user/{people['filer'].pk}/change/",
+        "/admin/jixiao_web/department/add/",
+        "/api/docs",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert inline_scripts(response.content.decode()) == [], url
+        assert "script-src 'self';" in response["Content-Security-Policy"], url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/tables/99999999999999999999", "/api/tables/99999999999999999999/versions"]
+)
+def test_api_ids_beyond_any_integer_are_not_found(path: str) -> None:
+    response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not-found"
+
+
+def test_an_exported_html_table_is_shown_under_a_policy_without_scripts(
+    draft: Filing, actor: Callable[[str], Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
+    services.submit(actor("filer"), draft)
+    services.approve(actor("reviewer"), draft, "优")
+    services.publish(actor("reviewer"), draft)
+    draft.refresh_from_db()
+    url = reverse("public-download", args=[draft.year, draft.department.code, "html"])
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == EXPORT_POLICY
+    assert "script-src" not in EXPORT_POLICY  # default-src 'none': no script of any kind
+    assert "<style>" in b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
