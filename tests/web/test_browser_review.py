@@ -176,13 +176,14 @@ def _walk(story: ReviewStory, page: Page, pk: int, filer: str, size: str) -> Non
     comment.get_by_text("回复或标记已修改").click()
     comment.get_by_role("textbox").fill("已补充指标值的测算依据。")
     comment.get_by_label("已修改").check()
+    story.shot("05-reply-typed")
     story.on_beforeunload = "accept"
     with page.expect_navigation(url=re.compile(rf"/filings/{pk}/$"), wait_until="networkidle"):
         page.locator(".toolbar").get_by_role("button", name="保存并提交").click()
-    expect(story.message().last).to_contain_text("已提交第2版")
+    expect(story.message().last).to_contain_text(re.compile(r"已提交第\d+版"))
     expect(page.locator("ul.comments li", has_text=said)).to_contain_text("已补充指标值的测算依据。")
     _no_sideways_scroll(page)
-    story.shot("05-replied")
+    story.shot("06-replied")
 
     # 6. The reviewer sees the reply and the mark beside the row on version 2.
     story.log_out()
@@ -193,4 +194,4 @@ def _walk(story: ReviewStory, page: Page, pk: int, filer: str, size: str) -> Non
     expect(mine.locator(".reply")).to_contain_text("已修改")
     expect(mine.locator(".reply")).to_contain_text("已补充指标值的测算依据。")
     _no_sideways_scroll(page)
-    story.shot("06-reply-seen")
+    story.shot("07-reply-seen")
