@@ -144,6 +144,15 @@ def _walk(story: ReviewStory, page: Page, pk: int, filer: str, size: str) -> Non
     expect(page.locator("#comment-count")).to_have_text("已写 1 条意见")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
     _bar_in_view(page)  # the decision bar is there halfway down a long table
+    # Only the rows worth a look (and the one being written in), then all again.
+    rows = page.locator("li.review-row")
+    total = rows.count()
+    page.get_by_label(re.compile("只看有修改、校验提示或意见")).check()
+    shown = page.locator("li.review-row:visible")
+    assert 0 < shown.count() < total
+    expect(row).to_be_visible()
+    page.get_by_label(re.compile("只看有修改、校验提示或意见")).uncheck()
+    expect(shown).to_have_count(total)
 
     # 3. 审核通过 without a grade: the page comes back with the comment, open, and the reason.
     with page.expect_navigation(wait_until="networkidle"):
