@@ -359,6 +359,7 @@ def submit(actor: Actor, filing: Filing) -> Version:
             created_by=actor.user,
         )
         via_head = City.current().head_approval_required and actor.user.role == Role.FILER
+        filing.row_keys = version.row_keys  # a table from before rows had keys keeps the version's
         filing.submitted_by = actor.user
         filing.errors, filing.warnings = errors, warnings
         filing.grade = ""  # a new version gets its own grade; the old one stays in the history

@@ -294,4 +294,4 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
         assert not walker.console_errors, walker.console_errors
         assert not walker.failed_requests, walker.failed_requests
     # review: 退回, 审核通过 and 发布 are each confirmed first.
-    assert story.dialogs == ["beforeunload", "confirm", "beforeunload", "confirm", "confirm"], story.dialogs
+    assert story.dialogs == ["beforeunload", "confirm", "confirm", "confirm"], story.dialogs

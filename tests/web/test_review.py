@@ -357,3 +357,13 @@ def test_the_head_comments_on_rows_labelled_as_the_heads_own(
     assert comment.row_key == keys_for(draft.data, Filing.objects.get(pk=draft.pk).row_keys)["indicators"][1]
     page = login(people["filer"]).get(reverse("filing-detail", args=[draft.pk])).content.decode()
     assert re.search(r"部门负责人意见</span> <b>绩效指标第2行</b>.*?质量指标请写明标准", page, re.DOTALL)
+
+
+def test_row_keys_are_kept_when_well_formed_and_made_when_not() -> None:
+    data = {"tasks": [{}, {}, {}], "indicators": [{}]}
+    keys = keys_for(data, {"tasks": ["a1", "a1", "<script>"], "indicators": ["x" * 40]})
+    assert keys["tasks"][0] == "a1"
+    assert len(set(keys["tasks"])) == 3  # a duplicate and a malformed key are replaced
+    assert "<script>" not in keys["tasks"]
+    assert keys["indicators"] != ["x" * 40]
+    assert keys_for(data, None)["tasks"] != keys_for(data, None)["tasks"]  # new keys every time

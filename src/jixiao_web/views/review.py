@@ -163,9 +163,8 @@ def _review_rows(
         if place is not None:
             place.issues.append(issue)
     for comment in comments:
+        # A comment on a row since deleted stands with its section (marked 该行已删除).
         place = by_place.get((comment.comment.section, comment.row_now))
-        if place is None and comment.row_now is None and comment.comment.row is None:
-            place = by_place.get((comment.comment.section, None))
         if place is not None:
             place.comments.append(comment)
     return rows

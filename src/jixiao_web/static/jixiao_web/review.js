@@ -94,6 +94,14 @@
     showCount();
   }
 
+  // A long table: the rows with nothing to look at (no change, finding or comment) can be hidden.
+  const only = document.getElementById("only-notable");
+  const list = document.getElementById("review-rows");
+  if (only && list) {
+    only.closest("label").hidden = false;
+    only.addEventListener("change", () => list.classList.toggle("only-notable", only.checked));
+  }
+
   if (publishForm) {
     publishForm.addEventListener("submit", (event) => {
       const button = event.submitter;
