@@ -101,9 +101,11 @@ def test_typing_an_indicator_offers_the_library_and_fills_the_row(server: Server
     with page.expect_navigation(wait_until="networkidle"):
         page.get_by_role("button", name="保存", exact=True).click()
     expect(story.message().first).to_contain_text("已保存")
-    names = page.locator("#indicators textarea[name=ind_name]")
-    assert "编制应急预案率" in names.all_input_values()
-    assert "服务对象满意度" in names.all_input_values()
+    saved = page.locator("#indicators textarea[name=ind_name]").evaluate_all(
+        "fields => fields.map(f => f.value)"
+    )
+    assert "编制应急预案率" in saved
+    assert "服务对象满意度" in saved
 
     # On a phone the list fits the screen.
     page.set_viewport_size(PHONE)

@@ -51,11 +51,15 @@
     }
   }
 
+  // Under the field, kept within the visible width (on a phone the form is wider than the screen).
   function place() {
     const box = field.getBoundingClientRect();
-    list.style.left = (window.scrollX + box.left) + "px";
+    const visible = document.documentElement.clientWidth;
+    const width = Math.min(Math.max(box.width, 320), visible - 16);
+    const left = Math.max(8, Math.min(box.left, visible - width - 8));
+    list.style.left = (window.scrollX + left) + "px";
     list.style.top = (window.scrollY + box.bottom + 2) + "px";
-    list.style.minWidth = Math.max(box.width, 260) + "px";
+    list.style.width = width + "px";
   }
 
   function detail(s) {
