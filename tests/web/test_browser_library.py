@@ -62,6 +62,7 @@ def test_typing_an_indicator_offers_the_library_and_fills_the_row(server: Server
     expect(listbox).to_be_visible()
     option = listbox.get_by_role("option").filter(has_text="编制应急预案率").first
     expect(option).to_contain_text("个部门使用")
+    expect(option).to_contain_text("表中已有")  # the demo's draft has it in row 2 already
     expect(name).to_have_attribute("aria-expanded", "true")
     story.shot("1-suggestions")
 

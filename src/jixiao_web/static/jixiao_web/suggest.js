@@ -73,7 +73,16 @@
     return parts.join(" · ");
   }
 
+  // The names the other rows already hold: offered all the same, but said so (a repeated
+  // indicator is a finding of its own).
+  function namesElsewhere() {
+    const names = new Set();
+    form.querySelectorAll(NAME).forEach((other) => { if (other !== field && other.value.trim()) names.add(other.value.trim()); });
+    return names;
+  }
+
   function render(found) {
+    const taken = namesElsewhere();
     list.innerHTML = "";
     items = found;
     active = -1;
@@ -96,7 +105,7 @@
       }
       const more = document.createElement("span");
       more.className = "suggest-detail";
-      more.textContent = detail(s);
+      more.textContent = detail(s) + (taken.has(s.name) ? " · 表中已有" : "");
       option.appendChild(more);
       if (s.mark === "discouraged" || (s.note && s.mark)) {
         const warning = document.createElement("span");
