@@ -120,7 +120,7 @@ def _entries_for(keys: Iterable[EntryKey]) -> dict[EntryKey, int]:
     return {key: known[key] for key in wanted}
 
 
-#: The columns of a use, in the order :func:`_add_uses` writes them.
+#: The columns of a use, in the order :func:`_insert_uses` writes them.
 _USE_COLUMNS = ("entry_id", "filing_id", "department_id", "year", "name", "unit", "comparator", "value")
 
 
