@@ -40,6 +40,7 @@ from jixiao.library import (
 from jixiao.model.common_indicators import COMMON_INDICATORS
 from jixiao.model.framework import LEVEL1_NAMES, LEVEL2_NAMES, canonical_level_name, normalise_comparator
 from jixiao_web.models import (
+    Department,
     Filing,
     LibraryEntry,
     LibraryMark,
@@ -119,28 +120,34 @@ def _entries_for(keys: Iterable[EntryKey]) -> dict[EntryKey, int]:
     return {key: known[key] for key in wanted}
 
 
-#: The columns of a use, in the order :func:`_add_uses` writes them.
+#: The columns of a use, in the order :func:`_insert_uses` writes them.
 _USE_COLUMNS = ("entry_id", "filing_id", "department_id", "year", "name", "unit", "comparator", "value")
 
 
 def _add_uses(filings: Iterable[Filing]) -> set[int]:
-    """Store the uses of ``filings``; the ids of the entries they count for.
-
-    Written with one ``executemany``: a rebuild writes a row per indicator of ten years of
-    tables, and the ORM's ``bulk_create`` spends most of its time building expressions.
-    """
+    """Store the uses of ``filings``; the ids of the entries they count for."""
     rows = [row for filing in filings for row in _rows_of(filing)]
     ids = _entries_for(key for key, _ in rows)
+    _insert_uses((ids[key], fields) for key, fields in rows)
+    return set(ids.values())
+
+
+def _insert_uses(rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Write uses (entry id, fields) as multi-row INSERTs: a rebuild writes a row per indicator of
+    ten years of tables, and both the ORM's ``bulk_create`` (building expressions) and
+    ``executemany`` (a statement per row) spend most of their time on overhead."""
     table = connection.ops.quote_name(LibraryUse._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _USE_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_USE_COLUMNS))
-    values = [(ids[key], *(fields[column] for column in _USE_COLUMNS[1:])) for key, fields in rows]
+    row_marks = "(" + ", ".join(["%s"] * len(_USE_COLUMNS)) + ")"
+    per_statement = min(1000, (connection.features.max_query_params or 8000) // len(_USE_COLUMNS))
+    values = [(entry_id, *(fields[column] for column in _USE_COLUMNS[1:])) for entry_id, fields in rows]
     with connection.cursor() as cursor:
-        for start in range(0, len(values), 2000):
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values[start : start + 2000]
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(chunk))}",
+                [value for row in chunk for value in row],
             )
-    return set(ids.values())
 
 
 def _ensure_common() -> None:
@@ -250,18 +257,45 @@ def rebuild() -> dict[str, int]:
 
 
 def _rebuild_locked() -> dict[str, int]:
+    """Everything again: entries nobody marked are made afresh, with their sums, in a few batched
+    INSERTs; the marked ones and the frameworks' common ones are kept (their marks with them)
+    and summed up again."""
     LibraryUse.objects.all().delete()
+    LibraryEntry.objects.filter(mark="", common=False).delete()
     _ensure_common()
+    department_names = dict(Department.objects.values_list("pk", "name"))
+    grouped: dict[EntryKey, list[dict[str, Any]]] = defaultdict(list)
     filings = 0
-    batch: list[Filing] = []
     for filing in _counted_filings():
-        batch.append(filing)
         filings += 1
-        if len(batch) >= 200:
-            _add_uses(batch)
-            batch = []
-    _add_uses(batch)
-    _recount(None)
+        for found, fields in _rows_of(filing):
+            grouped[found].append(fields)
+    kept = {
+        (level1, level2, key): pk
+        for pk, level1, level2, key in LibraryEntry.objects.values_list("pk", "level1", "level2", "key")
+    }
+    fresh = []
+    for (level1, level2, name_key), rows in grouped.items():
+        if (level1, level2, name_key) in kept:
+            continue
+        entry = LibraryEntry(level1=level1, level2=level2, key=name_key)
+        uses = [
+            (
+                department_names.get(r["department_id"], ""),
+                r["year"],
+                r["name"],
+                r["unit"],
+                r["comparator"],
+                r["value"],
+            )
+            for r in rows
+        ]
+        _summed_up(entry, uses, None)
+        fresh.append(entry)
+    LibraryEntry.objects.bulk_create(fresh, batch_size=500)
+    ids = _entries_for(grouped)
+    _insert_uses((ids[entry_key], fields) for entry_key, rows in grouped.items() for fields in rows)
+    _recount(kept.values())
     return {
         "filings": filings,
         "uses": LibraryUse.objects.count(),

@@ -557,16 +557,14 @@ class LibraryUse(models.Model):
     """One indicator row of an approved or published version, as counted in the library."""
 
     entry = models.ForeignKey(LibraryEntry, models.CASCADE, related_name="uses")
+    #: Indexed (a filing's uses are replaced when it is counted again); the department is not.
     filing = models.ForeignKey(Filing, models.CASCADE, related_name="+")
-    department = models.ForeignKey(Department, models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, models.CASCADE, related_name="+", db_index=False)
     year = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=40, blank=True)
     comparator = models.CharField(max_length=20, blank=True)
     value = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        indexes: ClassVar = [models.Index(fields=["filing"])]
 
 
 class LibraryState(models.Model):

@@ -51,11 +51,15 @@
     }
   }
 
+  // Under the field, kept within the visible width (on a phone the form is wider than the screen).
   function place() {
     const box = field.getBoundingClientRect();
-    list.style.left = (window.scrollX + box.left) + "px";
+    const visible = document.documentElement.clientWidth;
+    const width = Math.min(Math.max(box.width, 320), visible - 16);
+    const left = Math.max(8, Math.min(box.left, visible - width - 8));
+    list.style.left = (window.scrollX + left) + "px";
     list.style.top = (window.scrollY + box.bottom + 2) + "px";
-    list.style.minWidth = Math.max(box.width, 260) + "px";
+    list.style.width = width + "px";
   }
 
   function detail(s) {
@@ -69,7 +73,16 @@
     return parts.join(" · ");
   }
 
+  // The names the other rows already hold: offered all the same, but said so (a repeated
+  // indicator is a finding of its own).
+  function namesElsewhere() {
+    const names = new Set();
+    form.querySelectorAll(NAME).forEach((other) => { if (other !== field && other.value.trim()) names.add(other.value.trim()); });
+    return names;
+  }
+
   function render(found) {
+    const taken = namesElsewhere();
     list.innerHTML = "";
     items = found;
     active = -1;
@@ -92,7 +105,7 @@
       }
       const more = document.createElement("span");
       more.className = "suggest-detail";
-      more.textContent = detail(s);
+      more.textContent = detail(s) + (taken.has(s.name) ? " · 表中已有" : "");
       option.appendChild(more);
       if (s.mark === "discouraged" || (s.note && s.mark)) {
         const warning = document.createElement("span");
