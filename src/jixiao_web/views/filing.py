@@ -327,12 +327,13 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
 
     Signed out (the session expired or was ended elsewhere) it answers a JSON 401 the page can
     recognise, never the sign-in page; it also hands the page the current CSRF token, which
-    changes when one signs in again in another window.
+    changes when one signs in again in another window.  It stores nothing, so the department may
+    check its form in any state (a check sent just before the table was submitted still answers).
     """
     if not request.user.is_authenticated:
         body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
         return JsonResponse(body, status=401)
-    filing = filing_for(request, pk, Action.EDIT)
+    filing = filing_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, filing.year)
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
     return JsonResponse(
