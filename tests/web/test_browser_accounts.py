@@ -151,7 +151,7 @@ def test_two_factor_set_up_and_sign_in_with_a_code(server: Server, browser: Brow
     page.get_by_label("验证码").fill(totp(secret, now + 30))
     with page.expect_navigation(wait_until="networkidle"):
         page.get_by_role("button", name="登录").click()
-    expect(page.locator("header.top .who")).to_contain_text("财政局审核人二")
+    expect(page.locator("header.top .who")).to_contain_text("罗俊峰")  # shenhe2 in the demo
     assert page.url.endswith("/review/")
     # A read-only token for 30 days: its end is shown with the key (once).
     page.set_viewport_size(PHONE)

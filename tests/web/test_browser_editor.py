@@ -156,7 +156,7 @@ def test_expired_session_holds_the_save_and_keeps_what_was_typed(server: Server,
     expect(alert).to_contain_text("请再点一次")
     _save(page)
     expect(story.message()).to_contain_text("已保存（第3次修订）")
-    assert _values(page) == typed
+    assert _same_table(_values(page), typed)
     assert _kept(page, pk) == []
     _clean(story)
     _context(story).close()
@@ -210,10 +210,13 @@ def test_restore_after_signing_in_again(server: Server, browser: Browser) -> Non
 
 
 def _same_table(saved: list[list[str]], typed: list[list[str]]) -> bool:
-    """The saved form is the typed one; the server writes amounts its own way (122.10 as 122.1)."""
+    """The saved form is the typed one; the server writes amounts its own way (122.10 as 122.1)
+    and gives a new row its key (review: hidden ``task_key``/``ind_key``, never typed)."""
 
     def canonical(value: list[str]) -> tuple[str, str]:
         name, text = value
+        if name.endswith("_key"):
+            return name, ""
         if name in ("task_amount",) or name.startswith("budget_"):
             return name, str(Decimal(text).normalize()) if text else ""
         return name, text
