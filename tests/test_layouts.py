@@ -131,3 +131,16 @@ def test_labels_with_a_required_mark_and_traditional_script() -> None:
     assert [(i.level1, i.level2, i.comparator, i.value, i.unit) for i in table.indicators] == [
         ("产出指标", "数量指标", "≥", "120", "公里")
     ]
+
+
+def test_a_label_and_value_in_one_cell_are_read_and_other_such_cells_reported() -> None:
+    """``部门名称：某局`` is read; a ``备注：…`` cell on the same row is no field, so it is reported."""
+    text = "某市2024年部门整体预算绩效目标表\n部门名称：某局\t备注：含二级单位\n绩效指标\n"
+    text += (
+        "一级指标\t二级指标\t三级指标\t对比符号\t指标值\t计量单位\n产出指标\t数量指标\t培训人数\t≥\t100\t人\n"
+    )
+    result = read_bytes(text.encode(), "t.txt")
+    assert result.table.department.name == "某局"
+    unplaced = [f for f in result.findings if f.code == "cells-unplaced"]
+    assert [f.location.line for f in unplaced] == [2]
+    assert "含二级单位" in unplaced[0].message

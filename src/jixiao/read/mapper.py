@@ -308,7 +308,7 @@ class _Mapper:
     def _field_row(self, cells: list[str], keys: list[str], line: int) -> bool:
         """Label–value pairs such as ``部门名称 | X | 资金主管部门 | Y``; False when there are none."""
         targets: dict[int, FieldTarget] = {}
-        inline: list[tuple[FieldTarget, str]] = []
+        inline: dict[int, tuple[FieldTarget, str]] = {}  # 部门名称：X in one cell
         in_header = self.state in {"start", "header"}
         limit = self._data_start()
         for index, key in enumerate(keys[:limit]):
@@ -322,12 +322,12 @@ class _Mapper:
             ):
                 match = _INLINE_LABEL.match(cells[index])
                 if match and label_key(match.group(1)) in FIELD_LABELS:
-                    inline.append((FIELD_LABELS[label_key(match.group(1))], match.group(2).strip()))
+                    inline[index] = (FIELD_LABELS[label_key(match.group(1))], match.group(2).strip())
         if not targets and not inline:
             return False
         if self.state in {"start", "goal"}:
             self.state = "header"
-        for target, value in inline:
+        for target, value in inline.values():
             self._set_field(target, value, line)
         labels = set(targets) | {i for i, key in enumerate(keys) if key in SECTION_LABELS}
         values_present = any(cell and i not in labels for i, cell in enumerate(cells))
@@ -338,9 +338,7 @@ class _Mapper:
             for target in targets.values():
                 self._mark_label(target)
             return True
-        consumed = labels | {
-            i for i, cell in enumerate(cells) if cell and _INLINE_LABEL.match(cell) and inline
-        }
+        consumed = labels | set(inline)
         for index, target in targets.items():
             value, at = self._value_after(index, cells, keys, labels)
             consumed |= at
