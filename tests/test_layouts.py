@@ -118,6 +118,18 @@ def test_a_printed_total_or_share_that_disagrees_is_reported() -> None:
     ]
 
 
+def test_a_share_after_a_tag_on_a_total_row_is_read_not_reported_unplaced() -> None:
+    text = (LAYOUTS / "hubei.txt").read_text(encoding="utf-8")
+    tagged = text.replace("合计\t金额\t56,790.00\t占比\t100%", "合计\t金额\t56,790.00\t占比\t金额\t100%", 1)
+    assert tagged != text
+    findings = read_bytes(tagged.encode(), "hubei.txt").findings
+    assert [f.location.line for f in findings if f.code == "cells-unplaced"] == [2]
+    assert "budget-total-mismatch" not in [f.code for f in findings]
+    wrong = tagged.replace("占比\t金额\t100%", "占比\t金额\t90%", 1)
+    found = [f for f in read_bytes(wrong.encode(), "hubei.txt").findings if f.code == "budget-total-mismatch"]
+    assert [f.location.line for f in found] == [5]
+
+
 def test_labels_with_a_required_mark_and_traditional_script() -> None:
     text = (
         "某縣2024年度整體績效目標表\n部門(單位)名稱\t某局\n*年度總體績效目標\t"

@@ -4,6 +4,8 @@ stays quiet on a close one; the seed's own findings are fixed exactly."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from jixiao.catalogue import CATALOGUE
 from jixiao.findings import Report
 from jixiao.model import Indicator, TargetTable
 from jixiao.model.values import (
+    chinese_quantities,
     is_date_or_range,
     is_number,
     is_product,
@@ -393,3 +396,14 @@ def test_rules_never_crash(texts: list[str], comparator: str) -> None:
         update={"overall_goal": value, "tasks": [SEED.tasks[0].model_copy(update={"name": task_name})]}
     )
     assert all(f.code in CATALOGUE for f in validate(table))
+
+
+def test_chinese_quantities_are_read_and_cn2an_is_loaded_only_for_them() -> None:
+    assert chinese_quantities("完成三项任务") == [Decimal(3)]
+    assert chinese_quantities("培训人数五百人", at_end=True) == [Decimal(500)]
+    assert chinese_quantities("百分之百") == [Decimal(100)]
+    assert chinese_quantities("推进一体化，落实十四五规划") == []
+    # Importing the library (the CLI, every web worker) does not pay for cn2an's import.
+    code = "import sys, jixiao.read, jixiao.rules; print('cn2an' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -8,6 +8,7 @@ from typing import Final
 
 from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
 from jixiao.model import TargetTable
+from jixiao.model.values import compact
 from jixiao.read import ReadResult, read_bytes, read_path
 from jixiao.rules import validate
 
@@ -32,7 +33,7 @@ def check_table(
     flagged = [f.location for f in findings if f.severity is Severity.ERROR and f.location.section]
     findings.extend(f for f in validate(table) if not any(f.location.same_place(place) for place in flagged))
     named = table.department.name
-    if department is not None and named.strip() and _compact(named) != _compact(department):
+    if department is not None and named.strip() and compact(named) != compact(department):
         where = Location("department", field="name")
         findings.append(finding("department-name-mismatch", where, name=named, department=department))
     findings.sort(key=_in_table_order)
@@ -41,10 +42,6 @@ def check_table(
 
 #: Form order: findings without a place first, then section by section as SECTION_TITLES lists them.
 _SECTION_ORDER: Final = {section: order for order, section in enumerate((None, *SECTION_TITLES))}
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
 
 
 def _in_table_order(finding: Finding) -> tuple[int, int]:

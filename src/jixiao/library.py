@@ -26,7 +26,7 @@ from typing import Final, Literal
 
 from jixiao.model.framework import LEVEL1_OF, normalise_comparator
 from jixiao.model.table import format_amount
-from jixiao.model.values import parse_number, to_halfwidth
+from jixiao.model.values import compact, parse_number, to_halfwidth
 
 Mark = Literal["", "recommended", "discouraged"]
 
@@ -46,7 +46,7 @@ def indicator_key(name: str) -> str:
     """The name an indicator is grouped under: no white space, half-width, no target in it."""
     text = to_halfwidth(name)
     text = _TARGET_IN_NAME.sub("", text)
-    text = "".join(text.split()).strip(_EDGE_PUNCTUATION)
+    text = compact(text).strip(_EDGE_PUNCTUATION)
     return text.lower()
 
 

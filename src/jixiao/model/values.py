@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-import cn2an
-
 #: Full-width ASCII (！ … ～) to ASCII, the ideographic space to a space, and the other minus and
 #: percent signs seen in tables to ``-`` and ``%``.
 _HALFWIDTH: Final = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
@@ -157,6 +155,10 @@ def chinese_quantities(text: str, *, at_end: bool = False) -> list[Decimal]:
         if percent == "百":  # 百分之百
             found.append(Decimal(100))
             continue
+        # cn2an takes a quarter of a second to import: loaded only when a numeral is met, not by
+        # every import of jixiao.
+        import cn2an
+
         try:
             value = cn2an.cn2an(numeral, "normal")
         except (ValueError, KeyError):  # not a well-formed numeral (十四五)

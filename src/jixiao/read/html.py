@@ -177,6 +177,6 @@ def read_html_grid(data: bytes, source: str) -> list[GridRow]:
     parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
     try:
         root = html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as error:
-        raise unreadable(source, "damaged", format="HTML", error=error) from None
+    except (etree.ParserError, ValueError):
+        raise unreadable(source, "damaged", format="HTML") from None
     return build_grid(page_rows(root))

@@ -412,8 +412,9 @@ class _Mapper:
             self.shares.extend(
                 (f"total:{side}", value, line) for value in self._share_texts(cells, keys, index)
             )
-        consumed |= {i for i, key in enumerate(keys) if key in SHARE_LABELS}
-        consumed |= {i + 1 for i, key in enumerate(keys) if key in SHARE_LABELS}
+        for index, key in enumerate(keys):
+            if key in SHARE_LABELS:  # the label, any 金额-like tag and the share it reads
+                consumed |= {index} | self._value_after(index, cells, keys, set())[1]
         self._report_rest(cells, consumed, line)
 
     def _share_texts(self, cells: list[str], keys: list[str], after: int) -> list[str]:

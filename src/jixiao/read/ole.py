@@ -35,8 +35,8 @@ def _streams(data: bytes, source: str) -> list[str]:
 
     try:
         document = xlrd.compdoc.CompDoc(data, logfile=io.StringIO())
-    except Exception as error:  # the compound-document parser raises its own kinds and others
-        raise unreadable(source, "damaged", format="OLE 复合文档", error=type(error).__name__) from None
+    except Exception:  # the compound-document parser raises its own kinds and others
+        raise unreadable(source, "damaged", format="OLE 复合文档") from None
     return [entry.name for entry in document.dirlist]
 
 
@@ -61,7 +61,7 @@ def read_xls_grid(data: bytes, source: str) -> list[GridRow]:
     except Exception as error:  # xlrd raises XLRDError and assorted others on damaged files
         if "encrypt" in str(error).lower():
             raise unreadable(source, "encrypted") from None
-        raise unreadable(source, "damaged", format="XLS", error=error) from None
+        raise unreadable(source, "damaged", format="XLS") from None
     sheets = (_sheet_rows(book, sheet) for sheet in book.sheets() if sheet.visibility == 0)
     return best_sheet(sheets, source)
 

@@ -411,7 +411,7 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
     except Exception as error:  # pdfminer raises many kinds for a damaged file, wrapped by pdfplumber
         if any(isinstance(cause, PDFPasswordIncorrect) for cause in (error, *error.args)):
             raise unreadable(source, "encrypted") from None
-        raise unreadable(source, "damaged", format="PDF", error=type(error).__name__) from None
+        raise unreadable(source, "damaged", format="PDF") from None
     try:
         with pdf:  # closing a damaged document can raise too
             count = _page_count(pdf)
@@ -439,6 +439,6 @@ def read_pdf_grid(data: bytes, source: str) -> list[GridRow]:
             rows = list(_rows(items))
     except ReadError:
         raise
-    except Exception as error:  # damaged content streams surface only while pages are read
-        raise unreadable(source, "pdf-content", error=type(error).__name__) from None
+    except Exception:  # damaged content streams surface only while pages are read
+        raise unreadable(source, "pdf-content") from None
     return build_grid(rows)

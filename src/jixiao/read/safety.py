@@ -50,8 +50,8 @@ def open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         entries = package.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise unreadable(source, "damaged", format="压缩包（XLSX/DOCX）", error=error) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise unreadable(source, "damaged", format="压缩包（XLSX/DOCX）") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise unreadable(source, "zip-entries", count=len(entries), limit=MAX_ZIP_ENTRIES)
     total = 0

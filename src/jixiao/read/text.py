@@ -24,8 +24,8 @@ def decode_text(data: bytes, source: str) -> str:
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
-            except UnicodeDecodeError as error:
-                raise unreadable(source, "encoding", encoding=encoding, error=error.reason) from None
+            except UnicodeDecodeError:
+                raise unreadable(source, "encoding", encoding=encoding) from None
     for encoding in ("utf-8", "gb18030"):
         try:
             text = data.decode(encoding)

@@ -26,6 +26,8 @@ TEXT_LIMITS: Final[dict[tuple[Section, str], int]] = {
     ("department", "name"): 100,
     ("department", "competent_department"): 100,
     ("overall_goal", "overall_goal"): 5_000,
+    ("overall_goal", "duties"): 5_000,
+    ("overall_goal", "long_term_goal"): 5_000,
     ("tasks", "name"): 200,
     ("tasks", "content"): 2_000,
     ("tasks", "expected_outcome"): 2_000,
@@ -36,6 +38,8 @@ TEXT_LIMITS: Final[dict[tuple[Section, str], int]] = {
     ("indicators", "comparator"): 20,
     ("indicators", "value"): 200,
     ("indicators", "unit"): 50,
+    ("indicators", "value_type"): 20,
+    ("indicators", "scoring_standard"): 1_000,
 }
 _MODELS: Final[dict[str, type[BaseModel]]] = {
     "department": Department,
@@ -43,12 +47,15 @@ _MODELS: Final[dict[str, type[BaseModel]]] = {
     "indicators": Indicator,
 }
 
+_INDICATOR_TEXTS: Final = tuple(field for section, field in TEXT_LIMITS if section == "indicators")
+
 
 def label_of(section: Section, field: str) -> str:
     """The field's Chinese name (the model's title)."""
     model = _MODELS.get(section)
     if model is None:
-        return SECTION_TITLES[section]
+        text = TargetTable.model_fields.get(field)  # 部门职能概述 and the like, beside the goal
+        return str(text.title) if field != section and text is not None else SECTION_TITLES[section]
     return str(model.model_fields[field].title)
 
 
@@ -72,10 +79,11 @@ def text_too_long(table: TargetTable) -> Iterator[Finding]:
     yield from _check("title", "title", table.title)
     for field in ("name", "competent_department"):
         yield from _check("department", field, getattr(table.department, field))
-    yield from _check("overall_goal", "overall_goal", table.overall_goal)
+    for field in ("overall_goal", "duties", "long_term_goal"):
+        yield from _check("overall_goal", field, getattr(table, field))
     for row, task in enumerate(table.tasks, start=1):
         for field in ("name", "content", "expected_outcome"):
             yield from _check("tasks", field, getattr(task, field), row)
     for row, indicator in enumerate(table.indicators, start=1):
-        for field in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
+        for field in _INDICATOR_TEXTS:
             yield from _check("indicators", field, getattr(indicator, field), row)
