@@ -112,6 +112,20 @@ def test_withdraw_before_the_bureau_opens_it(
     assert [v.number for v in versions_of(draft, people["reviewer"])] == [2]
 
 
+def test_the_page_lists_a_withdrawn_version_and_prints_the_latest(
+    draft: Filing, actor: Callable[[str], Actor], login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.withdraw(actor("filer"), draft)
+    services.submit(actor("filer"), draft)
+    page = login(people["filer"]).get(reverse("filing-detail", args=[draft.pk])).content.decode()
+    first = page.split("第1版：", 1)[1].split("</li>", 1)[0]
+    second = page.split("第2版：", 1)[1].split("</li>", 1)[0]
+    assert "撤回" in first
+    assert "撤回" not in second
+    assert "打印签章（PDF，第2版）" in page
+
+
 def test_after_opening_withdrawing_is_refused_with_the_reason(
     draft: Filing, actor: Callable[[str], Actor], login: Callable[[User], Client], people: dict[str, User]
 ) -> None:

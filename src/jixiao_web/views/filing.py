@@ -207,6 +207,8 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
         else services.report_of(table, department=filing.department.name).to_dict()
     )
     history = selectors.history_of(filing, request.user, can)
+    # One query for the list and the print button's latest version (each with its 撤回, if any).
+    versions = list(selectors.versions_of(filing, request.user, can).select_related("withdrawal"))
     whole_history = request.GET.get("history") == "all"
     return render(
         request,
@@ -219,14 +221,14 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
             "comments": selectors.shown_comments(filing, request.user, _keys_of(filing, shown), can),
             # review: the 部门负责人's comment boxes, a section or a row each
             "targets": comment_targets(table) if Action.HEAD_REVIEW in can else [],
-            "versions": selectors.versions_of(filing, request.user, can),
+            "versions": versions,
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
             "opened": _opened(filing) if Action.WITHDRAW in can else None,
             "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
-            "last_version": selectors.versions_of(filing, request.user, can).last(),
+            "last_version": versions[-1] if versions else None,
         },
         status=status,
     )
