@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -104,11 +104,16 @@ def report_of(
 COMMENT_MAX_LENGTH = 2000
 
 
+def too_long(findings: Iterable[Finding]) -> str | None:
+    """The first finding of a text beyond its limit (``jixiao.rules.limits``), if any."""
+    return next((f.message for f in findings if f.code == "text-too-long"), None)
+
+
 def _storable(report: Report) -> None:
-    """Refuse a table with a text beyond its limit (``jixiao.rules.limits``): nothing is stored."""
-    too_long = [f.message for f in report.findings if f.code == "text-too-long"]
-    if too_long:
-        raise ServiceError(f"{too_long[0]}未保存。")
+    """Refuse a table with a text beyond its limit: nothing is stored."""
+    message = too_long(report.findings)
+    if message is not None:
+        raise ServiceError(f"{message}未保存。")
 
 
 def _counts(report: Report) -> tuple[int, int]:

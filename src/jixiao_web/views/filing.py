@@ -290,10 +290,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
         revision = 0
     if parsed.findings:
-        too_long = [f.message for f in parsed.findings if f.code == "text-too-long"]
+        too_long = services.too_long(parsed.findings)
         message = (
-            f"{too_long[0]}未保存；您填写的内容仍在下面，删减后再保存。"
-            if too_long
+            f"{too_long}未保存；您填写的内容仍在下面，删减后再保存。"
+            if too_long is not None
             else "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
         )
         report = _form_report(parsed, filing)
