@@ -21,7 +21,7 @@ from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit, library
-from jixiao_web.access import Action, allowed, departments_filing_for, may_manage_library
+from jixiao_web.access import FINANCE, Action, allowed, departments_filing_for, may_manage_library
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
@@ -812,7 +812,7 @@ def disable_two_factor(actor: Actor) -> None:
 
 def two_factor_required(user: User) -> bool:
     """Whether the city makes ``user`` (a finance bureau role) use two-factor authentication."""
-    return user.role in (Role.REVIEWER, Role.ADMIN) and City.current().bureau_two_factor_required
+    return user.role in FINANCE and City.current().bureau_two_factor_required
 
 
 def require_password_change(actor: Actor, usernames: Sequence[str]) -> list[str]:
