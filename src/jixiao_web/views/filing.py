@@ -83,11 +83,11 @@ def _years_to_start(department: Department) -> list[int]:
 
 
 def _preview(
-    context: dict[str, Any], table: TargetTable, department: Department, year: int, name: str
+    context: dict[str, Any], table: TargetTable, fitted: services.Fitted, year: int, name: str
 ) -> None:
-    """What the upload page shows before storing: the table, and where the file's 部门名称 and year
-    differ from the filing's, what confirming will change (each asked for separately)."""
-    fitted = services.fitted_to_filing(table, department, year)
+    """What the upload page shows before storing: the table as read (``fitted``: as it would
+    start the filing), and where the file's 部门名称 and year differ from the filing's, what
+    confirming will change (each asked for separately)."""
     context["official"] = html_body(fitted.table, top=2)
     context["fitted"] = fitted
     context["confirm"] = signing.dumps(
@@ -145,7 +145,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     if result.table is not None and too_long:  # harden: not stored (jixiao.rules.limits)
         context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
     elif result.table is not None:
-        _preview(context, result.table, department, year, name)
+        fitted = services.fitted_to_filing(result.table, department, year)
+        _preview(context, result.table, fitted, year, name)
     return render(request, "jixiao_web/upload.html", context)
 
 
@@ -166,7 +167,7 @@ def _confirm_upload(request: HttpRequest, department: Department, context: dict[
     if missing:
         context.update(year=year, file_name=payload.get("name", "上传文件"))
         context["error"] = "文件与要创建的目标表不符，请确认" + "、".join(missing) + "后再导入。"
-        _preview(context, table, department, year, context["file_name"])
+        _preview(context, table, fitted, year, context["file_name"])
         return render(request, "jixiao_web/upload.html", context, status=400)
     try:
         filing = services.start_filing(actor_of(request), department, year, fitted.table)
