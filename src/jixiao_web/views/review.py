@@ -27,7 +27,7 @@ from jixiao_web.diff import Change, diff_tables
 from jixiao_web.models import Filing, FilingYear, Grade, StockPhrase, Version
 from jixiao_web.rows import RowKeys, keys_for
 from jixiao_web.services import SECTIONS
-from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.views.common import actor_of, comment_field, filing_for, posted_comments
 from jixiao_web.wording import place_of
 
 
@@ -240,9 +240,8 @@ def _review_page(
 
 def _place(name: str) -> str:
     """Where a comment box's field (``comment:indicators:3``) is, in words."""
-    parts = name.split(":")
-    row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
-    return place_of(parts[1], row) if len(parts) > 1 else name
+    where = comment_field(name)
+    return place_of(*where) if where is not None else name
 
 
 def _changes(previous: Version, latest: Version, keys: RowKeys) -> list[Change]:
