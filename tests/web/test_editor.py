@@ -215,3 +215,19 @@ def test_a_withdrawn_submission_does_not_count_in_the_queue(
     assert row.filing is None  # the bureau no longer sees it
     assert row.first_submitted is None
     assert row.late  # past the deadline and not (or no longer) submitted
+
+
+def test_the_home_list_shows_the_table_without_reading_its_contents(
+    draft: Filing, login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people["filer"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home")).content.decode()
+    assert f"{YEAR}</td>" in page
+    assert reverse("filing-edit", args=[draft.pk]) in page
+    filing_reads = [q["sql"] for q in queries if 'FROM "jixiao_web_filing"' in q["sql"]]
+    assert filing_reads
+    assert not any('"jixiao_web_filing"."data"' in sql for sql in filing_reads)

@@ -37,7 +37,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_finance(request.user):
         return redirect("queue")
     user = request.user
-    filings = selectors.visible_filings(user).filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+    filings = (
+        selectors.visible_filings(user)
+        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+        .defer("data", "row_keys")  # the list shows states and counts, never the tables
+    )
     started = set(filings.values_list("year", flat=True))
     can_start = departments_filing_for(user).exists()
     years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
