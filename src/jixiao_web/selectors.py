@@ -295,9 +295,16 @@ DECIDED = (Status.RETURNED, Status.APPROVED, Status.PUBLISHED)
 def queue_year(user: User | AnonymousUser) -> int | None:
     """The year the queue opens on: the latest with a table waiting for review, else the latest
     open year, else the latest year there is."""
-    waiting = visible_filings(user).filter(status=Status.SUBMITTED).order_by("-year").first()
+    # The year alone: not the tables' contents.
+    waiting = (
+        visible_filings(user)
+        .filter(status=Status.SUBMITTED)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
     if waiting is not None:
-        return waiting.year
+        return waiting
     year = open_years().order_by("-year").first() or FilingYear.objects.order_by("-year").first()
     return year.year if year is not None else None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
 from jixiao_web import audit, library
-from jixiao_web.access import Action, allowed, departments_filing_for, may_manage_library
+from jixiao_web.access import FINANCE, Action, allowed, departments_filing_for, may_manage_library
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
 from jixiao_web.models import (
@@ -104,11 +104,16 @@ def report_of(
 COMMENT_MAX_LENGTH = 2000
 
 
+def too_long(findings: Iterable[Finding]) -> str | None:
+    """The first finding of a text beyond its limit (``jixiao.rules.limits``), if any."""
+    return next((f.message for f in findings if f.code == "text-too-long"), None)
+
+
 def _storable(report: Report) -> None:
-    """Refuse a table with a text beyond its limit (``jixiao.rules.limits``): nothing is stored."""
-    too_long = [f.message for f in report.findings if f.code == "text-too-long"]
-    if too_long:
-        raise ServiceError(f"{too_long[0]}未保存。")
+    """Refuse a table with a text beyond its limit: nothing is stored."""
+    message = too_long(report.findings)
+    if message is not None:
+        raise ServiceError(f"{message}未保存。")
 
 
 def _counts(report: Report) -> tuple[int, int]:
@@ -807,7 +812,7 @@ def disable_two_factor(actor: Actor) -> None:
 
 def two_factor_required(user: User) -> bool:
     """Whether the city makes ``user`` (a finance bureau role) use two-factor authentication."""
-    return user.role in (Role.REVIEWER, Role.ADMIN) and City.current().bureau_two_factor_required
+    return user.role in FINANCE and City.current().bureau_two_factor_required
 
 
 def require_password_change(actor: Actor, usernames: Sequence[str]) -> list[str]:

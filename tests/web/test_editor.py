@@ -112,6 +112,20 @@ def test_withdraw_before_the_bureau_opens_it(
     assert [v.number for v in versions_of(draft, people["reviewer"])] == [2]
 
 
+def test_the_page_lists_a_withdrawn_version_and_prints_the_latest(
+    draft: Filing, actor: Callable[[str], Actor], login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.withdraw(actor("filer"), draft)
+    services.submit(actor("filer"), draft)
+    page = login(people["filer"]).get(reverse("filing-detail", args=[draft.pk])).content.decode()
+    first = page.split("第1版：", 1)[1].split("</li>", 1)[0]
+    second = page.split("第2版：", 1)[1].split("</li>", 1)[0]
+    assert "撤回" in first
+    assert "撤回" not in second
+    assert "打印签章（PDF，第2版）" in page
+
+
 def test_after_opening_withdrawing_is_refused_with_the_reason(
     draft: Filing, actor: Callable[[str], Actor], login: Callable[[User], Client], people: dict[str, User]
 ) -> None:
@@ -201,3 +215,19 @@ def test_a_withdrawn_submission_does_not_count_in_the_queue(
     assert row.filing is None  # the bureau no longer sees it
     assert row.first_submitted is None
     assert row.late  # past the deadline and not (or no longer) submitted
+
+
+def test_the_home_list_shows_the_table_without_reading_its_contents(
+    draft: Filing, login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(people["filer"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home")).content.decode()
+    assert f"{YEAR}</td>" in page
+    assert reverse("filing-edit", args=[draft.pk]) in page
+    filing_reads = [q["sql"] for q in queries if 'FROM "jixiao_web_filing"' in q["sql"]]
+    assert filing_reads
+    assert not any('"jixiao_web_filing"."data"' in sql for sql in filing_reads)

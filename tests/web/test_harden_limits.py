@@ -38,6 +38,7 @@ def test_a_huge_goal_is_refused_with_its_field_and_limit_and_kept_on_the_form(
     assert (draft.revision, draft.data, counts()) == before  # the audit log did not grow
     page = response.content.decode()
     assert f"总体绩效目标有 {len(huge)} 字，超过上限 {GOAL_LIMIT} 字" in page
+    assert response.context["form_error"].endswith("未保存；您填写的内容仍在下面，删减后再保存。")
     assert form_fields(response)["overall_goal"] == [huge]  # nothing typed is lost
     assert ("text-too-long", "overall_goal", "", "overall_goal") in issues_at(response)
 

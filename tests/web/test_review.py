@@ -367,3 +367,17 @@ def test_row_keys_are_kept_when_well_formed_and_made_when_not() -> None:
     assert "<script>" not in keys["tasks"]
     assert keys["indicators"] != ["x" * 40]
     assert keys_for(data, None)["tasks"] != keys_for(data, None)["tasks"]  # new keys every time
+
+
+def test_a_comment_field_names_its_section_and_row() -> None:
+    from jixiao_web.views.common import comment_field
+    from jixiao_web.views.review import _place
+
+    assert comment_field("comment:tasks:3") == ("tasks", 3)
+    assert comment_field("comment:overall_goal") == ("overall_goal", None)
+    assert comment_field("comment:tasks:²") == ("tasks", None)  # not a row int() would take
+    assert comment_field("comment:tasks:1234567890") == ("tasks", None)  # beyond the database's integer
+    assert comment_field("comment:nowhere:1") is None
+    assert comment_field("reply:3") is None
+    assert _place("comment:indicators:4") == "绩效指标第4行"
+    assert _place("comment:nowhere:1") == "comment:nowhere:1"

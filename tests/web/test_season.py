@@ -74,6 +74,8 @@ def test_upload_of_last_years_file_is_moved_only_when_asked(
     assert response.status_code == 400
     assert f"移到{YEAR}年度" in response.context["error"]
     assert response.context["confirm"]
+    assert response.context["fitted"].year_from == YEAR - 1  # the preview again says what moves
+    assert "任务第2行：揭阳市应急管理局2023年度综合运维服务项目" in response.content.decode()
     assert response.context["year"] == YEAR
     assert _stored() == before
 

@@ -78,17 +78,25 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", {"back": request.path}, status=403)
 
 
+def comment_field(key: str) -> tuple[str, int | None] | None:
+    """The section and row of a comment box's field (``comment:<section>`` or
+    ``comment:<section>:<row>``); None for any other field."""
+    parts = key.split(":")
+    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS:
+        return None
+    # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
+    row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
+    return parts[1], row
+
+
 def posted_comments(request: HttpRequest) -> list[ReviewComment]:
-    """Comments from fields named ``comment:<section>`` or ``comment:<section>:<row>``."""
+    """Comments from the comment boxes (:func:`comment_field`) that hold text."""
     comments = []
     for key in request.POST:
         text = request.POST.get(key, "")
-        parts = key.split(":")
-        if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS or not text.strip():
-            continue
-        # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
-        row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
-        comments.append(ReviewComment(parts[1], row, text))
+        where = comment_field(key)
+        if where is not None and text.strip():
+            comments.append(ReviewComment(*where, text))
     return comments
 
 

@@ -37,7 +37,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_finance(request.user):
         return redirect("queue")
     user = request.user
-    filings = selectors.visible_filings(user).filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+    filings = (
+        selectors.visible_filings(user)
+        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+        .defer("data", "row_keys")  # the list shows states and counts, never the tables
+    )
     started = set(filings.values_list("year", flat=True))
     can_start = departments_filing_for(user).exists()
     years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
@@ -83,11 +87,11 @@ def _years_to_start(department: Department) -> list[int]:
 
 
 def _preview(
-    context: dict[str, Any], table: TargetTable, department: Department, year: int, name: str
+    context: dict[str, Any], table: TargetTable, fitted: services.Fitted, year: int, name: str
 ) -> None:
-    """What the upload page shows before storing: the table, and where the file's 部门名称 and year
-    differ from the filing's, what confirming will change (each asked for separately)."""
-    fitted = services.fitted_to_filing(table, department, year)
+    """What the upload page shows before storing: the table as read (``fitted``: as it would
+    start the filing), and where the file's 部门名称 and year differ from the filing's, what
+    confirming will change (each asked for separately)."""
     context["official"] = html_body(fitted.table, top=2)
     context["fitted"] = fitted
     context["confirm"] = signing.dumps(
@@ -145,7 +149,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     if result.table is not None and too_long:  # harden: not stored (jixiao.rules.limits)
         context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
     elif result.table is not None:
-        _preview(context, result.table, department, year, name)
+        fitted = services.fitted_to_filing(result.table, department, year)
+        _preview(context, result.table, fitted, year, name)
     return render(request, "jixiao_web/upload.html", context)
 
 
@@ -166,7 +171,7 @@ def _confirm_upload(request: HttpRequest, department: Department, context: dict[
     if missing:
         context.update(year=year, file_name=payload.get("name", "上传文件"))
         context["error"] = "文件与要创建的目标表不符，请确认" + "、".join(missing) + "后再导入。"
-        _preview(context, table, department, year, context["file_name"])
+        _preview(context, table, fitted, year, context["file_name"])
         return render(request, "jixiao_web/upload.html", context, status=400)
     try:
         filing = services.start_filing(actor_of(request), department, year, fitted.table)
@@ -207,6 +212,8 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
         else services.report_of(table, department=filing.department.name).to_dict()
     )
     history = selectors.history_of(filing, request.user, can)
+    # One query for the list and the print button's latest version (each with its 撤回, if any).
+    versions = list(selectors.versions_of(filing, request.user, can).select_related("withdrawal"))
     whole_history = request.GET.get("history") == "all"
     return render(
         request,
@@ -219,14 +226,14 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
             "comments": selectors.shown_comments(filing, request.user, _keys_of(filing, shown), can),
             # review: the 部门负责人's comment boxes, a section or a row each
             "targets": comment_targets(table) if Action.HEAD_REVIEW in can else [],
-            "versions": selectors.versions_of(filing, request.user, can),
+            "versions": versions,
             "history": history if whole_history else history[:HISTORY_SHOWN],
             "history_count": history.count(),
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
             "opened": _opened(filing) if Action.WITHDRAW in can else None,
             "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
-            "last_version": selectors.versions_of(filing, request.user, can).last(),
+            "last_version": versions[-1] if versions else None,
         },
         status=status,
     )
@@ -288,10 +295,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
         revision = 0
     if parsed.findings:
-        too_long = [f.message for f in parsed.findings if f.code == "text-too-long"]
+        too_long = services.too_long(parsed.findings)
         message = (
-            f"{too_long[0]}未保存；您填写的内容仍在下面，删减后再保存。"
-            if too_long
+            f"{too_long}未保存；您填写的内容仍在下面，删减后再保存。"
+            if too_long is not None
             else "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
         )
         report = _form_report(parsed, filing)

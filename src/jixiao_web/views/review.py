@@ -25,9 +25,9 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed_actions, is_finance
 from jixiao_web.diff import Change, diff_tables
 from jixiao_web.models import Filing, FilingYear, Grade, StockPhrase, Version
-from jixiao_web.rows import keys_for
+from jixiao_web.rows import RowKeys, keys_for
 from jixiao_web.services import SECTIONS
-from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.views.common import actor_of, comment_field, filing_for, posted_comments
 from jixiao_web.wording import place_of
 
 
@@ -202,7 +202,7 @@ def _review_page(
     previous = selectors.previous_version(latest, request.user, can)
     table = TargetTable.model_validate(latest.data)
     keys = keys_for(latest.data, latest.row_keys)
-    changes = _changes(previous, latest) if previous else None
+    changes = _changes(previous, latest, keys) if previous else None
     comments = selectors.shown_comments(filing, request.user, keys, can)
     issues = latest.report.get("issues", [])
     typed = typed or {}
@@ -240,17 +240,19 @@ def _review_page(
 
 def _place(name: str) -> str:
     """Where a comment box's field (``comment:indicators:3``) is, in words."""
-    parts = name.split(":")
-    row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
-    return place_of(parts[1], row) if len(parts) > 1 else name
+    where = comment_field(name)
+    return place_of(*where) if where is not None else name
 
 
-def _changes(previous: Version, latest: Version) -> list[Change]:
+def _changes(previous: Version, latest: Version, keys: RowKeys) -> list[Change]:
+    """What changed since ``previous``; rows paired by key when it has keys (``keys``: the
+    latest's, as the page already made them)."""
+    paired = bool(previous.row_keys)
     return diff_tables(
         previous.data,
         latest.data,
-        keys_for(previous.data, previous.row_keys) if previous.row_keys else None,
-        keys_for(latest.data, latest.row_keys) if previous.row_keys else None,
+        keys_for(previous.data, previous.row_keys) if paired else None,
+        keys if paired else None,
     )
 
 
