@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,6 +117,16 @@ def tampering(db: None) -> None:
     from jixiao_web import append_only
 
     append_only.remove(connection)
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Run the block in a transaction that is then rolled back (a change looked at, then undone)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def api_token(user: User, name: str = "测试") -> tuple[str, ApiToken]:

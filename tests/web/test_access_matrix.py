@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
@@ -49,7 +47,7 @@ from jixiao_web.models import (
 )
 from jixiao_web.services import ReviewComment
 
-from .conftest import api_token
+from .conftest import api_token, rolled_back
 
 ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
 """anon: not signed in; filer, head: of the department owning the filings; other_filer: of another
@@ -721,13 +719,6 @@ def _snapshot() -> tuple[Any, ...]:
     )
 
 
-@contextmanager
-def _rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
 def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
     """Every cell of ``case`` that does not answer as the matrix says."""
     problems = []
@@ -737,7 +728,7 @@ def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
             row = (row,) * len(STATES)  # the same in every state
         cells = zip(STATES, row, strict=True) if isinstance(row, tuple) else [(None, row)]
         for state, expect in cells:
-            with _rolled_back():
+            with rolled_back():
                 url = reverse(namespace + name, args=_args(case, world, state))
                 before = _snapshot()
                 client = _client(world, role)
@@ -780,7 +771,7 @@ def test_api(name: str, world: World) -> None:
 def test_api_table_list(world: World) -> None:
     states = {filing.pk: state for state, filing in world.filings.items()}
     for role, expected in API_LISTED.items():
-        with _rolled_back():
+        with rolled_back():
             response = _client(world, role).get(reverse("api:list_tables"), {"limit": 100})
         assert response.status_code == 200, role
         listed = {states[item["id"]] for item in response.json()["items"] if item["id"] in states}

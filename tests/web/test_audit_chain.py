@@ -8,8 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,16 +34,7 @@ from jixiao_web.models import (
 )
 from jixiao_web.services import ReviewComment
 
-from .conftest import YEAR
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    from django.db import transaction
-
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
+from .conftest import YEAR, rolled_back
 
 
 def problems(*checkpoints: Checkpoint) -> list[str]:

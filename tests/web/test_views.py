@@ -13,8 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -52,7 +51,7 @@ from jixiao_web.models import (
 from jixiao_web.services import ReviewComment
 from office_tools import zip_bomb
 
-from .conftest import PASSWORD, SEED, YEAR
+from .conftest import PASSWORD, SEED, YEAR, rolled_back
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPO = Path(__file__).parent.parent.parent
@@ -672,13 +671,6 @@ def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
     assert altered.returncode == 1
     assert re.findall(r"^第(\d+)条", altered.stderr, re.MULTILINE) == ["2"]
     assert "第1版没有对应的提交记录" in altered.stderr  # seq 2 was that version's submission
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def test_audit_verify_finds_every_alteration(
