@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -117,6 +120,27 @@ def tampering(db: None) -> None:
     from jixiao_web import append_only
 
     append_only.remove(connection)
+
+
+def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process on its own data dir: this one's, without its JIXIAO_ and
+    DJANGO_ settings or DATABASE_URL, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "DJANGO_", "DATABASE_URL"))}
+    return {**env, "JIXIAO_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "jixiao_web.settings", **extra}
+
+
+JIXIAO_CLI = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
+
+
+def run_jixiao(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``jixiao ARGS --data-dir DATA_DIR`` in a child process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", JIXIAO_CLI, *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=child_env(data_dir, **extra),
+        check=False,
+    )
 
 
 @contextmanager

@@ -7,7 +7,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -51,7 +50,7 @@ from jixiao_web.models import (
 from jixiao_web.services import ReviewComment
 from office_tools import zip_bomb
 
-from .conftest import PASSWORD, SEED, YEAR, rolled_back
+from .conftest import PASSWORD, SEED, YEAR, child_env, rolled_back
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPO = Path(__file__).parent.parent.parent
@@ -581,15 +580,10 @@ def test_hostile_text_is_escaped_everywhere(
 # Security settings
 
 
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "DJANGO_", "DATABASE_URL"))}
-    return {**env, "JIXIAO_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "jixiao_web.settings", **extra}
-
-
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
-        env=_env(tmp_path, JIXIAO_PRODUCTION="1", JIXIAO_ALLOWED_HOSTS="jixiao.example.gov.cn"),
+        env=child_env(tmp_path, JIXIAO_PRODUCTION="1", JIXIAO_ALLOWED_HOSTS="jixiao.example.gov.cn"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -654,7 +648,7 @@ services.approve(Actor(reviewer), filing, "优")
 
 
 def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = child_env(tmp_path)
     setup = [sys.executable, "-c", SETUP_DATA_DIR, str(tmp_path), str(SEED)]
     done = subprocess.run(setup, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
