@@ -112,6 +112,13 @@ def login() -> Callable[[User], Client]:
 
 
 @pytest.fixture
+def no_renderings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing renders no download (that takes seconds); each is rendered when first downloaded.
+    The renderings themselves are tested elsewhere."""
+    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
+
+
+@pytest.fixture
 def tampering(db: None) -> None:
     """Lift the append-only triggers for this test (as an attacker who can drop them would);
     the test's transaction puts them back."""

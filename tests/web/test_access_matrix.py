@@ -594,10 +594,8 @@ def world(
     department: Department,
     seed_table: TargetTable,
     actor: Callable[[str], Actor],
-    monkeypatch: pytest.MonkeyPatch,
+    no_renderings: None,
 ) -> World:
-    # Publishing renders every download format (seconds); the renderings are tested elsewhere.
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     deadline = timezone.now() + timedelta(days=10)
     for year in (*YEARS.values(), START_YEAR):
         FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -229,10 +228,8 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(
 
 
 def test_demo_accounts_must_change_their_printed_passwords_outside_demo_mode(
-    db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: None, tmp_path: Path, no_renderings: None
 ) -> None:
-    # Publishing renders every download format (seconds); the renderings are tested elsewhere.
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     assert demo.load(tmp_path)
     printed = dict(line.split("\t") for line in (tmp_path / "demo-accounts.txt").read_text().splitlines())
     assert not User.objects.filter(must_change_password=True).exists()  # in demo mode: as printed

@@ -202,9 +202,8 @@ def test_api_ids_beyond_any_integer_are_not_found(path: str) -> None:
 
 
 def test_an_exported_html_table_is_shown_under_a_policy_without_scripts(
-    draft: Filing, actor: Callable[[str], Actor], monkeypatch: pytest.MonkeyPatch
+    draft: Filing, actor: Callable[[str], Actor], no_renderings: None
 ) -> None:
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     services.submit(actor("filer"), draft)
     services.approve(actor("reviewer"), draft, "优")
     services.publish(actor("reviewer"), draft)
