@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
+import time
+from base64 import b32decode
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -158,6 +162,15 @@ def rolled_back() -> Iterator[None]:
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def totp(secret_base32: str, at: float | None = None) -> str:
+    """RFC 6238 (SHA-1, 30 s, 6 digits), computed here independently of django-otp."""
+    key = b32decode(secret_base32.replace(" ", ""))
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def api_token(user: User, name: str = "测试") -> tuple[str, ApiToken]:
