@@ -133,6 +133,9 @@ def test_common_indicators_are_valid_framework_rows_with_usual_units() -> None:
             assert common.unit == ""
         if common.unit == "%" and common.suggested_value:
             assert Decimal(0) < Decimal(common.suggested_value) <= Decimal(100)
+    # The two checks above looked at some rows each.
+    assert any(c.comparator is Comparator.QUALITATIVE for c in COMMON_INDICATORS)
+    assert any(c.unit == "%" and c.suggested_value for c in COMMON_INDICATORS)
     satisfaction = [c for c in COMMON_INDICATORS if c.level1 == "满意度指标"]
     assert ("服务对象满意度", "%", Comparator.GE, "90") in {
         (c.name, c.unit, c.comparator, c.suggested_value) for c in satisfaction

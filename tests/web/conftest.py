@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+import time
+from base64 import b32decode
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +116,13 @@ def login() -> Callable[[User], Client]:
 
 
 @pytest.fixture
+def no_renderings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing renders no download (that takes seconds); each is rendered when first downloaded.
+    The renderings themselves are tested elsewhere."""
+    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
+
+
+@pytest.fixture
 def tampering(db: None) -> None:
     """Lift the append-only triggers for this test (as an attacker who can drop them would);
     the test's transaction puts them back."""
@@ -116,6 +131,46 @@ def tampering(db: None) -> None:
     from jixiao_web import append_only
 
     append_only.remove(connection)
+
+
+def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process on its own data dir: this one's, without its JIXIAO_ and
+    DJANGO_ settings or DATABASE_URL, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "DJANGO_", "DATABASE_URL"))}
+    return {**env, "JIXIAO_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "jixiao_web.settings", **extra}
+
+
+JIXIAO_CLI = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
+
+
+def run_jixiao(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``jixiao ARGS --data-dir DATA_DIR`` in a child process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", JIXIAO_CLI, *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=child_env(data_dir, **extra),
+        check=False,
+    )
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Run the block in a transaction that is then rolled back (a change looked at, then undone)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def totp(secret_base32: str, at: float | None = None) -> str:
+    """RFC 6238 (SHA-1, 30 s, 6 digits), computed here independently of django-otp."""
+    key = b32decode(secret_base32.replace(" ", ""))
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def api_token(user: User, name: str = "测试") -> tuple[str, ApiToken]:

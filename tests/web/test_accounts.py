@@ -5,16 +5,12 @@ audit chain."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import time
-from base64 import b32decode
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -26,21 +22,12 @@ from jixiao_web.accounts import SEEN_KEY
 from jixiao_web.audit import Actor
 from jixiao_web.models import ApiToken, AuditEntry, City, User
 
-from .conftest import PASSWORD, api_token
+from .conftest import PASSWORD, api_token, totp
 
 NEW_PASSWORD = "Zhe-shi-xin-mima-2024"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def totp(secret_base32: str, at: float | None = None) -> str:
-    """RFC 6238 (SHA-1, 30 s, 6 digits), computed here independently of django-otp."""
-    key = b32decode(secret_base32.replace(" ", ""))
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def sign_in(username: str, password: str = PASSWORD, address: str = "198.51.100.7") -> tuple[Client, str]:
@@ -229,10 +216,8 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(
 
 
 def test_demo_accounts_must_change_their_printed_passwords_outside_demo_mode(
-    db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: None, tmp_path: Path, no_renderings: None
 ) -> None:
-    # Publishing renders every download format (seconds); the renderings are tested elsewhere.
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     assert demo.load(tmp_path)
     printed = dict(line.split("\t") for line in (tmp_path / "demo-accounts.txt").read_text().splitlines())
     assert not User.objects.filter(must_change_password=True).exists()  # in demo mode: as printed

@@ -5,11 +5,9 @@ attacker who owns the database would do it (triggers dropped, rows changed with 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,16 +33,7 @@ from jixiao_web.models import (
 )
 from jixiao_web.services import ReviewComment
 
-from .conftest import YEAR
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    from django.db import transaction
-
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
+from .conftest import YEAR, child_env, rolled_back, run_jixiao
 
 
 def problems(*checkpoints: Checkpoint) -> list[str]:
@@ -397,43 +386,31 @@ def test_a_checkpoint_catches_a_rewrite_before_it(
     assert problems(kept) == [f"第3条记录的哈希值与检查点（{kept.when}）不符：此前的记录被改写"]
 
 
-def _jixiao(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    code = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-
-
 def _django(data_dir: Path, code: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(JIXIAO_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="jixiao_web.settings")
-    subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code], env=child_env(data_dir), check=True
+    )
 
 
 def test_the_checkpoint_and_verify_commands(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert _jixiao(data, "manage", "migrate", "-v0").returncode == 0
+    assert run_jixiao(data, "manage", "migrate", "-v0").returncode == 0
     _django(
         data,
         "from jixiao_web.audit import Actor, record\nfrom jixiao_web.models import AuditAction\n"
         "for n in range(3): record(Actor(None), AuditAction.LOGIN, target=f'第{n}次')",
     )
     kept = tmp_path / "checkpoint-3.json"
-    made = _jixiao(data, "audit", "checkpoint", "-o", str(kept))
+    made = run_jixiao(data, "audit", "checkpoint", "-o", str(kept))
     assert made.returncode == 0, made.stderr
     assert "已写出检查点" in made.stdout
     assert Checkpoint.from_json(kept.read_text(encoding="utf-8")).seq == 3
-    again = _jixiao(data, "audit", "checkpoint", "-o", str(kept))
+    again = run_jixiao(data, "audit", "checkpoint", "-o", str(kept))
     assert (again.returncode, "已存在" in again.stderr) == (2, True)
-    printed = _jixiao(data, "audit", "checkpoint")
+    printed = run_jixiao(data, "audit", "checkpoint")
     assert Checkpoint.from_json(printed.stdout).hash == Checkpoint.from_json(kept.read_text()).hash
 
-    fine = _jixiao(data, "audit", "verify", "--checkpoint", str(kept))
+    fine = run_jixiao(data, "audit", "verify", "--checkpoint", str(kept))
     assert fine.returncode == 0, fine.stderr
     assert "与检查点" in fine.stdout
 
@@ -446,18 +423,18 @@ def test_the_checkpoint_and_verify_commands(tmp_path: Path) -> None:
         "h = AuditEntry.objects.get(seq=2).hash\n"
         "AuditHead.objects.update(seq=2, hash=h, mac=audit.head_mac(2, h))",
     )
-    blind = _jixiao(data, "audit", "verify")
+    blind = run_jixiao(data, "audit", "verify")
     assert blind.returncode == 0  # what verify cannot prove without a checkpoint
     assert "没有给出检查点" in blind.stdout
-    caught = _jixiao(data, "audit", "verify", "--checkpoint", str(kept))
+    caught = run_jixiao(data, "audit", "verify", "--checkpoint", str(kept))
     assert caught.returncode == 1
     assert "第3条已不在" in caught.stderr
-    refused = _jixiao(data, "audit", "checkpoint", "--output", str(tmp_path / "new.json"))
+    refused = run_jixiao(data, "audit", "checkpoint", "--output", str(tmp_path / "new.json"))
     assert refused.returncode == 0  # the rewound chain is whole in itself: only the old checkpoint tells
 
     (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
     for bad in (tmp_path / "bad.json", tmp_path / "missing.json"):
-        done = _jixiao(data, "audit", "verify", "--checkpoint", str(bad))
+        done = run_jixiao(data, "audit", "verify", "--checkpoint", str(bad))
         assert done.returncode == 2
         assert "无法读取检查点文件" in done.stderr
         assert "Traceback" not in done.stderr

@@ -4,13 +4,10 @@ two-factor authentication.  The server runs with a short idle time (``JIXIAO_IDL
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
 import subprocess
 import time
-from base64 import b32decode
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from web.browsing import ARTIFACTS, JIXIAO, Server, Story, fresh_folder, serve_demo
+from web.conftest import totp
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +49,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JIXIAO_IDLE_MINUTES", IDLE_MINUTES)
         yield from serve_demo(_Prepared(data_dir))  # type: ignore[arg-type]
-
-
-def totp(secret_base32: str, at: float) -> str:
-    """RFC 6238 (SHA-1, 30 s, 6 digits), as an authenticator app computes it."""
-    key = b32decode(secret_base32.replace(" ", ""))
-    digest = hmac.new(key, int(at // 30).to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(

@@ -7,18 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import run_jixiao
+
 
 def _jixiao(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env["DJANGO_SUPERUSER_PASSWORD"] = "a-long-and-secret-passphrase"
-    code = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    return run_jixiao(data_dir, *args, DJANGO_SUPERUSER_PASSWORD="a-long-and-secret-passphrase")
 
 
 def test_first_superuser_is_an_administrator(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from jixiao_web.audit import Actor
 from jixiao_web.middleware import CONTENT_SECURITY_POLICY, EXPORT_POLICY
 from jixiao_web.models import Filing, User
 
-from .test_access_matrix import MATRIX, ROLES, STATES, World, _args, _client, _rolled_back, world  # noqa: F401
+from .conftest import rolled_back
+from .test_access_matrix import MATRIX, ROLES, STATES, World, _args, _client, world  # noqa: F401
 
 #: A <script> element that is not a file (``src``) nor data (``json_script``: type application/json).
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>", re.IGNORECASE)
@@ -49,7 +50,7 @@ def test_every_page_as_every_role_has_the_policy_and_no_inline_script(world: Wor
             for role in ROLES:
                 states: list[str | None] = list(STATES) if case.args not in ("none", "token") else [None]
                 for state in states:
-                    with _rolled_back():
+                    with rolled_back():
                         url = reverse(name, args=_args(case, world, state))
                         response = _client(world, role).get(url)
                     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
@@ -201,9 +202,8 @@ def test_api_ids_beyond_any_integer_are_not_found(path: str) -> None:
 
 
 def test_an_exported_html_table_is_shown_under_a_policy_without_scripts(
-    draft: Filing, actor: Callable[[str], Actor], monkeypatch: pytest.MonkeyPatch
+    draft: Filing, actor: Callable[[str], Actor], no_renderings: None
 ) -> None:
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     services.submit(actor("filer"), draft)
     services.approve(actor("reviewer"), draft, "优")
     services.publish(actor("reviewer"), draft)

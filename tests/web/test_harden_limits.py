@@ -19,7 +19,7 @@ from jixiao_web.audit import Actor
 from jixiao_web.models import AuditEntry, Department, Filing, User
 from jixiao_web.services import ReviewComment
 
-from .test_views import counts, form_fields, issues_at, stored, table_form
+from .pages import counts, form_fields, issues_at, stored, table_form
 
 GOAL_LIMIT = TEXT_LIMITS[("overall_goal", "overall_goal")]
 

@@ -11,13 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-JIXIAO_CLI = "import sys; from jixiao.cli import main; sys.argv = ['jixiao', *sys.argv[1:]]; main()"
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(JIXIAO_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="jixiao_web.settings")
-    return env
+from .conftest import JIXIAO_CLI, child_env
 
 
 def _mode(path: Path) -> int:
@@ -32,7 +26,7 @@ def test_settings_and_the_database_make_everything_private_whatever_the_umask(tm
     data_dir = tmp_path / "data"
     probe = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
     subprocess.run(
-        [sys.executable, "-c", probe], env=_env(data_dir), check=True, preexec_fn=_wide_umask, timeout=60
+        [sys.executable, "-c", probe], env=child_env(data_dir), check=True, preexec_fn=_wide_umask, timeout=60
     )
     assert _mode(data_dir) == 0o700
     assert _mode(data_dir / "static") == 0o700
@@ -55,7 +49,7 @@ def _free_port() -> int:
 
 def test_serve_repairs_a_data_dir_others_can_read(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    env = _env(data_dir)
+    env = child_env(data_dir)
     migrate = [sys.executable, "-c", JIXIAO_CLI, "manage", "migrate", "-v0", "--data-dir", str(data_dir)]
     subprocess.run(migrate, env=env, check=True, timeout=120)
     database = data_dir / "jixiao.sqlite3"

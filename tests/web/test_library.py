@@ -58,10 +58,9 @@ def walk(
     seed_table: TargetTable,
     people: dict[str, User],
     actor: Callable[[str], Actor],
-    monkeypatch: pytest.MonkeyPatch,
+    no_renderings: None,
 ) -> Callable[..., Filing]:
     """A filing of a new department holding the seed's indicators and ``extra``, taken to ``state``."""
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])
     made = [0]
 
     def make(state: str, *extra: Indicator, department: Department | None = None) -> Filing:

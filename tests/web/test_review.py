@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from html import unescape
 
 from django.test import Client
 from django.urls import reverse
@@ -32,7 +31,7 @@ from jixiao_web.models import (
 from jixiao_web.rows import keys_for
 from jixiao_web.services import ReviewComment
 
-from .test_views import form_fields, table_form
+from .pages import form_fields, table_form, textarea
 
 People = dict[str, User]
 Login = Callable[[User], Client]
@@ -47,12 +46,6 @@ def _state() -> tuple[int, ...]:
         AuditEntry.objects.exclude(action=AuditAction.REVIEW_OPEN).count(),
         *Filing.objects.values_list("revision", flat=True),
     )
-
-
-def _textarea(html: str, name: str) -> str | None:
-    """The text of the textarea called ``name`` in a page, unescaped; None when there is none."""
-    found = re.search(rf'<textarea name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
-    return unescape(found.group(1)) if found else None
 
 
 def _submitted(draft: Filing, actor: MakeActor) -> Filing:
@@ -180,9 +173,9 @@ def test_a_refused_approval_comes_back_with_the_comments_and_the_grade(
     status, page = _decide(reviewer, draft, decision="approve", confirmed="1", version="1", **typed)
     assert status == 400
     assert "请选择审核等级" in page
-    assert _textarea(page, "comment:tasks:2") == "请细化<第二项>任务"
-    assert _textarea(page, "comment:overall_goal") == "总体目标请量化"
-    assert _textarea(page, "comment:tasks:1") == ""
+    assert textarea(page, "comment:tasks:2") == "请细化<第二项>任务"
+    assert textarea(page, "comment:overall_goal") == "总体目标请量化"
+    assert textarea(page, "comment:tasks:1") == ""
     assert _state() == before
 
     status, page = _decide(
@@ -190,7 +183,7 @@ def test_a_refused_approval_comes_back_with_the_comments_and_the_grade(
     )
     assert status == 400
     assert re.search(r'value="中" checked', page)
-    assert _textarea(page, "comment:tasks:2") == "请细化<第二项>任务"
+    assert textarea(page, "comment:tasks:2") == "请细化<第二项>任务"
 
     status, page = _decide(reviewer, draft, decision="return", grade="差", confirmed="1", version="1")
     assert status == 400
@@ -215,7 +208,7 @@ def test_a_decision_on_a_version_superseded_is_a_conflict_that_keeps_the_comment
     )
     assert status == 409
     assert "第2版" in page
-    assert _textarea(page, "comment:tasks:3") == "意见甲"
+    assert textarea(page, "comment:tasks:3") == "意见甲"
     # Another reviewer decided meanwhile: the page has no form, the words are kept to copy.
     services.approve(actor("reviewer2"), draft, "优")
     status, page = _decide(
@@ -243,7 +236,7 @@ def test_a_decision_is_confirmed_first_saying_what_will_happen(
     assert status == 200
     assert "退回（等级：中）后部门可以修改并重新提交；将发送 2 条意见。" in page
     assert 'name="confirm" value="return"' in page
-    assert _textarea(page, "comment:indicators:1") == "请写明个数"
+    assert textarea(page, "comment:indicators:1") == "请写明个数"
     assert _state() == before
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED
@@ -321,7 +314,7 @@ def test_the_department_replies_and_marks_fixed_and_the_reviewer_sees_it_on_the_
     }
     response = filer.post(url, bad)
     assert response.status_code == 400
-    assert _textarea(response.content.decode(), f"reply:{comment.pk}") == "已按意见细化"
+    assert textarea(response.content.decode(), f"reply:{comment.pk}") == "已按意见细化"
     assert not CommentReply.objects.exists()
 
     good = {**bad, "budget_other_funds": fields["budget_other_funds"][0]}

@@ -7,24 +7,21 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import sqlite3
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -47,131 +44,15 @@ from jixiao_web.models import (
     Role,
     Status,
     User,
-    Version,
 )
 from jixiao_web.services import ReviewComment
 from office_tools import zip_bomb
 
-from .conftest import PASSWORD, SEED, YEAR
+from .conftest import PASSWORD, SEED, YEAR, child_env, rolled_back
+from .pages import counts, form_fields, issues_at, stored, table_form
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPO = Path(__file__).parent.parent.parent
-
-# ---------------------------------------------------------------------------------------------
-# Helpers: the form as a browser would post it
-
-
-class _FormFields(HTMLParser):
-    """The fields a browser would submit from ``<form id=...>`` (inputs, textareas, selects)."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.fields: list[tuple[str, str]] = []
-        self._in_form = False
-        self._textarea: list[str] | None = None
-        self._select: str | None = None
-        self._options: list[tuple[str, bool]] = []
-        self._option: list[Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "form" and a.get("id") == self.form_id:
-            self._in_form = True
-        # A field's form="…" attribute names its form wherever the field stands.
-        owner = a.get("form")
-        if not (self._in_form if owner is None else owner == self.form_id):
-            return
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") not in ("submit", "button"):
-            self.fields.append((name, a.get("value") or ""))
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select is not None:
-            self._option = [a.get("value"), "selected" in a, ""]
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._textarea[1] += data
-        if self._option is not None:
-            self._option[2] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._in_form = False
-        elif tag == "textarea" and self._textarea is not None:
-            self.fields.append((self._textarea[0], self._textarea[1]))
-            self._textarea = None
-        elif tag == "option" and self._option is not None:
-            value, selected, text = self._option
-            self._options.append((text if value is None else value, selected))
-            self._option = None
-        elif tag == "select" and self._select is not None:
-            chosen = [value for value, selected in self._options if selected] or [self._options[0][0]]
-            self.fields.append((self._select, chosen[-1]))
-            self._select = None
-
-
-def form_fields(response: HttpResponse, form_id: str = "table-form") -> dict[str, list[str]]:
-    """The edit form of ``response`` as a browser would post it: name → values in page order."""
-    parser = _FormFields(form_id)
-    parser.feed(response.content.decode())
-    fields: dict[str, list[str]] = {}
-    for name, value in parser.fields:
-        fields.setdefault(name, []).append(value)
-    fields.pop("csrfmiddlewaretoken", None)
-    return fields
-
-
-def table_form(
-    table: TargetTable, revision: int, row_keys: dict[str, list[str]] | None = None
-) -> dict[str, Any]:
-    """``table`` as the edit form posts it, written out independently of ``jixiao_web.tableform``
-    (with the rows' keys, hidden fields, when given)."""
-
-    def text(value: object) -> str:
-        return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
-
-    data: dict[str, Any] = {
-        "title": table.title,
-        "overall_goal": table.overall_goal,
-        "revision": str(revision),
-    }
-    data |= {f"department_{k}": text(v) for k, v in table.department.model_dump().items()}
-    data |= {f"budget_{k}": text(v) for k, v in table.budget.model_dump().items()}
-    for name in ("kind", "name", "content", "amount"):
-        data[f"task_{name}"] = [text(getattr(task, name)) for task in table.tasks]
-    for name in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
-        data[f"ind_{name}"] = [getattr(indicator, name) for indicator in table.indicators]
-    if row_keys is not None:
-        data["task_key"], data["ind_key"] = row_keys["tasks"], row_keys["indicators"]
-    return data
-
-
-def stored(filing: Filing) -> TargetTable:
-    filing.refresh_from_db()
-    return TargetTable.model_validate(filing.data)
-
-
-def counts() -> tuple[int, ...]:
-    return (
-        Filing.objects.count(),
-        Version.objects.count(),
-        Comment.objects.count(),
-        AuditEntry.objects.count(),
-    )
-
-
-def issues_at(response: HttpResponse) -> set[tuple[str, str, str, str]]:
-    """(code, section, row, field) of every finding listed on the page."""
-    found = re.findall(
-        r'<li class="\w+" data-section="([^"]*)" data-row="([^"]*)" data-field="([^"]*)" data-code="([^"]+)"',
-        response.content.decode(),
-    )
-    return {(code, section, row, field) for section, row, field, code in found}
-
 
 # ---------------------------------------------------------------------------------------------
 # The edit form
@@ -550,9 +431,8 @@ def test_hostile_text_is_escaped_everywhere(
     people: dict[str, User],
     actor: Callable[[str], Actor],
     login: Callable[[User], Client],
-    monkeypatch: pytest.MonkeyPatch,
+    no_renderings: None,
 ) -> None:
-    monkeypatch.setattr("jixiao_web.exports.render_all", lambda version: [])  # rendered on download
     table = stored(draft)
     table.tasks[0].name = f"任务{SCRIPT}{IMG}"
     table.indicators[0].explanation = IMG
@@ -582,15 +462,10 @@ def test_hostile_text_is_escaped_everywhere(
 # Security settings
 
 
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "DJANGO_", "DATABASE_URL"))}
-    return {**env, "JIXIAO_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "jixiao_web.settings", **extra}
-
-
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
-        env=_env(tmp_path, JIXIAO_PRODUCTION="1", JIXIAO_ALLOWED_HOSTS="jixiao.example.gov.cn"),
+        env=child_env(tmp_path, JIXIAO_PRODUCTION="1", JIXIAO_ALLOWED_HOSTS="jixiao.example.gov.cn"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -655,7 +530,7 @@ services.approve(Actor(reviewer), filing, "优")
 
 
 def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = child_env(tmp_path)
     setup = [sys.executable, "-c", SETUP_DATA_DIR, str(tmp_path), str(SEED)]
     done = subprocess.run(setup, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -672,13 +547,6 @@ def test_audit_verify_command_on_a_real_data_dir(tmp_path: Path) -> None:
     assert altered.returncode == 1
     assert re.findall(r"^第(\d+)条", altered.stderr, re.MULTILINE) == ["2"]
     assert "第1版没有对应的提交记录" in altered.stderr  # seq 2 was that version's submission
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 def test_audit_verify_finds_every_alteration(

@@ -1,0 +1,134 @@
+"""Reading the web system's pages as a browser would: the edit form's fields as it would post them,
+a table written out as that form, the findings listed on a page, a textarea's text.  Shared by the
+web tests."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+from django.http import HttpResponse
+
+from jixiao.model import TargetTable
+from jixiao_web.models import AuditEntry, Comment, Filing, Version
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from ``<form id=...>`` (inputs, textareas, selects)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._textarea: list[str] | None = None
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._option: list[Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self._in_form = True
+        # A field's form="…" attribute names its form wherever the field stands.
+        owner = a.get("form")
+        if not (self._in_form if owner is None else owner == self.form_id):
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button"):
+            self.fields.append((name, a.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "selected" in a, ""]
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1] += data
+        if self._option is not None:
+            self._option[2] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea[0], self._textarea[1]))
+            self._textarea = None
+        elif tag == "option" and self._option is not None:
+            value, selected, text = self._option
+            self._options.append((text if value is None else value, selected))
+            self._option = None
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected] or [self._options[0][0]]
+            self.fields.append((self._select, chosen[-1]))
+            self._select = None
+
+
+def form_fields(response: HttpResponse, form_id: str = "table-form") -> dict[str, list[str]]:
+    """The edit form of ``response`` as a browser would post it: name → values in page order."""
+    parser = _FormFields(form_id)
+    parser.feed(response.content.decode())
+    fields: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+def table_form(
+    table: TargetTable, revision: int, row_keys: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """``table`` as the edit form posts it, written out independently of ``jixiao_web.tableform``
+    (with the rows' keys, hidden fields, when given)."""
+
+    def text(value: object) -> str:
+        return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
+
+    data: dict[str, Any] = {
+        "title": table.title,
+        "overall_goal": table.overall_goal,
+        "revision": str(revision),
+    }
+    data |= {f"department_{k}": text(v) for k, v in table.department.model_dump().items()}
+    data |= {f"budget_{k}": text(v) for k, v in table.budget.model_dump().items()}
+    for name in ("kind", "name", "content", "amount"):
+        data[f"task_{name}"] = [text(getattr(task, name)) for task in table.tasks]
+    for name in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
+        data[f"ind_{name}"] = [getattr(indicator, name) for indicator in table.indicators]
+    if row_keys is not None:
+        data["task_key"], data["ind_key"] = row_keys["tasks"], row_keys["indicators"]
+    return data
+
+
+def stored(filing: Filing) -> TargetTable:
+    filing.refresh_from_db()
+    return TargetTable.model_validate(filing.data)
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Filing.objects.count(),
+        Version.objects.count(),
+        Comment.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def issues_at(response: HttpResponse) -> set[tuple[str, str, str, str]]:
+    """(code, section, row, field) of every finding listed on the page."""
+    found = re.findall(
+        r'<li class="\w+" data-section="([^"]*)" data-row="([^"]*)" data-field="([^"]*)" data-code="([^"]+)"',
+        response.content.decode(),
+    )
+    return {(code, section, row, field) for section, row, field, code in found}
+
+
+def textarea(html: str, name: str) -> str | None:
+    """The text of the textarea called ``name`` in a page, unescaped; None when there is none."""
+    found = re.search(rf'<textarea name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
+    return unescape(found.group(1)) if found else None
