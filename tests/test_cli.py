@@ -66,7 +66,8 @@ def test_check_json_one_report_per_line_and_exit_codes(tmp_path: Path) -> None:
     assert mismatch[0]["location"] == {"section": "budget", "field": "project_expenditure"}
     assert "566.58075" in mismatch[0]["message"]
     assert "565.58075" in mismatch[0]["message"]
-    assert set(reports[0]) == {"source", "valid", "issues"}
+    assert set(reports[0]) == {"source", "valid", "layout", "issues"}
+    assert reports[0]["layout"] == "jieyang"
     assert set(reports[0]["issues"][0]) == {"code", "severity", "message", "location"}
 
 
@@ -157,7 +158,13 @@ def test_schema_describes_the_canonical_json() -> None:
     assert code == 0
     schema = json.loads(out)
     # Parts only some layouts print (LAYOUTS.md) are described but left out of the seed's JSON.
-    assert set(schema["properties"]) == set(seed_expected()) | {"duties", "long_term_goal"}
+    assert set(schema["properties"]) == set(seed_expected()) | {
+        "duties",
+        "long_term_goal",
+        "preparer",
+        "contact_phone",
+        "prepared_on",
+    }
     indicator = schema["$defs"]["Indicator"]["properties"]
     assert {"weight", "value_type", "scoring_standard"} <= set(indicator)
     amount = schema["$defs"]["Budget"]["properties"]["project_expenditure"]["anyOf"][0]

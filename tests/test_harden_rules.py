@@ -8,7 +8,7 @@ import pytest
 
 from jixiao.check import check_table
 from jixiao.model import TargetTable
-from jixiao.rules.limits import TEXT_LIMITS
+from jixiao.rules.limits import HEADER_TEXTS, TEXT_LIMITS
 
 SPEC = ("code", "section", "row", "field")
 
@@ -21,13 +21,19 @@ def test_every_text_field_of_the_model_has_a_limit(seed_table: TargetTable) -> N
 
     text_fields = {("title", "title")}
     for name, info in TargetTable.model_fields.items():
-        if name != "title" and is_text(info.annotation):
+        if name in HEADER_TEXTS:
+            text_fields.add(("department", name))  # 填报人 and the like, in the header
+        elif name != "title" and is_text(info.annotation):
             text_fields.add(("overall_goal", name))  # the goal and the texts printed beside it
     for section, model in (("department", Department), ("tasks", Task), ("indicators", Indicator)):
         for name, info in model.model_fields.items():
             if is_text(info.annotation):
                 text_fields.add((section, name))
-    assert {("overall_goal", "duties"), ("indicators", "scoring_standard")} <= text_fields
+    assert {
+        ("overall_goal", "duties"),
+        ("department", "preparer"),
+        ("indicators", "scoring_standard"),
+    } <= text_fields
     assert text_fields <= set(TEXT_LIMITS)
 
 
@@ -44,7 +50,7 @@ def test_one_character_beyond_a_limit_is_an_error_at_its_place(
     if section in ("tasks", "indicators"):
         data[section][1][field] = "字" * (limit + 1)
         where = (section, 2, field)
-    elif section == "department":
+    elif section == "department" and field not in HEADER_TEXTS:
         data[section][field] = "字" * (limit + 1)
         where = (section, None, field)
     else:

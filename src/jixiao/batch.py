@@ -17,6 +17,7 @@ from typing import Final
 
 from jixiao.check import check_path
 from jixiao.findings import Report, unreadable
+from jixiao.layouts import UNKNOWN
 
 #: Below this many files one process is quicker than starting workers.
 PARALLEL_THRESHOLD: Final = 64
@@ -33,7 +34,9 @@ def check_one(path: Path) -> Report:
     except Exception as error:
         if os.environ.get("JIXIAO_DEBUG"):
             raise
-        return Report(str(path), [unreadable(str(path), "internal", error=type(error).__name__).finding])
+        return Report(
+            str(path), [unreadable(str(path), "internal", error=type(error).__name__).finding], UNKNOWN
+        )
 
 
 def _check_chunk(paths: Sequence[Path]) -> list[Report]:

@@ -39,6 +39,10 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "comparator-absent": Entry(
         "info", "表中没有“对比符号”栏，{count}个指标的对比符号未能确定（写在指标值中的已读入），按未填处理。"
     ),
+    "part-absent": Entry("info", "本表是{layout}的表式，没有{part}，{unchecked}。"),
+    "amounts-in-yuan": Entry(
+        "info", "第{line}行“{label}”表明金额以元为单位，已按 1 万元 = 10000 元把 {count} 个金额换算为万元。"
+    ),
     "budget-total-mismatch": Entry(
         "warning", "{what}印的是 {printed}，按预算整体情况的各项金额应为 {computed}。"
     ),

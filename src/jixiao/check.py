@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Final
 
 from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
+from jixiao.layouts import UNKNOWN, fit_layout
 from jixiao.model import TargetTable
 from jixiao.model.values import compact
 from jixiao.read import ReadResult, read_bytes, read_path
 from jixiao.rules import validate
 
 #: Codes :func:`check_table` emits itself, from what it is told besides the table.
-CHECK_CODES: Final = frozenset({"department-name-mismatch"})
+CHECK_CODES: Final = frozenset({"department-name-mismatch", "part-absent"})
 
 
 def check_table(
@@ -22,22 +23,26 @@ def check_table(
     read_findings: Iterable[Finding] = (),
     *,
     department: str | None = None,
+    layout: str | None = None,
 ) -> Report:
     """The report for a table: what reading it found and every rule's findings, in table order.
 
     Where the reader already reported an error at a place (an amount it could not parse, say), a
     rule's finding at the same place says nothing new and is left out.  ``department``: the
     department the table is filed for (the web system's); a 部门名称 naming another is a warning.
+    ``layout``: the layout it was read in; the rules then judge what that layout asks for
+    (:func:`jixiao.layouts.fit_layout`).  Without one every rule applies.
     """
     findings = list(read_findings)
     flagged = [f.location for f in findings if f.severity is Severity.ERROR and f.location.section]
-    findings.extend(f for f in validate(table) if not any(f.location.same_place(place) for place in flagged))
+    judged = [f for f in validate(table) if not any(f.location.same_place(place) for place in flagged)]
+    findings.extend(judged if layout is None else fit_layout(judged, table, layout))
     named = table.department.name
     if department is not None and named.strip() and compact(named) != compact(department):
         where = Location("department", field="name")
         findings.append(finding("department-name-mismatch", where, name=named, department=department))
     findings.sort(key=_in_table_order)
-    return Report(source, findings)
+    return Report(source, findings, layout)
 
 
 #: Form order: findings without a place first, then section by section as SECTION_TITLES lists them.
@@ -53,8 +58,8 @@ def _checked(source: str, read: Callable[[], ReadResult]) -> Report:
     try:
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
-        return Report(source, [error.finding])
-    return check_table(result.table, source, result.findings)
+        return Report(source, [error.finding], UNKNOWN)
+    return check_table(result.table, source, result.findings, layout=result.layout)
 
 
 def check_bytes(data: bytes, source: str = "<输入>") -> Report:

@@ -29,6 +29,7 @@ from jixiao.batch import check_files
 from jixiao.catalogue import CATALOGUE
 from jixiao.check import check_table
 from jixiao.findings import ReadError, Report, Severity
+from jixiao.layouts import LAYOUTS
 from jixiao.model import TargetTable
 from jixiao.read import EXTENSIONS, read_path
 from jixiao.write import UnsupportedOutput, write_bytes
@@ -137,7 +138,11 @@ def _print_report(console: Console, report: Report, fatal: bool) -> None:
     summary = "，".join(
         f"{severity.label} {report.count(severity)}" for severity in Severity if report.count(severity)
     )
-    console.print(f"[{style}]{status}[/] {escape(report.source)}" + (f"（{summary}）" if summary else ""))
+    layout = LAYOUTS.get(report.layout or "")
+    read_as = f" [dim]按{layout.place}的表式读取[/]" if layout is not None else ""
+    console.print(
+        f"[{style}]{status}[/] {escape(report.source)}" + (f"（{summary}）" if summary else "") + read_as
+    )
     for item in report.findings:
         console.print(
             f"  [{_STYLE[item.severity]}]{item.severity.label}[/] {escape(item.message)} [dim]{item.code}[/]"

@@ -106,6 +106,9 @@ class Report:
 
     source: str
     findings: list[Finding] = field(default_factory=list)
+    #: The layout the table was read in (``jixiao.layouts``), for reports of read sources; None
+    #: for a table that was not read from a file (the web form's), and then left out of the JSON.
+    layout: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -135,11 +138,11 @@ class Report:
         return [tuple(pick(f, name) for name in spec) for f in self.findings]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "valid": self.valid,
-            "issues": [f.to_dict() for f in self.findings],
-        }
+        report: dict[str, Any] = {"source": self.source, "valid": self.valid}
+        if self.layout is not None:
+            report["layout"] = self.layout
+        report["issues"] = [f.to_dict() for f in self.findings]
+        return report
 
     def to_json(self) -> str:
         """One line of JSON, as ``jixiao check --json`` prints it."""

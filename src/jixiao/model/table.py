@@ -141,6 +141,18 @@ class TargetTable(_Model):
     title: Text = Field("", title="表名")
     year: int | None = Field(None, title="年度", description="表中无年度栏时取自表名")
     department: Department = Field(default_factory=Department, title="部门")
+    preparer: Text | None = Field(
+        None, title="填报人", description="湖北等地的表式才有；没有时不输出", exclude_if=_absent
+    )
+    contact_phone: Text | None = Field(
+        None,
+        title="联系电话",
+        description="填报人的联系电话，湖北等地的表式才有；没有时不输出",
+        exclude_if=_absent,
+    )
+    prepared_on: Text | None = Field(
+        None, title="填报日期", description="照录，如 2024年1月15日；没有时不输出", exclude_if=_absent
+    )
     budget: Budget = Field(default_factory=Budget, title="预算整体情况")
     overall_goal: Text = Field("", title="总体绩效目标", description="纯文本，每点一行")
     duties: Text | None = Field(

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from jixiao.catalogue import JSON_PROBLEMS
 from jixiao.findings import Finding, Location, ReadError, unreadable
+from jixiao.layouts import UNKNOWN
 from jixiao.model import TargetTable
 from jixiao.read.docx import read_docx_grid
 from jixiao.read.grid import GridRow, GridTooLarge
@@ -42,6 +43,7 @@ READER_CODES: Final = frozenset(
         "task-total-mismatch",
         "budget-total-mismatch",
         "comparator-absent",
+        "amounts-in-yuan",
         "more-tables",
         "year-missing",
         "amount-invalid",
@@ -61,14 +63,16 @@ class ReadResult:
     table: TargetTable
     source: str
     findings: list[Finding] = field(default_factory=list)
+    #: The layout it was read in (``jixiao.layouts``): ``unknown`` for JSON and unfamiliar layouts.
+    layout: str = UNKNOWN
 
 
 GridReader = Callable[[bytes, str], list[GridRow]]
 
 
 def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
-    table, findings = map_grid(grid_reader(data, source), source)
-    return ReadResult(table, source, findings)
+    table, findings, layout = map_grid(grid_reader(data, source), source)
+    return ReadResult(table, source, findings, layout)
 
 
 def _validation_reason(error: ValidationError) -> str:

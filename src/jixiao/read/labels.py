@@ -39,6 +39,9 @@ FIELD_LABELS: Final[dict[str, FieldTarget]] = {
         ("budget", "total_expenditure"),
     ),
     **dict.fromkeys(("年度", "预算年度"), ("table", "year")),
+    **dict.fromkeys(("填报人", "填表人"), ("table", "preparer")),
+    **dict.fromkeys(("联系电话", "填报人电话"), ("table", "contact_phone")),
+    **dict.fromkeys(("填报日期", "填表日期"), ("table", "prepared_on")),
 }
 
 #: Labels that head a part of the form and carry no value of their own.
@@ -162,7 +165,9 @@ INDICATOR_COLUMNS: Final[dict[str, str]] = {
 #: Compared with the width-folded cell text (``：`` folds to ``:``).
 NOTE_PREFIXES: Final[tuple[str, ...]] = ("填报要求", "填报说明", "填表说明", "注:", "备注:", "说明:")
 #: Compared with label keys.
-UNIT_NOTES: Final[frozenset[str]] = frozenset({"单位万元", "金额单位万元", "(单位万元)", "单位元"})
+UNIT_NOTES: Final[frozenset[str]] = frozenset(
+    {"单位万元", "金额单位万元", "(单位万元)", "单位元", "金额单位元", "(单位元)"}
+)
 #: A task row whose 序号 or 名称 is one of these is the printed sum, derived from the rows above.
 TOTAL_LABELS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "合计金额"})
 

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 
 from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, ReadError, finding
+from jixiao.layouts import identify
 from jixiao.model import Budget, TargetTable, format_amount
 from jixiao.model.framework import (
     LEVEL1_NAMES,
@@ -29,7 +30,7 @@ from jixiao.model.framework import (
     normalise_comparator,
     split_leading_comparator,
 )
-from jixiao.model.values import leading_quantity, parse_number, to_halfwidth
+from jixiao.model.values import compact, leading_quantity, parse_number, to_halfwidth
 from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count, simplified
 from jixiao.read.grid import GridRow
 from jixiao.read.labels import (
@@ -56,6 +57,9 @@ State = Literal["start", "header", "goal", "tasks", "indicators", "notes", "anot
 _YEAR: Final = re.compile(r"((?:19|20)\d{2})\s*年")
 _INLINE_LABEL: Final = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$", re.DOTALL)
 _UNIT_SUFFIX: Final = re.compile(r"^[%‰A-Za-z²³/·\u4e00-\u9fff]{1,6}$")
+#: The money unit a label or unit note names: 拟投入金额（元）, 单位：元, （单位：万元）.
+_MONEY_UNIT: Final = re.compile(r"(?:\((万?元)\)|单位:(万?元)\)?)$")
+_YUAN_PER_WAN: Final = Decimal(10000)
 
 _HEADINGS: Final = frozenset(TASK_COLUMNS) | frozenset(INDICATOR_COLUMNS)
 #: Every label key the mapper acts on; a row with none of them is plain data.
@@ -185,6 +189,14 @@ class _Mapper:
     vertical: dict[int, FieldTarget] = field(default_factory=dict)
     saw_department_label: bool = False
     saw_indicators: bool = False
+    #: Label keys acted on, to tell the layout (``jixiao.layouts.identify``).
+    labels_seen: set[str] = field(default_factory=set)
+    #: 填报人, 联系电话, 填报日期 (湖北) as printed.
+    preparation: dict[str, str] = field(default_factory=dict)
+    #: Amounts are in 元 from the label or note at (line, text) on, until one names 万元 again.
+    yuan_mark: tuple[int, str] | None = None
+    in_yuan: bool = False
+    converted: int = 0
 
     # --- rows ----------------------------------------------------------------------------------
 
@@ -210,6 +222,7 @@ class _Mapper:
             else:
                 self._indicator_row(cells, row.line)
             return
+        self._note_labels(cells, keys, row.line)
 
         if self.vertical:
             pending, self.vertical = self.vertical, {}
@@ -260,6 +273,27 @@ class _Mapper:
             self.findings.append(
                 finding("row-unrecognized", Location(line=row.line), line=row.line, cells=_quote_cells(cells))
             )
+
+    def _note_labels(self, cells: list[str], keys: list[str], line: int) -> None:
+        """Remember the labels of a row (for the layout) and the money unit they name."""
+        for cell, key in zip(cells, keys, strict=True):
+            if key not in _LABELS:
+                continue
+            self.labels_seen.add(key)
+            match = _MONEY_UNIT.search(compact(_fold(cell)))
+            if match:
+                self.in_yuan = (match.group(1) or match.group(2)) == "元"
+                if self.in_yuan and self.yuan_mark is None:
+                    self.yuan_mark = (line, cell)
+
+    def _amount(self, text: str, *, stored: bool = True) -> Decimal | Unreadable | None:
+        """An amount in 万元: one printed in 元 (see ``in_yuan``) is converted exactly."""
+        amount = parse_amount(text)
+        if not self.in_yuan or not isinstance(amount, Decimal):
+            return amount
+        if stored:
+            self.converted += 1
+        return amount / _YUAN_PER_WAN
 
     def _text_lines(self) -> list[str]:
         if self.text_target == "overall_goal":
@@ -394,7 +428,7 @@ class _Mapper:
         for index, side in zip(totals, sides, strict=False):
             text, at = self._value_after(index, cells, keys, set(totals))
             consumed |= at
-            printed = parse_amount(text)
+            printed = self._amount(text, stored=False)
             amounts = [self.budget.get(name) for name in _BUDGET_SIDES.get(side, ())]
             if not isinstance(printed, Decimal) or not amounts or None in amounts:
                 continue
@@ -487,7 +521,7 @@ class _Mapper:
                 self.department[name] = value
         elif section == "budget":
             self.budget_side = _SIDE_OF.get(name, self.budget_side)
-            amount = parse_amount(value)
+            amount = self._amount(value)
             if isinstance(amount, Unreadable):
                 self.findings.append(
                     finding(
@@ -503,6 +537,8 @@ class _Mapper:
             year = parse_count(value)
             if isinstance(year, int) and 1900 < year < 2200:
                 self.year_cell = (value, year)
+        else:
+            self.preparation[name] = value
 
     # --- tasks ---------------------------------------------------------------------------------
 
@@ -532,7 +568,7 @@ class _Mapper:
 
     def _total_row(self, label: str, cells: list[str], line: int) -> None:
         """A printed 合计/小计 row: derived from the tasks, so checked against them, not kept."""
-        figures = [parse_amount(cell) for cell in cells if cell and label_key(cell) != label]
+        figures = [self._amount(cell, stored=False) for cell in cells if cell and label_key(cell) != label]
         printed = next((f for f in reversed(figures) if isinstance(f, Decimal)), None)
         if printed is None:
             return
@@ -560,7 +596,7 @@ class _Mapper:
         row = len(self.tasks) + 1
         seq_text = _fold(values.get("seq", "")).strip().rstrip(".、")
         seq = int(seq_text) if seq_text.isdigit() and seq_text.isascii() else row
-        amount = parse_amount(values.get("amount", ""))
+        amount = self._amount(values.get("amount", ""))
         if isinstance(amount, Unreadable):
             place = PHRASES["task-amount-place"].format(
                 section=PHRASES[f"task-section.{self.task_kind}"], row=row, name=values.get("name", "")
@@ -694,6 +730,17 @@ class _Mapper:
             )
             self.findings.append(finding("year-missing", Location("title", field="year"), where=where))
         self._check_shares()
+        if self.yuan_mark is not None and self.converted:
+            line, label = self.yuan_mark
+            self.findings.append(
+                finding(
+                    "amounts-in-yuan",
+                    Location("budget", line=line),
+                    line=line,
+                    label=label,
+                    count=self.converted,
+                )
+            )
         absent = sum(1 for indicator in self.indicators if indicator["comparator"] is None)
         if absent:
             self.findings.append(
@@ -704,6 +751,7 @@ class _Mapper:
                 "title": self.title,
                 "year": year,
                 "department": self.department,
+                **self.preparation,
                 "budget": self.budget,
                 "overall_goal": "\n".join(self.goal_lines),
                 **{name: "\n".join(lines) for name, lines in self.texts.items()},
@@ -762,12 +810,13 @@ def _split_target(
     return comparator, value, _fold(unit_cell) if unit_cell else ""
 
 
-def map_grid(rows: list[GridRow], source: str) -> tuple[TargetTable, list[Finding]]:
-    """Map a grid to a table and the findings made while reading it.
+def map_grid(rows: list[GridRow], source: str) -> tuple[TargetTable, list[Finding], str]:
+    """Map a grid to a table, the findings made while reading it and the layout it is in.
 
     Raises :class:`ReadError` (``not-a-target-table``) when nothing in it looks like the form.
     """
     mapper = _Mapper(source)
     for row in rows:
         mapper.feed(row)
-    return mapper.table(), mapper.findings
+    table = mapper.table()
+    return table, mapper.findings, identify(mapper.labels_seen, simplified(_fold(mapper.title)))

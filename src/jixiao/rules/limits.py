@@ -25,6 +25,9 @@ TEXT_LIMITS: Final[dict[tuple[Section, str], int]] = {
     ("title", "title"): 200,
     ("department", "name"): 100,
     ("department", "competent_department"): 100,
+    ("department", "preparer"): 50,
+    ("department", "contact_phone"): 50,
+    ("department", "prepared_on"): 50,
     ("overall_goal", "overall_goal"): 5_000,
     ("overall_goal", "duties"): 5_000,
     ("overall_goal", "long_term_goal"): 5_000,
@@ -47,16 +50,18 @@ _MODELS: Final[dict[str, type[BaseModel]]] = {
     "indicators": Indicator,
 }
 
+#: Texts of the table itself shown with the department's header (湖北's 填报人 and the like).
+HEADER_TEXTS: Final = ("preparer", "contact_phone", "prepared_on")
 _INDICATOR_TEXTS: Final = tuple(field for section, field in TEXT_LIMITS if section == "indicators")
 
 
 def label_of(section: Section, field: str) -> str:
     """The field's Chinese name (the model's title)."""
     model = _MODELS.get(section)
-    if model is None:
-        text = TargetTable.model_fields.get(field)  # 部门职能概述 and the like, beside the goal
-        return str(text.title) if field != section and text is not None else SECTION_TITLES[section]
-    return str(model.model_fields[field].title)
+    if model is not None and field in model.model_fields:
+        return str(model.model_fields[field].title)
+    text = TargetTable.model_fields.get(field)  # 部门职能概述 beside the goal, 填报人 in the header
+    return str(text.title) if field != section and text is not None else SECTION_TITLES[section]
 
 
 def _check(section: Section, field: str, text: str | None, row: int | None = None) -> Iterator[Finding]:
@@ -79,6 +84,8 @@ def text_too_long(table: TargetTable) -> Iterator[Finding]:
     yield from _check("title", "title", table.title)
     for field in ("name", "competent_department"):
         yield from _check("department", field, getattr(table.department, field))
+    for field in HEADER_TEXTS:
+        yield from _check("department", field, getattr(table, field))
     for field in ("overall_goal", "duties", "long_term_goal"):
         yield from _check("overall_goal", field, getattr(table, field))
     for row, task in enumerate(table.tasks, start=1):
