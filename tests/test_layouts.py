@@ -13,7 +13,7 @@ from jixiao.check import check_bytes, check_path
 from jixiao.layouts import LAYOUTS as KNOWN_LAYOUTS
 from jixiao.layouts import PARTS
 from jixiao.read import read_bytes, read_path
-from jixiao.read.mapper import _LABELS
+from jixiao.read.labels import ALL_LABELS as _LABELS
 
 LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
 

@@ -199,3 +199,20 @@ PLACEHOLDERS: Final[frozenset[str]] = frozenset({"", "-", "—", "——", "–"
 COUNT_SUFFIXES: Final[tuple[str, ...]] = ("人", "个", "家")
 NONE_WORD: Final = "无"
 AMOUNT_SUFFIXES: Final[tuple[str, ...]] = ("(万元)", "万元")
+
+#: Column headings of either table.
+HEADINGS: Final[frozenset[str]] = frozenset(TASK_COLUMNS) | frozenset(INDICATOR_COLUMNS)
+#: Every label key the mapper acts on; a row with none of them is plain data.
+ALL_LABELS: Final[frozenset[str]] = (
+    HEADINGS
+    | frozenset(FIELD_LABELS)
+    | SECTION_LABELS
+    | GOAL_LABELS
+    | frozenset(TASK_SECTION_LABELS)
+    | UNIT_NOTES
+    | INDICATOR_HEADINGS
+    | TOTAL_LABELS
+    | frozenset(TEXT_LABELS)
+    | VALUE_TAGS
+    | SHARE_LABELS
+)
