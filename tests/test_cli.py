@@ -255,3 +255,29 @@ def test_plugin_commands_are_listed_but_not_loaded_for_built_in_commands() -> No
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_an_operating_system_refusal_is_told_in_chinese(tmp_path: Path) -> None:
+    """ENAMETOOLONG and the like: the reason in Chinese, never the system's English text."""
+    from jixiao.check import check_path
+
+    report = check_path(tmp_path / ("长" * 200 + ".txt"))
+    (message,) = [f.message for f in report.findings]
+    assert "文件名或路径过长" in message
+    assert "File name too long" not in message
+
+
+def test_a_file_that_breaks_the_reader_is_an_internal_error_told_in_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jixiao.batch
+
+    def broken(path: Path) -> None:
+        raise KeyError("columns")
+
+    monkeypatch.setattr(jixiao.batch, "check_path", broken)
+    monkeypatch.delenv("JIXIAO_DEBUG", raising=False)
+    (report,) = list(jixiao.batch.check_files([tmp_path / "a.txt"], workers=1))
+    (finding,) = report.findings
+    assert "内部错误" in finding.message
+    assert "KeyError" not in finding.message

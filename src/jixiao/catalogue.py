@@ -120,7 +120,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
 #: shows comes from this module).  Keys are English; ``{…}`` fields are filled with ``str.format``.
 #: Why a file could not be read: the ``{reason}`` of ``file-unreadable`` and ``format-unsupported``.
 REASONS: Final[dict[str, str]] = {
-    "os": "{error}",
+    "os": "操作系统未能读取这个文件：{error}",
     "not-found": "文件不存在",
     "no-permission": "没有读取这个文件的权限",
     "is-folder": "这是一个文件夹，不是文件",
@@ -143,7 +143,7 @@ REASONS: Final[dict[str, str]] = {
     "doc-needs-libreoffice": "读取 Word 97-2003（.doc）文件需要 LibreOffice，本机未安装；请另存为 .docx 后再读取。",
     "doc-timeout": "LibreOffice 转换 .doc 超时",
     "doc-failed": "LibreOffice 无法转换此 .doc 文件",
-    "internal": "内部错误 {error}，请将此文件报告给开发者",
+    "internal": "读取程序遇到未能处理的内容（内部错误），请将此文件报告给开发者",
     "grid-too-large": "表格展开后过大（{size}），远超任何目标表，疑似恶意构造，拒绝读取",
     "timeout": "读取超时（超过 {seconds} 秒），文件可能过于复杂或是恶意构造，拒绝读取",
     "memory": "读取所需内存超过上限，文件可能过于复杂或是恶意构造，拒绝读取",

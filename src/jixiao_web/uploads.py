@@ -270,8 +270,7 @@ def read_upload(name: str, data: bytes) -> Upload:
         return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
     if b"MemoryError" in stderr:
         return _failed(name, "memory")
-    last = stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"退出码 {child.returncode}"]
-    return _failed(name, "internal", error=last[0][:200])
+    return _failed(name, "internal")  # what went wrong is in the log above, not for the user
 
 
 def _orphaned(signum: int, frame: object) -> None:

@@ -8,6 +8,7 @@ sniffed from the content, with the file name's extension as a hint.  Each reader
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,22 @@ class ReadResult:
     #: The layout it was read in (``jixiao.layouts``): ``unknown`` for JSON and unfamiliar layouts.
     layout: str = UNKNOWN
 
+
+#: What the operating system's refusal means, for the errors a file being read can meet.
+_OS_PROBLEMS: Final = {
+    errno.EIO: "磁盘读写出错",
+    errno.ENAMETOOLONG: "文件名或路径过长",
+    errno.ELOOP: "符号链接形成了循环",
+    errno.EMFILE: "打开的文件过多",
+    errno.ENFILE: "系统打开的文件过多",
+    errno.ENXIO: "这是设备而不是普通文件",
+    errno.ENODEV: "这是设备而不是普通文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOMEM: "内存不足",
+    errno.EBUSY: "文件正被占用",
+    errno.ETXTBSY: "文件正被占用",
+    errno.ESTALE: "网络文件系统上的文件已失效",
+}
 
 GridReader = Callable[[bytes, str], list[GridRow]]
 
@@ -207,7 +224,10 @@ def read_path(path: str | Path) -> ReadResult:
             raise unreadable(source, "no-permission") from None
         if isinstance(error, IsADirectoryError):
             raise unreadable(source, "is-folder") from None
-        raise unreadable(source, "os", error=error.strerror or type(error).__name__) from None
+        problem = _OS_PROBLEMS.get(
+            error.errno or 0, f"系统错误号 {error.errno}" if error.errno else "原因不明"
+        )
+        raise unreadable(source, "os", error=problem) from None
     return read_bytes(data, source)
 
 
