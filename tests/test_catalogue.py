@@ -63,8 +63,10 @@ def test_the_registries_keep_their_kinds_apart() -> None:
 
 def test_codes_added_beyond_the_spec_are_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    if not RULES_MD.exists():
+        return
     specified = {**_spec_codes(), **(_spec_codes(CYCLE_MD) if CYCLE_MD.exists() else {})}
-    added = set(CATALOGUE) - set(specified) if RULES_MD.exists() else set()
+    added = set(CATALOGUE) - set(specified)
     for code in added:
         assert f"`{code}`" in readme, code
 
