@@ -173,6 +173,10 @@ def test_a_profile_file_names_a_base_and_what_differs(tmp_path: Path) -> None:
         ('{"monitoring_month": 12}', "monitoring_month：超出允许范围"),
         ('{"grade_bands": [{"grade": "优", "floor": 60}, {"grade": "良", "floor": 80}]}', "从高到低"),
         ('{"budget_warning": {"red": 80, "yellow": 60}}', "红 < 黄"),
+        (
+            '{"level1_points": {"产出": 50, "效益指标": 30, "满意度指标": 10}}',
+            "“产出”不是指标体系中的一级指标",
+        ),
     ],
 )
 def test_a_bad_profile_file_is_told_in_chinese(text: str, message: str) -> None:

@@ -218,6 +218,7 @@ PROFILE_PROBLEMS: Final[dict[str, str]] = {
     "unknown-setting": "没有这项设定（请检查拼写）",
     "points-total": "预算执行率分值与各一级指标分值之和应为 100，现为 {total}",
     "points-negative": "分值不能为负数",
+    "level1-unknown": "一级指标分值中的“{names}”不是指标体系中的一级指标（应为 产出指标、成本指标、效益指标、满意度指标）",
     "bands-order": "等级分数段应从高到低排列，最低总分互不相同",
     "bands-bottom": "最后一个等级的最低总分应为 0",
     "warning-order": "预警阈值应为 红 < 黄（< 蓝）",

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jixiao.catalogue import JSON_PROBLEMS, PROFILE_PROBLEMS
-from jixiao.model.framework import BENEFIT, COST, OUTPUT, SATISFACTION
+from jixiao.model.framework import BENEFIT, COST, LEVEL1_NAMES, OUTPUT, SATISFACTION
 from jixiao.model.table import Amount
 
 _HUNDRED: Final = Decimal(100)
@@ -89,6 +89,9 @@ class Profile(BaseModel):
         total = self.execution_points + sum(self.level1_points.values(), Decimal(0))
         if total != _HUNDRED:
             raise ValueError(PROFILE_PROBLEMS["points-total"].format(total=total))
+        unknown = [name for name in self.level1_points if name not in LEVEL1_NAMES]
+        if unknown:
+            raise ValueError(PROFILE_PROBLEMS["level1-unknown"].format(names="、".join(unknown)))
         if any(points < 0 for points in (self.execution_points, *self.level1_points.values())):
             raise ValueError(PROFILE_PROBLEMS["points-negative"])
         floors = [band.floor for band in self.grade_bands]
