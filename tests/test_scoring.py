@@ -117,6 +117,7 @@ def test_worked_7_a_year_totals_89_48_good_excellent_under_80_70_60_and_89_39_li
     ]  # fmt: skip
     assert sum(row.score for row in scores.rows) == D("80.28")
     assert (scores.execution.score, scores.total, scores.grade) == (D("9.20"), D("89.48"), "良")
+    assert scores.why == "总分 = 预算执行率得分 9.20 + 各指标得分之和 80.28 = 89.48，等级“良”"
     assert score(made, VARIANTS["80/70/60"]).grade == "优"
     assert score(made, VARIANTS["linear"]).total == D("89.39")
 
@@ -203,17 +204,30 @@ _PROFILES = st.sampled_from(list(VARIANTS.values()))
 
 @settings(max_examples=300, deadline=None)
 @given(
-    comparator=st.sampled_from(["≥", ">", "≤", "<", "="]),
+    comparator=st.sampled_from(["≥", ">", "≤", "<", "=", "定性"]),
     target=_TARGETS,
     actual=_DECIMALS,
     points=_POINTS,
     profile=_PROFILES,
+    entered=st.one_of(st.none(), st.decimals(min_value=-10, max_value=200, places=2)),
+    reason=st.sampled_from(["", "经复核，按实际工作量调整得分"]),
 )
 def test_a_rows_score_never_leaves_0_to_w(
-    comparator: str, target: Decimal, actual: Decimal, points: Decimal, profile: Profile
+    comparator: str,
+    target: Decimal,
+    actual: Decimal,
+    points: Decimal,
+    profile: Profile,
+    entered: Decimal | None,
+    reason: str,
 ) -> None:
     row = Row(OUT, "数量指标", "指标", comparator, str(target), "个", str(points), str(actual))
-    value = score(evaluation(row), profile).rows[0].score
+    made = evaluation(row)
+    made.indicators[0].entered_score = entered
+    made.indicators[0].score_reason = reason
+    if comparator == "定性":
+        made.indicators[0].tier = Tier.PARTLY
+    value = score(made, profile).rows[0].score
     assert D(0) <= value <= points
 
 

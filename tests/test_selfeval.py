@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.model import TargetTable
-from jixiao.model.selfeval import SelfEvaluation, Tier, parse_tier
+from jixiao.model.selfeval import IndicatorResult, SelfEvaluation, TaskResult, Tier, parse_tier
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, load_profile, profile_from_json
 
 D = Decimal
@@ -58,6 +58,20 @@ def test_the_copied_parts_are_read_only(seed_table: TargetTable) -> None:
         made.approved.tasks.append(made.approved.tasks[0])  # type: ignore[attr-defined]
     made.indicators[0].actual = "5"  # what the department adds is editable
     assert seed_table.indicators[0].value == "4"
+
+
+def test_an_ordinary_table_given_as_the_approved_one_is_kept_as_a_frozen_copy(
+    seed_table: TargetTable,
+) -> None:
+    made = SelfEvaluation(
+        approved=seed_table,  # type: ignore[arg-type]
+        tasks=[TaskResult() for _ in seed_table.tasks],
+        indicators=[IndicatorResult() for _ in seed_table.indicators],
+    )
+    seed_table.indicators[0].value = "5"
+    assert made.approved.indicators[0].value == "4"
+    with pytest.raises(ValidationError):
+        made.approved.indicators[0].value = "5"
 
 
 def test_the_canonical_json_round_trips_with_exact_amounts(seed_table: TargetTable) -> None:

@@ -314,4 +314,5 @@ WHY: Final[dict[str, str]] = {
     "tier-default": "定性指标“{tier}”，分数段 {band}，按默认得分 {score}",
     "tier-entered": "定性指标“{tier}”，分数段 {band}，自评得分 {score}",
     "manual": "计算得分 {computed}，人工得分 {score}（理由：{reason}）",
+    "total": "总分 = 预算执行率得分 {execution} + 各指标得分之和 {rows} = {total}，等级“{grade}”",
 }

@@ -309,6 +309,7 @@ class Scores:
     redistributed: tuple[str, ...]
     total: Decimal
     grade: str
+    why: str
 
     @property
     def points_total(self) -> Decimal:
@@ -327,8 +328,11 @@ def score(evaluation: SelfEvaluation, profile: Profile) -> Scores:
         for row, indicator, result in evaluation.indicator_rows()
     )
     execution = _execution_score(evaluation, profile)
-    total = execution.score + sum((row.score for row in rows), _ZERO)
-    return Scores(execution, rows, points.groups, points.redistributed, total, profile.grade(total))
+    rows_total = sum((row.score for row in rows), _ZERO)
+    total = execution.score + rows_total
+    grade = profile.grade(total)
+    why = _Why.of("total", execution=execution.score, rows=rows_total, total=total, grade=grade)
+    return Scores(execution, rows, points.groups, points.redistributed, total, grade, why)
 
 
 def _execution_score(evaluation: SelfEvaluation, profile: Profile) -> ExecutionScore:

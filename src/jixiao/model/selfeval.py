@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final, Self
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from jixiao.model.table import (
     Amount,
@@ -217,6 +217,14 @@ class SelfEvaluation(_Model):
         description="只在读取已填写的表时有；只用于核对",
         exclude_if=lambda v: v is None,
     )
+
+    @field_validator("approved", mode="before")
+    @classmethod
+    def _frozen_copy(cls, value: object) -> object:
+        # An ordinary TargetTable is taken as its data, so the copy kept is frozen and its own.
+        if isinstance(value, TargetTable) and not isinstance(value, ApprovedTable):
+            return value.model_dump()
+        return value
 
     @model_validator(mode="after")
     def _rows_match_the_table(self) -> Self:
