@@ -42,20 +42,20 @@ def test_funds_mismatch_initial_budget_and_sources() -> None:
     made.funds.fiscal.initial_budget = D("501")
     made.funds.fiscal.executed, made.funds.other.executed = D("500"), D("60")
     found = [f for f in _found(made) if f[0] == "selfeval-funds-mismatch"]
-    assert found == [
-        ("selfeval-funds-mismatch", None, "fiscal.initial_budget"),  # the table says 500
-        ("selfeval-funds-mismatch", None, "total.initial_budget"),  # 565.58075 ≠ 501 + 65.58075
-        ("selfeval-funds-mismatch", None, "total.executed"),  # 565.58075 ≠ 500 + 60
+    assert found == [  # in the order of the funds block
+        ("selfeval-funds-mismatch", 1, "initial_budget"),  # 565.58075 ≠ 501 + 65.58075
+        ("selfeval-funds-mismatch", 1, "executed"),  # 565.58075 ≠ 500 + 60
+        ("selfeval-funds-mismatch", 2, "initial_budget"),  # the table says 500
     ]
 
 
 def test_funds_missing_and_not_positive() -> None:
     assert [f for f in _found(evaluation(*A_YEAR, planned=None)) if f[0] == "selfeval-funds-missing"] == [
-        ("selfeval-funds-missing", None, "total.initial_budget"),
-        ("selfeval-funds-missing", None, "total.annual_budget"),
+        ("selfeval-funds-missing", 1, "initial_budget"),
+        ("selfeval-funds-missing", 1, "annual_budget"),
     ]
-    assert ("selfeval-funds-missing", None, "total.annual_budget") in _found(evaluation(*A_YEAR, planned="0"))
-    assert ("selfeval-funds-missing", None, "total.executed") in _found(evaluation(*A_YEAR, executed=None))
+    assert ("selfeval-funds-missing", 1, "annual_budget") in _found(evaluation(*A_YEAR, planned="0"))
+    assert ("selfeval-funds-missing", 1, "executed") in _found(evaluation(*A_YEAR, executed=None))
 
 
 def test_execution_unexplained_below_the_threshold_or_adjusted() -> None:

@@ -2,7 +2,8 @@
 
 They judge a :class:`jixiao.scoring.ScoredEvaluation` (the self-evaluation, its profile and its
 scores, computed once), never a target table.  An indicator's row is its 1-based position in the
-approved table's indicators, the same row as the table's own findings.
+approved table's indicators, the same row as the table's own findings; a funds finding's row is the
+funds block's (1 年度资金总额, 2 其中：财政拨款, 3 其他资金) and its field the column.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def _at(row: int, field: str) -> Location:
     return Location("indicators", row=row, field=field)
 
 
+def _funds_at(name: str, column: str) -> Location:
+    """A cell of the funds block: row 1 年度资金总额, 2 其中：财政拨款, 3 其他资金; the column's field."""
+    return Location("funds", row=_FUNDS_ROWS.index(name) + 1, field=column)
+
+
 # ---------------------------------------------------------------------------------------------
 # Funds
 
@@ -63,9 +69,7 @@ def funds_mismatch(scored: ScoredEvaluation) -> Iterator[Finding]:
             detail = PHRASES["funds-initial"].format(
                 row=_ROW_TITLES[name], value=_amount(value), approved=_amount(approved[name])
             )
-            yield finding(
-                "selfeval-funds-mismatch", Location("funds", field=f"{name}.initial_budget"), detail=detail
-            )
+            yield finding("selfeval-funds-mismatch", _funds_at(name, "initial_budget"), detail=detail)
     for column in _FUNDS_COLUMNS:
         total, fiscal, other = (getattr(getattr(funds, name), column) for name in _FUNDS_ROWS)
         if total is None or fiscal is None or other is None or total == fiscal + other:
@@ -77,7 +81,7 @@ def funds_mismatch(scored: ScoredEvaluation) -> Iterator[Finding]:
             other=format_amount(other),
             difference=format_amount(abs(total - fiscal - other)),
         )
-        yield finding("selfeval-funds-mismatch", Location("funds", field=f"total.{column}"), detail=detail)
+        yield finding("selfeval-funds-mismatch", _funds_at("total", column), detail=detail)
 
 
 @selfeval_rule("selfeval-funds-missing")
@@ -97,7 +101,7 @@ def funds_missing(scored: ScoredEvaluation) -> Iterator[Finding]:
             continue
         yield finding(
             "selfeval-funds-missing",
-            Location("funds", field=f"total.{column}"),
+            _funds_at("total", column),
             label=_COLUMN_TITLES[column],
             problem=problem,
         )
