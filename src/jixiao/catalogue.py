@@ -126,7 +126,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "warning", "没有填写{group}，其 {points} 分已按比例分给{others}。"
     ),
     "selfeval-score-out-of-range": Entry(
-        "error", "绩效指标第{row}行“{name}”的自评得分 {score} 不在{band}内，未采用，按 {used} 分计；请改正。"
+        "error", "绩效指标第{row}行“{name}”的自评得分 {score} 超出{band}，未采用，按 {used} 分计；请改正。"
     ),
     "selfeval-override-unexplained": Entry(
         "error",
@@ -271,7 +271,7 @@ PHRASES: Final[dict[str, str]] = {
     "points-row": "绩效指标第{row}行“{name}”的分值为 {points}，应大于 0",
     "points-row-ungrouped": "绩效指标第{row}行“{name}”的一级指标“{level1}”在设定中没有分值，该行分值为 {points}，应大于 0",
     "points-total": "预算执行率分值 {execution} 与各指标分值之和 {indicators} 合计 {total}，应为 100",
-    "band-points": " 0–{w} 分",
+    "band-points": "范围 0–{w} 分",
     "band-tier": "“{tier}”的分数段 {band}",
     "printed-row": "绩效指标第{row}行“{name}”的得分",
     "printed-execution": "预算执行率得分",
