@@ -12,7 +12,15 @@ from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.model import TargetTable
-from jixiao.model.selfeval import IndicatorResult, SelfEvaluation, TaskResult, Tier, parse_tier
+from jixiao.model.selfeval import (
+    Funds,
+    FundsRow,
+    IndicatorResult,
+    SelfEvaluation,
+    TaskResult,
+    Tier,
+    parse_tier,
+)
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, load_profile, profile_from_json
 
 D = Decimal
@@ -226,3 +234,11 @@ def test_schema_of_a_self_evaluation_is_a_second_schema() -> None:
     assert row["actual"]["title"] == "实际完成值"
     assert row["tier"]["anyOf"][0] == {"$ref": "#/$defs/Tier"}
     assert schema["$defs"]["FundsRow"]["properties"]["executed"]["anyOf"][0]["type"] == "string"
+
+
+def test_every_field_of_the_canonical_json_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## 绩效自评（库）") : readme.index("## 网页系统")]
+    for model in (SelfEvaluation, Funds, FundsRow, TaskResult, IndicatorResult):
+        for name in model.model_fields:
+            assert f"`{name}`" in section or f"`{name}[]`" in section, (model.__name__, name)
