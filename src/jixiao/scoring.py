@@ -243,15 +243,10 @@ def split_points(evaluation: SelfEvaluation, profile: Profile) -> Points:
 # Scores
 
 
-class _Why:
+def _why(key: str, **figures: Decimal | str | int) -> str:
     """The formula behind a score, in Chinese (templates in :data:`jixiao.catalogue.WHY`)."""
-
-    @staticmethod
-    def of(key: str, **figures: Decimal | str | int) -> str:
-        shown = {
-            name: _shown(value) if isinstance(value, Decimal) else value for name, value in figures.items()
-        }
-        return WHY[key].format(**shown)
+    shown = {name: _shown(value) if isinstance(value, Decimal) else value for name, value in figures.items()}
+    return WHY[key].format(**shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +326,7 @@ def score(evaluation: SelfEvaluation, profile: Profile) -> Scores:
     rows_total = sum((row.score for row in rows), _ZERO)
     total = execution.score + rows_total
     grade = profile.grade(total)
-    why = _Why.of("total", execution=execution.score, rows=rows_total, total=total, grade=grade)
+    why = _why("total", execution=execution.score, rows=rows_total, total=total, grade=grade)
     return Scores(execution, rows, points.groups, points.redistributed, total, grade, why)
 
 
@@ -339,11 +334,11 @@ def _execution_score(evaluation: SelfEvaluation, profile: Profile) -> ExecutionS
     funds = evaluation.funds.total
     w, planned, executed = profile.execution_points, funds.annual_budget, funds.executed
     if planned is None or executed is None or planned <= 0:
-        return ExecutionScore(w, planned, executed, None, _ZERO, _Why.of("execution-unknown", w=w))
+        return ExecutionScore(w, planned, executed, None, _ZERO, _why("execution-unknown", w=w))
     rate = executed / planned
     value = rounded(min(w, max(_ZERO, w * rate)))
     percent = format_amount(rounded(rate * _HUNDRED))
-    why = _Why.of("execution", x=executed, p=planned, rate=percent, w=w, score=value)
+    why = _why("execution", x=executed, p=planned, rate=percent, w=w, score=value)
     return ExecutionScore(w, planned, executed, rate, value, why)
 
 
@@ -384,7 +379,7 @@ def _row_score(
     w_pos = max(w, _ZERO)
     if actual.problem is not None:  # an unreadable value never earns points
         key = "actual-missing" if actual.problem == "missing" else "actual-invalid"
-        computed, why = _ZERO, _Why.of(key, w=w)
+        computed, why = _ZERO, _why(key, w=w)
     elif target.end is not None and actual.completed is not None:
         computed, why = _date_score(target.end, actual.completed, w_pos)
     else:
@@ -394,7 +389,7 @@ def _row_score(
     reasoned = entered is not None and abs(entered - computed) > CENT and bool(result.score_reason.strip())
     if reasoned and entered is not None and _ZERO <= entered <= w_pos:
         final, manual = entered, True
-        why = _Why.of("manual", computed=computed, score=entered, reason=result.score_reason)
+        why = _why("manual", computed=computed, score=entered, reason=result.score_reason)
     return RowScore(
         row, indicator.name, group, w, computed, entered, final, manual=manual, qualitative=False,
         tier=None, band=None, comparator=target.comparator, target=target.value, actual=actual.value,
@@ -408,7 +403,7 @@ def _tier_score(
     """A 定性 row: (default score, score, why, tier, band); an entered score counts within its band."""
     tier = result.tier or parse_tier(result.actual)
     if tier is None:
-        return _ZERO, _ZERO, _Why.of("tier-missing", w=w), None, None
+        return _ZERO, _ZERO, _why("tier-missing", w=w), None, None
     w_pos = max(w, _ZERO)
     band = tier_band(tier, w_pos)
     default = rounded(w_pos * TIER_BANDS[tier][2])
@@ -416,16 +411,16 @@ def _tier_score(
     taken = entered is not None and in_band(entered, tier, w_pos)
     final = entered if taken and entered is not None else default
     shown_band = f"[{_shown(band[0])}, {_shown(band[1])}{']' if tier is Tier.ACHIEVED else ')'}"
-    why = _Why.of("tier-entered" if taken else "tier-default", tier=tier.value, band=shown_band, score=final)
+    why = _why("tier-entered" if taken else "tier-default", tier=tier.value, band=shown_band, score=final)
     return default, final, why, tier, band
 
 
 def _date_score(end: date, completed: date, w: Decimal) -> tuple[Decimal, str]:
     if completed <= end:
-        return _clamped(w, w), _Why.of("date-met", completed=completed.isoformat(), end=end.isoformat(), w=w)
+        return _clamped(w, w), _why("date-met", completed=completed.isoformat(), end=end.isoformat(), w=w)
     late = (completed - end).days
     value = _clamped(w * max(_ZERO, _ONE - Decimal(late) / _DAYS_IN_YEAR), w)
-    return value, _Why.of(
+    return value, _why(
         "date-late", completed=completed.isoformat(), end=end.isoformat(), days=late, w=w, score=value
     )
 
@@ -444,7 +439,7 @@ def _formula(target: Target, actual: Actual, w: Decimal, profile: Profile) -> tu
         Comparator.EQ: b == a,
     }[comparator]
     if met:
-        return _clamped(w, w), _Why.of("met", **figures)
+        return _clamped(w, w), _why("met", **figures)
     if comparator in {Comparator.GE, Comparator.GT}:
         raw = w * b / a if a > 0 else _ZERO
         return _done(raw, w, "higher", figures)
@@ -461,12 +456,12 @@ def _formula(target: Target, actual: Actual, w: Decimal, profile: Profile) -> tu
         return _done(w * b / a, w, "higher", figures)
     if profile.equal_over == "symmetric":
         return _done(w * max(_ZERO, _ONE - abs(b - a) / a), w, "equal-symmetric", figures)
-    return _clamped(w, w), _Why.of("equal-over-full", **figures)
+    return _clamped(w, w), _why("equal-over-full", **figures)
 
 
 def _done(raw: Decimal, w: Decimal, key: str, figures: dict[str, Decimal | str]) -> tuple[Decimal, str]:
     value = _clamped(raw, w)
-    return value, _Why.of(key, **figures, score=value)
+    return value, _why(key, **figures, score=value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,8 +471,7 @@ class ScoredEvaluation:
     evaluation: SelfEvaluation
     profile: Profile
     scores: Scores
-    points: Points
 
     @classmethod
     def of(cls, evaluation: SelfEvaluation, profile: Profile) -> ScoredEvaluation:
-        return cls(evaluation, profile, score(evaluation, profile), split_points(evaluation, profile))
+        return cls(evaluation, profile, score(evaluation, profile))
