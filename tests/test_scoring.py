@@ -276,3 +276,45 @@ def test_an_at_least_rows_score_never_falls_when_b_rises(
     before = score(evaluation(row._replace(actual=str(low))), DEFAULT).rows[0].score
     after = score(evaluation(row._replace(actual=str(low + rise))), DEFAULT).rows[0].score
     assert after >= before
+
+
+_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["7*24", "2023.07-2024.01", "12月底前", "2023年13月", "9999999999999999999999999999999", "≥", "%"]
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    comparator=st.one_of(st.none(), st.text(max_size=3), st.sampled_from(["≥", "≤", "=", ">", "<", "定性"])),
+    target=_TEXT,
+    unit=st.sampled_from(["", "%", "个", "小时"]),
+    actual=st.one_of(st.none(), _TEXT),
+    points=st.one_of(st.none(), st.decimals(min_value=-100, max_value=10**30, places=2)),
+    entered=st.one_of(st.none(), st.decimals(min_value=-(10**30), max_value=10**30, places=2)),
+    planned=st.one_of(st.none(), st.decimals(min_value=-1, max_value=10**25, places=5)),
+    executed=st.one_of(st.none(), st.decimals(min_value=-1, max_value=10**25, places=5)),
+)
+def test_no_self_evaluation_crashes_scoring_or_checking(
+    comparator: str | None,
+    target: str,
+    unit: str,
+    actual: str | None,
+    points: Decimal | None,
+    entered: Decimal | None,
+    planned: Decimal | None,
+    executed: Decimal | None,
+) -> None:
+    row = Row(OUT, "数量指标", "指标", "≥", target, unit)
+    made = evaluation(row, planned=None if planned is None else str(planned), executed=None)
+    data = made.model_dump()
+    data["approved"]["indicators"][0]["comparator"] = comparator
+    made = type(made).model_validate(data)
+    made.funds.total.executed = executed
+    result = made.indicators[0]
+    result.actual, result.points, result.entered_score = actual, points, entered
+    scores = score(made, DEFAULT)
+    assert all(f.message for f in check_selfeval(made).findings)
+    assert scores.rows[0].score >= 0

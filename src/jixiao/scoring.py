@@ -16,7 +16,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final, Literal
 
 from jixiao.catalogue import WHY
@@ -43,8 +43,10 @@ TIER_BANDS: Final[dict[Tier, tuple[Decimal, Decimal, Decimal]]] = {
 
 
 def rounded(value: Decimal) -> Decimal:
-    """``value`` to 2 places, ROUND_HALF_UP (CYCLE.md)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """``value`` to 2 places, ROUND_HALF_UP (CYCLE.md), however many digits it has (an execution
+    rate of an absurd 全年执行数 must still be shown, not raise)."""
+    context = Context(prec=max(28, value.adjusted() + 4))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=context)
 
 
 def _shown(value: Decimal) -> str:
