@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jixiao.check import check_selfeval
-from jixiao.model.selfeval import Tier
+from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.profile import DEFAULT, VARIANTS, Profile
 from jixiao.scoring import in_band, score, split_points, tier_band
 from selfeval_cases import (
@@ -29,14 +30,14 @@ from selfeval_cases import (
 D = Decimal
 
 
-def _row(row: Row, actual: str | None, profile: Profile = DEFAULT, **changes: object) -> tuple[Decimal, str]:
-    made = evaluation(row._replace(actual=actual, **changes))  # type: ignore[arg-type]
+def _row(row: Row, actual: str | None, profile: Profile = DEFAULT) -> tuple[Decimal, str]:
+    made = evaluation(row._replace(actual=actual))
     scored = score(made, profile).rows[0]
     return scored.score, scored.why
 
 
-def _codes(made: object, profile: Profile = DEFAULT) -> list[tuple[str, int | None, str | None]]:
-    return [tuple(item) for item in check_selfeval(made, profile).flatten()]  # type: ignore[arg-type,misc]
+def _codes(made: SelfEvaluation) -> list[tuple[Any, ...]]:
+    return check_selfeval(made).flatten()
 
 
 # ---------------------------------------------------------------------------------------------

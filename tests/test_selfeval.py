@@ -61,7 +61,7 @@ def test_the_copied_parts_are_read_only(seed_table: TargetTable) -> None:
     with pytest.raises(ValidationError):
         made.approved.department.name = "别的部门"
     with pytest.raises(ValidationError):
-        made.approved = made.approved
+        made.approved = made.approved  # type: ignore[misc]  # mypy knows it is frozen too
     with pytest.raises(AttributeError):
         made.approved.tasks.append(made.approved.tasks[0])  # type: ignore[attr-defined]
     made.indicators[0].actual = "5"  # what the department adds is editable
@@ -72,7 +72,7 @@ def test_an_ordinary_table_given_as_the_approved_one_is_kept_as_a_frozen_copy(
     seed_table: TargetTable,
 ) -> None:
     made = SelfEvaluation(
-        approved=seed_table,  # type: ignore[arg-type]
+        approved=seed_table,
         tasks=[TaskResult() for _ in seed_table.tasks],
         indicators=[IndicatorResult() for _ in seed_table.indicators],
     )
@@ -129,18 +129,18 @@ def test_the_default_profile_is_cycle_mds() -> None:
     assert DEFAULT.execution_points == 10
     assert DEFAULT.level1_points == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
     assert [(band.grade, band.floor) for band in DEFAULT.grade_bands] == [
-        ("优", 90),
-        ("良", 80),
-        ("中", 60),
-        ("差", 0),
+        ("优", D(90)),
+        ("良", D(80)),
+        ("中", D(60)),
+        ("差", D(0)),
     ]
     assert (DEFAULT.lower_is_better, DEFAULT.equal_over) == ("ratio", "full")
     assert (DEFAULT.explain_execution_below, DEFAULT.over_achievement_flag, DEFAULT.monitoring_month) == (
-        90,
-        50,
+        D(90),
+        D(50),
         7,
     )
-    assert (DEFAULT.budget_warning.red, DEFAULT.budget_warning.yellow) == (60, 80)
+    assert (DEFAULT.budget_warning.red, DEFAULT.budget_warning.yellow) == (D(60), D(80))
     assert DEFAULT.indicator_warning.blue == 120
     assert DEFAULT.deviation_causes == ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
     assert DEFAULT.likelihood == ("确定能", "有可能", "完全不可能")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from jixiao.check import check_selfeval, check_table
 from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation
-from jixiao.profile import DEFAULT, VARIANTS
+from jixiao.profile import DEFAULT, VARIANTS, Profile
 from jixiao.rules import SELFEVAL_RULES, TABLE_RULES
 from selfeval_cases import A_YEAR, DRILLS, OUT, PLANS, SATISFIED, Row, evaluation
 
@@ -25,8 +26,8 @@ def _finished() -> SelfEvaluation:
     return made
 
 
-def _found(made: SelfEvaluation, profile: object = DEFAULT) -> list[tuple[str, int | None, str | None]]:
-    return check_selfeval(made, profile).flatten()  # type: ignore[arg-type,return-value]
+def _found(made: SelfEvaluation, profile: Profile = DEFAULT) -> list[tuple[Any, ...]]:
+    return check_selfeval(made, profile).flatten()
 
 
 def test_a_finished_year_has_no_findings() -> None:
