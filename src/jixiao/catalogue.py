@@ -114,6 +114,49 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "timeliness-unit": Entry(
         "warning", "绩效指标第{row}行“{name}”是时效指标，计量单位“{unit}”却不是时间单位、%或日期。"
     ),
+    # --- self-evaluation (shared/spec/CYCLE.md) -------------------------------------------------
+    "selfeval-funds-mismatch": Entry("error", "{detail}，请核对。"),
+    "selfeval-funds-missing": Entry("error", "年度资金总额的{label}{problem}，请按批复的预算和决算填写。"),
+    "selfeval-execution-unexplained": Entry("error", "{detail}，请在“预算调整及执行偏差说明”中写明原因。"),
+    "selfeval-actual-missing": Entry("error", "绩效指标第{row}行“{name}”未填写{what}，按 0 分计；请填写。"),
+    "selfeval-actual-invalid": Entry(
+        "error", "绩效指标第{row}行“{name}”的实际完成值“{value}”{problem}，按 0 分计；请改正。"
+    ),
+    "selfeval-points-invalid": Entry("error", "{detail}，请调整分值。"),
+    "selfeval-points-moved": Entry(
+        "warning", "{group}各行分值合计 {actual}，设定为 {expected}：分值已在指标间调整，请审核时留意。"
+    ),
+    "selfeval-points-redistributed": Entry(
+        "warning", "没有填写{group}，其 {points} 分已按比例分给{others}。"
+    ),
+    "selfeval-score-out-of-range": Entry(
+        "error", "绩效指标第{row}行“{name}”的自评得分 {score} 超出{band}，未采用，按 {used} 分计；请改正。"
+    ),
+    "selfeval-override-unexplained": Entry(
+        "error",
+        "绩效指标第{row}行“{name}”的人工得分 {entered} 与计算得分 {computed} 不同，却没有写明理由，"
+        "按计算得分计；请写明理由或删去人工得分。",
+    ),
+    "selfeval-deviation-unexplained": Entry(
+        "error",
+        "绩效指标第{row}行“{name}”得分 {score}，低于分值 {points}，请在“偏差原因分析及改进措施”中写明"
+        "原因和措施（不少于 {minimum} 字）。",
+    ),
+    "selfeval-target-too-low": Entry(
+        "warning",
+        "绩效指标第{row}行“{name}”实际 {actual} 超出目标 {target} 达 {over}%（超过 {flag}%），年度指标值可能定得偏低。",
+    ),
+    "selfeval-total-mismatch": Entry(
+        "error", "{place}印的是 {printed}，按实际完成值重新计算应为 {computed}。"
+    ),
+    "selfeval-goal-unreported": Entry(
+        "warning", "年度总体目标的实际完成情况{problem}，请对照预期目标写明实际完成了什么。"
+    ),
+    "selfeval-monitor-contradicts": Entry(
+        "warning",
+        "绩效指标第{row}行“{name}”运行监控时填报“{likelihood}”完成，自评得分却只有 {score}（分值 {points}），"
+        "请在偏差原因中说明。",
+    ),
 }
 
 #: Chinese fragments that rules put into the templates' figures (so that every Chinese word a rule
@@ -162,7 +205,27 @@ JSON_PROBLEMS: Final[dict[str, str]] = {
     "list_type": "应为列表",
     "model_type": "应为对象",
     "dict_type": "应为对象",
+    "greater_than_equal": "超出允许范围",
+    "less_than_equal": "超出允许范围",
+    "too_short": "不能为空",
     "": "值无效",
+}
+
+#: Why a profile (设定) file cannot be used (:mod:`jixiao.profile`).
+PROFILE_PROBLEMS: Final[dict[str, str]] = {
+    "unreadable": "{source}：无法读取设定文件（{reason}）",
+    "not-json": "{source}：设定文件不是有效的 JSON{where}",
+    "json-where": "（第 {line} 行第 {column} 列）",
+    "not-object": "{source}：设定文件应为一个 JSON 对象（{{…}}）",
+    "unknown-base": "{source}：没有名为“{base}”的设定，可用的有：{known}",
+    "invalid": "{source}：设定有误：{problems}",
+    "unknown-setting": "没有这项设定（请检查拼写）",
+    "points-total": "预算执行率分值与各一级指标分值之和应为 100，现为 {total}",
+    "points-negative": "分值不能为负数",
+    "level1-unknown": "一级指标分值中的“{names}”不是指标体系中的一级指标（应为 产出指标、成本指标、效益指标、满意度指标）",
+    "bands-order": "等级分数段应从高到低排列，最低总分互不相同",
+    "bands-bottom": "最后一个等级的最低总分应为 0",
+    "warning-order": "预警阈值应为 红 < 黄（< 蓝）",
 }
 
 #: Which part of a PDF needs OCR: the ``{problem}`` of ``file-needs-ocr``.
@@ -195,4 +258,65 @@ PHRASES: Final[dict[str, str]] = {
     "misclassified.money-quantity": "以金额作为数量指标（计量单位“{unit}”），资金投入应列为成本指标",
     "misclassified.cost-benefit": "含“成本”，是成本指标，却填在效益指标下",
     "misclassified.separator": "；",
+    "funds-initial": "资金情况“{row}”的年初预算数 {value} 与批复的目标表（{approved}）不一致",
+    "funds-sum": "资金情况的{column}：年度资金总额 {total} 万元 ≠ 财政拨款 {fiscal} 万元 + 其他资金 {other} 万元，相差 {difference} 万元",
+    "funds-not-filled": "未填写",
+    "funds-not-positive": "为 {value} 万元，应大于 0",
+    "funds-negative": "为 {value} 万元，不能为负数",
+    "execution-low": "预算执行率 {rate}%（{executed}÷{planned}）低于 {threshold}%",
+    "execution-adjusted": "全年预算数 {planned} 万元与年初预算数 {initial} 万元不同（预算有调整）",
+    "actual-what.value": "实际完成值",
+    "actual-what.tier": "完成等级（达成、部分达成、未达成）",
+    "actual.comparator": "含有对比符号，只填实际的数字",
+    "actual.unit": "带有计量单位，只填数字（单位见计量单位栏）",
+    "actual.not-a-number": "不是数字",
+    "actual.not-a-date": "不是日期，应填完成日期（如 2023年12月20日）",
+    "actual.percent-over-100": "超过 100%，而该指标不是增长率",
+    "points-row": "绩效指标第{row}行“{name}”的分值为 {points}，应大于 0",
+    "points-row-ungrouped": "绩效指标第{row}行“{name}”的一级指标“{level1}”在设定中没有分值，该行分值为 {points}，应大于 0",
+    "points-total": "预算执行率分值 {execution} 与各指标分值之和 {indicators} 合计 {total}，应为 100",
+    "band-points": "范围 0–{w} 分",
+    "band-tier": "“{tier}”的分数段 {band}",
+    "printed-row": "绩效指标第{row}行“{name}”的得分",
+    "printed-execution": "预算执行率得分",
+    "printed-total": "自评总分",
+    "printed-grade": "等级",
+    "goal.blank": "未填写",
+    "goal.short": "仅 {length} 字（应不少于 {minimum} 字）",
+    "goal.copy": "与预期目标相同",
+}
+
+#: Chinese names of the self-evaluation's parts, for findings' sections (``jixiao.findings``).
+SELFEVAL_SECTION_TITLES: Final[dict[str, str]] = {
+    "file": "文件",
+    "funds": "年度资金",
+    "overall_goal": "年度总体目标",
+    "tasks": "任务完成情况",
+    "indicators": "绩效指标",
+    "conclusion": "自评结论",
+    "total": "自评总分",
+}
+
+#: Why a self-evaluation row scores what it scores (:mod:`jixiao.scoring`): A the target, B the value
+#: achieved, w the row's points; every figure is shown as computed.
+WHY: Final[dict[str, str]] = {
+    "execution": "执行率 {x}÷{p}={rate}%，得分 min({w}, {w}×{rate}%) = {score}",
+    "execution-unknown": "全年预算数或全年执行数未填（或预算数不大于 0），执行率无法计算，得 0 分（满分 {w}）",
+    "met": "实际 {b} 达到目标 {sign}{a}，得满分 {w}",
+    "higher": "实际 {b} 未达到目标 {sign}{a}，得分 {w}×{b}÷{a} = {score}",
+    "lower-ratio": "实际 {b} 超出目标 {sign}{a}，得分 {w}×{a}÷{b} = {score}",
+    "lower-linear": "实际 {b} 超出目标 {sign}{a}，得分 {w}×max(0, 1−({b}−{a})÷{a}) = {score}",
+    "lower-zero": "目标为 {sign}{a}，实际 {b}，得 0 分",
+    "equal-zero": "目标为 ={a}，实际 {b}，得 0 分",
+    "equal-over-full": "实际 {b} 超过目标 ={a}，得满分 {w}",
+    "equal-symmetric": "实际 {b} 偏离目标 ={a}，得分 {w}×max(0, 1−|{b}−{a}|÷{a}) = {score}",
+    "date-met": "{completed} 完成，未晚于目标期限 {end}，得满分 {w}",
+    "date-late": "{completed} 完成，晚于目标期限 {end} {days} 天，得分 {w}×max(0, 1−{days}÷365) = {score}",
+    "actual-missing": "实际完成值未填，得 0 分（满分 {w}）",
+    "actual-invalid": "实际完成值不是有效的数值，得 0 分（满分 {w}）",
+    "tier-missing": "定性指标未选完成等级，得 0 分（满分 {w}）",
+    "tier-default": "定性指标“{tier}”，分数段 {band}，按默认得分 {score}",
+    "tier-entered": "定性指标“{tier}”，分数段 {band}，自评得分 {score}",
+    "manual": "计算得分 {computed}，人工得分 {score}（理由：{reason}）",
+    "total": "总分 = 预算执行率得分 {execution} + 各指标得分之和 {rows} = {total}，等级“{grade}”",
 }

@@ -6,12 +6,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
+from jixiao.catalogue import SELFEVAL_SECTION_TITLES
 from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
 from jixiao.layouts import UNKNOWN, fit_layout
 from jixiao.model import TargetTable
+from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
+from jixiao.profile import DEFAULT, Profile
 from jixiao.read import ReadResult, read_bytes, read_path
-from jixiao.rules import validate
+from jixiao.rules import validate, validate_selfeval
+from jixiao.scoring import ScoredEvaluation
 
 #: Codes :func:`check_table` emits itself, from what it is told besides the table.
 CHECK_CODES: Final = frozenset({"department-name-mismatch", "part-absent"})
@@ -52,6 +56,26 @@ _SECTION_ORDER: Final = {section: order for order, section in enumerate((None, *
 def _in_table_order(finding: Finding) -> tuple[int, int]:
     """Findings in the order of the form: rows that could not be read first, then section by section."""
     return _SECTION_ORDER.get(finding.location.section, 0), finding.location.row or 0
+
+
+def check_selfeval(
+    evaluation: SelfEvaluation,
+    profile: Profile = DEFAULT,
+    source: str = "",
+    read_findings: Iterable[Finding] = (),
+) -> Report:
+    """The report for a self-evaluation judged by ``profile``: what reading it found and every
+    self-evaluation rule's findings (never the target table's), in the order of the printed form."""
+    findings = [*read_findings, *validate_selfeval(ScoredEvaluation.of(evaluation, profile))]
+    findings.sort(key=_in_selfeval_order)
+    return Report(source, findings)
+
+
+_SELFEVAL_ORDER: Final = {section: order for order, section in enumerate((None, *SELFEVAL_SECTION_TITLES))}
+
+
+def _in_selfeval_order(finding: Finding) -> tuple[int, int]:
+    return _SELFEVAL_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
 def _checked(source: str, read: Callable[[], ReadResult]) -> Report:

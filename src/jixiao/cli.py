@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -31,6 +32,7 @@ from jixiao.check import check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.layouts import LAYOUTS
 from jixiao.model import TargetTable
+from jixiao.model.selfeval import SelfEvaluation
 from jixiao.read import EXTENSIONS, read_path
 from jixiao.write import UnsupportedOutput, write_bytes
 
@@ -187,10 +189,22 @@ def convert(
         raise _fail(f"无法写入 {output}：{error.strerror}") from None
 
 
+class SchemaKind(StrEnum):
+    """The documents whose canonical JSON ``jixiao schema`` describes."""
+
+    TABLE = "table"
+    SELFEVAL = "selfeval"
+
+
 @app.command()
-def schema() -> None:
-    """输出表格规范 JSON 的 JSON Schema。"""
-    document = TargetTable.model_json_schema(mode="serialization")
+def schema(
+    kind: Annotated[
+        SchemaKind, typer.Option("--kind", help="table：目标表（默认）；selfeval：绩效自评表")
+    ] = SchemaKind.TABLE,
+) -> None:
+    """输出规范 JSON 的 JSON Schema（默认为目标表的）。"""
+    model = SelfEvaluation if kind is SchemaKind.SELFEVAL else TargetTable
+    document = model.model_json_schema(mode="serialization")
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 

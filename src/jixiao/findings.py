@@ -16,7 +16,11 @@ from typing import Any, Literal
 
 from jixiao.catalogue import CATALOGUE, REASONS
 
-Section = Literal["file", "title", "department", "budget", "overall_goal", "tasks", "indicators"]
+Section = Literal[
+    "file", "title", "department", "budget", "overall_goal", "tasks", "indicators",
+    # a self-evaluation's own parts (jixiao.catalogue.SELFEVAL_SECTION_TITLES)
+    "funds", "conclusion", "total",
+]  # fmt: skip
 
 #: Chinese names of the sections and fields, for messages (the model's field titles, by JSON path).
 SECTION_TITLES: dict[str, str] = {

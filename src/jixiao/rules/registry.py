@@ -1,52 +1,90 @@
-"""The rule registry: each rule is a small function that yields findings for a table.
+"""The rule registries: each rule is a small function that yields findings for one kind of document.
 
-Rules register themselves with :func:`rule`, naming the codes they may emit; a test checks that
-every catalogued code is emitted by some rule or reader and documented.
+A registry holds the rules of one document kind: :data:`TABLE_RULES` judge a target table,
+:data:`SELFEVAL_RULES` a scored self-evaluation.  Rules register themselves with their registry's
+``rule`` decorator, naming the codes they may emit (each must be catalogued), so a self-evaluation's
+rules never run on a target table or the other way round.  A test checks that every catalogued code
+is emitted by some rule or reader and documented.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
 
 from jixiao.catalogue import CATALOGUE
 from jixiao.findings import Finding
 from jixiao.model import TargetTable
+from jixiao.scoring import ScoredEvaluation
 
-RuleFunction = Callable[[TargetTable], Iterable[Finding]]
+DocumentKind = Literal["table", "selfeval"]
+Subject = TypeVar("Subject")
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Generic[Subject]):
     name: str
     codes: tuple[str, ...]
-    function: RuleFunction
+    function: Callable[[Subject], Iterable[Finding]]
     doc: str
+    kind: DocumentKind = "table"
 
 
-RULES: list[Rule] = []
+@dataclass(slots=True)
+class Registry(Generic[Subject]):
+    """The rules of one document kind, in registration order."""
 
+    kind: DocumentKind
+    rules: list[Rule[Subject]] = field(default_factory=list)
 
-def rule(*codes: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule that may emit ``codes`` (each must be in the catalogue)."""
-    unknown = [code for code in codes if code not in CATALOGUE]
-    if unknown:
-        raise ValueError(f"uncatalogued finding codes: {unknown}")
+    def rule(
+        self, *codes: str
+    ) -> Callable[[Callable[[Subject], Iterable[Finding]]], Callable[[Subject], Iterable[Finding]]]:
+        """Register a rule that may emit ``codes`` (each must be in the catalogue)."""
+        unknown = [code for code in codes if code not in CATALOGUE]
+        if unknown:
+            raise ValueError(f"uncatalogued finding codes: {unknown}")
 
-    def register(function: RuleFunction) -> RuleFunction:
-        RULES.append(
-            Rule(
-                name=f"{function.__module__}.{function.__name__}",
-                codes=codes,
-                function=function,
-                doc=(function.__doc__ or "").strip(),
+        def register(
+            function: Callable[[Subject], Iterable[Finding]],
+        ) -> Callable[[Subject], Iterable[Finding]]:
+            self.rules.append(
+                Rule(
+                    name=f"{function.__module__}.{function.__name__}",
+                    codes=codes,
+                    function=function,
+                    doc=(function.__doc__ or "").strip(),
+                    kind=self.kind,
+                )
             )
-        )
-        return function
+            return function
 
-    return register
+        return register
+
+    def validate(self, subject: Subject) -> list[Finding]:
+        """Every registered rule's findings for ``subject``, in registration order."""
+        return [finding for registered in self.rules for finding in registered.function(subject)]
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(code for registered in self.rules for code in registered.codes)
+
+
+TABLE_RULES: Registry[TargetTable] = Registry("table")
+SELFEVAL_RULES: Registry[ScoredEvaluation] = Registry("selfeval")
+
+#: The target table's rules (the names every table rule module and test uses).
+RULES = TABLE_RULES.rules
+rule = TABLE_RULES.rule
+selfeval_rule = SELFEVAL_RULES.rule
 
 
 def validate(table: TargetTable) -> list[Finding]:
-    """Every registered rule's findings for ``table``, in registration order."""
-    return [finding for registered in RULES for finding in registered.function(table)]
+    """Every target-table rule's findings for ``table``, in registration order."""
+    return TABLE_RULES.validate(table)
+
+
+def validate_selfeval(scored: ScoredEvaluation) -> list[Finding]:
+    """Every self-evaluation rule's findings for a scored self-evaluation, in registration order."""
+    return SELFEVAL_RULES.validate(scored)
