@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Final
@@ -42,11 +43,28 @@ def plain_text(cell: str) -> str:
     return (cell if cell.isascii() else _INVISIBLE.sub("", cell)).strip()
 
 
+def cleaner_for(text: str, markup: bool) -> Callable[[str], str]:
+    """The cheapest cell cleaning that is right for every cell of ``text`` (a whole text export):
+    no search for invisible characters when the text holds none, no HTML decoding when it holds no
+    markup (``markup``: its cells may hold HTML)."""
+    invisible = not text.isascii() and _INVISIBLE.search(text) is not None
+    if markup and _HTML_HINT.search(text) is not None:
+        return html_to_text if invisible else _stripped_markup_text
+    return plain_text if invisible else str.strip
+
+
 def html_to_text(cell: str) -> str:
     """Plain text of a cell that may hold HTML (a text export's cells do): block ends become line
     breaks, tags and scripts go.  Lines are stripped and blank lines dropped.
     """
-    cell = plain_text(cell)
+    return _markup_text(plain_text(cell))
+
+
+def _stripped_markup_text(cell: str) -> str:
+    return _markup_text(cell.strip())
+
+
+def _markup_text(cell: str) -> str:
     if ("<" not in cell and "&" not in cell) or _HTML_HINT.search(cell) is None:
         return cell
     marked = _BLOCK_END.sub("\n", cell)

@@ -10,7 +10,7 @@ what each column means.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -31,18 +31,25 @@ class GridRow:
         return not any(self.cells)
 
 
-def clean_cells(cells: Sequence[str], markup: bool = False) -> list[str]:
-    """Cells as plain stripped text, without trailing empty cells; ``markup``: cells hold HTML."""
-    clean = html_to_text if markup else plain_text
+def clean_cells(
+    cells: Sequence[str], markup: bool = False, clean: Callable[[str], str] | None = None
+) -> list[str]:
+    """Cells as plain stripped text, without trailing empty cells; ``markup``: cells hold HTML.
+
+    ``clean``: the cleaning to use instead, chosen for a whole text (``cells.cleaner_for``).
+    """
+    clean = clean or (html_to_text if markup else plain_text)
     cleaned = [clean(cell) if cell else "" for cell in cells]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
     return cleaned
 
 
-def build_grid(rows: Iterable[tuple[int, Sequence[str]]], markup: bool = False) -> list[GridRow]:
+def build_grid(
+    rows: Iterable[tuple[int, Sequence[str]]], markup: bool = False, clean: Callable[[str], str] | None = None
+) -> list[GridRow]:
     """The grid of ``(line, cells)`` pairs, cleaned; blank rows are kept (as empty rows) for positions."""
-    return [GridRow(clean_cells(cells, markup), line) for line, cells in rows]
+    return [GridRow(clean_cells(cells, markup, clean), line) for line, cells in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from jixiao.findings import unreadable
+from jixiao.read.cells import cleaner_for
 from jixiao.read.grid import GridRow, build_grid
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -66,4 +67,5 @@ def text_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def read_text_grid(data: bytes, source: str) -> list[GridRow]:
     """The grid of a text file's bytes."""
-    return build_grid(text_rows(decode_text(data, source)), markup=True)
+    text = decode_text(data, source)
+    return build_grid(text_rows(text), clean=cleaner_for(text, markup=True))
