@@ -6,28 +6,105 @@ the library's own cell parsers (``1,234.5``, ``１２３``, ``143万元`` are ac
 a field is reduced to its text the way the readers clean cells; what cannot be read
 is reported with the library's finding codes at the field it concerns, and the table is not saved,
 so nothing typed is lost.
+
+The fields are derived from the model (:mod:`jixiao.model.table`), so that the form keeps every
+field the library reads.  An optional field (one the canonical JSON leaves out when the source
+does not have it: 部门职能概述, 期望达到的目标, 指标权重 …) is shown when the table has it or when the
+filer switches it on (a ``show`` checkbox naming it); switched off, its fields are disabled and not
+posted, and it stays absent (None), never "".  A text of a row that may be None in a shown column
+(a row without 期望达到的目标 beside rows with it; a comparator the source did not print) is named in
+the row's hidden ``task_absent``/``ind_absent`` field and stays None while left blank.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from django.http import QueryDict
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, finding
 from jixiao.model import TargetTable
 from jixiao.model.framework import FRAMEWORKS, Comparator
-from jixiao.model.table import Budget, Department, format_amount
+from jixiao.model.table import Budget, Department, Indicator, Task, format_amount
+from jixiao.model.values import parse_number, to_halfwidth
 from jixiao.read.cells import Unreadable, html_to_text, parse_amount, parse_count
 from jixiao.rules.limits import text_too_long
 
+
+def _optional(info: FieldInfo) -> bool:
+    """A field the canonical JSON leaves out when the source does not have it."""
+    return info.exclude_if is not None
+
+
+def _holds(annotation: Any, kind: type) -> bool:
+    """Whether ``annotation`` (through ``X | None`` and ``Annotated``) is, or may be, ``kind``."""
+    return annotation is kind or any(_holds(arg, kind) for arg in get_args(annotation))
+
+
+def is_amount(info: FieldInfo) -> bool:
+    return _holds(info.annotation, Decimal)
+
+
+def _nullable_text(info: FieldInfo) -> bool:
+    return _holds(info.annotation, type(None)) and not is_amount(info) and not _holds(info.annotation, int)
+
+
+#: The form's parts: the POST names of a part's fields start with its prefix.
+PREFIXES: Final[dict[str, str]] = {
+    "table": "",
+    "department": "department_",
+    "budget": "budget_",
+    "tasks": "task_",
+    "indicators": "ind_",
+}
+MODELS: Final[dict[str, type[BaseModel]]] = {
+    "table": TargetTable,
+    "department": Department,
+    "budget": Budget,
+    "tasks": Task,
+    "indicators": Indicator,
+}
+#: Fields of the whole table the form does not show as fields of its own: the parts (each has its
+#: fields) and the year (the filing's).
+TABLE_PARTS: Final = ("department", "budget", "tasks", "indicators")
+NOT_TYPED: Final[dict[str, tuple[str, ...]]] = {"table": ("year", *TABLE_PARTS), "tasks": ("seq",)}
+
 BUDGET_FIELDS: Final = tuple(Budget.model_fields)
 DEPARTMENT_FIELDS: Final = tuple(Department.model_fields)
-TASK_FIELDS: Final = ("kind", "name", "content", "amount")
-INDICATOR_FIELDS: Final = ("level1", "level2", "name", "explanation", "comparator", "value", "unit")
+#: 序号 is the row's place (the printed order), not typed.
+TASK_FIELDS: Final = tuple(name for name in Task.model_fields if name not in NOT_TYPED["tasks"])
+INDICATOR_FIELDS: Final = tuple(Indicator.model_fields)
+#: The texts of the whole table typed into the form (表名, 总体绩效目标, 部门职能概述 …).
+TABLE_TEXTS: Final = tuple(name for name in TargetTable.model_fields if name not in NOT_TYPED["table"])
+
+
+def optional_fields(section: str) -> tuple[str, ...]:
+    """The optional fields of a part, in the model's order."""
+    return tuple(name for name, info in MODELS[section].model_fields.items() if _optional(info))
+
+
+def switch_of(section: str, name: str) -> str:
+    """The name an optional field is switched on by (the ``show`` checkbox's value)."""
+    return PREFIXES[section] + name
+
+
+#: A row's fields any of which, filled, make the row a row (blank rows are skipped).
+FILLED: Final[dict[str, tuple[str, ...]]] = {
+    "tasks": tuple(name for name in TASK_FIELDS if name != "kind"),
+    "indicators": tuple(name for name in INDICATOR_FIELDS if name not in ("level1", "level2")),
+}
+#: Texts of a row that may be None (``absent``): optional ones, and the comparator.
+ABSENT_CAPABLE: Final[dict[str, tuple[str, ...]]] = {
+    section: tuple(name for name, info in MODELS[section].model_fields.items() if _nullable_text(info))
+    for section in ("tasks", "indicators")
+}
+ROW_SECTIONS: Final = ("tasks", "indicators")
+
 COMPARATORS: Final = tuple(c.value for c in Comparator)
 #: 一级 → 二级 of both frameworks (88号 and 101号), for the choice lists.
 LEVELS: Final[dict[str, list[str]]] = {}
@@ -48,9 +125,7 @@ class Parsed:
     @property
     def row_keys(self) -> dict[str, list[str]]:
         """review: the rows' keys (hidden ``task_key``/``ind_key`` fields), row for row of ``table``."""
-        return {
-            section: [row.get("key", "") for row in self.raw[section]] for section in ("tasks", "indicators")
-        }
+        return {section: [row.get("key", "") for row in self.raw[section]] for section in ROW_SECTIONS}
 
 
 def _text(value: object) -> str:
@@ -59,28 +134,118 @@ def _text(value: object) -> str:
     return format_amount(value) if isinstance(value, Decimal) else str(value)
 
 
+def _shown(table: TargetTable) -> list[str]:
+    """The optional fields ``table`` has (a column: some row has it)."""
+    shown = [switch_of("table", n) for n in optional_fields("table") if getattr(table, n) is not None]
+    for section in ("department", "budget"):
+        part = getattr(table, section)
+        shown += [switch_of(section, n) for n in optional_fields(section) if getattr(part, n) is not None]
+    for section in ROW_SECTIONS:
+        rows = getattr(table, section)
+        shown += [
+            switch_of(section, n)
+            for n in optional_fields(section)
+            if any(getattr(row, n) is not None for row in rows)
+        ]
+    return shown
+
+
 def form_values(table: TargetTable, row_keys: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The table as the strings the form shows (with each row's key, when given)."""
-    data = table.model_dump()
-    values: dict[str, Any] = {
-        "title": table.title,
+    # Attributes, not model_dump(): the dump leaves absent optional fields out.
+    values: dict[str, Any] = {name: _text(getattr(table, name)) for name in TABLE_TEXTS}
+    values |= {
         "year": table.year,
-        "department": {k: _text(v) for k, v in data["department"].items()},
-        "budget": {k: _text(v) for k, v in data["budget"].items()},
-        "overall_goal": table.overall_goal,
-        "tasks": [{k: _text(task[k]) for k in TASK_FIELDS} for task in data["tasks"]],
-        "indicators": [{k: _text(ind[k]) for k in INDICATOR_FIELDS} for ind in data["indicators"]],
+        "department": {k: _text(getattr(table.department, k)) for k in DEPARTMENT_FIELDS},
+        "budget": {k: _text(getattr(table.budget, k)) for k in BUDGET_FIELDS},
+        "shown": _shown(table),
     }
-    for section in ("tasks", "indicators"):  # review: row keys, kept in hidden fields
+    shown = set(values["shown"])
+    for section, names in (("tasks", TASK_FIELDS), ("indicators", INDICATOR_FIELDS)):
+        # A row's texts that are None where the part has the field (a column switched off is None
+        # in every row anyway).
+        nullable = [
+            k
+            for k in ABSENT_CAPABLE[section]
+            if k not in optional_fields(section) or switch_of(section, k) in shown
+        ]
+        values[section] = [
+            {
+                **{k: _text(getattr(row, k)) for k in names},
+                "absent": " ".join(k for k in nullable if getattr(row, k) is None),
+            }
+            for row in getattr(table, section)
+        ]
+    for section in ROW_SECTIONS:  # review: row keys, kept in hidden fields
         for row, key in zip(values[section], (row_keys or {}).get(section, []), strict=False):
             row["key"] = key
     return values
 
 
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """An optional field as the page shows it: its switch, POST name, label and value."""
+
+    section: str
+    name: str
+    label: str
+    value: str = ""
+    shown: bool = False
+    amount: bool = False
+
+    @property
+    def switch(self) -> str:
+        return switch_of(self.section, self.name)
+
+    @property
+    def post(self) -> str:
+        return PREFIXES[self.section] + self.name
+
+
+def _cells(section: str, shown: set[str], row: dict[str, Any] | None = None) -> list[Cell]:
+    fields = MODELS[section].model_fields
+    return [
+        Cell(
+            section,
+            name,
+            str(fields[name].title),
+            str((row or {}).get(name, "")),
+            switch_of(section, name) in shown,
+            is_amount(fields[name]),
+        )
+        for name in optional_fields(section)
+    ]
+
+
+def editor_parts(values: dict[str, Any]) -> dict[str, Any]:
+    """What the form's template needs beside ``values``: the optional fields of each part with their
+    labels and whether they are shown, and each row's optional cells (``row["cells"]``)."""
+    shown = set(values.get("shown") or ())
+    for section in ROW_SECTIONS:
+        for row in values[section]:
+            row["cells"] = _cells(section, shown, row)
+    return {
+        "table_optional": _cells("table", shown, values),
+        "department_optional": _cells("department", shown, values["department"]),
+        "budget_optional": _cells("budget", shown, values["budget"]),
+        "task_columns": _cells("tasks", shown),
+        "indicator_columns": _cells("indicators", shown),
+        "filled": {section: " ".join(FILLED[section]) for section in ROW_SECTIONS},
+    }
+
+
 def _amount(text: str) -> Decimal | Unreadable | None:
-    """An amount as typed, without insignificant zeros (``100.00`` is stored and printed as ``100``)."""
-    amount = parse_amount(text)
-    return amount.normalize() if isinstance(amount, Decimal) else amount
+    """An amount as typed (``100.00`` stays ``100.00``, as a reader keeps it from a file)."""
+    return parse_amount(text)
+
+
+def _weight(text: str) -> Decimal | Unreadable | None:
+    """指标权重 as typed: a number, with 分 or % after it accepted (as the reader takes it)."""
+    folded = to_halfwidth(text).strip()
+    if not folded:
+        return None
+    weight = parse_number(folded.removesuffix("分").removesuffix("%").strip())
+    return Unreadable.of(text) if weight is None else weight
 
 
 def _field(post: QueryDict, name: str) -> str:
@@ -95,7 +260,7 @@ def html_to_text_keeping_lines(value: str) -> str:
 
 def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
     columns = {
-        name: [html_to_text_keeping_lines(v) for v in post.getlist(f"{prefix}_{name}")] for name in names
+        name: [html_to_text_keeping_lines(v) for v in post.getlist(f"{prefix}{name}")] for name in names
     }
     count = max((len(values) for values in columns.values()), default=0)
     return [
@@ -103,26 +268,40 @@ def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str
     ]
 
 
+def _optional_value(
+    section: str, name: str, text: str, shown: set[str], absent: set[str] | None = None
+) -> str | None:
+    """An optional or nullable text as posted: None when its field is switched off, or left blank
+    where the table did not have it."""
+    if name in optional_fields(section) and switch_of(section, name) not in shown:
+        return None
+    if absent is not None and name in absent and not text.strip():
+        return None
+    return text
+
+
 def parse_form(post: QueryDict, year: int) -> Parsed:
     """The table a posted form describes (``year`` is the filing's, not the form's)."""
-    raw: dict[str, Any] = {
-        "title": _field(post, "title"),
+    shown = set(post.getlist("show"))
+    raw: dict[str, Any] = {name: _field(post, name) for name in TABLE_TEXTS}
+    raw |= {
         "year": year,
+        "shown": sorted(shown),
         "department": {name: _field(post, f"department_{name}") for name in DEPARTMENT_FIELDS},
         "budget": {name: _field(post, f"budget_{name}") for name in BUDGET_FIELDS},
-        "overall_goal": _field(post, "overall_goal"),
         "tasks": [
             row
-            for row in _rows(post, "task", (*TASK_FIELDS, "key"))
-            if any(v.strip() for k, v in row.items() if k not in ("kind", "key"))
+            for row in _rows(post, "task_", (*TASK_FIELDS, "key", "absent"))
+            if any(row[k].strip() for k in FILLED["tasks"])
         ],
         "indicators": [
             row
-            for row in _rows(post, "ind", (*INDICATOR_FIELDS, "key"))
-            if any(row[k].strip() for k in ("name", "value", "explanation", "unit"))
+            for row in _rows(post, "ind_", (*INDICATOR_FIELDS, "key", "absent"))
+            if any(row[k].strip() for k in FILLED["indicators"])
         ],
     }
     findings: list[Finding] = []
+    texts: dict[str, Any] = {name: _optional_value("table", name, raw[name], shown) for name in TABLE_TEXTS}
     department: dict[str, Any] = dict(raw["department"])
     for name in ("staff_count", "subordinate_unit_count"):
         count = parse_count(department[name])
@@ -137,8 +316,13 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
                 )
             )
         department[name] = None if isinstance(count, Unreadable) else count
+    for name in optional_fields("department"):
+        department[name] = _optional_value("department", name, department[name], shown)
     budget: dict[str, Any] = {}
     for name in BUDGET_FIELDS:
+        if name in optional_fields("budget") and switch_of("budget", name) not in shown:
+            budget[name] = None
+            continue
         amount = _amount(raw["budget"][name])
         if isinstance(amount, Unreadable):
             place = PHRASES["budget-amount-place"].format(label=Budget.model_fields[name].title)
@@ -162,24 +346,43 @@ def parse_form(post: QueryDict, year: int) -> Parsed:
                     "amount-invalid", Location("tasks", row=seq, field="amount"), place=place, value=amount
                 )
             )
+        task: dict[str, Any] = {
+            name: _optional_value("tasks", name, row[name], shown, set(row["absent"].split()))
+            for name in TASK_FIELDS
+        }
         tasks.append(
-            {
-                "seq": seq,
-                "kind": kind,
-                "name": row["name"],
-                "content": row["content"],
-                "amount": None if isinstance(amount, Unreadable) else amount,
-            }
+            task | {"seq": seq, "kind": kind, "amount": None if isinstance(amount, Unreadable) else amount}
         )
+    indicators = []
+    for number, row in enumerate(raw["indicators"], start=1):
+        indicator: dict[str, Any] = {
+            name: _optional_value("indicators", name, row[name], shown, set(row["absent"].split()))
+            for name in INDICATOR_FIELDS
+        }
+        for name in INDICATOR_FIELDS:
+            if not is_amount(Indicator.model_fields[name]) or indicator[name] is None:
+                continue
+            weight = _weight(indicator[name])
+            if isinstance(weight, Unreadable):
+                place = PHRASES["indicator-weight-place"].format(row=number, name=row["name"])
+                findings.append(
+                    finding(
+                        "weight-invalid",
+                        Location("indicators", row=number, field=name),
+                        place=place,
+                        value=weight,
+                    )
+                )
+            indicator[name] = None if isinstance(weight, Unreadable) else weight
+        indicators.append(indicator)
     table = TargetTable.model_validate(
         {
-            "title": raw["title"],
+            **texts,
             "year": year,
             "department": department,
             "budget": budget,
-            "overall_goal": raw["overall_goal"],
             "tasks": tasks,
-            "indicators": raw["indicators"],
+            "indicators": indicators,
         }
     )
     findings.extend(text_too_long(table))  # refused like an unreadable amount: nothing is stored

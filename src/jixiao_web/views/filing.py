@@ -20,7 +20,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Opened, Status
 from jixiao_web.rows import keys_for
-from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
+from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, editor_parts, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
 from jixiao_web.views.review import comment_targets
@@ -272,6 +272,7 @@ def _editor(
         ),
         "can_reply": True,
         "check_url": reverse("filing-check", args=[filing.pk]),
+        **editor_parts(values),
         **extra,
     }
     return render(request, "jixiao_web/edit.html", context, status=status)
@@ -299,7 +300,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         message = (
             f"{too_long}未保存；您填写的内容仍在下面，删减后再保存。"
             if too_long is not None
-            else "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
+            else "有金额、人数或指标权重无法识别，未保存。请改正标出的栏目后再保存。"
         )
         report = _form_report(parsed, filing)
         return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
