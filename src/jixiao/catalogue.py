@@ -52,7 +52,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "subordinate-units-blank": Entry("info", "下属二级单位数未填写，按没有下属二级单位处理。"),
     "subordinate-units-invalid": Entry("error", "下属二级单位数“{value}”不是不小于 0 的整数。"),
     "amount-invalid": Entry("error", "{place}“{value}”不是有效金额，应为不小于 0 的数字（万元）。"),
-    "weight-invalid": Entry("error", "{place}“{value}”不是有效的指标权重，应为数字（分值或百分比）。"),
+    "weight-invalid": Entry("error", "{place}“{value}”不是有效的指标权重，应为不小于 0 的数字。"),
     "project-expenditure-mismatch": Entry(
         "error",
         "项目支出 {declared} ≠ 任务拟投入金额合计 {total} 万元，相差 {difference} 万元"

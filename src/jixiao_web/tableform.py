@@ -217,14 +217,18 @@ def _cells(section: str, shown: set[str], row: dict[str, Any] | None = None) -> 
     ]
 
 
-def editor_parts(values: dict[str, Any]) -> dict[str, Any]:
-    """What the form's template needs beside ``values``: the optional fields of each part with their
-    labels and whether they are shown, and each row's optional cells (``row["cells"]``)."""
+def form_context(values: dict[str, Any]) -> dict[str, Any]:
+    """The context of the form's fields (``_table_fields.html``): ``values``, the choice lists, the
+    optional fields of each part with their labels and whether they are shown, and each row's
+    optional cells (added to the rows as ``row["cells"]``)."""
     shown = set(values.get("shown") or ())
     for section in ROW_SECTIONS:
         for row in values[section]:
             row["cells"] = _cells(section, shown, row)
     return {
+        "values": values,
+        "levels": LEVELS,
+        "comparators": COMPARATORS,
         "table_optional": _cells("table", shown, values),
         "department_optional": _cells("department", shown, values["department"]),
         "budget_optional": _cells("budget", shown, values["budget"]),

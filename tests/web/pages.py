@@ -73,8 +73,13 @@ class _FormFields(HTMLParser):
 
 def form_fields(response: HttpResponse, form_id: str = "table-form") -> dict[str, list[str]]:
     """The edit form of ``response`` as a browser would post it: name → values in page order."""
+    return fields_of_html(response.content.decode(), form_id)
+
+
+def fields_of_html(html: str, form_id: str = "table-form") -> dict[str, list[str]]:
+    """The fields of ``<form id=form_id>`` in ``html`` as a browser would post them."""
     parser = _FormFields(form_id)
-    parser.feed(response.content.decode())
+    parser.feed(html)
     fields: dict[str, list[str]] = {}
     for name, value in parser.fields:
         fields.setdefault(name, []).append(value)

@@ -20,7 +20,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Opened, Status
 from jixiao_web.rows import keys_for
-from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, editor_parts, form_values, parse_form
+from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
 from jixiao_web.views.review import comment_targets
@@ -262,17 +262,14 @@ def _editor(
 ) -> HttpResponse:
     context = {
         "filing": filing,
-        "values": values,
+        **form_context(values),
         "report": _report_context(report),
-        "levels": LEVELS,
-        "comparators": COMPARATORS,
         # review: comments placed on the form's rows (by key), with the replies typed or stored
         "comments": selectors.typed_replies(
             selectors.shown_comments(filing, request.user, _form_keys(values)), request.POST
         ),
         "can_reply": True,
         "check_url": reverse("filing-check", args=[filing.pk]),
-        **editor_parts(values),
         **extra,
     }
     return render(request, "jixiao_web/edit.html", context, status=status)
