@@ -23,9 +23,11 @@ from pydantic import BaseModel
 
 from jixiao.model import TargetTable
 from jixiao.read import read_path
-from jixiao_web import tableform
+from jixiao_web import services, tableform
+from jixiao_web.diff import diff_tables
 from jixiao_web.models import Filing, User
 from jixiao_web.rows import in_printed_order
+from jixiao_web.services import ReviewComment
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from strategies import tables
 
@@ -258,3 +260,65 @@ def test_a_zhanjiang_table_saved_through_the_edit_page_keeps_its_fields(
     assert (draft.revision, draft.data) == before
     assert draft.data["tasks"][0]["expected_outcome"] == ordered.tasks[0].expected_outcome
     assert draft.data["budget"]["total_expenditure"] == "5060.60"
+
+
+# --- the review page, the diff and the public page show them ---------------------------------------
+
+
+def _with_optional_fields(table: TargetTable) -> TargetTable:
+    changed = table.model_copy(deep=True)
+    changed.duties = "负责全市应急管理工作。"
+    changed.budget.total_expenditure = Decimal("1200.5")
+    changed.tasks[0].expected_outcome = "全年无重大安全事故"
+    changed.indicators[0].weight = Decimal("10")
+    changed.indicators[0].scoring_standard = "每少一次扣1分"
+    return changed
+
+
+def test_the_diff_names_the_optional_fields() -> None:
+    before = read_path(FIXTURES / "seed.txt").table
+    after = _with_optional_fields(before)
+    changes = diff_tables(before.model_dump(mode="json"), after.model_dump(mode="json"))
+    assert [(c.section, c.row, c.field, c.label, c.before, c.after) for c in changes] == [
+        ("overall_goal", None, "duties", "部门职能概述", "", "负责全市应急管理工作。"),
+        ("budget", None, "total_expenditure", "预算整体情况·支出预算总量", "", "1200.5"),
+        ("tasks", 1, "expected_outcome", "任务第1行·期望达到的目标", "", "全年无重大安全事故"),
+        ("indicators", 1, "weight", "绩效指标第1行·指标权重", "", "10"),
+        ("indicators", 1, "scoring_standard", "绩效指标第1行·评(扣)分标准", "", "每少一次扣1分"),
+    ]
+
+
+@pytest.mark.usefixtures("no_renderings")
+def test_review_and_public_pages_show_the_optional_fields(
+    draft: Filing, people: dict[str, User], login: Callable[[User], Client], actor: Callable[[str], Any]
+) -> None:
+    services.submit(actor("filer"), draft)
+    services.return_filing(
+        actor("reviewer"), draft, [ReviewComment("tasks", 1, "请写明期望达到的目标")], "中"
+    )
+    draft.refresh_from_db()
+    filer = login(people["filer"])
+    changed = _with_optional_fields(stored(draft))
+    response = filer.post(
+        reverse("filing-edit", args=[draft.pk]), table_form(changed, draft.revision) | {"submit": "1"}
+    )
+    assert response.status_code == 302
+    assert stored(draft).to_json() == changed.to_json()
+
+    reviewer = login(people["reviewer"])
+    page = reviewer.get(reverse("review", args=[draft.pk])).content.decode()
+    for text in (
+        "部门职能概述",
+        "负责全市应急管理工作。",
+        "支出预算总量",
+        "1200.5",
+        "全年无重大安全事故",
+        "指标权重",
+    ):
+        assert text in page, text
+    assert "None" not in page
+
+    services.approve(actor("reviewer"), draft, "良")
+    services.publish(actor("reviewer"), draft)
+    public = Client().get(reverse("public-table", args=[YEAR, draft.department.code])).content.decode()
+    assert "全年无重大安全事故" in public  # the printed table (jixiao.write) has 期望达到的目标
