@@ -412,6 +412,7 @@ WRAPPED = r"""() => {
     }
   }
   for (const field of document.querySelectorAll('#table-form input.amount, #table-form input[inputmode]')) {
+    if (!field.offsetParent) continue;  // a switched-off optional field: not shown
     if (field.scrollWidth > field.clientWidth + 1 || field.clientWidth < 80) broken.push('field ' + field.name);
   }
   return broken;
@@ -426,6 +427,24 @@ def test_edit_page_fits_the_screen(server: Server, browser: Browser, width: int,
     _edit_own_draft(story)
     page.locator("#tasks-key tr.task-row").first.get_by_label("拟投入金额（万元）").fill("1932.64")
     checked(page, lambda: page.locator("input[name=budget_project_expenditure]").fill("123456.78901"))
+    # 期望达到的目标 and 指标权重, columns the filer switches on (the 1280 px run finds them on: the
+    # 390 px run saved them), fit too, and are kept when saved.
+    outcome_column = page.locator("input[data-switch][value=task_expected_outcome]")
+    weight_column = page.locator("input[data-switch][value=ind_weight]")
+    outcome_column.check()
+    weight_column.check()
+    outcome = page.locator("#tasks-key tr.task-row").first.get_by_label("期望达到的目标")
+    weight = page.locator("#indicators tr.ind-row").first.get_by_label("指标权重")
+    outcome.fill(f"全年完成{width}项改造")
+    checked(page, lambda: weight.fill("12.5"))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(WRAPPED) == []
+    _save(page)
+    expect(story.message()).to_contain_text("已保存")
+    expect(outcome_column).to_be_checked()
+    expect(outcome).to_have_value(f"全年完成{width}项改造")
+    expect(weight).to_have_value("12.5")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(WRAPPED) == []
