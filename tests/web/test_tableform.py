@@ -322,3 +322,24 @@ def test_review_and_public_pages_show_the_optional_fields(
     services.publish(actor("reviewer"), draft)
     public = Client().get(reverse("public-table", args=[YEAR, draft.department.code])).content.decode()
     assert "全年无重大安全事故" in public  # the printed table (jixiao.write) has 期望达到的目标
+
+
+@pytest.mark.django_db
+def test_a_refused_form_shows_the_switched_on_fields_as_typed(
+    draft: Filing, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    client = login(people["filer"])
+    url = reverse("filing-edit", args=[draft.pk])
+    data = table_form(stored(draft), draft.revision)
+    rows = len(data["ind_name"])
+    data |= {"show": ["ind_weight", "long_term_goal"], "long_term_goal": "三年内建成应急指挥体系。"}
+    data["ind_weight"] = ["十分", *[""] * (rows - 1)]
+    response = client.post(url, data)
+    assert response.status_code == 400
+    fields = fields_of_html(response.content.decode())
+    assert sorted(fields["show"]) == ["ind_weight", "long_term_goal"]
+    assert fields["ind_weight"][0] == "十分"
+    assert fields["long_term_goal"] == ["三年内建成应急指挥体系。"]
+    assert "duties" not in fields  # switched off: disabled, not posted
+    draft.refresh_from_db()
+    assert draft.revision == 1

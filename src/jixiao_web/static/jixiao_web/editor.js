@@ -5,6 +5,8 @@
 // token (JSON 403) and says so beside the toolbar, a save is then held back in the page; the table
 // is kept in localStorage as one types and offered back when the page is opened again; a deleted
 // row can be undone until the next save.
+// Optional fields (部门职能概述, 期望达到的目标, 指标权重 …) are switched on and off by their "show"
+// checkboxes: off, their fields are hidden and disabled, so the table keeps them absent.
 (function () {
   "use strict";
   const form = document.getElementById("table-form");
