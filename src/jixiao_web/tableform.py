@@ -252,24 +252,46 @@ def _weight(text: str) -> Decimal | Unreadable | None:
     return Unreadable.of(text) if weight is None else weight
 
 
-def _field(post: QueryDict, name: str) -> str:
-    return html_to_text_keeping_lines(post.get(name, ""))
-
-
 def html_to_text_keeping_lines(value: str) -> str:
     """Text pasted from a web page or Word, as plain text (the library's cell cleaning: tags and
     scripts dropped, block ends kept as line breaks); plain text is left as typed."""
     return html_to_text(value) if ("<" in value or "&" in value) else value
 
 
-def _rows(post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
-    columns = {
-        name: [html_to_text_keeping_lines(v) for v in post.getlist(f"{prefix}{name}")] for name in names
-    }
-    count = max((len(values) for values in columns.values()), default=0)
-    return [
-        {name: (columns[name][i] if i < len(columns[name]) else "") for name in names} for i in range(count)
-    ]
+class _Cleaner:
+    """Posted text as plain text (:func:`html_to_text_keeping_lines`), but a text the form was given
+    (one of the stored table's texts, ``R&amp;D`` or ``<A 类>`` read from a spreadsheet) is kept as it
+    is: only what is typed or pasted is cleaned."""
+
+    def __init__(self, given: TargetTable | None) -> None:
+        self.given: set[str] = set(_texts_of(given.model_dump())) if given is not None else set()
+
+    def __call__(self, value: str) -> str:
+        if "<" not in value and "&" not in value:
+            return value
+        # A browser posts a textarea's line breaks as CR LF.
+        return value if value.replace("\r\n", "\n") in self.given else html_to_text(value)
+
+    def field(self, post: QueryDict, name: str) -> str:
+        return self(post.get(name, ""))
+
+    def rows(self, post: QueryDict, prefix: str, names: tuple[str, ...]) -> list[dict[str, str]]:
+        columns = {name: [self(v) for v in post.getlist(f"{prefix}{name}")] for name in names}
+        count = max((len(values) for values in columns.values()), default=0)
+        return [
+            {name: (columns[name][i] if i < len(columns[name]) else "") for name in names}
+            for i in range(count)
+        ]
+
+
+def _texts_of(data: object) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [text for value in data.values() for text in _texts_of(value)]
+    if isinstance(data, list):
+        return [text for value in data for text in _texts_of(value)]
+    return []
 
 
 def _optional_value(
@@ -284,23 +306,25 @@ def _optional_value(
     return text
 
 
-def parse_form(post: QueryDict, year: int) -> Parsed:
-    """The table a posted form describes (``year`` is the filing's, not the form's)."""
+def parse_form(post: QueryDict, year: int, given: TargetTable | None = None) -> Parsed:
+    """The table a posted form describes (``year`` is the filing's, not the form's); ``given``: the
+    table the form was made from, whose texts come back as they were (see :class:`_Cleaner`)."""
     shown = set(post.getlist("show"))
-    raw: dict[str, Any] = {name: _field(post, name) for name in TABLE_TEXTS}
+    clean = _Cleaner(given)
+    raw: dict[str, Any] = {name: clean.field(post, name) for name in TABLE_TEXTS}
     raw |= {
         "year": year,
         "shown": sorted(shown),
-        "department": {name: _field(post, f"department_{name}") for name in DEPARTMENT_FIELDS},
-        "budget": {name: _field(post, f"budget_{name}") for name in BUDGET_FIELDS},
+        "department": {name: clean.field(post, f"department_{name}") for name in DEPARTMENT_FIELDS},
+        "budget": {name: clean.field(post, f"budget_{name}") for name in BUDGET_FIELDS},
         "tasks": [
             row
-            for row in _rows(post, "task_", (*TASK_FIELDS, "key", "absent"))
+            for row in clean.rows(post, "task_", (*TASK_FIELDS, "key", "absent"))
             if any(row[k].strip() for k in FILLED["tasks"])
         ],
         "indicators": [
             row
-            for row in _rows(post, "ind_", (*INDICATOR_FIELDS, "key", "absent"))
+            for row in clean.rows(post, "ind_", (*INDICATOR_FIELDS, "key", "absent"))
             if any(row[k].strip() for k in FILLED["indicators"])
         ],
     }

@@ -57,7 +57,7 @@ def through_form(table: TargetTable) -> tuple[TargetTable, Parsed]:
     if table.year is None:  # a filing always has its year; the form takes it from the filing
         table = table.model_copy(update={"year": YEAR})
     ordered, _ = in_printed_order(table.model_copy(deep=True))
-    return ordered, parse_form(posted(rendered_fields(ordered)), ordered.year or YEAR)
+    return ordered, parse_form(posted(rendered_fields(ordered)), ordered.year or YEAR, ordered)
 
 
 def assert_identity(table: TargetTable) -> None:
@@ -71,6 +71,22 @@ def assert_identity(table: TargetTable) -> None:
 def test_every_fixture_goes_through_the_form_unchanged(path: Path) -> None:
     table = read_path(path).table
     assert_identity(table)
+
+
+def test_text_that_reads_as_markup_comes_back_as_it_was_and_new_markup_is_cleaned() -> None:
+    """A spreadsheet's cell may hold ``R&amp;D`` or ``<A 类>`` as text (only HTML and text exports
+    are cleaned when read): the form gives it back unchanged; markup pasted in is reduced to text."""
+    table = read_path(FIXTURES / "seed.txt").table
+    table.tasks[0].name = "R&amp;D 项目<A 类>"
+    table.overall_goal = "第一点<p>不是标签</p>\n第二点 &nbsp; 照录"
+    assert_identity(table)
+    fields = rendered_fields(table)
+    fields["task_name"][1] = "<b>新</b>任务"
+    fields["overall_goal"] = ["第一点<p>不是标签</p>\r\n第二点 &nbsp; 照录"]  # as a browser posts it
+    parsed = parse_form(posted(fields), YEAR, table).table
+    assert parsed.tasks[0].name == "R&amp;D 项目<A 类>"
+    assert parsed.tasks[1].name == "新任务"
+    assert parsed.overall_goal == table.overall_goal
 
 
 def test_the_fixtures_cover_the_optional_fields() -> None:

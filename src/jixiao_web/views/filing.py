@@ -287,7 +287,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         values = form_values(table, keys_for(filing.data, filing.row_keys))
         report = services.report_of(table, department=filing.department.name)
         return _editor(request, filing, values, report, revision=filing.revision)
-    parsed = parse_form(request.POST, filing.year)
+    parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     try:
         revision = int(request.POST.get("revision", ""))
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
@@ -339,7 +339,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
         body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
         return JsonResponse(body, status=401)
     filing = filing_for(request, pk, Action.DRAFT)
-    parsed = parse_form(request.POST, filing.year)
+    parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
     return JsonResponse(
         {
