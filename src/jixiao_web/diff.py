@@ -107,6 +107,10 @@ def _fields(model: type[Any], before: dict[str, Any], after: dict[str, Any]) -> 
 Keys = Mapping[str, Sequence[str]]
 #: The parts of the table compared field by field (and row by row) on their own.
 _PARTS = ("department", "budget", "tasks", "indicators")
+#: 总体绩效目标 and the texts the model lists after it (部门职能概述, 长期绩效目标) are that section's;
+#: the rest of the table's own fields (表名, 年度, 填报人 …) the title's.
+_FIELDS = [name for name in TargetTable.model_fields if name not in _PARTS]
+_GOAL_TEXTS = _FIELDS[_FIELDS.index("overall_goal") :]
 
 
 def _pairs(
@@ -156,7 +160,7 @@ def diff_tables(
             continue
         was, now = _text(old.get(name)), _text(new.get(name))
         if was != now:
-            section = "title" if name in ("title", "year") else "overall_goal"
+            section = "overall_goal" if name in _GOAL_TEXTS else "title"
             changes.append(Change(section, None, name, _title(TargetTable, name), was, now))
     for section, model in (("department", Department), ("budget", Budget)):
         for name, was, now in _fields(model, old[section], new[section]):

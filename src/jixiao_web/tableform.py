@@ -83,6 +83,10 @@ INDICATOR_FIELDS: Final = tuple(Indicator.model_fields)
 TABLE_TEXTS: Final = tuple(name for name in TargetTable.model_fields if name not in NOT_TYPED["table"])
 
 
+#: The texts of the whole table the model lists before 总体绩效目标: they belong with the title.
+HEADER_TEXTS: Final = TABLE_TEXTS[: TABLE_TEXTS.index("overall_goal")]
+
+
 def optional_fields(section: str) -> tuple[str, ...]:
     """The optional fields of a part, in the model's order."""
     return tuple(name for name, info in MODELS[section].model_fields.items() if _optional(info))
@@ -225,11 +229,15 @@ def form_context(values: dict[str, Any]) -> dict[str, Any]:
     for section in ROW_SECTIONS:
         for row in values[section]:
             row["cells"] = _cells(section, shown, row)
+    table_cells = _cells("table", shown, values)
     return {
         "values": values,
         "levels": LEVELS,
         "comparators": COMPARATORS,
-        "table_optional": _cells("table", shown, values),
+        # The whole table's optional texts: those the model lists before 总体绩效目标 (填报人,
+        # 联系电话 …) under the title, the others (部门职能概述, 长期绩效目标) with the goal.
+        "header_optional": [c for c in table_cells if c.name in HEADER_TEXTS],
+        "goal_optional": [c for c in table_cells if c.name not in HEADER_TEXTS],
         "department_optional": _cells("department", shown, values["department"]),
         "budget_optional": _cells("budget", shown, values["budget"]),
         "task_columns": _cells("tasks", shown),
