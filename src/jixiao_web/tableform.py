@@ -246,17 +246,12 @@ def form_context(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _amount(text: str) -> Decimal | Unreadable | None:
-    """An amount as typed (``100.00`` stays ``100.00``, as a reader keeps it from a file)."""
-    return parse_amount(text)
-
-
 def _weight(text: str) -> Decimal | Unreadable | None:
-    """指标权重 as typed: a number, with 分 or % after it accepted (as the reader takes it)."""
+    """指标权重 as typed: a number, with 分 after it accepted (as the reader takes it)."""
     folded = to_halfwidth(text).strip()
     if not folded:
         return None
-    weight = parse_number(folded.removesuffix("分").removesuffix("%").strip())
+    weight = parse_number(folded.removesuffix("分").strip())
     return Unreadable.of(text) if weight is None else weight
 
 
@@ -359,7 +354,7 @@ def parse_form(post: QueryDict, year: int, given: TargetTable | None = None) -> 
         if name in optional_fields("budget") and switch_of("budget", name) not in shown:
             budget[name] = None
             continue
-        amount = _amount(raw["budget"][name])
+        amount = parse_amount(raw["budget"][name])  # as typed: 100.00 stays, as a reader keeps it
         if isinstance(amount, Unreadable):
             place = PHRASES["budget-amount-place"].format(label=Budget.model_fields[name].title)
             findings.append(
@@ -372,7 +367,7 @@ def parse_form(post: QueryDict, year: int, given: TargetTable | None = None) -> 
     tasks = []
     for seq, row in enumerate(ordered, start=1):
         kind = "other" if row["kind"] == "other" else "key"
-        amount = _amount(row["amount"])
+        amount = parse_amount(row["amount"])
         if isinstance(amount, Unreadable):
             place = PHRASES["task-amount-place"].format(
                 section=PHRASES[f"task-section.{kind}"], row=seq, name=row["name"]
