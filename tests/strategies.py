@@ -58,6 +58,7 @@ counts = st.none() | st.integers(min_value=0, max_value=5000)
 _NUMERIC_VALUES = st.sampled_from(["4", "100", "95.5", "0", "7*24", "2023.07-2024.01", "3", "12"])
 _UNITS = st.sampled_from(["", "%", "个", "小时", "万元", "次", "天"])
 _WORDS = st.sampled_from(["显著提升", "达标", "有效改善", "按时完成", "逐步提高"])
+_WEIGHTS = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
 
 
 def _texts(alphabet: str) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str], st.SearchStrategy[str]]:
@@ -68,10 +69,20 @@ def _texts(alphabet: str) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str
     return one_line, st.lists(one_line, min_size=0, max_size=4).map("\n".join), one_line | _FIELD_WORDS
 
 
+def _maybe(draw: st.DrawFn, present: bool, values: st.SearchStrategy[Any]) -> Any:
+    """A value of an optional field where its table has it (None in some rows even so), else None."""
+    return draw(st.none() | values) if present else None
+
+
 @st.composite
-def indicators(draw: st.DrawFn, alphabet: str = _ALPHABET) -> list[dict[str, Any]]:
-    """Indicators in the order of the printed framework, as a table lists them."""
+def indicators(draw: st.DrawFn, alphabet: str = _ALPHABET, optional: bool = False) -> list[dict[str, Any]]:
+    """Indicators in the order of the printed framework, as a table lists them; with ``optional``,
+    the optional columns (指标权重, 指标值类型, 评(扣)分标准) where the table has them, and comparators
+    the source did not print (None)."""
     line_text, multiline_text, name_text = _texts(alphabet)
+    columns = dict.fromkeys(("weight", "value_type", "scoring_standard", "no_comparator"), False)
+    if optional:
+        columns = {name: draw(st.booleans()) for name in columns}
     framework = FRAMEWORKS[draw(st.sampled_from(list(Framework)))]
     pairs = [(level1, level2) for level1, level2s in framework.items() for level2 in level2s]
     if draw(st.booleans()):
@@ -92,12 +103,24 @@ def indicators(draw: st.DrawFn, alphabet: str = _ALPHABET) -> list[dict[str, Any
                     "unit": draw(_UNITS if numeric else st.just("")),
                 }
             )
+            if optional:
+                out[-1] |= {
+                    "weight": _maybe(draw, columns["weight"], _WEIGHTS),
+                    "value_type": _maybe(draw, columns["value_type"], st.sampled_from(["定量", "定性", ""])),
+                    "scoring_standard": _maybe(
+                        draw, columns["scoring_standard"], st.just("") | multiline_text
+                    ),
+                }
+                if columns["no_comparator"] and draw(st.booleans()):
+                    out[-1]["comparator"] = None
     return out
 
 
 @st.composite
-def tables(draw: st.DrawFn, alphabet: str = _ALPHABET) -> TargetTable:
-    """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
+def tables(draw: st.DrawFn, alphabet: str = _ALPHABET, optional: bool = False) -> TargetTable:
+    """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075.  With
+    ``optional``, every optional field of the model too (部门职能概述, 长期绩效目标, 支出预算总量,
+    期望达到的目标 beside rows without it, the indicators' optional columns), each absent or present."""
     line_text, multiline_text, name_text = _texts(alphabet)
     year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
     city = draw(st.sampled_from(["揭阳市", "湛江市", "某市"]))
@@ -114,7 +137,13 @@ def tables(draw: st.DrawFn, alphabet: str = _ALPHABET) -> TargetTable:
                 "name": draw(name_text),
                 "content": draw(multiline_text),
                 "amount": draw(amounts),
-                "expected_outcome": draw(st.just("") | line_text) if with_outcome else None,
+                "expected_outcome": (
+                    _maybe(draw, with_outcome, st.just("") | line_text)
+                    if optional
+                    else draw(st.just("") | line_text)
+                    if with_outcome
+                    else None
+                ),
             }
         )
     return TargetTable.model_validate(
@@ -132,9 +161,12 @@ def tables(draw: st.DrawFn, alphabet: str = _ALPHABET) -> TargetTable:
                 "project_expenditure": draw(amounts),
                 "fiscal_appropriation": draw(amounts),
                 "other_funds": draw(amounts),
+                "total_expenditure": draw(amounts) if optional else None,
             },
             "overall_goal": draw(multiline_text),
+            "duties": draw(st.none() | st.just("") | multiline_text) if optional else None,
+            "long_term_goal": draw(st.none() | st.just("") | multiline_text) if optional else None,
             "tasks": tasks,
-            "indicators": draw(indicators(alphabet)),
+            "indicators": draw(indicators(alphabet, optional)),
         }
     )

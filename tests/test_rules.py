@@ -226,6 +226,17 @@ def test_rule_quiet(table: TargetTable, code: str, row: int | None) -> None:
 # --- value recognisers ---------------------------------------------------------------------------
 
 
+def test_a_negative_weight_is_invalid_and_weights_of_zero_or_more_are_not() -> None:
+    weighted = [
+        indicator.model_copy(update={"weight": Decimal(weight)})
+        for indicator, weight in zip(SEED.indicators, ("10", "0", "-5", "12.5"), strict=False)
+    ]
+    table = indicators(*weighted, *SEED.indicators[len(weighted) :], keep=slice(0, 0))
+    assert [p for p in places(table) if p[0] == "weight-invalid"] == [
+        ("weight-invalid", "indicators", 3, "weight")
+    ]
+
+
 @pytest.mark.parametrize(
     "value",
     ["4", "98.5", "-1", "7*24", "7×24", "5x8", "７＊２４", "2023.07-2024.01", "2023年12月", "2023-12-31",

@@ -56,6 +56,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "subordinate-units-blank": Entry("info", "下属二级单位数未填写，按没有下属二级单位处理。"),
     "subordinate-units-invalid": Entry("error", "下属二级单位数“{value}”不是不小于 0 的整数。"),
     "amount-invalid": Entry("error", "{place}“{value}”不是有效金额，应为不小于 0 的数字（万元）。"),
+    "weight-invalid": Entry("error", "{place}“{value}”不是有效的指标权重，应为不小于 0 的数字。"),
     "project-expenditure-mismatch": Entry(
         "error",
         "项目支出 {declared} ≠ 任务拟投入金额合计 {total} 万元，相差 {difference} 万元"
@@ -254,6 +255,7 @@ PHRASES: Final[dict[str, str]] = {
     "task-unnamed": "序号 {seq}",
     "budget-amount-place": "预算整体情况中{label}",
     "task-amount-place": "{section}第{row}行“{name}”的拟投入金额",
+    "indicator-weight-place": "绩效指标第{row}行“{name}”的指标权重",
     "misclassified.satisfaction": "含“满意”，是满意度指标，却填在“{level1}/{level2}”下",
     "misclassified.money-quantity": "以金额作为数量指标（计量单位“{unit}”），资金投入应列为成本指标",
     "misclassified.cost-benefit": "含“成本”，是成本指标，却填在效益指标下",

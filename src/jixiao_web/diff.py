@@ -105,6 +105,12 @@ def _fields(model: type[Any], before: dict[str, Any], after: dict[str, Any]) -> 
 
 
 Keys = Mapping[str, Sequence[str]]
+#: The parts of the table compared field by field (and row by row) on their own.
+_PARTS = ("department", "budget", "tasks", "indicators")
+#: 总体绩效目标 and the texts the model lists after it (部门职能概述, 长期绩效目标) are that section's;
+#: the rest of the table's own fields (表名, 年度, 填报人 …) the title's.
+_FIELDS = [name for name in TargetTable.model_fields if name not in _PARTS]
+_GOAL_TEXTS = _FIELDS[_FIELDS.index("overall_goal") :]
 
 
 def _pairs(
@@ -147,11 +153,15 @@ def diff_tables(
     old = TargetTable.model_validate(before or {}).model_dump(mode="json")
     new = TargetTable.model_validate(after).model_dump(mode="json")
     changes: list[Change] = []
-    for name in ("title", "year", "overall_goal"):
-        if _text(old[name]) != _text(new[name]):
-            section = "overall_goal" if name == "overall_goal" else "title"
-            label = _title(TargetTable, name)
-            changes.append(Change(section, None, name, label, _text(old[name]), _text(new[name])))
+    # The whole table's own fields (表名, 年度, 总体绩效目标, 部门职能概述, 长期绩效目标 …), from the model;
+    # an optional one a state lacks is left out of its dump and compares as blank.
+    for name in TargetTable.model_fields:
+        if name in _PARTS:
+            continue
+        was, now = _text(old.get(name)), _text(new.get(name))
+        if was != now:
+            section = "overall_goal" if name in _GOAL_TEXTS else "title"
+            changes.append(Change(section, None, name, _title(TargetTable, name), was, now))
     for section, model in (("department", Department), ("budget", Budget)):
         for name, was, now in _fields(model, old[section], new[section]):
             label = f"{SECTION_TITLES[section]}·{_title(model, name)}"

@@ -253,7 +253,7 @@ def add_indicator(
     row.get_by_label("三级指标", exact=True).fill(name)
     row.get_by_label("三级指标解释").fill(f"{name}（{YEAR}年度）")
     row.get_by_label("对比符号").select_option(comparator)
-    row.get_by_label("指标值").fill(value)
+    row.get_by_label("指标值", exact=True).fill(value)
     row.get_by_label("计量单位").fill(unit)
     return row
 

@@ -38,6 +38,8 @@ class _FormFields(HTMLParser):
         if not (self._in_form if owner is None else owner == self.form_id):
             return
         name = a.get("name")
+        if "disabled" in a or (a.get("type") in ("checkbox", "radio") and "checked" not in a):
+            name = None  # not posted
         if tag == "input" and name and a.get("type") not in ("submit", "button"):
             self.fields.append((name, a.get("value") or ""))
         elif tag == "textarea" and name:
@@ -71,8 +73,13 @@ class _FormFields(HTMLParser):
 
 def form_fields(response: HttpResponse, form_id: str = "table-form") -> dict[str, list[str]]:
     """The edit form of ``response`` as a browser would post it: name → values in page order."""
+    return fields_of_html(response.content.decode(), form_id)
+
+
+def fields_of_html(html: str, form_id: str = "table-form") -> dict[str, list[str]]:
+    """The fields of ``<form id=form_id>`` in ``html`` as a browser would post them."""
     parser = _FormFields(form_id)
-    parser.feed(response.content.decode())
+    parser.feed(html)
     fields: dict[str, list[str]] = {}
     for name, value in parser.fields:
         fields.setdefault(name, []).append(value)
@@ -84,25 +91,52 @@ def table_form(
     table: TargetTable, revision: int, row_keys: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
     """``table`` as the edit form posts it, written out independently of ``jixiao_web.tableform``
-    (with the rows' keys, hidden fields, when given)."""
+    (with the rows' keys, hidden fields, when given): an optional field the table has is switched
+    on (``show``), a row's text it lacks in a shown column is named in the row's ``…_absent``."""
 
     def text(value: object) -> str:
         return "" if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
 
-    data: dict[str, Any] = {
-        "title": table.title,
-        "overall_goal": table.overall_goal,
-        "revision": str(revision),
-    }
-    data |= {f"department_{k}": text(v) for k, v in table.department.model_dump().items()}
-    data |= {f"budget_{k}": text(v) for k, v in table.budget.model_dump().items()}
-    for name in ("kind", "name", "content", "amount"):
-        data[f"task_{name}"] = [text(getattr(task, name)) for task in table.tasks]
-    for name in ("level1", "level2", "name", "explanation", "comparator", "value", "unit"):
-        data[f"ind_{name}"] = [getattr(indicator, name) for indicator in table.indicators]
+    data: dict[str, Any] = {"revision": str(revision)}
+    shown: list[str] = []
+    for name, value in (
+        ("title", table.title),
+        ("overall_goal", table.overall_goal),
+        ("duties", table.duties),
+        ("long_term_goal", table.long_term_goal),
+    ):
+        if value is not None:
+            data[name] = value
+            shown += [name] if name in ("duties", "long_term_goal") else []
+    data |= {f"department_{k}": text(getattr(table.department, k)) for k in _DEPARTMENT}
+    data |= {f"budget_{k}": text(getattr(table.budget, k)) for k in _BUDGET}
+    if table.budget.total_expenditure is not None:
+        data["budget_total_expenditure"] = text(table.budget.total_expenditure)
+        shown.append("budget_total_expenditure")
+    for prefix, rows, names, optional in (
+        ("task", table.tasks, ("kind", "name", "content", "amount"), ("expected_outcome",)),
+        (
+            "ind",
+            table.indicators,
+            ("level1", "level2", "name", "explanation", "comparator", "value", "unit"),
+            ("weight", "value_type", "scoring_standard"),
+        ),
+    ):
+        columns = [name for name in optional if any(getattr(row, name) is not None for row in rows)]
+        shown += [f"{prefix}_{name}" for name in columns]
+        for name in (*names, *columns):
+            data[f"{prefix}_{name}"] = [text(getattr(row, name)) for row in rows]
+        nullable = [n for n in (*names, *columns) if n not in ("weight", "amount")]
+        data[f"{prefix}_absent"] = [" ".join(n for n in nullable if getattr(row, n) is None) for row in rows]
+    if shown:
+        data["show"] = shown
     if row_keys is not None:
         data["task_key"], data["ind_key"] = row_keys["tasks"], row_keys["indicators"]
     return data
+
+
+_DEPARTMENT = ("name", "competent_department", "staff_count", "subordinate_unit_count")
+_BUDGET = ("basic_expenditure", "project_expenditure", "fiscal_appropriation", "other_funds")
 
 
 def stored(filing: Filing) -> TargetTable:

@@ -150,7 +150,7 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
     invalid = bad.locator(".field-issue[data-code='target-value-invalid']")
     expect(invalid).to_be_visible()
     expect(invalid).to_contain_text("若干")
-    expect(bad.get_by_label("指标值")).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(bad.get_by_label("指标值", exact=True)).to_have_class(re.compile(r"\bhas-error\b"))
     expect(page.locator("#indicators .field-issue")).to_have_count(1)
     story.shot("04-indicator-value-invalid")
     # The blank row goes; the rows are numbered again and the finding stays with its row.
@@ -160,7 +160,7 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
     expect(bad.get_by_label("三级指标", exact=True)).to_have_value("安全审查项目数")
     invalid = bad.locator(".field-issue[data-code='target-value-invalid']")
     expect(invalid).to_be_visible()
-    checked(page, lambda: bad.get_by_label("指标值").fill("4"))
+    checked(page, lambda: bad.get_by_label("指标值", exact=True).fill("4"))
     expect(invalid).to_have_count(0)
     expect(page.locator("#error-count")).to_have_text("0")
     expect(page.locator("#table-form .field-issue.error")).to_have_count(0)
@@ -227,7 +227,7 @@ def _walk_the_story(server: Server, browser: Browser, pages: list[Page]) -> None
     expect(comments.first).to_contain_text("第1版")
     story.shot("11-comment-seen")
     first = page.locator("#indicators tr.ind-row").first
-    checked(page, lambda: first.get_by_label("指标值").fill("5"))
+    checked(page, lambda: first.get_by_label("指标值", exact=True).fill("5"))
     expect(page.locator("#error-count")).to_have_text("0")
     with page.expect_navigation(url=re.compile(rf"/filings/{pk}/$"), wait_until="networkidle"):
         page.locator(".toolbar").get_by_role("button", name="保存并提交").click()

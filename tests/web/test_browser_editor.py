@@ -37,10 +37,11 @@ if not CHROMIUM.exists():
 SHOTS = ARTIFACTS / "editor"
 EXPIRED = "登录已过期，请在新窗口登录后再保存"
 
-#: Every named field of the filing form with its value, in page order (rows included).
+#: Every named field of the filing form with its value, in page order (rows included); a switch of
+#: an optional field (a checkbox) with its value when on, blank when off.
 FORM_VALUES = """() => Array.from(document.querySelectorAll('#table-form [name]'))
   .filter((f) => !['csrfmiddlewaretoken', 'revision', 'save', 'submit'].includes(f.name))
-  .map((f) => [f.name, f.value])"""
+  .map((f) => [f.name, f.type === 'checkbox' ? (f.checked ? f.value : '') : f.value])"""
 KEPT = """(filing) => Object.keys(localStorage).filter((k) => k.startsWith('jixiao-draft:' + filing + ':'))"""
 
 
@@ -174,6 +175,9 @@ def test_restore_after_signing_in_again(server: Server, browser: Browser) -> Non
     add_task(page, "other", "2023年度项目尾款", "支付上年合同尾款。", "12.5")
     add_indicator(page, "效益指标", "社会效益指标", "学生资助覆盖率", "≥", "95", "%")
     add_indicator(page, "满意度指标", "服务对象满意度指标", "家长满意度", "≥", "90", "%")
+    # An optional column switched on and filled in (期望达到的目标) is kept like the rest.
+    page.locator("input[data-switch][value=task_expected_outcome]").check()
+    page.locator("#tasks-other tr.task-row").last.get_by_label("期望达到的目标").fill("按合同付清尾款")
     # A row moved up and a row deleted count too.
     page.locator("#indicators tr.ind-row").last.get_by_role("button", name="上移").click()
     checked(
@@ -412,6 +416,7 @@ WRAPPED = r"""() => {
     }
   }
   for (const field of document.querySelectorAll('#table-form input.amount, #table-form input[inputmode]')) {
+    if (!field.offsetParent) continue;  // a switched-off optional field: not shown
     if (field.scrollWidth > field.clientWidth + 1 || field.clientWidth < 80) broken.push('field ' + field.name);
   }
   return broken;
@@ -426,6 +431,24 @@ def test_edit_page_fits_the_screen(server: Server, browser: Browser, width: int,
     _edit_own_draft(story)
     page.locator("#tasks-key tr.task-row").first.get_by_label("拟投入金额（万元）").fill("1932.64")
     checked(page, lambda: page.locator("input[name=budget_project_expenditure]").fill("123456.78901"))
+    # 期望达到的目标 and 指标权重, columns the filer switches on (the 1280 px run finds them on: the
+    # 390 px run saved them), fit too, and are kept when saved.
+    outcome_column = page.locator("input[data-switch][value=task_expected_outcome]")
+    weight_column = page.locator("input[data-switch][value=ind_weight]")
+    outcome_column.check()
+    weight_column.check()
+    outcome = page.locator("#tasks-key tr.task-row").first.get_by_label("期望达到的目标")
+    weight = page.locator("#indicators tr.ind-row").first.get_by_label("指标权重")
+    outcome.fill(f"全年完成{width}项改造")
+    checked(page, lambda: weight.fill("12.5"))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(WRAPPED) == []
+    _save(page)
+    expect(story.message()).to_contain_text("已保存")
+    expect(outcome_column).to_be_checked()
+    expect(outcome).to_have_value(f"全年完成{width}项改造")
+    expect(weight).to_have_value("12.5")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(WRAPPED) == []

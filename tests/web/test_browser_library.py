@@ -77,7 +77,7 @@ def test_typing_an_indicator_offers_the_library_and_fills_the_row(server: Server
     expect(name).to_have_value("编制应急预案率")
     expect(row.get_by_label("计量单位")).to_have_value("%")
     expect(row.get_by_label("对比符号")).to_have_value("=")
-    expect(row.get_by_label("指标值")).to_have_value("100")
+    expect(row.get_by_label("指标值", exact=True)).to_have_value("100")
     expect(page.locator("#save-state")).to_have_text("有未保存的修改")
     story.shot("2-filled")
 
@@ -90,7 +90,7 @@ def test_typing_an_indicator_offers_the_library_and_fills_the_row(server: Server
 
     # A 满意度 row whose value is already typed: the suggestion keeps it, and Escape closes the list.
     row, name = _new_row(page, "满意度指标", "服务对象满意度指标")
-    row.get_by_label("指标值").fill("95")
+    row.get_by_label("指标值", exact=True).fill("95")
     name.press_sequentially("服务对象")
     option = listbox.get_by_role("option").filter(has_text="服务对象满意度").first
     expect(option).to_contain_text("建议值")  # a framework's common indicator: its value is a suggestion
@@ -102,7 +102,7 @@ def test_typing_an_indicator_offers_the_library_and_fills_the_row(server: Server
     expect(name).to_have_value("服务对象满意度")
     expect(row.get_by_label("对比符号")).to_have_value("≥")
     expect(row.get_by_label("计量单位")).to_have_value("%")
-    expect(row.get_by_label("指标值")).to_have_value("95")
+    expect(row.get_by_label("指标值", exact=True)).to_have_value("95")
 
     # Saved, the chosen rows are in the table.
     with page.expect_navigation(wait_until="networkidle"):

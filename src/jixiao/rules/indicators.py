@@ -15,7 +15,7 @@ from typing import Final
 
 from jixiao.catalogue import PHRASES
 from jixiao.findings import Finding, Location, Severity, finding
-from jixiao.model import Comparator, Indicator, TargetTable
+from jixiao.model import Comparator, Indicator, TargetTable, format_amount
 from jixiao.model.framework import (
     BENEFIT,
     COMPARATOR_SPELLINGS,
@@ -101,6 +101,17 @@ def indicator_name_missing(table: TargetTable) -> Iterator[Finding]:
                 row=row,
                 level1=indicator.level1,
                 level2=indicator.level2,
+            )
+
+
+@rule("weight-invalid")
+def weight_invalid(table: TargetTable) -> Iterator[Finding]:
+    """A 指标权重 is a number ≥ 0; the web form reports one it cannot read at all."""
+    for row, indicator in enumerate(table.indicators, start=1):
+        if indicator.weight is not None and indicator.weight < 0:
+            place = PHRASES["indicator-weight-place"].format(row=row, name=indicator.name)
+            yield finding(
+                "weight-invalid", _at(row, "weight"), place=place, value=format_amount(indicator.weight)
             )
 
 

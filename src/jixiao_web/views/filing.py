@@ -20,7 +20,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Opened, Status
 from jixiao_web.rows import keys_for
-from jixiao_web.tableform import COMPARATORS, LEVELS, Parsed, form_values, parse_form
+from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
 from jixiao_web.views.review import comment_targets
@@ -262,10 +262,8 @@ def _editor(
 ) -> HttpResponse:
     context = {
         "filing": filing,
-        "values": values,
+        **form_context(values),
         "report": _report_context(report),
-        "levels": LEVELS,
-        "comparators": COMPARATORS,
         # review: comments placed on the form's rows (by key), with the replies typed or stored
         "comments": selectors.typed_replies(
             selectors.shown_comments(filing, request.user, _form_keys(values)), request.POST
@@ -289,7 +287,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         values = form_values(table, keys_for(filing.data, filing.row_keys))
         report = services.report_of(table, department=filing.department.name)
         return _editor(request, filing, values, report, revision=filing.revision)
-    parsed = parse_form(request.POST, filing.year)
+    parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     try:
         revision = int(request.POST.get("revision", ""))
     except ValueError:  # not a number (a tampered form): 0 is never current, so a conflict
@@ -299,7 +297,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         message = (
             f"{too_long}未保存；您填写的内容仍在下面，删减后再保存。"
             if too_long is not None
-            else "有金额或人数无法识别，未保存。请改正标出的栏目后再保存。"
+            else "有金额、人数或指标权重无法识别，未保存。请改正标出的栏目后再保存。"
         )
         report = _form_report(parsed, filing)
         return _editor(request, filing, parsed.raw, report, 400, revision=revision, form_error=message)
@@ -341,7 +339,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
         body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
         return JsonResponse(body, status=401)
     filing = filing_for(request, pk, Action.DRAFT)
-    parsed = parse_form(request.POST, filing.year)
+    parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
     return JsonResponse(
         {

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jixiao.findings import SECTION_TITLES
 from jixiao.model import TargetTable, format_amount
+from jixiao.model.table import Indicator, Task
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed_actions, is_finance
@@ -90,11 +91,23 @@ def _section_summary(table: TargetTable, key: str) -> str:
         "title": table.title,
         "department": f"{department.name}，{department.competent_department}，"
         f"人员 {department.staff_count if department.staff_count is not None else '—'}",
-        "budget": f"基本支出 {_amount(budget.basic_expenditure)}，项目支出 {_amount(budget.project_expenditure)}"
+        "budget": (
+            f"支出预算总量 {_amount(budget.total_expenditure)}；"
+            if budget.total_expenditure is not None
+            else ""
+        )
+        + f"基本支出 {_amount(budget.basic_expenditure)}，项目支出 {_amount(budget.project_expenditure)}"
         f"；财政拨款 {_amount(budget.fiscal_appropriation)}，其他资金 {_amount(budget.other_funds)}（万元）",
         "tasks": f"共 {len(table.tasks)} 项任务（整体意见）",
         "indicators": f"共 {len(table.indicators)} 个指标（整体意见）",
-        "overall_goal": table.overall_goal,
+        "overall_goal": "\n".join(
+            [table.overall_goal]
+            + [
+                f"{TargetTable.model_fields[name].title}：{text}"
+                for name in ("duties", "long_term_goal")
+                if (text := getattr(table, name))
+            ]
+        ),
     }
     return summaries.get(key, "")
 
@@ -108,12 +121,16 @@ def comment_targets(table: TargetTable) -> list[Target]:
     for row, task in enumerate(table.tasks, start=1):
         kind = "重点工作任务" if task.kind == "key" else "其他任务"
         summary = f"{kind}：{task.name}（{_amount(task.amount)} 万元）"
+        if task.expected_outcome:
+            summary += f"，{Task.model_fields['expected_outcome'].title}：{task.expected_outcome}"
         targets.append(Target("tasks", row, f"comment:tasks:{row}", place_of("tasks", row), summary))
     for row, indicator in enumerate(table.indicators, start=1):
         summary = (
             f"{indicator.level1}/{indicator.level2}：{indicator.name} "
-            f"{indicator.comparator}{indicator.value}{indicator.unit}"
+            f"{indicator.comparator or ''}{indicator.value}{indicator.unit}"
         )
+        if indicator.weight is not None:
+            summary += f"（{Indicator.model_fields['weight'].title} {format_amount(indicator.weight)}）"
         targets.append(
             Target("indicators", row, f"comment:indicators:{row}", place_of("indicators", row), summary)
         )

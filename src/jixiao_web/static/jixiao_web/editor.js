@@ -5,6 +5,8 @@
 // token (JSON 403) and says so beside the toolbar, a save is then held back in the page; the table
 // is kept in localStorage as one types and offered back when the page is opened again; a deleted
 // row can be undone until the next save.
+// Optional fields (部门职能概述, 期望达到的目标, 指标权重 …) are switched on and off by their "show"
+// checkboxes: off, their fields are hidden and disabled, so the table keeps them absent.
 (function () {
   "use strict";
   const form = document.getElementById("table-form");
@@ -104,15 +106,29 @@
 
   // The rows the server reads: it skips blank ones (tableform.parse_form), so a finding's row
   // number counts only rows with something typed in them.
+  // The fields that make a row a row are the server's (data-filled); a switched-off column's
+  // fields are disabled and not posted.
   function filled(row, fields) {
     return fields.some((name) => {
       const field = row.querySelector("[data-field='" + name + "']");
-      return field && field.value.trim() !== "";
+      return field && !field.disabled && field.value.trim() !== "";
     });
   }
   function readRows(section) {
-    if (section === "tasks") return taskRows().filter((row) => filled(row, ["name", "content", "amount"]));
-    return indicatorRows().filter((row) => filled(row, ["name", "value", "explanation", "unit"]));
+    const fields = form.querySelector("table[data-section='" + section + "']").dataset.filled.split(" ");
+    return (section === "tasks" ? taskRows() : indicatorRows()).filter((row) => filled(row, fields));
+  }
+
+  // --- Optional fields (部门职能概述, 期望达到的目标, 指标权重 …): shown when switched on ----------
+  // Switched off, a field is hidden and disabled, so it is not posted and stays absent.
+  function switches() { return Array.from(form.querySelectorAll("input[data-switch]")); }
+  function applyColumns(scope) {
+    for (const box of switches()) {
+      scope.querySelectorAll("[data-optional='" + box.value + "']").forEach((part) => {
+        part.hidden = !box.checked;
+        part.querySelectorAll("input, textarea, select").forEach((field) => { field.disabled = !box.checked; });
+      });
+    }
   }
 
   function fieldFor(issue) {
@@ -250,6 +266,7 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", (event) => {
     if (event.target.matches("select.level1")) fillLevel2(event.target.closest("tr"));
+    if (event.target.matches("input[data-switch]")) applyColumns(form);
     changed();
   });
   form.addEventListener("click", (event) => {
@@ -272,6 +289,7 @@
     const body = document.getElementById(button.dataset.target);
     const row = newRow(body);
     body.appendChild(row);
+    applyColumns(row);
     if (row.classList.contains("ind-row")) fillLevel2(row);
     number(); changed();
     const first = firstField(row);
@@ -376,7 +394,7 @@
     const fields = {};
     form.querySelectorAll("input[name], textarea[name], select[name]").forEach((field) => {
       if (field.closest("tr") && field.closest("tr.task-row, tr.ind-row")) return;
-      if (field.name === "csrfmiddlewaretoken" || field.name === "revision") return;
+      if (field.name === "csrfmiddlewaretoken" || field.name === "revision" || field.type === "checkbox") return;
       fields[field.name] = field.value;
     });
     const rows = {};
@@ -387,7 +405,8 @@
         return values;
       });
     }
-    return { fields, rows };
+    const shown = switches().filter((box) => box.checked).map((box) => box.value);
+    return { fields, rows, shown };
   }
   function setValue(field, value) {
     if (field.tagName === "SELECT" && !Array.from(field.options).some((o) => o.value === value)) {
@@ -398,6 +417,10 @@
     field.value = value;
   }
   function restore(saved) {
+    if (saved.shown) {
+      for (const box of switches()) box.checked = saved.shown.indexOf(box.value) >= 0;
+      applyColumns(form);
+    }
     for (const [name, value] of Object.entries(saved.fields)) {
       const field = form.querySelector("[name='" + name + "']");
       if (field) setValue(field, value);
@@ -409,6 +432,7 @@
         const row = newRow(body);
         body.appendChild(row);
         row.querySelectorAll("[name]").forEach((field) => { if (field.name in values) setValue(field, values[field.name]); });
+        applyColumns(row);
         if (row.classList.contains("ind-row")) fillLevel2(row);
       }
     }
