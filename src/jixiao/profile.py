@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from jixiao.catalogue import JSON_PROBLEMS, PROFILE_PROBLEMS
 from jixiao.model.framework import BENEFIT, COST, LEVEL1_NAMES, OUTPUT, SATISFACTION
-from jixiao.model.table import Amount
+from jixiao.model.table import Percent, Points
 
 _HUNDRED: Final = Decimal(100)
 
@@ -28,7 +28,7 @@ class GradeBand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     grade: str = Field(title="等级", min_length=1)
-    floor: Amount = Field(title="最低总分")
+    floor: Points = Field(title="最低总分")
 
 
 class Warnings(BaseModel):
@@ -36,9 +36,9 @@ class Warnings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    red: Amount = Field(title="红色预警：低于")
-    yellow: Amount = Field(title="黄色预警：低于")
-    blue: Amount | None = Field(None, title="蓝色（远超进度）：不低于")
+    red: Percent = Field(title="红色预警：低于")
+    yellow: Percent = Field(title="黄色预警：低于")
+    blue: Percent | None = Field(None, title="蓝色（远超进度）：不低于")
 
 
 class Profile(BaseModel):
@@ -47,8 +47,8 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field("默认", title="名称")
-    execution_points: Amount = Field(Decimal(10), title="预算执行率分值")
-    level1_points: dict[str, Amount] = Field(
+    execution_points: Points = Field(Decimal(10), title="预算执行率分值")
+    level1_points: dict[str, Points] = Field(
         default_factory=lambda: {OUTPUT: Decimal(50), BENEFIT: Decimal(30), SATISFACTION: Decimal(10)},
         title="一级指标分值",
     )
@@ -68,8 +68,8 @@ class Profile(BaseModel):
     equal_over: Literal["full", "symmetric"] = Field(
         "full", title="“=”指标超出时", description="full：满分；symmetric：w×max(0, 1−|B−A|/A)"
     )
-    explain_execution_below: Amount = Field(Decimal(90), title="执行率低于此值（%）须说明原因")
-    over_achievement_flag: Amount = Field(Decimal(50), title="“≥”指标超出目标此比例（%）时提示目标偏低")
+    explain_execution_below: Percent = Field(Decimal(90), title="执行率低于此值（%）须说明原因")
+    over_achievement_flag: Percent = Field(Decimal(50), title="“≥”指标超出目标此比例（%）时提示目标偏低")
     monitoring_month: int = Field(7, ge=1, le=11, title="运行监控截至月份")
     budget_warning: Warnings = Field(
         Warnings(red=Decimal(60), yellow=Decimal(80)), title="预算执行预警（执行率÷序时进度×100）"

@@ -24,6 +24,7 @@ from jixiao.model.table import (
     Budget,
     Department,
     Indicator,
+    Points,
     TargetTable,
     Task,
     Text,
@@ -147,7 +148,7 @@ class Funds(_Model):
     reason: Text = Field(
         "", title="预算调整及执行偏差说明", description="全年预算数与年初不同、或执行率低于设定值时必填"
     )
-    printed_score: Amount | None = Field(
+    printed_score: Points | None = Field(
         None,
         title="表中印出的预算执行率得分",
         description="只在读取已填写的表时有；只用于核对",
@@ -171,8 +172,8 @@ class IndicatorResult(_Model):
         description="照录的数字（如 97、7*24、2023年12月20日）；定性指标可写完成等级",
     )
     tier: Tier | None = Field(None, title="完成等级", description="定性指标：达成、部分达成 或 未达成")
-    points: Amount | None = Field(None, title="分值", description="null = 按设定平均分配")
-    entered_score: Amount | None = Field(
+    points: Points | None = Field(None, title="分值", description="null = 按设定平均分配")
+    entered_score: Points | None = Field(
         None,
         title="自评得分",
         description="定性指标在其等级的分数段内自评的得分；定量指标的人工得分（须写明理由才替代计算得分）",
@@ -182,7 +183,7 @@ class IndicatorResult(_Model):
     monitoring_likelihood: Text | None = Field(
         None, title="运行监控时的完成可能性", description="取自当年的运行监控表；没有时为 null"
     )
-    printed_score: Amount | None = Field(
+    printed_score: Points | None = Field(
         None,
         title="表中印出的得分",
         description="只在读取已填写的表时有；只用于核对",
@@ -205,7 +206,7 @@ class SelfEvaluation(_Model):
     conclusion: Text = Field("", title="自评结论")
     problems: Text = Field("", title="存在问题")
     improvements: Text = Field("", title="改进措施")
-    printed_total: Amount | None = Field(
+    printed_total: Points | None = Field(
         None,
         title="表中印出的自评总分",
         description="只在读取已填写的表时有；只用于核对",

@@ -46,6 +46,20 @@ Amount = Annotated[
     PlainSerializer(format_amount, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "description": "万元，精确十进制"}),
 ]
+#: A number that is no money (指标权重, 分值): exact decimal, written as a string like amounts.
+Points = Annotated[
+    Decimal,
+    PlainSerializer(format_amount, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "description": "分，精确十进制"}),
+]
+#: A percentage or threshold (执行率, 预警线): exact decimal, written as a string.
+Percent = Annotated[
+    Decimal,
+    PlainSerializer(format_amount, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": AMOUNT_PATTERN, "description": "百分数（不带 %），精确十进制"}
+    ),
+]
 #: Text as every reader leaves it: lines stripped, blank lines dropped (a cell may hold several lines).
 Text = Annotated[str, BeforeValidator(_lines)]
 
@@ -121,7 +135,7 @@ class Indicator(_Model):
     )
     value: Text = Field("", title="指标值", description="照录，如 4、100、7*24、2023.07-2024.01、显著提升")
     unit: Text = Field("", title="计量单位")
-    weight: Amount | None = Field(
+    weight: Points | None = Field(
         None, title="指标权重", description="重庆等地的表式才有此列；没有时不输出", exclude_if=_absent
     )
     value_type: Text | None = Field(
