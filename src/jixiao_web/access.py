@@ -82,7 +82,7 @@ def _workflow_rule(user: User, action: Action, workflow: Workflow = TARGET) -> Q
 
 def _rule(user: User | AnonymousUser, action: Action) -> Q:
     """The filings ``user`` may do ``action`` to, as a query condition."""
-    published = Q(status__in=[s.status for s in TARGET.states if s.public])
+    published = Q(status__in=TARGET.public)
     if not user.is_authenticated or not user.is_active:
         return published if action is Action.VIEW else NOTHING
     role = user.role

@@ -343,7 +343,7 @@ def _next_state(state: FilingState, action: str, after: dict[str, Any]) -> Filin
     # Entries written before the state was recorded: it follows from what the workflow table says
     # their transition does.
     if action == AuditAction.START:
-        return FilingState(Status.DRAFT)
+        return FilingState(TARGET.initial)
     step = _TRANSITIONS.get(action)
     if step is None:
         return replace(state, status=status)
@@ -372,7 +372,7 @@ def derived_states() -> dict[int, FilingState]:
     ):
         assert entry.filing_id is not None
         after = entry.after if isinstance(entry.after, dict) else {}
-        state = states.get(entry.filing_id, FilingState(Status.DRAFT))
+        state = states.get(entry.filing_id, FilingState(TARGET.initial))
         states[entry.filing_id] = _next_state(state, entry.action, after)
     return states
 

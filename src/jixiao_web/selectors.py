@@ -22,7 +22,6 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Role,
-    Status,
     Version,
 )
 from jixiao_web.rows import row_of
@@ -214,7 +213,7 @@ def shown_table(user: User | AnonymousUser, filing: Filing, can: Can = None) -> 
     received = filing.received_version
     if received is not None and _may(user, Action.HISTORY, filing, can):
         return Shown("latest_version", received.data, received)
-    if filing.published_version is not None and filing.status == Status.PUBLISHED:
+    if filing.published_version is not None and filing.status in TARGET.public:
         return Shown("published_version", filing.published_version.data, filing.published_version)
     return None
 
@@ -285,7 +284,7 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     for department in Department.objects.filter(is_finance_bureau=False):
         status, submitted = states.get(department.pk, (None, None))
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        progress = PROGRESS.get(status, Status.DRAFT.label)
+        progress = PROGRESS.get(status, TARGET.state(TARGET.initial).label)
         rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
     rows.sort(key=lambda r: (TARGET.state(r.filing.status).queue_order if r.filing else 9, r.department.code))
     return rows
@@ -304,7 +303,7 @@ def queue_year(user: User | AnonymousUser) -> int | None:
     # The year alone: not the tables' contents.
     waiting = (
         visible_filings(user)
-        .filter(status__in=[state.status for state in TARGET.states if state.tab == "waiting"])
+        .filter(status__in=TARGET.in_tab("waiting"))
         .order_by("-year")
         .values_list("year", flat=True)
         .first()
@@ -317,9 +316,7 @@ def queue_year(user: User | AnonymousUser) -> int | None:
 
 def in_tab(row: QueueRow, tab: str) -> bool:
     """Whether ``row`` is listed under ``tab`` (the last tab lists every row)."""
-    if tab == TARGET.tabs[-1][0]:
-        return True
-    return any(state.tab == tab and row.state == state.status for state in TARGET.states)
+    return tab == TARGET.tabs[-1][0] or row.state in TARGET.in_tab(tab)
 
 
 def filtered_queue(
@@ -400,13 +397,13 @@ def open_years() -> QuerySet[FilingYear]:
 
 def published_years() -> list[int]:
     return sorted(
-        set(Filing.objects.filter(status=Status.PUBLISHED).values_list("year", flat=True)), reverse=True
+        set(Filing.objects.filter(status__in=TARGET.public).values_list("year", flat=True)), reverse=True
     )
 
 
 def published(year: int) -> QuerySet[Filing]:
     return (
-        Filing.objects.filter(status=Status.PUBLISHED, year=year)
+        Filing.objects.filter(status__in=TARGET.public, year=year)
         .select_related("department", "published_version")
         .order_by("department__code")
     )

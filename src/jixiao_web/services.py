@@ -143,9 +143,7 @@ def blank_table(department: Department, year: int) -> TargetTable:
 def carried_forward(department: Department, year: int) -> TargetTable | None:
     """Last year's approved (or published) table, moved to ``year``; None when there is none."""
     last = (
-        Filing.objects.filter(
-            department=department, year=year - 1, status__in=(Status.APPROVED, Status.PUBLISHED)
-        )
+        Filing.objects.filter(department=department, year=year - 1, status__in=TARGET.approved)
         .select_related("received_version")
         .first()
     )
@@ -725,7 +723,7 @@ def mark_opened(actor: Actor, filing: Filing, version: Version) -> bool:
         filing = _locked(filing)
         if (
             actor.user is None
-            or filing.status != Status.SUBMITTED
+            or filing.status not in TARGET.in_tab("waiting")
             or filing.received_version_id != version.pk
             or not allowed(actor.user, Action.REVIEW, filing)
             or Opened.objects.filter(version=version).exists()

@@ -90,6 +90,9 @@ class State:
     queue_order: int = 9
     #: The queue's link to it.
     queue_link: str = "查看"
+    #: Its version is the approved one (a start for next year's table, counted in the 指标库; what
+    #: a self-evaluation will be made from).
+    approved: bool = False
     #: Shown on the public portal.
     public: bool = False
 
@@ -176,8 +179,26 @@ class Workflow:
         return next(s for s in self.states if s.status == status)
 
     @property
+    def initial(self) -> Status:
+        """Where a new document starts (the first state)."""
+        return self.states[0].status
+
+    @property
     def editable(self) -> tuple[Status, ...]:
         return tuple(s.status for s in self.states if s.editable)
+
+    @property
+    def approved(self) -> tuple[Status, ...]:
+        return tuple(s.status for s in self.states if s.approved)
+
+    @property
+    def public(self) -> tuple[Status, ...]:
+        return tuple(s.status for s in self.states if s.public)
+
+    def in_tab(self, tab: str) -> tuple[Status, ...]:
+        """The states the queue lists under ``tab`` (every state under the last tab)."""
+        last = tab == self.tabs[-1][0]
+        return tuple(s.status for s in self.states if last or s.tab == tab)
 
     def gated_by(self, gate: Action) -> tuple[Transition, ...]:
         return tuple(t for t in self.transitions if t.gate is gate)
@@ -245,8 +266,8 @@ TARGET: Final = Workflow(
         State(Status.HEAD_REVIEW, announced=True),
         State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
         State(Status.RETURNED, editable=True, tab="done", queue_order=1),
-        State(Status.APPROVED, tab="done", queue_order=2),
-        State(Status.PUBLISHED, tab="done", queue_order=3, public=True),
+        State(Status.APPROVED, tab="done", queue_order=2, approved=True),
+        State(Status.PUBLISHED, tab="done", queue_order=3, approved=True, public=True),
     ),
     transitions=(
         Transition(
