@@ -356,7 +356,7 @@ def transition(
         routed = any(t.head_first is not None for t in offered)
         head_first = routed and user.role == Role.FILER and City.current().head_approval_required
         step = workflow.step(command, filing.status, head_first=head_first)
-        if step is None:  # access and the table disagree: refuse, as access would
+        if step is None:  # not after the access check above (it reads the same table): refuse as it would
             raise Forbidden(f"您不能{offered[0].verb}“{filing}”（当前状态：{filing.get_status_display()}）。")
         if step.checks_reviewed:
             _check_reviewed(filing, reviewed)

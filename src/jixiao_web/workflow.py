@@ -18,18 +18,23 @@ the workflow by heart:
 - ``tests/web/test_access_matrix.py`` reads :meth:`Workflow.permits` for what each role may do in
   each state (beside hand-written spot checks).
 
-The target table (``TARGET``)::
+The target table (``TARGET``), one line per transition (its audit action; the command it answers;
+from → to; who; what it does)::
 
-    state                     who may take which transition                              to
-    草稿, 退回修改 (editable)  填报人/部门负责人 (own)  submit          (freezes a version)  → 已提交 (the bureau receives it)
-                                                      submit_to_head  (city asks the head first, actor a 填报人) → 待部门负责人审核
-    待部门负责人审核           部门负责人 (own, not the submitter)  head_approve (the bureau receives) → 已提交
-                                                                  head_return (comments)         → 退回修改
-                              填报人/部门负责人 (own)  withdraw_from_head                          → 草稿
-    已提交                    财政局 (not the submitter)  return (comments, grade may)           → 退回修改
-                                                          approve (grade 优/良, comments may)     → 已审核
-                              填报人/部门负责人 (own)  withdraw (until the bureau opened it)       → 草稿
-    已审核                    财政局  publish (the received version becomes the published one)   → 已发布
+    submit_to_head      submit        草稿/退回修改 → 待部门负责人审核  own 填报人, when the city asks   freezes
+    submit              submit        草稿/退回修改 → 已提交            own 填报人/部门负责人          freezes, received
+    head_approve        head_approve  待部门负责人审核 → 已提交          own 部门负责人, not submitter   received
+    head_return         head_return   待部门负责人审核 → 退回修改        own 部门负责人, not submitter   comments must
+    withdraw_from_head  withdraw      待部门负责人审核 → 草稿            own 填报人/部门负责人          takes back
+    withdraw            withdraw      已提交 → 草稿                      own 填报人/部门负责人          takes back (not once opened)
+    return              return        已提交 → 退回修改                  财政局, not submitter          comments must, grade may
+    approve             approve       已提交 → 已审核                    财政局, not submitter          grade 优/良 must, comments may
+    publish             publish       已审核 → 已发布                    财政局                         publishes the received version
+
+The department's internal steps (submit_to_head, head_return, withdraw_from_head) are not shown to
+the finance bureau.  The queue lists 已提交 under 待审核 and 退回修改/已审核/已发布 under 已审核; a
+department is late when its first received version (not taken back) came after the deadline, or
+none came and the deadline passed.
 
 Adding a state or a transition is a row here (and its :class:`~jixiao_web.models.Status` or
 :class:`~jixiao_web.models.AuditAction` member); a document kind is a ``Workflow`` of its own. Labels
