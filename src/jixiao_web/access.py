@@ -17,16 +17,34 @@ The policy (issue 4, "People and access"):
 - whoever submitted a version cannot approve it;
 - a department's filer or head may withdraw a submission (back to 草稿) until the finance bureau
   has opened it.
+
+Who may take which step of the workflow (submit, head review, review, publish, withdraw, and edit
+in which states) is not written here but read from the workflow table (:mod:`jixiao_web.workflow`).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from jixiao_web.models import EDITABLE, Department, Filing, Received, Role, Status
+from jixiao_web.models import Department, Filing, Received, Role
+from jixiao_web.workflow import BUREAU, DEPARTMENT, TARGET, Action, Workflow
+
+__all__ = [
+    "FILERS",
+    "FINANCE",
+    "Action",
+    "allowed",
+    "allowed_actions",
+    "departments_filing_for",
+    "is_admin",
+    "is_finance",
+    "may_manage_library",
+    "may_print",
+    "may_use_library",
+    "restrict",
+]
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -34,25 +52,8 @@ if TYPE_CHECKING:
     from jixiao_web.models import User, Version
 
 
-class Action(StrEnum):
-    """What one can do to a filing."""
-
-    VIEW = "view"  # read the table (published: anyone)
-    HISTORY = "history"  # read its submitted versions, review comments and workflow history
-    DRAFT = "draft"  # read the working copy, its save history and the department's own comments
-    EDIT = "edit"  # change the working copy
-    SUBMIT = "submit"
-    HEAD_REVIEW = "head_review"  # 部门负责人: approve or return before it goes out
-    REVIEW = "review"  # 财政审核人: comment, grade, return, approve
-    PUBLISH = "publish"
-    #: The department takes back a submission nobody has reviewed yet (the service refuses it,
-    #: with the reason, once the finance bureau has opened the version).
-    WITHDRAW = "withdraw"
-    CONTACT = "contact"  # season: the department's 单位负责人, 填报人, 联系电话, 填报日期 for printing
-
-
-FILERS = (Role.FILER, Role.HEAD)
-FINANCE = (Role.REVIEWER, Role.ADMIN)
+FILERS = DEPARTMENT
+FINANCE = BUREAU
 NOTHING = Q(pk__in=[])
 
 
@@ -60,9 +61,28 @@ def _own(user: User) -> Q:
     return Q(department_id=user.department_id) if user.department_id else NOTHING
 
 
+def _workflow_rule(user: User, action: Action, workflow: Workflow = TARGET) -> Q:
+    """The documents ``user`` may do a workflow action to, from the table: an editable state for
+    ``EDIT``; else a state some transition gated by ``action`` starts from, if ``user`` may take it."""
+    if action is Action.EDIT:
+        editable = Q(status__in=workflow.editable)
+        return _own(user) & editable if user.role in workflow.editors else NOTHING
+    rule = NOTHING
+    for transition in workflow.gated_by(action):
+        if user.role not in transition.roles:
+            continue
+        condition = Q(status__in=transition.sources)
+        if transition.own:
+            condition &= _own(user)
+        if transition.not_submitter:
+            condition &= ~Q(submitted_by=user)
+        rule |= condition
+    return rule
+
+
 def _rule(user: User | AnonymousUser, action: Action) -> Q:
     """The filings ``user`` may do ``action`` to, as a query condition."""
-    published = Q(status=Status.PUBLISHED)
+    published = Q(status__in=TARGET.public)
     if not user.is_authenticated or not user.is_active:
         return published if action is Action.VIEW else NOTHING
     role = user.role
@@ -74,20 +94,10 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return received | _own(user)
     if action is Action.DRAFT:
         return _own(user)
-    if action in (Action.EDIT, Action.SUBMIT):
-        return _own(user) & Q(status__in=EDITABLE) if role in FILERS else NOTHING
-    if action is Action.WITHDRAW:
-        waiting = Q(status__in=(Status.HEAD_REVIEW, Status.SUBMITTED))
-        return _own(user) & waiting if role in FILERS else NOTHING
-    if action is Action.HEAD_REVIEW:
-        mine = ~Q(submitted_by=user)
-        return _own(user) & Q(status=Status.HEAD_REVIEW) & mine if role == Role.HEAD else NOTHING
-    if action is Action.REVIEW:
-        return Q(status=Status.SUBMITTED) & ~Q(submitted_by=user) if finance else NOTHING
-    if action is Action.PUBLISH:
-        return Q(status=Status.APPROVED) if finance else NOTHING
     if action is Action.CONTACT:  # in any state: a phone number changes after submitting too
         return _own(user) if role in FILERS else NOTHING
+    if action in TARGET.gates:
+        return _workflow_rule(user, action)
     raise ValueError(action)
 
 

@@ -42,6 +42,7 @@ from jixiao_web.models import (
     Version,
 )
 from jixiao_web.wording import comment_line
+from jixiao_web.workflow import TARGET, Need
 
 if TYPE_CHECKING:
     from jixiao_web.models import User
@@ -185,9 +186,9 @@ def verify(checkpoints: Sequence[Checkpoint] = ()) -> list[Break]:
 
 #: The actions that freeze a version (to the bureau, or to the 部门负责人 first); their entries
 #: record its identity (:func:`version_identity`).
-SUBMITTING_ACTIONS = (AuditAction.SUBMIT, AuditAction.SUBMIT_TO_HEAD)
+SUBMITTING_ACTIONS = TARGET.audit_actions(freezes=True)
 #: The actions by which the finance bureau receives a version; their entries record when.
-RECEIVING_ACTIONS = (AuditAction.SUBMIT, AuditAction.HEAD_APPROVE)
+RECEIVING_ACTIONS = TARGET.audit_actions(receives=True)
 #: The key under which an entry names the version it acts on.
 VERSION_KEY = "版本"
 #: The key under which a submit entry records the frozen version's digest.
@@ -274,7 +275,9 @@ def _altered_receipts() -> Iterator[Break]:
 
 
 #: Actions whose entry lists the comments made with them (``意见``).
-COMMENTING_ACTIONS = (AuditAction.RETURN, AuditAction.HEAD_RETURN, AuditAction.APPROVE)
+COMMENTING_ACTIONS = TARGET.audit_actions(comments=True)
+#: The key under which an entry lists the comments made with it.
+COMMENTS_KEY = "意见"
 
 
 def _altered_comments() -> Iterator[Break]:
@@ -284,7 +287,7 @@ def _altered_comments() -> Iterator[Break]:
 
     recorded: Counter[tuple[int | None, str]] = Counter()
     for entry in AuditEntry.objects.filter(action__in=COMMENTING_ACTIONS).only("filing_id", "after"):
-        lines = entry.after.get("意见", []) if isinstance(entry.after, dict) else []
+        lines = entry.after.get(COMMENTS_KEY, []) if isinstance(entry.after, dict) else []
         recorded.update((entry.filing_id, line) for line in lines if isinstance(line, str))
     stored: Counter[tuple[int | None, str]] = Counter(
         (c.filing_id, comment_line(c.section, c.row, c.text))
@@ -337,20 +340,24 @@ def _next_state(state: FilingState, action: str, after: dict[str, Any]) -> Filin
     if RECEIVED_KEY in after:  # the entry records the whole state
         received, published, grade = after[RECEIVED_KEY], after.get(PUBLISHED_KEY), after.get(GRADE_KEY, "")
         return FilingState(status, received, published, grade, state.published_at)
-    # Entries written before the state was recorded: it follows from the action.
-    version, grade = after.get(VERSION_KEY), after.get(GRADE_KEY, "")
+    # Entries written before the state was recorded: it follows from what the workflow table says
+    # their transition does.
     if action == AuditAction.START:
-        return FilingState(Status.DRAFT)
-    if action == AuditAction.PUBLISH:
-        return replace(state, status=status, published=version)
-    if action in (AuditAction.SUBMIT, AuditAction.SUBMIT_TO_HEAD):
-        received = version if action == AuditAction.SUBMIT else state.received
-        return replace(state, status=status, received=received, grade="")
-    if action == AuditAction.HEAD_APPROVE:
-        return replace(state, status=status, received=version)
-    if action in (AuditAction.RETURN, AuditAction.APPROVE):
-        return replace(state, status=status, grade=grade)
-    return replace(state, status=status)
+        return FilingState(TARGET.initial)
+    step = _TRANSITIONS.get(action)
+    if step is None:
+        return replace(state, status=status)
+    version = after.get(VERSION_KEY)
+    return replace(
+        state,
+        status=status,
+        received=version if step.receives else state.received,
+        published=version if step.publishes else state.published,
+        grade="" if step.freezes else after.get(GRADE_KEY, "") if step.grade is not Need.NO else state.grade,
+    )
+
+
+_TRANSITIONS: Final = {step.audit.value: step for step in TARGET.transitions}
 
 
 def derived_states() -> dict[int, FilingState]:
@@ -365,7 +372,7 @@ def derived_states() -> dict[int, FilingState]:
     ):
         assert entry.filing_id is not None
         after = entry.after if isinstance(entry.after, dict) else {}
-        state = states.get(entry.filing_id, FilingState(Status.DRAFT))
+        state = states.get(entry.filing_id, FilingState(TARGET.initial))
         states[entry.filing_id] = _next_state(state, entry.action, after)
     return states
 

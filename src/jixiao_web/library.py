@@ -46,11 +46,11 @@ from jixiao_web.models import (
     LibraryMark,
     LibraryState,
     LibraryUse,
-    Status,
 )
+from jixiao_web.workflow import TARGET
 
-#: The filings whose received version the library counts.
-COUNTED = (Status.APPROVED, Status.PUBLISHED)
+#: The filings whose received version the library counts: the approved ones (the workflow's).
+COUNTED = TARGET.approved
 EntryKey = tuple[str, str, str]
 
 

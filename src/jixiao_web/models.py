@@ -150,9 +150,6 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "已发布"
 
 
-EDITABLE = (Status.DRAFT, Status.RETURNED)
-
-
 class Grade(models.TextChoices):
     """The reviewer's grade (shared/DOMAIN.md, 88号): 优 goes ahead, 良 is completed together with
     the finance bureau, 中 is sent back for revision, 差 gets no budget."""

@@ -22,11 +22,11 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Role,
-    Status,
     Version,
 )
 from jixiao_web.rows import row_of
 from jixiao_web.wording import place_of
+from jixiao_web.workflow import TARGET
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -185,14 +185,13 @@ def history_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> Q
     return entries.exclude(action__in=DEPARTMENT_ONLY_ACTIONS)
 
 
-#: Audit actions about a department's working copy and its internal review.
+#: Audit actions about a department's working copy and its internal review: starting, saving and
+#: replying, and the workflow's transitions the finance bureau does not see (``bureau_sees``).
 DEPARTMENT_ONLY_ACTIONS = (
     AuditAction.START,
     AuditAction.SAVE,
-    AuditAction.SUBMIT_TO_HEAD,
-    AuditAction.HEAD_RETURN,
-    AuditAction.WITHDRAW_FROM_HEAD,
     AuditAction.REPLY,
+    *TARGET.department_only(),
 )
 
 
@@ -214,7 +213,7 @@ def shown_table(user: User | AnonymousUser, filing: Filing, can: Can = None) -> 
     received = filing.received_version
     if received is not None and _may(user, Action.HISTORY, filing, can):
         return Shown("latest_version", received.data, received)
-    if filing.published_version is not None and filing.status == Status.PUBLISHED:
+    if filing.published_version is not None and filing.status in TARGET.public:
         return Shown("published_version", filing.published_version.data, filing.published_version)
     return None
 
@@ -237,17 +236,25 @@ class QueueRow:
     @property
     def state(self) -> str:
         """Where it stands as the finance bureau may know it: a status it sees, or one of
-        ``none`` (未开始), ``draft`` (草稿), ``head_review`` (待部门负责人审核)."""
+        ``none`` (未开始), ``draft`` (草稿), or a state the table announces (待部门负责人审核)."""
         if self.filing is not None:
             return str(self.filing.status)
-        return {"未开始": "none", PROGRESS[Status.HEAD_REVIEW]: str(Status.HEAD_REVIEW)}.get(
-            self.progress, "draft"
-        )
+        known = {label: str(status) if status is not None else "none" for status, label in PROGRESS.items()}
+        return known.get(self.progress, "draft")
+
+    @property
+    def link_label(self) -> str:
+        """The queue's link to it: 审核 when it waits for the bureau, else 查看."""
+        return TARGET.state(self.filing.status).queue_link if self.filing is not None else ""
 
 
 #: One name per state for every role: a table still with its department (a draft, or one its
-#: head sent back inside the department) is a 草稿 to the finance bureau.
-PROGRESS: dict[str | None, str] = {None: "未开始", Status.HEAD_REVIEW: Status.HEAD_REVIEW.label}
+#: head sent back inside the department) is a 草稿 to the finance bureau, unless the workflow
+#: announces its state (待部门负责人审核).
+PROGRESS: dict[str | None, str] = {
+    None: "未开始",
+    **{state.status: state.label for state in TARGET.states if state.announced},
+}
 
 
 def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
@@ -277,19 +284,17 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     for department in Department.objects.filter(is_finance_bureau=False):
         status, submitted = states.get(department.pk, (None, None))
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        progress = PROGRESS.get(status, Status.DRAFT.label)
+        progress = PROGRESS.get(status, TARGET.state(TARGET.initial).label)
         rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
-    order = {Status.SUBMITTED: 0, Status.RETURNED: 1, Status.APPROVED: 2, Status.PUBLISHED: 3}
-    rows.sort(key=lambda r: (order.get(Status(r.filing.status), 9) if r.filing else 9, r.department.code))
+    rows.sort(key=lambda r: (TARGET.state(r.filing.status).queue_order if r.filing else 9, r.department.code))
     return rows
 
 
 # --- season: the queue's year, tabs and filters; the progress of a year -------------------------
 
-#: The queue's tabs: key → label.  待审核: waiting for the bureau; 已审核: decided (returned,
-#: approved, published); 全部: every department.
-QUEUE_TABS: dict[str, str] = {"waiting": "待审核", "done": "已审核", "all": "全部"}
-DECIDED = (Status.RETURNED, Status.APPROVED, Status.PUBLISHED)
+#: The queue's tabs: key → label (the workflow's).  待审核: waiting for the bureau; 已审核: decided
+#: (returned, approved, published); 全部: every department.
+QUEUE_TABS: dict[str, str] = dict(TARGET.tabs)
 
 
 def queue_year(user: User | AnonymousUser) -> int | None:
@@ -298,7 +303,7 @@ def queue_year(user: User | AnonymousUser) -> int | None:
     # The year alone: not the tables' contents.
     waiting = (
         visible_filings(user)
-        .filter(status=Status.SUBMITTED)
+        .filter(status__in=TARGET.in_tab("waiting"))
         .order_by("-year")
         .values_list("year", flat=True)
         .first()
@@ -310,11 +315,8 @@ def queue_year(user: User | AnonymousUser) -> int | None:
 
 
 def in_tab(row: QueueRow, tab: str) -> bool:
-    if tab == "waiting":
-        return row.state == Status.SUBMITTED
-    if tab == "done":
-        return row.state in DECIDED
-    return True
+    """Whether ``row`` is listed under ``tab`` (the last tab lists every row)."""
+    return tab == TARGET.tabs[-1][0] or row.state in TARGET.in_tab(tab)
 
 
 def filtered_queue(
@@ -329,16 +331,8 @@ def filtered_queue(
     ]
 
 
-#: The states of a department's table in the order of the season, with their labels.
-STATES: dict[str, str] = {
-    "none": "未开始",
-    "draft": Status.DRAFT.label,
-    str(Status.HEAD_REVIEW): PROGRESS[Status.HEAD_REVIEW],
-    str(Status.SUBMITTED): Status.SUBMITTED.label,
-    str(Status.RETURNED): Status.RETURNED.label,
-    str(Status.APPROVED): Status.APPROVED.label,
-    str(Status.PUBLISHED): Status.PUBLISHED.label,
-}
+#: The states of a department's table in the order of the season (the workflow's), with their labels.
+STATES: dict[str, str] = {"none": "未开始", **{str(state.status): state.label for state in TARGET.states}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,13 +397,13 @@ def open_years() -> QuerySet[FilingYear]:
 
 def published_years() -> list[int]:
     return sorted(
-        set(Filing.objects.filter(status=Status.PUBLISHED).values_list("year", flat=True)), reverse=True
+        set(Filing.objects.filter(status__in=TARGET.public).values_list("year", flat=True)), reverse=True
     )
 
 
 def published(year: int) -> QuerySet[Filing]:
     return (
-        Filing.objects.filter(status=Status.PUBLISHED, year=year)
+        Filing.objects.filter(status__in=TARGET.public, year=year)
         .select_related("department", "published_version")
         .order_by("department__code")
     )

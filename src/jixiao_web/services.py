@@ -50,6 +50,7 @@ from jixiao_web.models import (
 from jixiao_web.rows import in_printed_order, key_at, keys_for
 from jixiao_web.selectors import latest_version
 from jixiao_web.wording import comment_line, place_of
+from jixiao_web.workflow import TARGET, Need, Transition, workflow_for
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,7 @@ def blank_table(department: Department, year: int) -> TargetTable:
 def carried_forward(department: Department, year: int) -> TargetTable | None:
     """Last year's approved (or published) table, moved to ``year``; None when there is none."""
     last = (
-        Filing.objects.filter(
-            department=department, year=year - 1, status__in=(Status.APPROVED, Status.PUBLISHED)
-        )
+        Filing.objects.filter(department=department, year=year - 1, status__in=TARGET.approved)
         .select_related("received_version")
         .first()
     )
@@ -323,58 +322,161 @@ def save_draft(
 
 
 # ---------------------------------------------------------------------------------------------
-# Workflow
+# Workflow: one generic transition, driven by the table in jixiao_web.workflow
 
 
-def _transition(
-    actor: Actor, filing: Filing, status: Status, action: AuditAction, extra: dict[str, Any] | None = None
-) -> None:
-    before = filing.status
-    filing.status = status
-    filing.save()
-    audit.record(
-        actor,
-        action,
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A transition taken, and the version it acted on (frozen, received, published or taken back)."""
+
+    transition: Transition
+    version: Version | None
+
+
+def transition(
+    actor: Actor,
+    filing: Filing,
+    command: str,
+    *,
+    comments: Sequence[ReviewComment] = (),
+    grade: str = "",
+    reviewed: int | None = None,
+) -> Taken:
+    """Take the workflow step ``command`` (:mod:`jixiao_web.workflow`) on ``filing``, in one
+    transaction: lock the filing, check access and what the transition names (the version the
+    reviewer read, comments and grade, errors before freezing, not yet opened before taking back),
+    do what it does, change the state and record it in the audit chain."""
+    workflow = workflow_for(filing)
+    offered = workflow.by_command(command)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require(actor, offered[0].gate, filing, offered[0].verb)
+        user = actor.user
+        assert user is not None
+        routed = any(t.head_first is not None for t in offered)
+        head_first = routed and user.role == Role.FILER and City.current().head_approval_required
+        step = workflow.step(command, filing.status, head_first=head_first)
+        if step is None:  # not after the access check above (it reads the same table): refuse as it would
+            raise Forbidden(f"您不能{offered[0].verb}“{filing}”（当前状态：{filing.get_status_display()}）。")
+        if step.checks_reviewed:
+            _check_reviewed(filing, reviewed)
+        problem = _problem(step, grade, comments)
+        if problem:
+            raise ServiceError(problem)
+        before = filing.status
+        extra: dict[str, Any] = {}
+        version: Version | None = None
+        if step.freezes:
+            version = _freeze(actor, filing)
+            extra.update({audit.VERSION_KEY: version.number, **audit.version_identity(version)})
+        elif step.takes_back:
+            version = _take_back(actor, filing)
+            extra[audit.VERSION_KEY] = version.number
+        elif step.receives:
+            version = latest_version(filing)
+            assert version is not None
+            extra[audit.VERSION_KEY] = version.number
+        if step.receives:
+            assert version is not None
+            extra.update(audit.receipt(_receive(filing, version)))
+        if step.publishes:
+            version = filing.received_version
+            assert version is not None
+            filing.published_version = version
+            filing.published_at = timezone.now()
+            extra[audit.VERSION_KEY] = version.number
+            extra[audit.PUBLISHED_AT_KEY] = audit.utc_text(filing.published_at)
+        made = _comments(actor, filing, comments) if step.comments is not Need.NO else []
+        if made:
+            extra[audit.COMMENTS_KEY] = _said(made)
+        if step.grade is not Need.NO:
+            filing.grade = grade
+            if grade:
+                extra[audit.GRADE_KEY] = grade
+        filing.status = step.target
+        filing.save()
+        audit.record(
+            actor,
+            step.audit,
+            filing=filing,
+            before={audit.STATUS_KEY: Status(before).label},
+            after={**audit.filing_state(filing), **extra},
+        )
+        if step.target in library.COUNTED:  # library: an approved version's indicators join the 指标库
+            library.update_for(filing)
+    if step.publishes:
+        _render(version)
+    return Taken(step, version)
+
+
+def _freeze(actor: Actor, filing: Filing) -> Version:
+    """The working copy frozen as the filing's next version (refused while it has errors); a new
+    version gets its own grade (the old one stays in the history)."""
+    assert actor.user is not None
+    table = TargetTable.model_validate(filing.data)
+    report = report_of(table, department=filing.department.name)
+    errors, warnings = _counts(report)
+    if errors:
+        raise NotSubmittable(f"表中还有{errors}处错误，改正后才能提交。", report)
+    version = Version.objects.create(
         filing=filing,
-        before={"状态": Status(before).label},
-        after={**audit.filing_state(filing), **(extra or {})},
+        number=filing.versions.count() + 1,
+        data=filing.data,
+        row_keys=keys_for(filing.data, filing.row_keys),
+        report=report.to_dict(),
+        errors=errors,
+        warnings=warnings,
+        created_by=actor.user,
     )
+    filing.row_keys = version.row_keys  # a table from before rows had keys keeps the version's
+    filing.submitted_by = actor.user
+    filing.errors, filing.warnings = errors, warnings
+    filing.grade = ""
+    return version
+
+
+def _take_back(actor: Actor, filing: Filing) -> Version:
+    """editor: the latest version taken back (refused once the finance bureau opened it); the
+    bureau sees again the last version it received that nobody took back."""
+    version = latest_version(filing)
+    assert version is not None
+    opened = Opened.objects.filter(version=version).select_related("by").first()
+    if opened is not None:
+        when = timezone.localtime(opened.at).strftime("%Y-%m-%d %H:%M")
+        raise ServiceError(
+            f"财政局已于{when}开始审核第{version.number}版，不能再撤回。如需修改，请联系财政局退回。"
+        )
+    assert actor.user is not None
+    Withdrawal.objects.create(version=version, by=actor.user)
+    if filing.received_version_id == version.pk:
+        filing.received_version = (
+            filing.versions.filter(received__isnull=False, withdrawal__isnull=True)
+            .order_by("-number")
+            .first()
+        )
+    return version
+
+
+def _render(version: Version | None) -> None:
+    """The published version's downloads, rendered now (a download renders what is missing, once)."""
+    from jixiao_web.exports import render_all
+
+    if version is None:
+        return
+    try:
+        render_all(version)
+    except Exception:  # published all the same
+        log.exception("rendering the downloads of %s failed", version)
+
+
+def _version(taken: Taken) -> Version:
+    assert taken.version is not None
+    return taken.version
 
 
 def submit(actor: Actor, filing: Filing) -> Version:
     """Freeze the working copy as a new version and send it on (to the head or the finance bureau)."""
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.SUBMIT, filing, "提交")
-        assert actor.user is not None
-        table = TargetTable.model_validate(filing.data)
-        report = report_of(table, department=filing.department.name)
-        errors, warnings = _counts(report)
-        if errors:
-            raise NotSubmittable(f"表中还有{errors}处错误，改正后才能提交。", report)
-        number = filing.versions.count() + 1
-        version = Version.objects.create(
-            filing=filing,
-            number=number,
-            data=filing.data,
-            row_keys=keys_for(filing.data, filing.row_keys),
-            report=report.to_dict(),
-            errors=errors,
-            warnings=warnings,
-            created_by=actor.user,
-        )
-        via_head = City.current().head_approval_required and actor.user.role == Role.FILER
-        filing.row_keys = version.row_keys  # a table from before rows had keys keeps the version's
-        filing.submitted_by = actor.user
-        filing.errors, filing.warnings = errors, warnings
-        filing.grade = ""  # a new version gets its own grade; the old one stays in the history
-        target = Status.HEAD_REVIEW if via_head else Status.SUBMITTED
-        extra = {"版本": number, **audit.version_identity(version)}
-        if target == Status.SUBMITTED:
-            extra.update(audit.receipt(_receive(filing, version)))
-        action = AuditAction.SUBMIT if target == Status.SUBMITTED else AuditAction.SUBMIT_TO_HEAD
-        _transition(actor, filing, target, action, extra)
-    return version
+    return _version(transition(actor, filing, "submit"))
 
 
 def _receive(filing: Filing, version: Version) -> Received:
@@ -476,15 +578,7 @@ def _said(comments: Sequence[Comment]) -> list[str]:
 
 def head_approve(actor: Actor, filing: Filing) -> None:
     """部门负责人 sends the submitted version on to the finance bureau."""
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.HEAD_REVIEW, filing, "审核")
-        version = latest_version(filing)
-        assert version is not None
-        received = audit.receipt(_receive(filing, version))
-        _transition(
-            actor, filing, Status.SUBMITTED, AuditAction.HEAD_APPROVE, {"版本": version.number, **received}
-        )
+    transition(actor, filing, "head_approve")
 
 
 def return_filing(
@@ -500,37 +594,46 @@ def return_filing(
 
     ``by_head``: 部门负责人 returning it before it goes out; otherwise the finance bureau's review.
     """
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.HEAD_REVIEW if by_head else Action.REVIEW, filing, "退回")
-        if not by_head:
-            _check_reviewed(filing, reviewed)
-        problem = decision_problem("return", grade, comments)
-        if problem:
-            raise ServiceError(problem)
-        made = _comments(actor, filing, comments)
-        if not by_head:
-            filing.grade = grade
-        extra: dict[str, Any] = {"意见": _said(made)}
-        if grade:
-            extra["等级"] = grade
-        _transition(
-            actor, filing, Status.RETURNED, AuditAction.HEAD_RETURN if by_head else AuditAction.RETURN, extra
-        )
+    if by_head:
+        transition(actor, filing, "head_return", comments=comments)
+    else:
+        transition(actor, filing, "return", comments=comments, grade=grade, reviewed=reviewed)
+
+
+def approve(
+    actor: Actor,
+    filing: Filing,
+    grade: str,
+    comments: Sequence[ReviewComment] = (),
+    reviewed: int | None = None,
+) -> None:
+    """Approve the submitted version with a grade (优/良 go ahead; 中/差 should be returned instead)."""
+    transition(actor, filing, "approve", comments=comments, grade=grade, reviewed=reviewed)
+
+
+def publish(actor: Actor, filing: Filing) -> Version:
+    """Publish the approved version: it appears on the public portal with its downloads."""
+    return _version(transition(actor, filing, "publish"))
+
+
+def _problem(step: Transition, grade: str, comments: Sequence[ReviewComment]) -> str:
+    """What is wrong with the grade and comments given for ``step`` (empty when nothing)."""
+    if grade and grade not in Grade.values:
+        return "审核等级只能是优、良、中、差。"
+    if step.grade is Need.MUST and step.grades and grade not in step.grades:
+        named = "或".join(f"“{g.value}”" for g in step.grades)
+        if not grade:
+            return f"请选择审核等级：{step.button}须评为{named}。"
+        return f"{step.button}须评为{named}；评为“中”或“差”的表应退回修改。"
+    if step.comments is Need.MUST and not any(c.text.strip() for c in comments):
+        return "退回时请至少填写一条审核意见，说明要修改什么。"
+    return ""
 
 
 def decision_problem(decision: str, grade: str, comments: Sequence[ReviewComment]) -> str:
-    """What is wrong with a review decision as posted (empty when nothing): checked by the
-    services, and by the review page before it asks for confirmation."""
-    if grade and grade not in Grade.values:
-        return "审核等级只能是优、良、中、差。"
-    if decision == "approve" and grade not in (Grade.EXCELLENT, Grade.GOOD):
-        if not grade:
-            return "请选择审核等级：审核通过须评为“优”或“良”。"
-        return "审核通过须评为“优”或“良”；评为“中”或“差”的表应退回修改。"
-    if decision == "return" and not any(c.text.strip() for c in comments):
-        return "退回时请至少填写一条审核意见，说明要修改什么。"
-    return ""
+    """What is wrong with a review decision (``approve`` or ``return``) as posted (empty when
+    nothing): checked by the services, and by the review page before it asks for confirmation."""
+    return _problem(TARGET.by_command(decision)[0], grade, comments)
 
 
 def check_may_decide(actor: Actor, filing: Filing, reviewed: int | None) -> None:
@@ -544,7 +647,8 @@ def check_may_decide(actor: Actor, filing: Filing, reviewed: int | None) -> None
 def check_may_publish(actor: Actor, filing: Filing) -> None:
     """Raise what :func:`publish` would for this actor and filing, without publishing."""
     filing.refresh_from_db()
-    _require(actor, Action.PUBLISH, filing, "发布")
+    step = TARGET.by_command("publish")[0]
+    _require(actor, step.gate, filing, step.verb)
 
 
 def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
@@ -554,51 +658,6 @@ def _check_reviewed(filing: Filing, reviewed: int | None) -> None:
         raise Conflict(
             f"您审核的是第{reviewed}版，部门已提交了第{current}版。请重新打开审核页面，查看新版本后再决定。"
         )
-
-
-def approve(
-    actor: Actor,
-    filing: Filing,
-    grade: str,
-    comments: Sequence[ReviewComment] = (),
-    reviewed: int | None = None,
-) -> None:
-    """Approve the submitted version with a grade (优/良 go ahead; 中/差 should be returned instead)."""
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.REVIEW, filing, "审核通过")
-        _check_reviewed(filing, reviewed)
-        problem = decision_problem("approve", grade, comments)
-        if problem:
-            raise ServiceError(problem)
-        made = _comments(actor, filing, comments)
-        filing.grade = grade
-        extra: dict[str, Any] = {"等级": grade}
-        if made:
-            extra["意见"] = _said(made)
-        _transition(actor, filing, Status.APPROVED, AuditAction.APPROVE, extra)
-        library.update_for(filing)  # library: the approved version's indicators join the 指标库
-
-
-def publish(actor: Actor, filing: Filing) -> Version:
-    """Publish the approved version: it appears on the public portal with its downloads."""
-    from jixiao_web.exports import render_all
-
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.PUBLISH, filing, "发布")
-        version = filing.received_version
-        assert version is not None
-        filing.published_version = version
-        filing.published_at = timezone.now()
-        extra = {"版本": version.number, audit.PUBLISHED_AT_KEY: audit.utc_text(filing.published_at)}
-        _transition(actor, filing, Status.PUBLISHED, AuditAction.PUBLISH, extra)
-        library.update_for(filing)  # library: counted again on publication (idempotent)
-    try:
-        render_all(version)
-    except Exception:  # published all the same: a download renders what is missing, once
-        log.exception("rendering the downloads of %s failed", version)
-    return version
 
 
 # --- season: the contact details printed on the table to sign ---------------------------------
@@ -664,7 +723,7 @@ def mark_opened(actor: Actor, filing: Filing, version: Version) -> bool:
         filing = _locked(filing)
         if (
             actor.user is None
-            or filing.status != Status.SUBMITTED
+            or filing.status not in TARGET.in_tab("waiting")
             or filing.received_version_id != version.pk
             or not allowed(actor.user, Action.REVIEW, filing)
             or Opened.objects.filter(version=version).exists()
@@ -678,31 +737,7 @@ def mark_opened(actor: Actor, filing: Filing, version: Version) -> bool:
 def withdraw(actor: Actor, filing: Filing) -> Version:
     """Take back the latest submission (to 草稿, the working copy as it was) while nobody has
     reviewed it: before the 部门负责人 decided, or before the finance bureau opened it."""
-    with transaction.atomic():
-        filing = _locked(filing)
-        _require(actor, Action.WITHDRAW, filing, "撤回")
-        assert actor.user is not None
-        version = latest_version(filing)
-        assert version is not None
-        opened = Opened.objects.filter(version=version).select_related("by").first()
-        if opened is not None:
-            when = timezone.localtime(opened.at).strftime("%Y-%m-%d %H:%M")
-            raise ServiceError(
-                f"财政局已于{when}开始审核第{version.number}版，不能再撤回。如需修改，请联系财政局退回。"
-            )
-        Withdrawal.objects.create(version=version, by=actor.user)
-        from_bureau = filing.status == Status.SUBMITTED
-        if from_bureau:
-            # What the bureau sees again: the last version it received and nobody withdrew.
-            filing.received_version = (
-                filing.versions.filter(received__isnull=False, withdrawal__isnull=True)
-                .order_by("-number")
-                .first()
-            )
-        # DEPARTMENT_ONLY_ACTIONS hides the second from the bureau (it never received that version).
-        action = AuditAction.WITHDRAW if from_bureau else AuditAction.WITHDRAW_FROM_HEAD
-        _transition(actor, filing, Status.DRAFT, action, {"版本": version.number})
-    return version
+    return _version(transition(actor, filing, "withdraw"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 The expectations are written out by hand from the policy in ``jixiao_web/access.py``'s docstring,
 not computed from :func:`jixiao_web.access.restrict`, so a change to the rules shows up here as a
-changed row.  In short: anyone sees what is published (a filing page the user may not read sends
+changed row.  Who may take a workflow step (edit, submit, head review, review, publish, withdraw) in
+which state is read from the workflow table (:meth:`jixiao_web.workflow.Workflow.permits`) instead of
+a hand-written copy of it; what the page answers either way, and who may see the filing at all, are
+written out here, and :func:`test_workflow_spot_checks` holds the table to a few hand-written facts
+(a filer never approves; the finance bureau never sees a draft …).  In short: anyone sees what is published (a filing page the user may not read sends
 them to the public page); a department's people see and edit only their own department's tables;
 the finance bureau sees what reached it and reviews, returns, approves and publishes; whoever may
 not even see a filing gets 404, never a hint that it exists; forbidden actions on a visible filing
@@ -41,11 +45,13 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     LibraryEntry,
+    Role,
     Status,
     User,
     Version,
 )
 from jixiao_web.services import ReviewComment
+from jixiao_web.workflow import TARGET, Action
 
 from .conftest import api_token, rolled_back
 
@@ -103,6 +109,53 @@ class Case:
 
 COMMENT = {"comment:tasks:1": "请细化第1项任务的实施内容"}
 S6 = 6  # readability: a tuple of six is one row per state
+
+#: What the signed-in people are to the owning department's filings: their role, whether it is
+#: their own department, and whether they submitted its versions (the filer submitted every one).
+PEOPLE: dict[str, tuple[Role, bool, bool]] = {
+    "filer": (Role.FILER, True, True),
+    "head": (Role.HEAD, True, False),
+    "other_filer": (Role.FILER, False, False),
+    "reviewer": (Role.REVIEWER, False, False),
+    "admin": (Role.ADMIN, False, False),
+}
+#: The states in which the finance bureau has received a version (and so sees the filing).
+RECEIVED = ("submitted", "returned", "approved", "published")
+
+
+def may(role: str, command: str, state: str) -> bool:
+    """Whether the workflow table lets ``role`` take ``command`` (``edit``: change the working
+    copy) on the owning department's filing in ``state``."""
+    if role == "anon":
+        return False
+    kind, own, submitter = PEOPLE[role]
+    if command == "edit":
+        return TARGET.state(state).editable and own and kind in TARGET.editors
+    return TARGET.permits(command, state, kind, own=own, submitter=submitter)
+
+
+def by_table(
+    command: str, yes: Expect, no: Expect, roles: tuple[str, ...] = ("filer", "head")
+) -> dict[str, Row]:
+    """For ``roles``: ``yes`` in the states the workflow table lets them ``command``, else ``no``."""
+    return {role: tuple(yes if may(role, command, state) else no for state in STATES) for role in roles}
+
+
+def by_bureau(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
+    """For the finance bureau: 404 where it has received nothing, else as :func:`by_table`."""
+    return {
+        role: tuple(
+            (yes if may(role, command, state) else no) if state in RECEIVED else 404 for state in STATES
+        )
+        for role in ("reviewer", "admin")
+    }
+
+
+def becomes(command: str) -> Status:
+    """The status ``command`` leaves a filing in (submitting: where the city does not ask the head)."""
+    (target,) = {step.target for step in TARGET.by_command(command) if step.head_first is not True}
+    return target
+
 
 #: A department's filing action seen from outside the department: signed out, the sign-in page;
 #: another department finds only the published filing (and is sent to its page); the finance
@@ -224,22 +277,10 @@ MATRIX: dict[str, list[Case]] = {
         )
     ],
     "filing-edit": [
-        Case(
-            "GET",
-            {
-                **OUTSIDERS,
-                "filer": (200, ">detail", ">detail", 200, ">detail", ">detail"),
-                "head": (200, ">detail", ">detail", 200, ">detail", ">detail"),
-            },
-            args="pk",
-        ),
+        Case("GET", {**OUTSIDERS, **by_table("edit", 200, ">detail")}, args="pk"),
         Case(
             "POST",
-            {
-                **OUTSIDERS,
-                "filer": (">edit!", ">detail", ">detail", ">edit!", ">detail", ">detail"),
-                "head": (">edit!", ">detail", ">detail", ">edit!", ">detail", ">detail"),
-            },
+            {**OUTSIDERS, **by_table("edit", ">edit!", ">detail")},
             {"title": "改过的表名", "overall_goal": "改过的目标", "revision": "1"},
             args="pk",
             note="a save; the status stays",
@@ -268,12 +309,8 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", signed_in(405), args="pk"),
         Case(
             "POST",
-            {
-                **OUTSIDERS,
-                "filer": (">detail!", ">detail", ">detail", ">detail!", ">detail", ">detail"),
-                "head": (">detail!", ">detail", ">detail", ">detail!", ">detail", ">detail"),
-            },
-            becomes=Status.SUBMITTED,
+            {**OUTSIDERS, **by_table("submit", ">detail!", ">detail")},
+            becomes=becomes("submit"),
             args="pk",
         ),
     ],
@@ -281,25 +318,17 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", signed_in(405), args="pk"),
         Case(
             "POST",
-            {
-                **OUTSIDERS,
-                "filer": (">detail",) * S6,
-                "head": (">detail", ">detail!", ">detail", ">detail", ">detail", ">detail"),
-            },
+            {**OUTSIDERS, **by_table("head_approve", ">detail!", ">detail")},
             {"decision": "approve"},
-            becomes=Status.SUBMITTED,
+            becomes=becomes("head_approve"),
             args="pk",
         ),
         Case(
             "POST",
-            {
-                # This address is the head's only: the finance bureau returns through review-decide.
-                **OUTSIDERS,
-                "filer": (">detail",) * S6,
-                "head": (">detail", ">detail!", ">detail", ">detail", ">detail", ">detail"),
-            },
+            # This address is the head's only: the finance bureau returns through review-decide.
+            {**OUTSIDERS, **by_table("head_return", ">detail!", ">detail")},
             {"decision": "return", "comment:overall_goal": "请补充"},
-            becomes=Status.RETURNED,
+            becomes=becomes("head_return"),
             args="pk",
         ),
     ],
@@ -308,12 +337,8 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", signed_in(405), args="pk"),
         Case(
             "POST",
-            {
-                **OUTSIDERS,
-                "filer": (">detail", ">edit!", ">edit!", ">detail", ">detail", ">detail"),
-                "head": (">detail", ">edit!", ">edit!", ">detail", ">detail", ">detail"),
-            },
-            becomes=Status.DRAFT,
+            {**OUTSIDERS, **by_table("withdraw", ">edit!", ">detail")},
+            becomes=becomes("withdraw"),
             args="pk",
         ),
     ],
@@ -410,11 +435,10 @@ MATRIX: dict[str, list[Case]] = {
                 "other_filer": (404,) * S6,
                 # review: a refused decision is the page again with what was typed (409: the
                 # filing is no longer under review), not a redirect that loses it.
-                "reviewer": (404, 404, ">queue!", 409, 409, 409),
-                "admin": (404, 404, ">queue!", 409, 409, 409),
+                **by_bureau("approve", ">queue!", 409),
             },
             {"decision": "approve", "grade": "优", "confirmed": "1"},
-            becomes=Status.APPROVED,
+            becomes=becomes("approve"),
             args="pk",
         ),
         Case(
@@ -425,11 +449,10 @@ MATRIX: dict[str, list[Case]] = {
                 # This address is the finance bureau's only: a head returns through filing-head-review.
                 "head": (">review",) * S6,
                 "other_filer": (404,) * S6,
-                "reviewer": (404, 404, ">queue!", 409, 409, 409),
-                "admin": (404, 404, ">queue!", 409, 409, 409),
+                **by_bureau("return", ">queue!", 409),
             },
             {"decision": "return", "grade": "中", "confirmed": "1", **COMMENT},
-            becomes=Status.RETURNED,
+            becomes=becomes("return"),
             args="pk",
         ),
         Case(
@@ -441,8 +464,7 @@ MATRIX: dict[str, list[Case]] = {
                 "other_filer": (404,) * S6,
                 # The page asks first (nothing filed changes); showing it opens the version for
                 # review, which is recorded (editor: no withdrawing after that).
-                "reviewer": (404, 404, "200!", 409, 409, 409),
-                "admin": (404, 404, "200!", 409, 409, 409),
+                **by_bureau("return", "200!", 409),
             },
             {"decision": "return", "grade": "中", **COMMENT},
             args="pk",
@@ -458,11 +480,10 @@ MATRIX: dict[str, list[Case]] = {
                 "filer": (">review",) * S6,
                 "head": (">review",) * S6,
                 "other_filer": (404,) * S6,
-                "reviewer": (404, 404, ">review", ">review", ">public!", ">review"),
-                "admin": (404, 404, ">review", ">review", ">public!", ">review"),
+                **by_bureau("publish", ">public!", ">review"),
             },
             {"confirmed": "1"},
-            becomes=Status.PUBLISHED,
+            becomes=becomes("publish"),
             args="pk",
         ),
         Case(
@@ -472,8 +493,7 @@ MATRIX: dict[str, list[Case]] = {
                 "filer": (">review",) * S6,
                 "head": (">review",) * S6,
                 "other_filer": (404,) * S6,
-                "reviewer": (404, 404, ">review", ">review", 200, ">review"),
-                "admin": (404, 404, ">review", ">review", 200, ">review"),
+                **by_bureau("publish", 200, ">review"),
             },
             args="pk",
             note="review: not yet confirmed: the page asks, nothing changes",
@@ -819,3 +839,62 @@ def test_matrix_rows_are_complete() -> None:
             assert set(case.expect) == set(ROLES), name
             for row in case.expect.values():
                 assert not isinstance(row, tuple) or len(row) == len(STATES), name
+
+
+# ---------------------------------------------------------------------------------------------
+# The workflow table, held to hand-written facts (the rows above read it, so it must not be wrong)
+
+
+def test_workflow_spot_checks(world: World) -> None:
+    """A few facts of the policy, written out by hand, asked of the table and of ``access``."""
+    from jixiao_web.access import allowed
+
+    def states(role: str, command: str) -> list[str]:
+        return [state for state in STATES if may(role, command, state)]
+
+    # A department never decides for the finance bureau, nor the bureau for a department.
+    for role in ("filer", "head", "other_filer"):
+        for command in ("return", "approve", "publish"):
+            assert states(role, command) == [], (role, command)
+    for role in ("reviewer", "admin", "other_filer"):
+        for command in ("edit", "submit", "head_approve", "head_return", "withdraw"):
+            assert states(role, command) == [], (role, command)
+    # Only a submitted table is reviewed, only an approved one published, only the head passes it on.
+    assert states("reviewer", "approve") == states("reviewer", "return") == ["submitted"]
+    assert states("admin", "publish") == ["approved"]
+    assert states("head", "head_approve") == states("head", "head_return") == ["head_review"]
+    assert states("filer", "head_approve") == []
+    # The department edits its drafts and returned tables, and withdraws what waits for review.
+    assert states("filer", "edit") == states("head", "submit") == ["draft", "returned"]
+    assert states("filer", "withdraw") == ["head_review", "submitted"]
+    # Whoever submitted a version never approves it, in the bureau or as the head.
+    assert not TARGET.permits("approve", Status.SUBMITTED, Role.REVIEWER, own=False, submitter=True)
+    assert not TARGET.permits("head_approve", Status.HEAD_REVIEW, Role.HEAD, own=True, submitter=True)
+
+    # The bureau never sees a draft or a table still with the department's head; access agrees.
+    for role in ("reviewer", "admin"):
+        for state in ("draft", "head_review"):
+            filing = world.filings[state]
+            assert not allowed(world.people[role], Action.VIEW, filing), (role, state)
+            assert not allowed(world.people[role], Action.HISTORY, filing), (role, state)
+        assert allowed(world.people[role], Action.REVIEW, world.filings["submitted"])
+    assert not allowed(world.people["filer"], Action.REVIEW, world.filings["submitted"])
+    assert not allowed(world.people["filer"], Action.PUBLISH, world.filings["approved"])
+
+
+def test_access_decides_workflow_actions_as_the_table_says(world: World) -> None:
+    """``access.allowed`` (query conditions built from the table) and :meth:`Workflow.permits`
+    (the table read directly) agree for every person, state and workflow action."""
+    from jixiao_web.access import allowed
+
+    commands: dict[Action, list[str]] = {}
+    for step in TARGET.transitions:
+        commands.setdefault(step.gate, []).append(step.command)
+    disagree = []
+    for role in PEOPLE:
+        for state in STATES:
+            for gate in TARGET.gates:
+                wanted = any(may(role, c, state) for c in commands.get(gate, ["edit"]))
+                if allowed(world.people[role], gate, world.filings[state]) != wanted:
+                    disagree.append((role, state, str(gate)))
+    assert disagree == []

@@ -189,3 +189,34 @@ def test_a_status_change_is_not_an_edit_of_the_working_copy(
     services.submit(actor("filer"), draft)
     services.approve(actor("reviewer"), draft, "优")
     assert Filing.objects.get(pk=draft.pk).updated_at == edited
+
+
+def test_the_workflow_table_is_well_formed() -> None:
+    """Every transition goes between states of its workflow, once per audit action; each command
+    is gated by one access action; a command's transitions from one state are told apart."""
+    from jixiao_web.workflow import TARGET
+
+    statuses = {state.status for state in TARGET.states}
+    assert statuses == set(Status)
+    audits = [step.audit for step in TARGET.transitions]
+    assert len(audits) == len(set(audits))
+    for step in TARGET.transitions:
+        assert set(step.sources) <= statuses, step.audit
+        assert step.target in statuses, step.audit
+        assert all((step.verb, step.done, step.button)), step.audit
+    for command in TARGET.commands:
+        steps = TARGET.by_command(command)
+        assert len({step.gate for step in steps}) == 1, command
+        for status in statuses:
+            routes = [s.head_first for s in steps if status in s.sources]
+            assert len(routes) == len(set(routes)), command
+            assert None not in routes or len(routes) == 1, command
+    # The city's choice routes a 填报人's submission through the 部门负责人, and only a 填报人's.
+    to_head = TARGET.step("submit", Status.DRAFT, head_first=True)
+    to_bureau = TARGET.step("submit", Status.RETURNED, head_first=False)
+    assert to_head is not None
+    assert to_head.target == Status.HEAD_REVIEW
+    assert to_bureau is not None
+    assert to_bureau.target == Status.SUBMITTED
+    assert TARGET.step("submit", Status.SUBMITTED) is None
+    assert not TARGET.permits("submit", Status.DRAFT, "head", own=False, submitter=False)

@@ -18,12 +18,13 @@ from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
-from jixiao_web.models import Department, Filing, Opened, Status
+from jixiao_web.models import Department, Filing, Opened
 from jixiao_web.rows import keys_for
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
 from jixiao_web.views.review import comment_targets
+from jixiao_web.workflow import TARGET
 
 UPLOAD_SALT = "jixiao.upload-preview"
 #: History entries a table's page shows unless asked for all (a season's saves run to hundreds).
@@ -231,6 +232,10 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
             "history_count": history.count(),
             "whole_history": whole_history,
             "can": {action.value: action in can for action in Action},
+            # The workflow table's words: the buttons, and what withdrawing from here would do.
+            "buttons": TARGET.buttons(),
+            "withdrawal": TARGET.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
+            "public": TARGET.state(filing.status).public,
             "opened": _opened(filing) if Action.WITHDRAW in can else None,
             "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
             "last_version": versions[-1] if versions else None,
@@ -363,15 +368,15 @@ def _form_report(parsed: Parsed, filing: Filing) -> Report:
 
 def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
     try:
-        version = services.submit(actor_of(request), filing)
+        taken = services.transition(actor_of(request), filing, "submit")
     except services.NotSubmittable as error:
         messages.error(request, str(error))
         return redirect("filing-edit", pk=filing.pk)
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("filing-detail", pk=filing.pk)
-    where = "部门负责人" if version.filing.status == Status.HEAD_REVIEW else "财政局"
-    messages.success(request, f"已提交第{version.number}版，等待{where}审核。")
+    assert taken.version is not None
+    messages.success(request, taken.transition.done.format(number=taken.version.number))
     return redirect("filing-detail", pk=filing.pk)
 
 
@@ -386,13 +391,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 def head_review(request: HttpRequest, pk: int) -> HttpResponse:
     """部门负责人: send on to the finance bureau, or return with a comment."""
     filing = filing_for(request, pk, Action.VIEW)
+    command = "head_approve" if request.POST.get("decision") == "approve" else "head_return"
     try:
-        if request.POST.get("decision") == "approve":
-            services.head_approve(actor_of(request), filing)
-            messages.success(request, "已审核，目标表已送财政局。")
-        else:
-            services.return_filing(actor_of(request), filing, posted_comments(request), by_head=True)
-            messages.success(request, "已退回填报人修改。")
+        taken = services.transition(actor_of(request), filing, command, comments=posted_comments(request))
+        messages.success(request, taken.transition.done)
     except services.ServiceError as error:
         typed = request.POST.get("comment:overall_goal", "").strip()
         # What was typed is not lost with the refusal (the filer may have withdrawn meanwhile).
@@ -407,9 +409,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """撤回: the department takes back a submission nobody has started reviewing."""
     filing = filing_for(request, pk, Action.VIEW)
     try:
-        version = services.withdraw(actor_of(request), filing)
+        taken = services.transition(actor_of(request), filing, "withdraw")
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("filing-detail", pk=filing.pk)
-    messages.success(request, f"已撤回第{version.number}版，目标表回到草稿，可以继续修改后再提交。")
+    assert taken.version is not None
+    messages.success(request, taken.transition.done.format(number=taken.version.number))
     return redirect("filing-edit", pk=filing.pk)

@@ -30,6 +30,7 @@ from jixiao_web.rows import RowKeys, keys_for
 from jixiao_web.services import SECTIONS
 from jixiao_web.views.common import actor_of, comment_field, filing_for, posted_comments
 from jixiao_web.wording import place_of
+from jixiao_web.workflow import TARGET, Transition
 
 
 @login_required
@@ -243,6 +244,9 @@ def _review_page(
             "grade": grade,
             "can_review": can_review,
             "can_publish": Action.PUBLISH in can,
+            # The workflow table's buttons and confirmations (review.js fills them in).
+            "steps": {command: TARGET.by_command(command)[0] for command in ("return", "approve", "publish")},
+            "publish_confirm": TARGET.by_command("publish")[0].confirm.format(number=latest.number),
             "phrases": list(StockPhrase.objects.values_list("text", flat=True)) if can_review else [],
             "error": error,
             "confirm": confirm,
@@ -281,13 +285,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, filing)
 
 
-def _what_happens(decision: str, grade: str, count: int) -> str:
-    """The confirmation's words: what the decision will do."""
+def _what_happens(step: Transition, grade: str, count: int) -> str:
+    """The confirmation's words: what the decision will do (the workflow table's)."""
     sent = f"将发送 {count} 条意见" if count else "不附意见"
-    if decision == "approve":
-        return f"审核通过（等级：{grade}）后，这一版即为审定的目标表，可以发布；{sent}。"
     graded = f"（等级：{grade}）" if grade else ""
-    return f"退回{graded}后部门可以修改并重新提交；{sent}。"
+    return step.confirm.format(grade=grade, graded=graded, sent=sent)
 
 
 @login_required
@@ -308,20 +310,19 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         problem = services.decision_problem(decision, grade, comments)
         if problem:
             raise services.ServiceError(problem)
+        step = TARGET.by_command(decision)[0]
         if not confirmed:
             services.check_may_decide(actor_of(request), filing, reviewed)
             confirm = {
                 "decision": decision,
-                "button": "确认审核通过" if decision == "approve" else "确认退回",
-                "text": _what_happens(decision, grade, len(comments)),
+                "button": step.confirm_button,
+                "text": _what_happens(step, grade, len(comments)),
             }
             return _review_page(request, filing, typed=typed, grade=grade, confirm=confirm)
-        if decision == "approve":
-            services.approve(actor_of(request), filing, grade, comments, reviewed)
-            messages.success(request, f"已审核通过（{grade}）。")
-        else:
-            services.return_filing(actor_of(request), filing, comments, grade, reviewed=reviewed)
-            messages.success(request, "已退回部门修改。")
+        taken = services.transition(
+            actor_of(request), filing, decision, comments=comments, grade=grade, reviewed=reviewed
+        )
+        messages.success(request, taken.transition.done.format(grade=grade))
     except services.ServiceError as error:
         if not is_finance(request.user):
             messages.error(request, str(error))
@@ -340,18 +341,19 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish the approved version, once confirmed."""
     filing = filing_for(request, pk, Action.HISTORY)
     try:
+        step = TARGET.by_command("publish")[0]
         if "confirm" not in request.POST and request.POST.get("confirmed") != "1":
             services.check_may_publish(actor_of(request), filing)
             number = filing.received_version.number if filing.received_version else ""
             confirm = {
                 "decision": "publish",
-                "button": "确认发布",
-                "text": f"发布后，公众即可在公开页面查看和下载第{number}版（网页、Excel、PDF、Word），不能撤回。",
+                "button": step.confirm_button,
+                "text": step.confirm.format(number=number),
             }
             return _review_page(request, filing, confirm=confirm)
-        services.publish(actor_of(request), filing)
+        services.transition(actor_of(request), filing, "publish")
     except services.ServiceError as error:
         messages.error(request, str(error))
         return redirect("review", pk=filing.pk)
-    messages.success(request, f"已发布“{filing}”，公众可在公开页面查看和下载。")
+    messages.success(request, step.done.format(document=filing))
     return redirect("public-table", year=filing.year, code=filing.department.code)

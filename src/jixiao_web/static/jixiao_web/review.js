@@ -44,15 +44,16 @@
       const grade = chosenGrade();
       const count = written();
       const sent = count ? "将发送 " + count + " 条意见" : "不附意见";
-      let text;
-      if (button.value === "approve") {
-        // Without a grade (or with 中/差) the server refuses and says why, keeping what was typed.
-        if (grade !== "优" && grade !== "良") return;
-        text = "审核通过（等级：" + grade + "）后，这一版即为审定的目标表，可以发布；" + sent + "。";
-      } else {
-        if (!count) return; // refused by the server with the reason, nothing lost
-        text = "退回" + (grade ? "（等级：" + grade + "）" : "") + "后部门可以修改并重新提交；" + sent + "。";
-      }
+      // What the decision needs and what it will do: the workflow table's, on the button.
+      // Without a grade it accepts (or without a comment it needs) the server refuses and says
+      // why, keeping what was typed.
+      const grades = (button.dataset.grades || "").split(" ").filter(Boolean);
+      if (grades.length && !grades.includes(grade)) return;
+      if (button.dataset.commentsNeeded && !count) return;
+      const text = (button.dataset.confirmText || "")
+        .replace("{grade}", grade)
+        .replace("{graded}", grade ? "（等级：" + grade + "）" : "")
+        .replace("{sent}", sent);
       if (!window.confirm(text + "\n\n确定吗？")) { event.preventDefault(); return; }
       confirmed(form);
     });
