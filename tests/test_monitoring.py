@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
-from jixiao.model import Comparator
-from jixiao.model.monitoring import IndicatorProgress, MonitoringReport
+from jixiao.cli import app
+from jixiao.model import Comparator, TargetTable
+from jixiao.model.monitoring import (
+    IndicatorProgress,
+    MonitoringFunds,
+    MonitoringFundsRow,
+    MonitoringReport,
+    TaskProgress,
+)
 from jixiao.model.selfeval import Tier
 from jixiao.monitoring import (
     WORST_FIRST,
@@ -322,3 +331,38 @@ def test_the_department_colour_is_the_worst_row_or_budget_colour(made: Monitorin
     for row in found.rows:
         assert (row.alert.colour is Colour.GREY) == row.year_end
         assert row.alert.why  # every colour says why
+
+
+# ---------------------------------------------------------------------------------------------
+# jixiao schema --kind monitoring, and the README
+
+
+def test_schema_of_a_monitoring_report_is_a_third_schema() -> None:
+    runner = CliRunner()
+    assert json.loads(runner.invoke(app, ["schema"]).stdout) == TargetTable.model_json_schema(
+        mode="serialization"
+    )
+    result = runner.invoke(app, ["schema", "--kind", "monitoring"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert set(schema["properties"]) >= {
+        "approved",
+        "year",
+        "month",
+        "funds",
+        "tasks",
+        "indicators",
+        "problems",
+    }
+    row = schema["$defs"]["IndicatorProgress"]["properties"]
+    assert row["to_date"]["title"] == "1–m月完成值"
+    assert row["causes"]["items"]["type"] == "string"
+    assert schema["$defs"]["MonitoringFundsRow"]["properties"]["executed"]["anyOf"][0]["type"] == "string"
+
+
+def test_every_field_of_the_canonical_json_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## 绩效运行监控（库）") : readme.index("## 网页系统")]
+    for model in (MonitoringReport, MonitoringFunds, MonitoringFundsRow, TaskProgress, IndicatorProgress):
+        for name in model.model_fields:
+            assert f"`{name}`" in section or f"`{name}[]`" in section, (model.__name__, name)
