@@ -36,10 +36,8 @@ from jixiao.monitoring import (
 from jixiao.profile import DEFAULT, WarningBands
 from jixiao.scoring import rounded
 from monitoring_cases import (
-    BEN,
     DRILL_COST,
     DRILLS,
-    OUT,
     PLANS,
     SATISFIED,
     WORKED_8,
@@ -48,6 +46,7 @@ from monitoring_cases import (
     report,
     table,
 )
+from selfeval_cases import BEN, OUT
 
 D = Decimal
 
@@ -140,7 +139,7 @@ def test_from_table_copies_the_approved_table_frozen_and_leaves_the_rest_null() 
         False,
     )
     with pytest.raises(ValidationError):
-        made.approved.indicators[0].value = "1"  # type: ignore[misc]
+        made.approved.indicators[0].value = "1"
     with pytest.raises(ValidationError, match="指标完成情况有 2 行"):
         MonitoringReport(approved=made.approved, month=7, tasks=made.tasks, indicators=made.indicators[:2])
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from jixiao.check import check_monitoring, check_table
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import Tier
+from jixiao.monitoring import warnings
 from jixiao.profile import DEFAULT, Profile
 from jixiao.rules import MONITORING_RULES, TABLE_RULES
 from monitoring_cases import (
     CAUSE_NOTE,
     DRILL_COST,
-    OUT,
     PLANS,
     SATISFIED,
     WORKED_8,
@@ -22,6 +25,7 @@ from monitoring_cases import (
     report,
     table,
 )
+from selfeval_cases import OUT
 
 D = Decimal
 ON_TRACK = Row(OUT, "数量指标", "开展应急演练次数", "≥", "12", "次", "8", None, "12")
@@ -247,8 +251,10 @@ def test_far_ahead_a_blue_row() -> None:
 
 def test_findings_come_in_the_order_of_the_form() -> None:
     made = report(*WORKED_8, month=12, budget=None)
-    sections = [f.location.section for f in check_monitoring(made).findings]
-    assert sections == sorted(sections, key=["period", "funds", "tasks", "indicators", "summary"].index)
+    order = {"period": 0, "funds": 1, "tasks": 2, "indicators": 3, "summary": 4}
+    places = [order[f.location.section or ""] for f in check_monitoring(made).findings]
+    assert places == sorted(places)
+    assert set(places) == {0, 1, 3}
 
 
 def test_the_monitoring_rules_never_run_on_a_table_nor_the_tables_on_a_report() -> None:
@@ -259,3 +265,48 @@ def test_the_monitoring_rules_never_run_on_a_table_nor_the_tables_on_a_report() 
     assert not any(
         code.startswith(("selfeval-", "goal-")) for code in check_monitoring(report(*WORKED_8)).codes()
     )
+
+
+def test_an_equal_target_is_met_by_a_forecast_at_or_above_it() -> None:
+    duty = Row(OUT, "时效指标", "应急值守", "=", "7*24", "小时", "168", None, "170")
+    made = report(duty, spent=D("400"))
+    made.indicators[0].stock = True  # round the clock does not accrue over the year
+    assert _found(made) == []
+    zero = Row(OUT, "质量指标", "安全生产事故起数", "=", "0", "起", "0", None, "1")
+    assert _found(report(zero, spent=D("400"))) == [("monitor-likelihood-contradicts", 1, "likelihood")]
+
+
+_TEXT = st.none() | st.text(alphabet="0123456789.%≥≤*万元次达成部分未年月日-", max_size=12)
+_MONEY = st.none() | st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**30), max_value=10**30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    month=st.integers(-3, 15),
+    year=st.none() | st.integers(1990, 2100),
+    funds=st.lists(_MONEY, min_size=4, max_size=4),
+    values=st.lists(st.tuples(_TEXT, _TEXT, _TEXT, st.booleans(), st.booleans()), min_size=5, max_size=5),
+    likelihood=st.sampled_from(["确定能", "有可能", "完全不可能", "", "也许"]),
+)
+def test_no_report_crashes_the_warnings_or_the_rules(
+    month: int,
+    year: int | None,
+    funds: list[Decimal | None],
+    values: list[tuple[str | None, str | None, str | None, bool, bool]],
+    likelihood: str,
+) -> None:
+    rate = Row(OUT, "质量指标", "处置及时率", "≥", "95", "%")
+    deadline = Row(OUT, "时效指标", "预案修订完成时间", "≤", "2023年6月底前", "")
+    made = report(ON_TRACK, DRILL_COST, PLANS, rate, deadline, month=month, likelihood=likelihood)
+    made.year = year
+    total = made.funds.total
+    total.initial_budget, total.adjusted_budget, total.executed, total.forecast = funds
+    for progress, (to_date, forecast, adjusted, year_end, stock) in zip(made.indicators, values, strict=True):
+        progress.to_date, progress.forecast, progress.adjusted_target = to_date, forecast, adjusted
+        progress.adjustment_reason = "调整" if stock else ""
+        progress.year_end, progress.stock = year_end, stock
+    found = warnings(made, DEFAULT)
+    assert all(alert.why for alert in (found.budget.alert, found.department, *(r.alert for r in found.rows)))
+    for issue in check_monitoring(made, DEFAULT).findings:
+        assert issue.code.startswith("monitor-")
+        assert "{" not in issue.message

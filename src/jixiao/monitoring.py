@@ -273,7 +273,8 @@ class RowWarning:
 
 
 def meets(comparator: Comparator | None, target: Decimal | None, value: Decimal | None) -> bool:
-    """B meets A by the comparator (True where either is missing: nothing to judge)."""
+    """B meets A by the comparator, reading = as the warnings do (as ≥ when A > 0, exactly 0 when
+    A = 0); True where either is missing: nothing to judge."""
     if comparator is None or target is None or value is None:
         return True
     return {
@@ -281,7 +282,7 @@ def meets(comparator: Comparator | None, target: Decimal | None, value: Decimal 
         Comparator.GT: value > target,
         Comparator.LE: value <= target,
         Comparator.LT: value < target,
-        Comparator.EQ: value == target,
+        Comparator.EQ: value >= target if target > 0 else value == target,
     }.get(comparator, True)
 
 
