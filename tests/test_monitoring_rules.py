@@ -310,3 +310,17 @@ def test_no_report_crashes_the_warnings_or_the_rules(
     for issue in check_monitoring(made, DEFAULT).findings:
         assert issue.code.startswith("monitor-")
         assert "{" not in issue.message
+
+
+def test_funds_mismatch_initial_budget_and_the_two_sides() -> None:
+    made = _on_track()
+    made.funds.project.initial_budget = D("565")  # the table says 565.58075
+    made.funds.basic.adjusted_budget, made.funds.project.adjusted_budget = D(0), D("565.58075")
+    made.funds.fiscal.executed, made.funds.other.executed = D("300"), D("99")  # 399 ≠ 400
+    assert _found(made) == [
+        ("monitor-funds-mismatch", 1, "initial_budget"),  # 565.58075 ≠ 0 + 565
+        ("monitor-funds-mismatch", 1, "executed"),
+        ("monitor-funds-mismatch", 3, "initial_budget"),
+    ]
+    message = check_monitoring(made).findings[1].message
+    assert "1–7月执行数：年度资金总额 400 万元 ≠ 财政拨款 300 万元 + 其他资金 99 万元，相差 1 万元" in message

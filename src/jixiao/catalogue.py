@@ -167,15 +167,16 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "monitor-choice-invalid": Entry(
         "error", "绩效指标第{row}行“{name}”的{what}“{value}”不是可选的项目，应为：{choices}。"
     ),
-    "monitor-cause-missing": Entry("error", "绩效指标第{row}行“{name}”{why}，请填写{missing}。"),
+    "monitor-cause-missing": Entry("error", "绩效指标第{row}行“{name}”：{why}，请填写{missing}。"),
     "monitor-cause-note-missing": Entry(
         "error",
         "绩效指标第{row}行“{name}”选了偏差原因“{causes}”，请在“原因说明”中具体说明（不少于 {minimum} 字）。",
     ),
+    "monitor-funds-mismatch": Entry("error", "{detail}，请核对。"),
     "monitor-funds-missing": Entry("error", "资金情况“年度资金总额”的{label}{problem}，请按预算和账务填写。"),
     "monitor-budget-unexplained": Entry(
         "error",
-        "预算执行为{word}色预警（{why}），请在“预算执行偏差原因及纠偏措施”中写明原因和措施。",
+        "预算执行{word}色预警：{why}；请在“预算执行偏差原因及纠偏措施”中写明原因和措施。",
     ),
     "monitor-likelihood-contradicts": Entry(
         "warning",
@@ -184,7 +185,7 @@ CATALOGUE: Final[dict[str, Entry]] = {
     ),
     "monitor-overspent": Entry("warning", "{detail}，请核实。"),
     "monitor-far-ahead": Entry(
-        "warning", "绩效指标第{row}行“{name}”为蓝色（{why}），远超序时进度，年度指标值可能定得偏低。"
+        "warning", "绩效指标第{row}行“{name}”：{why}，远超序时进度，年度指标值可能定得偏低。"
     ),
 }
 
@@ -406,7 +407,7 @@ MONITOR_PHRASES: Final[dict[str, str]] = {
     "problem.not-a-date": "不是日期，应填完成日期（如 2024年6月20日）",
     "problem.not-a-tier": "不是完成等级，应为达成、部分达成或未达成",
     "problem.not-a-target": "不是与原指标值同类的值（数字、乘积或日期）",
-    "why.alert": "为{word}色预警（{why}）",
+    "why.alert": "{why}",
     "why.likelihood": "完成目标可能性为“{likelihood}”",
     "why.over": "1–{month}月为 {b}，已超出目标 {sign}{a}",
     "missing.both": "偏差原因和纠偏措施",
@@ -419,6 +420,8 @@ MONITOR_PHRASES: Final[dict[str, str]] = {
     "funds.not-filled": "未填写",
     "funds.not-positive": "为 {value} 万元，应大于 0",
     "funds.negative": "为 {value} 万元，不能为负数",
+    "funds-initial": "资金情况“{row}”的年初预算数 {value} 与批复的目标表（{approved}）不一致",
+    "funds-sum": "资金情况的{column}：年度资金总额 {total} 万元 ≠ {first} {first_value} 万元 + {second} {second_value} 万元，相差 {difference} 万元",
     "overspent-row": "资金情况“{row}”的1–{month}月执行数 {executed} 万元超过调整后预算数 {budget} 万元",
     "overspent-tasks": "各任务1–{month}月执行数合计 {tasks} 万元超过项目支出的1–{month}月执行数 {project} 万元",
     "place.budget": "预算执行",

@@ -17,6 +17,7 @@ from jixiao.findings import Finding, Location, finding
 from jixiao.model import Comparator, Indicator
 from jixiao.model.framework import normalise_comparator
 from jixiao.model.monitoring import IndicatorProgress, MonitoringFunds
+from jixiao.model.selfeval import initial_total
 from jixiao.model.table import format_amount
 from jixiao.model.values import compact
 from jixiao.monitoring import Colour, MonitoredReport, RowWarning, month_valid
@@ -25,6 +26,7 @@ from jixiao.rules.registry import monitoring_rule
 #: 原因说明 needs at least this many characters (white space not counted).
 CAUSE_NOTE_MINIMUM: Final = 10
 _FUNDS_ROWS: Final = ("total", "basic", "project", "fiscal", "other")
+_FUNDS_COLUMNS: Final = ("initial_budget", "adjusted_budget", "executed", "forecast")
 _ROW_TITLES: Final = {name: MonitoringFunds.model_fields[name].title or name for name in _FUNDS_ROWS}
 
 
@@ -218,7 +220,7 @@ def choice_invalid(monitored: MonitoredReport) -> Iterator[Finding]:
 def _cause_needed(monitored: MonitoredReport, warning: RowWarning, progress: IndicatorProgress) -> str | None:
     """Why a row needs 偏差原因 and 纠偏措施, in words; None when it does not."""
     if warning.alert.needs_reason:
-        return MONITOR_PHRASES["why.alert"].format(word=warning.alert.word, why=warning.alert.why)
+        return MONITOR_PHRASES["why.alert"].format(why=warning.alert.why)
     target, value = warning.target, warning.value.value
     lower = target.comparator in {Comparator.LE, Comparator.LT}
     if lower and target.value is not None and value is not None and warning.problem is None:
@@ -306,6 +308,48 @@ def far_ahead(monitored: MonitoredReport) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------------------------------------
 # Funds
+
+
+def _amount(value: Decimal | None) -> str:
+    return PHRASES["blank"] if value is None else PHRASES["amount"].format(amount=format_amount(value))
+
+
+@monitoring_rule("monitor-funds-mismatch")
+def funds_mismatch(monitored: MonitoredReport) -> Iterator[Finding]:
+    """年初预算数 is the approved table's (where it shows one); 基本支出 + 项目支出 and 财政拨款 +
+    其他资金 each make 年度资金总额, in every column where all three are filled."""
+    funds = monitored.report.funds
+    budget = (monitored.approved or monitored.report.approved).budget
+    approved = {
+        "total": initial_total(budget),
+        "basic": budget.basic_expenditure,
+        "project": budget.project_expenditure,
+        "fiscal": budget.fiscal_appropriation,
+        "other": budget.other_funds,
+    }
+    for name in _FUNDS_ROWS:
+        value: Decimal | None = getattr(funds, name).initial_budget
+        if approved[name] is not None and value != approved[name]:
+            detail = MONITOR_PHRASES["funds-initial"].format(
+                row=_ROW_TITLES[name], value=_amount(value), approved=_amount(approved[name])
+            )
+            yield finding("monitor-funds-mismatch", _funds_at(name, "initial_budget"), detail=detail)
+    month = monitored.report.month
+    for column in _FUNDS_COLUMNS:
+        for first, second in (("basic", "project"), ("fiscal", "other")):
+            total, one, two = (getattr(getattr(funds, name), column) for name in ("total", first, second))
+            if total is None or one is None or two is None or total == one + two:
+                continue
+            detail = MONITOR_PHRASES["funds-sum"].format(
+                column=MONITOR_PHRASES[f"funds.{column}"].format(month=month),
+                total=format_amount(total),
+                first=_ROW_TITLES[first],
+                first_value=format_amount(one),
+                second=_ROW_TITLES[second],
+                second_value=format_amount(two),
+                difference=format_amount(total - one - two),
+            )
+            yield finding("monitor-funds-mismatch", _funds_at("total", column), detail=detail)
 
 
 @monitoring_rule("monitor-funds-missing")
