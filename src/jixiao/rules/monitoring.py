@@ -233,8 +233,9 @@ def _cause_needed(monitored: MonitoredReport, warning: RowWarning, progress: Ind
                 a=format_amount(target.value),
             )
     likelihood = progress.likelihood
-    certain = monitored.profile.likelihood[0]
-    if likelihood is not None and likelihood.strip() and compact(likelihood) != compact(certain):
+    # 有可能, 完全不可能: any of the profile's choices but the first (an unknown one is
+    # monitor-choice-invalid's)
+    if likelihood is not None and _chosen(likelihood, monitored.profile.likelihood[1:]):
         return MONITOR_PHRASES["why.likelihood"].format(likelihood=likelihood)
     return None
 
