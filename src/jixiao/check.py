@@ -6,15 +6,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
-from jixiao.catalogue import SELFEVAL_SECTION_TITLES
+from jixiao.catalogue import MONITORING_SECTION_TITLES, SELFEVAL_SECTION_TITLES
 from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
 from jixiao.layouts import UNKNOWN, fit_layout
 from jixiao.model import TargetTable
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
+from jixiao.monitoring import MonitoredReport
 from jixiao.profile import DEFAULT, Profile
 from jixiao.read import ReadResult, read_bytes, read_path
-from jixiao.rules import validate, validate_selfeval
+from jixiao.rules import validate, validate_monitoring, validate_selfeval
 from jixiao.scoring import ScoredEvaluation
 
 #: Codes :func:`check_table` emits itself, from what it is told besides the table.
@@ -76,6 +78,33 @@ _SELFEVAL_ORDER: Final = {section: order for order, section in enumerate((None, 
 
 def _in_selfeval_order(finding: Finding) -> tuple[int, int]:
     return _SELFEVAL_ORDER.get(finding.location.section, 0), finding.location.row or 0
+
+
+def check_monitoring(
+    report: MonitoringReport,
+    profile: Profile = DEFAULT,
+    source: str = "",
+    read_findings: Iterable[Finding] = (),
+    *,
+    approved: TargetTable | None = None,
+) -> Report:
+    """The report for a monitoring report judged by ``profile``: what reading it found and every
+    monitoring rule's findings (never the target table's), in the order of the printed form.
+    ``approved``: the approved version it should copy, where known; its rows are then compared with
+    the report's (``monitor-indicators-changed``)."""
+    monitored = MonitoredReport.of(report, profile, approved)
+    findings = [*read_findings, *validate_monitoring(monitored)]
+    findings.sort(key=_in_monitoring_order)
+    return Report(source, findings)
+
+
+_MONITORING_ORDER: Final = {
+    section: order for order, section in enumerate((None, *MONITORING_SECTION_TITLES))
+}
+
+
+def _in_monitoring_order(finding: Finding) -> tuple[int, int]:
+    return _MONITORING_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
 def _checked(source: str, read: Callable[[], ReadResult]) -> Report:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
+from pydantic import BaseModel
 from typer import Abort
 
 # Typer carries its own copy of click; its usage errors live there (typer is pinned in constraints.txt).
@@ -32,6 +33,7 @@ from jixiao.check import check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.layouts import LAYOUTS
 from jixiao.model import TargetTable
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.read import EXTENSIONS, read_path
 from jixiao.write import UnsupportedOutput, write_bytes
@@ -194,16 +196,25 @@ class SchemaKind(StrEnum):
 
     TABLE = "table"
     SELFEVAL = "selfeval"
+    MONITORING = "monitoring"
 
 
 @app.command()
 def schema(
     kind: Annotated[
-        SchemaKind, typer.Option("--kind", help="table：目标表（默认）；selfeval：绩效自评表")
+        SchemaKind,
+        typer.Option(
+            "--kind", help="table：目标表（默认）；selfeval：绩效自评表；monitoring：绩效运行监控表"
+        ),
     ] = SchemaKind.TABLE,
 ) -> None:
     """输出规范 JSON 的 JSON Schema（默认为目标表的）。"""
-    model = SelfEvaluation if kind is SchemaKind.SELFEVAL else TargetTable
+    models: dict[SchemaKind, type[BaseModel]] = {
+        SchemaKind.TABLE: TargetTable,
+        SchemaKind.SELFEVAL: SelfEvaluation,
+        SchemaKind.MONITORING: MonitoringReport,
+    }
+    model = models[kind]
     document = model.model_json_schema(mode="serialization")
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 

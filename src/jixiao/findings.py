@@ -20,6 +20,8 @@ Section = Literal[
     "file", "title", "department", "budget", "overall_goal", "tasks", "indicators",
     # a self-evaluation's own parts (jixiao.catalogue.SELFEVAL_SECTION_TITLES)
     "funds", "conclusion", "total",
+    # a monitoring report's own parts (jixiao.catalogue.MONITORING_SECTION_TITLES)
+    "period", "summary",
 ]  # fmt: skip
 
 #: Chinese names of the sections and fields, for messages (the model's field titles, by JSON path).
