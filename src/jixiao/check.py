@@ -51,13 +51,18 @@ def check_table(
     return Report(source, findings, layout)
 
 
-#: Form order: findings without a place first, then section by section as SECTION_TITLES lists them.
-_SECTION_ORDER: Final = {section: order for order, section in enumerate((None, *SECTION_TITLES))}
+def _form_order(sections: Iterable[str]) -> Callable[[Finding], tuple[int, int]]:
+    """The sort key of a printed form's order: findings without a place first (rows that could not
+    be read), then section by section as ``sections`` lists them, row by row."""
+    order = {section: number for number, section in enumerate((None, *sections))}
+
+    def key(finding: Finding) -> tuple[int, int]:
+        return order.get(finding.location.section, 0), finding.location.row or 0
+
+    return key
 
 
-def _in_table_order(finding: Finding) -> tuple[int, int]:
-    """Findings in the order of the form: rows that could not be read first, then section by section."""
-    return _SECTION_ORDER.get(finding.location.section, 0), finding.location.row or 0
+_in_table_order: Final = _form_order(SECTION_TITLES)
 
 
 def check_selfeval(
@@ -73,11 +78,7 @@ def check_selfeval(
     return Report(source, findings)
 
 
-_SELFEVAL_ORDER: Final = {section: order for order, section in enumerate((None, *SELFEVAL_SECTION_TITLES))}
-
-
-def _in_selfeval_order(finding: Finding) -> tuple[int, int]:
-    return _SELFEVAL_ORDER.get(finding.location.section, 0), finding.location.row or 0
+_in_selfeval_order: Final = _form_order(SELFEVAL_SECTION_TITLES)
 
 
 def check_monitoring(
@@ -98,13 +99,7 @@ def check_monitoring(
     return Report(source, findings)
 
 
-_MONITORING_ORDER: Final = {
-    section: order for order, section in enumerate((None, *MONITORING_SECTION_TITLES))
-}
-
-
-def _in_monitoring_order(finding: Finding) -> tuple[int, int]:
-    return _MONITORING_ORDER.get(finding.location.section, 0), finding.location.row or 0
+_in_monitoring_order: Final = _form_order(MONITORING_SECTION_TITLES)
 
 
 def _checked(source: str, read: Callable[[], ReadResult]) -> Report:

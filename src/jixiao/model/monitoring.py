@@ -15,11 +15,9 @@ Warnings are never stored: :func:`jixiao.monitoring.warnings` computes them from
 
 from __future__ import annotations
 
-from typing import Self
+from pydantic import Field, field_validator
 
-from pydantic import Field, field_validator, model_validator
-
-from jixiao.model.selfeval import ApprovedIndicator, ApprovedTable, Tier, initial_total
+from jixiao.model.selfeval import ApprovedIndicator, ApprovedTable, FromApproved, Tier, initial_total, paired
 from jixiao.model.table import Amount, TargetTable, Text, _Model
 
 
@@ -103,11 +101,10 @@ class IndicatorProgress(_Model):
         return value
 
 
-class MonitoringReport(_Model):
+class MonitoringReport(FromApproved):
     """部门整体支出绩效运行监控表 (``shared/spec/CYCLE.md``): the approved table and the progress to
     the end of month ``month`` of ``year``."""
 
-    approved: ApprovedTable = Field(title="批复的目标表", description="监控所依据的目标表，只读", frozen=True)
     year: int | None = Field(None, title="监控年度", description="应与目标表的年度相同")
     month: int = Field(title="截至月份", description="数据截至该月末（1–11）")
     funds: MonitoringFunds = Field(default_factory=MonitoringFunds, title="资金情况")
@@ -119,24 +116,6 @@ class MonitoringReport(_Model):
     )
     problems: Text = Field("", title="存在的问题")
     next_steps: Text = Field("", title="下一步措施")
-
-    @field_validator("approved", mode="before")
-    @classmethod
-    def _frozen_copy(cls, value: object) -> object:
-        # An ordinary TargetTable is taken as its data, so the copy kept is frozen and its own.
-        if isinstance(value, TargetTable) and not isinstance(value, ApprovedTable):
-            return value.model_dump()
-        return value
-
-    @model_validator(mode="after")
-    def _rows_match_the_table(self) -> Self:
-        if len(self.tasks) != len(self.approved.tasks):
-            raise ValueError(f"任务进展有 {len(self.tasks)} 行，目标表有 {len(self.approved.tasks)} 个任务")
-        if len(self.indicators) != len(self.approved.indicators):
-            raise ValueError(
-                f"指标完成情况有 {len(self.indicators)} 行，目标表有 {len(self.approved.indicators)} 个指标"
-            )
-        return self
 
     @classmethod
     def from_table(cls, table: TargetTable, month: int) -> MonitoringReport:
@@ -159,15 +138,6 @@ class MonitoringReport(_Model):
             indicators=[IndicatorProgress() for _ in table.indicators],
         )
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The canonical JSON text (amounts as strings, Chinese unescaped)."""
-        return self.model_dump_json(indent=indent)
-
     def indicator_rows(self) -> list[tuple[int, ApprovedIndicator, IndicatorProgress]]:
         """(1-based row, the approved indicator, its progress) in table order."""
-        return [
-            (row, indicator, progress)
-            for row, (indicator, progress) in enumerate(
-                zip(self.approved.indicators, self.indicators, strict=True), 1
-            )
-        ]
+        return paired(self.approved.indicators, self.indicators)
