@@ -11,6 +11,7 @@ refused with a clear message.
 from __future__ import annotations
 
 import io
+import re
 import statistics
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -30,8 +31,19 @@ MAX_PAGE_CHARACTERS: Final = 10_000
 #: cheap counting pass spends before anything is laid out, so that a crafted file costs its reader
 #: under a second instead of minutes.
 MAX_CHARACTERS: Final = 40_000
-#: A line gap this much larger than the usual one starts a new paragraph.
-PARAGRAPH_GAP: Final = 1.25
+#: White space between two lines this much (in font sizes) beyond the usual one starts a new
+#: paragraph.  Measured between the lines' glyph boxes, not from top to top: a line of Latin
+#: digits set in another font than the 汉字 around it has a smaller box and a smaller pitch, and
+#: taken as the usual pitch it made every wrapped line of 汉字 look like a new paragraph.
+PARAGRAPH_GAP: Final = 0.35
+#: A line that starts with the number of an item (1、 2. （1） 一、 ①) after a line that ends a
+#: sentence (。！？：) starts a new line: a cell's numbered points are paragraphs even where the PDF
+#: sets them no further apart than a wrap.  After ；or ， it may be a wrap inside one paragraph of
+#: points (1、…；2、…), as published text has them, so there the usual tests decide.
+_NUMBERED: Final = re.compile(
+    r"^\s*(?:\d{1,2}[、．.](?!\d)|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
+    r"|[一二三四五六七八九十]{1,3}、|[\u2460-\u2473\u2776-\u277f])"
+)
 #: A line whose right end is nearer the cell's edge than this many font sizes was wrapped.
 WRAP_GAP: Final = 3.0
 _CELL_PADDING: Final = 1.0
@@ -50,12 +62,55 @@ def _letter(char: str) -> bool:
     return char.isascii() and char.isalpha()
 
 
+_PADDING_SIZES: Final = 0.6
+_SENTENCE_END: Final = ("。", "！", "？", "：", "!", "?", ":")
+#: Characters a line may not start with (they stay with the character before: 行首禁则), and ones it
+#: may not end with (they go with the character after).
+_NO_LINE_START: Final = frozenset("，。、；：！？）》”’」』】〕…%,.;:!?)]}")
+_NO_LINE_END: Final = frozenset("（《“‘「『【〔([{")
+
+
+def _word_did_not_fit(previous: dict[str, Any], line: dict[str, Any], right_edge: float) -> bool:
+    """True when the first unbreakable piece of ``line`` is wider than the room ``previous`` left:
+    the line was wrapped there, though it ends short of the cell's edge.
+
+    The piece is a run of Latin letters and digits (``7×24``, ``2020``) with the 汉字 after it, as
+    LibreOffice keeps ``2020年`` together, or one 汉字; with the punctuation bound to either.
+    """
+    chars = [char["text"] for char in line["chars"]]
+    if not chars:
+        return False
+    end = 0
+    while end + 1 < len(chars) and chars[end] in _NO_LINE_END:
+        end += 1
+    if _latin(chars[end]):
+        while end + 1 < len(chars) and _latin(chars[end + 1]):
+            end += 1
+        if end + 1 < len(chars) and not chars[end + 1].isspace():
+            end += 1
+    while end + 1 < len(chars) and chars[end + 1] in _NO_LINE_START:
+        end += 1
+    width = float(line["chars"][end]["x1"]) - float(line["chars"][0]["x0"])
+    # the cell's inner padding is unknown: programs use about half a font size
+    return float(previous["x1"]) + width > right_edge - _PADDING_SIZES * _size(previous)
+
+
+def _latin(char: str) -> bool:
+    return bool(char) and ord(char[0]) < 0x2E80 and not char.isspace() and char not in _NO_LINE_START
+
+
+def _gap(upper: dict[str, Any], lower: dict[str, Any]) -> float:
+    """The white space between two lines, in font sizes of the upper one."""
+    return (float(lower["top"]) - float(upper["bottom"])) / _size(upper)
+
+
 def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None, spaced: bool) -> str:
     """The text of a cell from its visual lines: wrapped lines joined, real breaks kept.
 
-    ``pitch`` is the document's usual distance between wrapped lines, in font sizes.  Where the document sets
-    paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break and anything
-    else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break too.
+    ``pitch`` is the document's usual white space between wrapped lines, in font sizes.  Where the
+    document sets paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break
+    and anything else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break
+    too.  A line that starts with an item's number (2、 （1）) is a break wherever it stands.
     """
     text = ""
     for index, line in enumerate(lines):
@@ -65,9 +120,13 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
             continue
         previous = lines[index - 1]
         size = statistics.median(char["size"] for char in previous["chars"]) if previous["chars"] else 10.0
-        same_paragraph = pitch is None or (line["top"] - previous["top"]) / size < PARAGRAPH_GAP * pitch
+        same_paragraph = pitch is None or _gap(previous, line) < pitch + PARAGRAPH_GAP
         near_edge = right_edge - previous["x1"] < WRAP_GAP * size
-        if not (same_paragraph and (spaced or near_edge)):
+        numbered = text.endswith(_SENTENCE_END) and _NUMBERED.match(content) is not None
+        if (
+            not (same_paragraph and (spaced or near_edge or _word_did_not_fit(previous, line, right_edge)))
+            or numbered
+        ):
             text += "\n" + content
         elif text and content and _letter(text[-1]) and _letter(content[0]):
             text += " " + content  # a Latin line breaks at a space
@@ -77,11 +136,9 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
 
 
 def _spaced(cells: Sequence[Sequence[dict[str, Any]]], pitch: float | None) -> bool:
-    """True when some cell sets its lines apart by more than the usual pitch: paragraphs are spaced."""
+    """True when some cell sets its lines apart by more than the usual gap: paragraphs are spaced."""
     return pitch is not None and any(
-        (b["top"] - a["top"]) / _size(a) >= PARAGRAPH_GAP * pitch
-        for lines in cells
-        for a, b in pairwise(lines)
+        _gap(a, b) >= pitch + PARAGRAPH_GAP for lines in cells for a, b in pairwise(lines)
     )
 
 
@@ -131,16 +188,13 @@ def _size(line: dict[str, Any]) -> float:
 
 
 def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
-    """The distance between wrapped lines, in font sizes: the smallest between consecutive lines.
+    """The white space between wrapped lines, in font sizes: the smallest between consecutive lines.
 
     Paragraph breaks only ever add to it; lines closer than half a font size are not consecutive.
     Measured in font sizes, so a smaller note elsewhere does not set it.
     """
     pitches = [
-        (b["top"] - a["top"]) / _size(a)
-        for lines in cells
-        for a, b in pairwise(lines)
-        if b["top"] - a["top"] > _size(a) / 2
+        _gap(a, b) for lines in cells for a, b in pairwise(lines) if b["top"] - a["top"] > _size(a) / 2
     ]
     return min(pitches) if pitches else None
 
