@@ -308,3 +308,34 @@ def test_a_stray_cell_is_caught_by_the_count() -> None:
     stray_grid = GRID_READERS["text"](text.replace("86,420.35", "86,420.35\t区财政局审定").encode(), "c.txt")
     assert unaccounted(stray_grid, reported) == []
     assert "cells-unplaced" in {f.code for f in reported.findings}
+
+
+# ---------------------------------------------------------------------------------------------
+# Our writers keep every part a layout has
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".json", ".html", ".xlsx", ".docx", ".pdf"])
+@pytest.mark.parametrize("name", NAMES)
+def test_our_writers_round_trip_every_layout(name: str, suffix: str) -> None:
+    """期望达到的目标, 部门职能概述, 长期绩效目标, 支出预算总量, 指标权重, 指标值类型, 评(扣)分标准 and
+    an absent comparator are printed and read back: the same canonical JSON."""
+    from jixiao.write import write_bytes
+
+    table = _text_result(name).table
+    back = read_bytes(write_bytes(table, suffix), f"{name}{suffix}")
+    assert json.loads(back.table.to_json()) == json.loads(table.to_json())
+    assert {f.code for f in back.findings} <= {"comparator-absent"}
+
+
+def test_the_optional_parts_are_printed_only_when_present() -> None:
+    from jixiao.write.layout import INDICATOR_HEADINGS, indicator_columns, layout
+
+    seed = read_path(Path(__file__).parent / "fixtures" / "seed.txt").table
+    assert [h for h, _ in indicator_columns(seed)] == list(INDICATOR_HEADINGS)
+    labels = {
+        cell.text for block in layout(seed) for row in block.rows for cell in row if cell.role == "label"
+    }
+    assert labels.isdisjoint({"部门职能概述", "长期绩效目标", "支出预算总量"})
+    hunan = _text_result("hunan").table
+    assert [h for h, _ in indicator_columns(hunan)][-2:] == ["指标值类型", "评(扣)分标准"]
+    assert sum(width for _, width in indicator_columns(hunan)) == 100
