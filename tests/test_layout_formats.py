@@ -339,3 +339,30 @@ def test_the_optional_parts_are_printed_only_when_present() -> None:
     hunan = _text_result("hunan").table
     assert [h for h, _ in indicator_columns(hunan)][-2:] == ["指标值类型", "评(扣)分标准"]
     assert sum(width for _, width in indicator_columns(hunan)) == 100
+
+
+def test_a_heading_cell_in_two_lines_is_one_label_in_a_pdf(tmp_path: Path) -> None:
+    """拟投入的资金 / （万元） and 指標 / 解釋 printed as two lines of one heading cell (LibreOffice PDF
+    from a DOCX with narrow columns): the amounts and explanations are still read."""
+    from layout_tables import layout_of
+
+    splits = {
+        "zhanjiang": ("拟投入的资金（万元）", "拟投入的资金<br>（万元）"),
+        "hunan": ("指標解釋", "指標<br>解釋"),
+    }
+    for name, (whole, parts) in splits.items():
+        text = text_of(LAYOUTS[name])
+        assert whole in text
+        (tmp_path / f"{name}.docx").write_bytes(to_docx(layout_of(name, text.replace(whole, parts))))
+    command = shutil.which("soffice") or shutil.which("libreoffice")
+    assert command
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        subprocess.run(
+            [command, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+             "--convert-to", "pdf", "--outdir", str(tmp_path), *(str(tmp_path / f"{n}.docx") for n in splits)],
+            capture_output=True, timeout=300, check=True,
+        )  # fmt: skip
+    for name in splits:
+        result = read_path(tmp_path / f"{name}.pdf")
+        assert _canonical(result) == _canonical(_text_result(name)), name
+    assert all(task.amount is not None for task in read_path(tmp_path / "zhanjiang.pdf").table.tasks)
