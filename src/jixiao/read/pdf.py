@@ -325,20 +325,26 @@ def _align(items: list[_Item]) -> None:
         item.cells = cells
 
 
-def _continues(previous: _Item, row: _Item) -> bool:
+def _continues(previous: _Item, row: _Item, above: Sequence[_Cell | None]) -> bool:
     """True when ``row``, first on its page, is the rest of ``previous``, a row the page break split.
 
     The columns line up; the row goes on only in cells whose text ran to the bottom right of the
     cell before (:attr:`_Cell.runs_on`), while some cell that was filled (a 序号, an amount) has
-    nothing more: a new row would have it.
+    nothing more: a new row would have it.  Where ``previous`` has no cell of its own (a label
+    merged down from a row above, such as 年度主要任务), the rest may go on in that merged cell,
+    ``above``, the last cell found in the column.
     """
     before, after = previous.cells, row.cells
     if before is None or after is None or len(before) != len(after) or row.page != previous.page + 1:
         return False
     ended = False
-    for old, new in zip(before, after, strict=True):
+    for old, new, merged in zip(before, after, above, strict=True):
+        if old is None and new is not None and new.lines:  # the rest of a merged label
+            if merged is None or not merged.runs_on or abs(merged.left - new.left) > 1.5:
+                return False
+            continue
         if old is None or new is None:  # a merged cell on one page, a cell of its own on the other
-            if (old is not None and old.lines) or (new is not None and new.lines):
+            if old is not None and old.lines:
                 return False
             continue
         if abs(old.left - new.left) > 1.5 or abs(old.right - new.right) > 1.5:
@@ -353,11 +359,14 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     """Grid rows: rows split by a page break joined again, each cell's lines joined into text."""
     merged: list[_Item] = []
     previous: _Item | None = None  # the last table row kept
+    above: list[_Cell | None] = []  # per column, the last cell found (a merged cell covers below)
     seen: set[tuple[str, ...]] = set()
     for item in items:
         if item.cells is None:
             merged.append(item)
             continue
+        if len(above) != len(item.cells):
+            above = [None] * len(item.cells)
         signature = tuple("".join(line["text"] for line in c.lines) if c else "" for c in item.cells)
         repeated = signature in seen  # a heading row repeated on the new page
         seen.add(signature)
@@ -365,16 +374,20 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
             previous is not None
             and previous.page != item.page
             and not repeated
-            and _continues(previous, item)
+            and _continues(previous, item, above)
         ):
             assert previous.cells is not None
-            for old, new in zip(previous.cells, item.cells, strict=True):
-                if old is not None and new is not None:
-                    old.lines = old.lines + new.lines
+            for index, (old, new) in enumerate(zip(previous.cells, item.cells, strict=True)):
+                target = old if old is not None else above[index]
+                if target is not None and new is not None:
+                    target.lines = target.lines + new.lines
+                    target.bottom = new.bottom  # it ends where its rest ends, which may go on again
+            previous.page = item.page  # the row now ends on this page: the next may continue it
             continue
         merged.append(item)
         if not repeated:
             previous = item
+            above = [cell if cell is not None else kept for cell, kept in zip(item.cells, above, strict=True)]
     texts = [cell.lines for item in merged for cell in item.cells or () if cell is not None]
     pitch = _usual_pitch(texts)
     spaced = _spaced(texts, pitch)
