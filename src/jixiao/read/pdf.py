@@ -56,6 +56,8 @@ _RULING_WIDTH: Final = 2.5
 _CUT_GAP: Final = 1.2
 #: Column edges this close (points) are the same edge.
 _SAME_EDGE: Final = 2.0
+#: Text that starts this near (points) left of a table may be a cell of it whose rulings are gone.
+_BESIDE: Final = 200.0
 
 
 def _letter(char: str) -> bool:
@@ -205,6 +207,8 @@ class _Cell:
     left: float
     bottom: float
     lines: list[dict[str, Any]]
+    #: Text beside a table with no rulings around it (:func:`_beside`): placed by where it stands.
+    loose: bool = False
 
     @property
     def runs_on(self) -> bool:
@@ -244,19 +248,45 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         return not any(b[0] <= obj["x0"] <= b[2] and b[1] <= obj["top"] <= b[3] for b in boxes)
 
     items: list[_Item] = []
-    for line in page.filter(outside).extract_text_lines(strip=True, x_tolerance=_SPACE_GAP):
+    beside: dict[int, list[dict[str, Any]]] = {}
+    for line in page.filter(outside).extract_text_lines(
+        strip=True, x_tolerance=_SPACE_GAP, return_chars=True
+    ):
         text = line["text"]
-        if is_form_text(text):
+        table_index = _beside(line, boxes)
+        if table_index is not None:
+            beside.setdefault(table_index, []).append(line)
+        elif is_form_text(text):
             items.append(_Item(number, line["top"], text=text))
-    rows = [row for table in tables for row in _table_rows(page, table)]
-    for top, cells in rows:
-        laid = {
-            left: _Cell(c[0][2], c[0][0], c[0][3], c[1]) if c is not None else None
-            for left, c in cells.items()
-        }
-        items.append(_Item(number, top, columns=laid))
+    for index, table in enumerate(tables):
+        rows = _table_rows(page, table)
+        for position, (top, cells) in enumerate(rows):
+            laid = {
+                left: _Cell(c[0][2], c[0][0], c[0][3], c[1]) if c is not None else None
+                for left, c in cells.items()
+            }
+            if position == 0 and index in beside:
+                lines = beside[index]
+                left = min(float(line["x0"]) for line in lines)
+                laid[left] = _Cell(boxes[index][0], left, float(lines[-1]["bottom"]), lines, loose=True)
+            items.append(_Item(number, top, columns=laid))
     items.sort(key=lambda item: item.top)
     return items
+
+
+def _beside(line: dict[str, Any], boxes: Sequence[Box]) -> int | None:
+    """The table whose left edge ``line`` stands just before, within its height: a merged label cell
+    that a page break cut (Calc draws it on the next page without rulings around it).  It belongs
+    to the part of its column the page shows, whose first row holds it."""
+    middle = (float(line["top"]) + float(line["bottom"])) / 2
+    for index, (x0, top, _, bottom) in enumerate(boxes):
+        if (
+            top <= middle <= bottom
+            and float(line["x1"]) <= x0 + _SAME_EDGE
+            and x0 - float(line["x0"]) < _BESIDE
+        ):
+            return index
+    return None
 
 
 Box = tuple[float, float, float, float]
@@ -311,7 +341,15 @@ def _align(items: list[_Item]) -> None:
     A merged cell cut by a page break leaves a page without the column's rulings; aligning by the
     columns' left edges keeps every cell under its heading.
     """
-    lefts = sorted({left for item in items if item.columns for left in item.columns})
+    lefts = sorted(
+        {
+            left
+            for item in items
+            if item.columns
+            for left, cell in item.columns.items()
+            if not (cell and cell.loose)
+        }
+    )
     edges: list[float] = []
     for left in lefts:
         if not edges or left - edges[-1] > _SAME_EDGE:
@@ -321,7 +359,10 @@ def _align(items: list[_Item]) -> None:
             continue
         cells: list[_Cell | None] = [None] * len(edges)
         for left, cell in item.columns.items():
-            cells[bisect_right(edges, left + _SAME_EDGE) - 1] = cell
+            column = bisect_right(edges, left + _SAME_EDGE) - 1
+            if cell is not None and cell.loose and (column < 0 or cells[column] is not None):
+                continue  # no column there after all: text beside the form, not in it
+            cells[column] = cell
         item.cells = cells
 
 
