@@ -123,23 +123,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Pat
     return made
 
 
-#: Pairs that do not read back as the text does, and why (each is a reader limit still open).
-KNOWN_LIMITS: dict[tuple[str, str], str] = {
-    ("jieyang", "pdf-xlsx"): "Calc prints a merged label that runs over a page break in the middle of "
-    "its part on the next page without a ruling above it; the reader does not find 其他需完成任务 there",
-}
-
-
-def _cases() -> Iterator[Any]:
-    for name in NAMES:
-        for kind in (*BUILT, *PDFS):
-            marks = []
-            if (name, kind) in KNOWN_LIMITS:
-                marks.append(pytest.mark.xfail(reason=KNOWN_LIMITS[(name, kind)], strict=True))
-            yield pytest.param(name, kind, id=f"{name}-{kind}", marks=marks)
-
-
-@pytest.mark.parametrize(("name", "kind"), list(_cases()))
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [(n, k) for n in NAMES for k in (*BUILT, *PDFS)],
+    ids=[f"{n}-{k}" for n in NAMES for k in (*BUILT, *PDFS)],
+)
 def test_every_format_reads_as_the_text(built: dict[tuple[str, str], Path], name: str, kind: str) -> None:
     expected = _canonical(_text_result(name))
     got = _canonical(read_path(built[(name, kind)]))
@@ -279,8 +267,7 @@ def _all_sources(built: dict[tuple[str, str], Path]) -> Iterator[tuple[str, byte
     for name in NAMES:
         yield f"{name}.txt", text_of(LAYOUTS[name]).encode()
         for kind in (*BUILT, *PDFS):
-            if (name, kind) not in KNOWN_LIMITS:
-                yield built[(name, kind)].name, built[(name, kind)].read_bytes()
+            yield built[(name, kind)].name, built[(name, kind)].read_bytes()
 
 
 def test_every_cell_is_placed_or_reported(built: dict[tuple[str, str], Path]) -> None:
