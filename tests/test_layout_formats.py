@@ -354,3 +354,52 @@ def test_a_heading_cell_in_two_lines_is_one_label_in_a_pdf(tmp_path: Path) -> No
         result = read_path(tmp_path / f"{name}.pdf")
         assert _canonical(result) == _canonical(_text_result(name)), name
     assert all(task.amount is not None for task in read_path(tmp_path / "zhanjiang.pdf").table.tasks)
+
+
+# ---------------------------------------------------------------------------------------------
+# How a PDF cell's lines are joined (the rule, on lines as pdfplumber gives them)
+
+
+def _line(text: str, top: float, x0: float = 100.0, size: float = 10.0) -> dict[str, Any]:
+    """A line of monospaced glyphs as pdfplumber reports it: 汉字 one font size wide, others half."""
+    chars, x = [], x0
+    for char in text:
+        width = size if ord(char) >= 0x2E80 else size / 2
+        chars.append({"text": char, "x0": x, "x1": x + width, "size": size})
+        x += width
+    return {"text": text, "top": top, "bottom": top + size * 1.2, "x0": x0, "x1": x, "chars": chars}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("提升应急救援能力完成。", "2、组织森林消防演练", "提升应急救援能力完成。\n2、组织森林消防演练"),
+        ("提升应急救援能力完成：", "（1）组织森林消防演练", "提升应急救援能力完成：\n（1）组织森林消防演练"),
+        ("提升应急救援能力完成。", "一、组织森林消防演练", "提升应急救援能力完成。\n一、组织森林消防演练"),
+        ("提升应急救援能力完成。", "①组织森林消防演练", "提升应急救援能力完成。\n①组织森林消防演练"),
+        # a wrap inside one paragraph of points (…；2、…), or no number at all: joined as before
+        ("提升应急救援能力完成；", "2、组织森林消防演练", "提升应急救援能力完成；2、组织森林消防演练"),
+        ("提升应急救援能力不断完", "善组织森林消防演练", "提升应急救援能力不断完善组织森林消防演练"),
+        ("提升应急救援能力达到", "3.5万元的标准", "提升应急救援能力达到3.5万元的标准"),
+    ],
+)
+def test_a_numbered_point_after_a_sentence_starts_a_line(first: str, second: str, joined: str) -> None:
+    from jixiao.read.pdf import join_lines
+
+    lines = [_line(first, 100.0), _line(second, 112.0)]
+    right_edge = float(lines[0]["x1"]) + 2  # the first line fills the cell: a wrap by its look
+    assert join_lines(lines, right_edge, pitch=0.0, spaced=False) == joined
+
+
+def test_a_line_whose_next_word_did_not_fit_was_wrapped() -> None:
+    from jixiao.read.pdf import join_lines
+
+    lines = [_line("购买", 100.0), _line("2020年度安全生产服务", 112.0)]
+    # "购买" ends 22 points short of the edge: "2020年" (30 points) did not fit, so it wrapped
+    assert (
+        join_lines(lines, float(lines[0]["x1"]) + 22, pitch=0.0, spaced=False) == "购买2020年度安全生产服务"
+    )
+    # with room for it, the line ended there on purpose
+    assert (
+        join_lines(lines, float(lines[0]["x1"]) + 60, pitch=0.0, spaced=False) == "购买\n2020年度安全生产服务"
+    )
