@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
+from jixiao.model import TargetTable
 from jixiao.model.framework import FRAMEWORKS, normalise_comparator, split_leading_comparator
 from jixiao.model.values import to_halfwidth
 from jixiao.read import GRID_READERS, ReadResult, read_bytes, read_path, sniff_format
@@ -42,6 +45,8 @@ from jixiao.read.labels import (
     VALUE_TAGS,
 )
 from layout_tables import LAYOUT_FIXTURES, layouts, text_of, to_docx, to_html, to_xlsx
+from strategies import tables
+from test_office import _PDF_ALPHABET as PDF_ALPHABET
 
 LAYOUTS = layouts()
 NAMES = list(LAYOUTS)
@@ -403,3 +408,27 @@ def test_a_line_whose_next_word_did_not_fit_was_wrapped() -> None:
     assert (
         join_lines(lines, float(lines[0]["x1"]) + 60, pitch=0.0, spaced=False) == "购买\n2020年度安全生产服务"
     )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(optional_parts=True), st.sampled_from([".txt", ".html", ".xlsx", ".docx"]))
+def test_generated_tables_with_other_layouts_parts_round_trip(table: TargetTable, suffix: str) -> None:
+    from jixiao.write import write_bytes
+
+    back = read_bytes(write_bytes(table, suffix), f"t{suffix}").table
+    assert json.loads(back.to_json()) == json.loads(table.to_json())
+
+
+# A PDF takes 0.3 s each way: a few examples, no shrinking (as in test_office).
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(tables(alphabet=PDF_ALPHABET, optional_parts=True))
+def test_generated_tables_with_other_layouts_parts_round_trip_through_pdf(table: TargetTable) -> None:
+    from jixiao.write import write_bytes
+
+    back = read_bytes(write_bytes(table, ".pdf"), "t.pdf").table
+    assert json.loads(back.to_json()) == json.loads(table.to_json())
