@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import io
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -317,8 +316,3 @@ def to_docx(layout: Layout, column_cm: float = 2.1, table_width_cm: float = 16.0
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def nonempty_cells(rows: Iterator[list[str]] | list[list[str]]) -> Iterator[str]:
-    for cells in rows:
-        yield from (cell for cell in cells if cell.strip())

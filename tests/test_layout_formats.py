@@ -45,8 +45,7 @@ from jixiao.read.labels import (
     VALUE_TAGS,
 )
 from layout_tables import LAYOUT_FIXTURES, layouts, text_of, to_docx, to_html, to_xlsx
-from strategies import tables
-from test_office import _PDF_ALPHABET as PDF_ALPHABET
+from strategies import PDF_ALPHABET, tables
 
 LAYOUTS = layouts()
 NAMES = list(LAYOUTS)
@@ -213,8 +212,9 @@ def unaccounted(grid: list[GridRow], result: ReadResult) -> list[tuple[int, str]
     label, heading, title or note of the form.
 
     A cell is in the table when some field's value contains it (amounts compared as numbers:
-    ``3,215.60`` is ``3215.60``; a share such as ``92.09%`` is checked against the amounts, so it
-    counts as placed when the budget was read, which ``budget-total-mismatch`` would say otherwise).
+    ``3,215.60`` is ``3215.60``; a share such as ``92.09%`` after 占比 is checked against the
+    amounts, so it counts as placed when the budget was read: ``budget-total-mismatch`` says when
+    it disagrees).
     """
     table = json.loads(result.table.to_json())
     values = [_compact(value) for value in _values(table)]
@@ -228,9 +228,10 @@ def unaccounted(grid: list[GridRow], result: ReadResult) -> list[tuple[int, str]
         result.table.task_total,
     }
     quoted = _compact(" ".join(f.message for f in result.findings))
-    has_shares = table["budget"]["fiscal_appropriation"] is not None
     missing = []
     for row in grid:
+        # a share (占比 | 92.09%) is derived from the row's amount and checked against it
+        shares = any(label_key(cell) in SHARE_LABELS for cell in row.cells) and bool(budget)
         for cell in row.cells:
             text = _compact(cell)
             if not text:
@@ -243,7 +244,7 @@ def unaccounted(grid: list[GridRow], result: ReadResult) -> list[tuple[int, str]
             if any(text in value for value in values) or text in quoted:
                 continue
             number = _number(text)
-            if number is not None and (number in numbers or (text.endswith("%") and has_shares)):
+            if number is not None and (number in numbers or (text.endswith("%") and shares)):
                 continue
             comparator = normalise_comparator(cell)
             if comparator is not None and comparator in {i["comparator"] for i in table["indicators"]}:
