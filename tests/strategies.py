@@ -75,64 +75,35 @@ def _texts(alphabet: str) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str
 
 
 @st.composite
-def indicators(
-    draw: st.DrawFn, alphabet: str = _ALPHABET, optional_parts: bool = False
-) -> list[dict[str, Any]]:
-    """Indicators in the order of the printed framework, as a table lists them.
-
-    ``optional_parts``: as other layouts have them — 指标权重, 指标值类型 and 评(扣)分标准 columns,
-    no 对比符号 column (comparators absent, or written in the value), no 一级/二级 columns.
-    """
+def indicators(draw: st.DrawFn, alphabet: str = _ALPHABET) -> list[dict[str, Any]]:
+    """Indicators in the order of the printed framework, as a table lists them."""
     line_text, multiline_text, name_text = _texts(alphabet)
     framework = FRAMEWORKS[draw(st.sampled_from(list(Framework)))]
     pairs = [(level1, level2) for level1, level2s in framework.items() for level2 in level2s]
     if draw(st.booleans()):
         pairs.append((SATISFACTION, "社会公众或服务对象满意度指标"))
-    with_weight = optional_parts and draw(st.booleans())
-    with_value_type = optional_parts and draw(st.booleans())
-    with_scoring = optional_parts and draw(st.booleans())
-    without_comparators = optional_parts and draw(st.booleans())
-    without_levels = optional_parts and draw(st.booleans())
     out = []
     for level1, level2 in pairs:
         for _ in range(draw(st.integers(min_value=0, max_value=2))):
             comparator = draw(st.sampled_from(list(Comparator)))
             numeric = comparator is not Comparator.QUALITATIVE
-            indicator: dict[str, Any] = {
-                "level1": "" if without_levels else level1,
-                "level2": "" if without_levels else level2,
-                # in a list without 一级/二级 the name stands first, where 部门名称 starts a new table
-                "name": draw(line_text if without_levels else name_text),
-                "explanation": draw(st.just("") | multiline_text),
-                "comparator": comparator.value,
-                # words that could be read as a comparator written in the value stay out
-                "value": draw(
-                    _NUMERIC_VALUES
-                    if numeric
-                    else _WORDS | (st.nothing() if without_comparators else line_text)
-                ),
-                "unit": draw(_UNITS if numeric else st.just("")),
-            }
-            if with_weight:
-                indicator["weight"] = draw(st.none() | st.decimals(min_value=0, max_value=100, places=1))
-            if with_value_type:
-                indicator["value_type"] = "定量" if numeric else "定性"
-            if with_scoring:
-                indicator["scoring_standard"] = draw(st.just("") | line_text)
-            # the layout has no comparators: absent, or taken from the value (a 定性 指标值类型 is one)
-            if without_comparators and (draw(st.booleans()) if numeric else not with_value_type):
-                indicator["comparator"] = None
-            out.append(indicator)
+            out.append(
+                {
+                    "level1": level1,
+                    "level2": level2,
+                    "name": draw(name_text),
+                    "explanation": draw(st.just("") | multiline_text),
+                    "comparator": comparator.value,
+                    "value": draw(_NUMERIC_VALUES if numeric else _WORDS | line_text),
+                    "unit": draw(_UNITS if numeric else st.just("")),
+                }
+            )
     return out
 
 
 @st.composite
-def tables(draw: st.DrawFn, alphabet: str = _ALPHABET, optional_parts: bool = False) -> TargetTable:
-    """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075.
-
-    ``optional_parts``: with the parts other layouts add (支出预算总量, 部门职能概述, 长期绩效目标 and
-    the indicators' as :func:`indicators` says).
-    """
+def tables(draw: st.DrawFn, alphabet: str = _ALPHABET) -> TargetTable:
+    """Whole tables: long texts, many or no rows, blank amounts, amounts such as 0.86075."""
     line_text, multiline_text, name_text = _texts(alphabet)
     year = draw(st.none() | st.integers(min_value=2015, max_value=2035))
     city = draw(st.sampled_from(["揭阳市", "湛江市", "某市"]))
@@ -167,18 +138,9 @@ def tables(draw: st.DrawFn, alphabet: str = _ALPHABET, optional_parts: bool = Fa
                 "project_expenditure": draw(amounts),
                 "fiscal_appropriation": draw(amounts),
                 "other_funds": draw(amounts),
-                **({"total_expenditure": draw(amounts)} if optional_parts else {}),
             },
             "overall_goal": draw(multiline_text),
             "tasks": tasks,
-            "indicators": draw(indicators(alphabet, optional_parts)),
-            **(
-                {
-                    "duties": draw(st.none() | line_text),
-                    "long_term_goal": draw(st.none() | line_text),
-                }
-                if optional_parts
-                else {}
-            ),
+            "indicators": draw(indicators(alphabet)),
         }
     )
