@@ -437,8 +437,10 @@ def other_layouts_tables(draw: st.DrawFn, alphabet: str | None = None) -> Target
             changes["scoring_standard"] = draw(st.just("") | text)
         if without_comparators and (draw(st.booleans()) if numeric else not with_value_type):
             changes["comparator"] = None
-            if split_leading_comparator(indicator.value)[0] is not None:
-                changes["value"] = "显著提升"  # words that read as a comparator written in the value
+            if not numeric or split_leading_comparator(indicator.value)[0] is not None:
+                # words, as a qualitative target has them: not 0专 (a number and its unit) nor <a
+                # (a comparator written in the value), which the reader takes apart
+                changes["value"] = draw(st.sampled_from(["显著提升", "达标", "有效改善"]))
         if without_levels:
             changes |= {"level1": "", "level2": ""}
             if label_key(indicator.name) in _FORM_LABELS:  # first in the row, 部门名称 starts a table

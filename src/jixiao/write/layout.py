@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, Optional
 
 from jixiao.model import Indicator, TargetTable, Task, format_amount
 from jixiao.model.framework import FRAMEWORKS, framework_of
+from jixiao.model.table import Text
 
 #: What a cell holds, for the writers' styles: ``short`` is a comparator, target or unit (centred).
 Role = Literal["label", "heading", "text", "amount", "number", "seq", "short", "goal"]
@@ -44,10 +45,8 @@ INDICATOR_EXTRAS: Final = (
     ("value_type", "指标值类型", 8),
     ("scoring_standard", "评(扣)分标准", 18),
 )
-#: Labels of the optional rows of the main table (labels the reader knows).
+#: The label of the optional 支出预算总量 row (one the reader knows).
 TOTAL_EXPENDITURE_LABEL: Final = "支出预算总量"
-DUTIES_LABEL: Final = "部门职能概述"
-LONG_TERM_GOAL_LABEL: Final = "长期绩效目标"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +111,29 @@ def _task_cells(task: Task, with_outcome: bool) -> list[Cell]:
     return cells
 
 
+#: The annotation of an optional text field of the model (``Text | None``).
+_OPTIONAL_TEXT: Final[object] = Optional[Text]  # noqa: UP045 (pydantic keeps typing.Optional)
+
+
+def optional_texts(table: TargetTable) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(label, text) of each optional text the table has (部门职能概述, 长期绩效目标 …), those the
+    model lists before 总体绩效目标 and those after it, in the model's order.
+
+    Taken from the model, whose field titles are labels the reader knows: a text field added to
+    the model is printed, and read back, without a change here.
+    """
+    before: list[tuple[str, str]] = []
+    after: list[tuple[str, str]] = []
+    side = before
+    for name, info in TargetTable.model_fields.items():
+        if name == "overall_goal":
+            side = after
+        value = getattr(table, name)
+        if info.annotation == _OPTIONAL_TEXT and value is not None and info.title:
+            side.append((info.title, value))
+    return before, after
+
+
 def main_table(table: TargetTable) -> Block:
     """部门名称 … 其他需完成任务: a label column and the task table's columns."""
     headings = _task_columns(table)
@@ -164,13 +186,10 @@ def main_table(table: TargetTable) -> Block:
                 Cell(format_amount(total), "amount", colspan=width - 1, amount=total),
             ]
         )
-    if table.duties is not None:
-        rows.append([Cell(DUTIES_LABEL, "label"), Cell(table.duties, "goal", colspan=width - 1)])
+    before_goal, after_goal = optional_texts(table)
+    rows.extend([Cell(label, "label"), Cell(text, "goal", colspan=width - 1)] for label, text in before_goal)
     rows.append([Cell("总体绩效目标", "label"), Cell(table.overall_goal, "goal", colspan=width - 1)])
-    if table.long_term_goal is not None:
-        rows.append(
-            [Cell(LONG_TERM_GOAL_LABEL, "label"), Cell(table.long_term_goal, "goal", colspan=width - 1)]
-        )
+    rows.extend([Cell(label, "label"), Cell(text, "goal", colspan=width - 1)] for label, text in after_goal)
     with_outcome = len(headings) == 5
     key = [task for task in table.tasks if task.kind == "key"]
     other = [task for task in table.tasks if task.kind == "other"]
