@@ -253,7 +253,7 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         strip=True, x_tolerance=_SPACE_GAP, return_chars=True
     ):
         text = line["text"]
-        table_index = _beside(line, boxes)
+        table_index = None if is_form_text(text) else _beside(line, boxes)
         if table_index is not None:
             beside.setdefault(table_index, []).append(line)
         elif is_form_text(text):
