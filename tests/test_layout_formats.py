@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from jixiao.model import TargetTable
 from jixiao.model.framework import FRAMEWORKS, normalise_comparator, split_leading_comparator
 from jixiao.model.values import to_halfwidth
 from jixiao.read import GRID_READERS, ReadResult, read_bytes, read_path, sniff_format
-from jixiao.read.cells import label_key
+from jixiao.read.cells import Unreadable, label_key, parse_amount
 from jixiao.read.grid import GridRow
 from jixiao.read.labels import (
     FIELD_LABELS,
@@ -184,11 +184,9 @@ _FORM_LABELS = (
 
 
 def _number(text: str) -> Decimal | None:
-    folded = to_halfwidth(text).replace(",", "").removesuffix("%").strip()
-    try:
-        return Decimal(folded)
-    except InvalidOperation:
-        return None
+    """An amount as the reader takes it (``3,215.60``, ``143 万元``, full-width digits), or a share."""
+    amount = parse_amount(text.strip().removesuffix("%"))
+    return amount if isinstance(amount, Decimal) and not isinstance(amount, Unreadable) else None
 
 
 def _values(node: Any) -> Iterator[str]:
@@ -268,8 +266,13 @@ def _grid_and_result(data: bytes, source: str) -> tuple[list[GridRow], ReadResul
 
 
 def _all_sources(built: dict[tuple[str, str], Path]) -> Iterator[tuple[str, bytes]]:
-    """The seed as published, each layout's text, and each file made from it."""
-    yield "seed.txt", (Path(__file__).parent / "fixtures" / "seed.txt").read_bytes()
+    """Every fixture (the seed, its text variants and office files, the layouts' texts), each
+    layout's text as described and each file made from it."""
+    fixtures = Path(__file__).parent / "fixtures"
+    for path in [fixtures / "seed.txt", *sorted((fixtures / "text").iterdir())]:
+        yield path.name, path.read_bytes()
+    for path in [*sorted((fixtures / "office").iterdir()), *sorted(LAYOUT_FIXTURES.iterdir())]:
+        yield path.name, path.read_bytes()
     for name in NAMES:
         yield f"{name}.txt", text_of(LAYOUTS[name]).encode()
         for kind in (*BUILT, *PDFS):
