@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +43,7 @@ from jixiao.read.labels import (
     VALUE_TAGS,
 )
 from layout_tables import LAYOUT_FIXTURES, layouts, text_of, to_docx, to_html, to_xlsx
+from office_tools import soffice_to_pdf
 from strategies import PDF_ALPHABET, amounts, tables
 
 LAYOUTS = layouts()
@@ -111,19 +110,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Pat
             source = folder / f"{name}-{kind}.{kind}"
             shutil.copy(made[(name, kind)], source)
             sources.append(source)
-    command = shutil.which("soffice") or shutil.which("libreoffice")
-    assert command, "LibreOffice is missing: scripts/setup.sh installs it"
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        done = subprocess.run(
-            [command, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(folder), *map(str, sources)],
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-    for name in LAYOUTS:
-        for kind in ("docx", "xlsx"):
-            pdf = folder / f"{name}-{kind}.pdf"
-            assert pdf.exists(), done.stderr + done.stdout
-            made[(name, f"pdf-{kind}")] = pdf
+    pdfs = soffice_to_pdf(sources, folder)
+    for source, pdf in zip(sources, pdfs, strict=True):
+        name, kind = source.stem.rsplit("-", 1)
+        made[(name, f"pdf-{kind}")] = pdf
     return made
 
 
@@ -351,14 +341,7 @@ def test_a_heading_cell_in_two_lines_is_one_label_in_a_pdf(tmp_path: Path) -> No
             assert whole in text
             text = text.replace(whole, parts)
         (tmp_path / f"{name}.docx").write_bytes(to_docx(layout_of(name, text)))
-    command = shutil.which("soffice") or shutil.which("libreoffice")
-    assert command
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        subprocess.run(
-            [command, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(tmp_path), *(str(tmp_path / f"{n}.docx") for n in splits)],
-            capture_output=True, timeout=300, check=True,
-        )  # fmt: skip
+    soffice_to_pdf([tmp_path / f"{name}.docx" for name in splits], tmp_path)
     for name in splits:
         result = read_path(tmp_path / f"{name}.pdf")
         assert _canonical(result) == _canonical(_text_result(name)), name
