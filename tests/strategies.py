@@ -43,6 +43,12 @@ _ALPHABET = (
     + "0123456789.%，。、（）《》：;“”-*×<>&' A"
 )
 
+# PDF text has no spaces where Latin words wrap, and no way to tell a typed space at a line end:
+# generated PDF tables are written in 汉字, digits and Chinese punctuation, as real tables are.
+PDF_ALPHABET = (
+    "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警年度市县区0123456789，。、（）《》：“”%"
+)
+
 
 def _not_a_label(text: str) -> bool:
     return label_key(text) not in _LABELS and not text.startswith(
