@@ -30,19 +30,21 @@ def check_table(
     *,
     department: str | None = None,
     layout: str | None = None,
+    unprinted: frozenset[str] = frozenset(),
 ) -> Report:
     """The report for a table: what reading it found and every rule's findings, in table order.
 
     Where the reader already reported an error at a place (an amount it could not parse, say), a
     rule's finding at the same place says nothing new and is left out.  ``department``: the
     department the table is filed for (the web system's); a 部门名称 naming another is a warning.
-    ``layout``: the layout it was read in; the rules then judge what that layout asks for
-    (:func:`jixiao.layouts.fit_layout`).  Without one every rule applies.
+    ``layout``: the layout it was read in, and ``unprinted`` the parts whose labels the source never
+    shows; the rules then judge what that layout asks for (:func:`jixiao.layouts.fit_layout`).
+    Without them every rule applies.
     """
     findings = list(read_findings)
     flagged = [f.location for f in findings if f.severity is Severity.ERROR and f.location.section]
     judged = [f for f in validate(table) if not any(f.location.same_place(place) for place in flagged)]
-    findings.extend(judged if layout is None else fit_layout(judged, table, layout))
+    findings.extend(judged if layout is None else fit_layout(judged, table, layout, unprinted))
     named = table.department.name
     if department is not None and named.strip() and compact(named) != compact(department):
         where = Location("department", field="name")
@@ -107,7 +109,9 @@ def _checked(source: str, read: Callable[[], ReadResult]) -> Report:
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding], UNKNOWN)
-    return check_table(result.table, source, result.findings, layout=result.layout)
+    return check_table(
+        result.table, source, result.findings, layout=result.layout, unprinted=result.unprinted
+    )
 
 
 def check_bytes(data: bytes, source: str = "<输入>") -> Report:

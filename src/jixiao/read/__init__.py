@@ -66,6 +66,8 @@ class ReadResult:
     findings: list[Finding] = field(default_factory=list)
     #: The layout it was read in (``jixiao.layouts``): ``unknown`` for JSON and unfamiliar layouts.
     layout: str = UNKNOWN
+    #: The parts of the form none of whose labels the source shows (``labels.PART_LABELS``).
+    unprinted: frozenset[str] = frozenset()
 
 
 #: What the operating system's refusal means, for the errors a file being read can meet.
@@ -88,8 +90,8 @@ GridReader = Callable[[bytes, str], list[GridRow]]
 
 
 def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
-    table, findings, layout = map_grid(grid_reader(data, source), source)
-    return ReadResult(table, source, findings, layout)
+    mapped = map_grid(grid_reader(data, source), source)
+    return ReadResult(mapped.table, source, mapped.findings, mapped.layout, mapped.unprinted)
 
 
 def _validation_reason(error: ValidationError) -> str:

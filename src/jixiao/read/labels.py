@@ -216,3 +216,23 @@ ALL_LABELS: Final[frozenset[str]] = (
     | VALUE_TAGS
     | SHARE_LABELS
 )
+
+
+def _field_labels(*targets: FieldTarget) -> frozenset[str]:
+    return frozenset(key for key, target in FIELD_LABELS.items() if target in targets)
+
+
+#: The labels that print each part some layouts lack (``jixiao.layouts.PARTS``): a part whose
+#: labels a source never shows is absent from its layout, not left blank by the department.
+PART_LABELS: Final[dict[str, frozenset[str]]] = {
+    "staff_count": _field_labels(("department", "staff_count")),
+    "subordinate_unit_count": _field_labels(("department", "subordinate_unit_count")),
+    "budget": _field_labels(
+        *(
+            ("budget", name)
+            for name in ("basic_expenditure", "project_expenditure", "fiscal_appropriation", "other_funds")
+        )
+    ),
+    "tasks": frozenset(TASK_SECTION_LABELS),
+    "levels": frozenset({"一级指标", "二级指标"}),
+}
