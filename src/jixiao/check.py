@@ -13,7 +13,8 @@ from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
 from jixiao.profile import DEFAULT, Profile
-from jixiao.read import ReadResult, read_bytes, read_path
+from jixiao.read import ReadResult
+from jixiao.read.selfeval import SelfevalReadResult, read_document, read_document_path
 from jixiao.rules import validate, validate_selfeval
 from jixiao.scoring import ScoredEvaluation
 
@@ -58,6 +59,10 @@ def _in_table_order(finding: Finding) -> tuple[int, int]:
     return _SECTION_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
+#: The ``kind`` of a self-evaluation's report (a target table's report has none, as the spec has it).
+SELFEVAL_KIND: Final = "selfeval"
+
+
 def check_selfeval(
     evaluation: SelfEvaluation,
     profile: Profile = DEFAULT,
@@ -68,7 +73,7 @@ def check_selfeval(
     self-evaluation rule's findings (never the target table's), in the order of the printed form."""
     findings = [*read_findings, *validate_selfeval(ScoredEvaluation.of(evaluation, profile))]
     findings.sort(key=_in_selfeval_order)
-    return Report(source, findings)
+    return Report(source, findings, kind=SELFEVAL_KIND)
 
 
 _SELFEVAL_ORDER: Final = {section: order for order, section in enumerate((None, *SELFEVAL_SECTION_TITLES))}
@@ -78,19 +83,23 @@ def _in_selfeval_order(finding: Finding) -> tuple[int, int]:
     return _SELFEVAL_ORDER.get(finding.location.section, 0), finding.location.row or 0
 
 
-def _checked(source: str, read: Callable[[], ReadResult]) -> Report:
+def _checked(source: str, read: Callable[[], ReadResult | SelfevalReadResult], profile: Profile) -> Report:
     try:
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding], UNKNOWN)
+    if isinstance(result, SelfevalReadResult):
+        return check_selfeval(result.evaluation, profile, source, result.findings)
     return check_table(result.table, source, result.findings, layout=result.layout)
 
 
-def check_bytes(data: bytes, source: str = "<输入>") -> Report:
-    """Read and validate ``data``; an unreadable input gives a report with its one fatal finding."""
-    return _checked(source, lambda: read_bytes(data, source))
+def check_bytes(data: bytes, source: str = "<输入>", profile: Profile = DEFAULT) -> Report:
+    """Read and validate ``data``, a target table or a self-evaluation (told apart by its content;
+    a self-evaluation is judged by ``profile``); an unreadable input gives a report with its one
+    fatal finding."""
+    return _checked(source, lambda: read_document(data, source, profile), profile)
 
 
-def check_path(path: str | Path) -> Report:
+def check_path(path: str | Path, profile: Profile = DEFAULT) -> Report:
     """Read and validate the file at ``path`` (see :func:`check_bytes`)."""
-    return _checked(str(path), lambda: read_path(path))
+    return _checked(str(path), lambda: read_document_path(path, profile), profile)

@@ -502,58 +502,79 @@ def _matched(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> lis
     return matched
 
 
+def _appendix_start(rows: list[GridRow]) -> int | None:
+    """The grid row of :data:`APPENDIX_HEADING` (our own files), if there is one."""
+    for index, grid_row in enumerate(rows):
+        if any(label_key(cell[:12]) == _APPENDIX_KEY for cell in grid_row.cells if cell):
+            return index
+    return None
+
+
+def _leftover(values: dict[str, str], findings: list[Finding]) -> None:
+    """A row beyond the table's (a task or a 行 the approved table does not have): reported."""
+    line = values.get("line", "0")
+    cells = [value for key, value in values.items() if key != "line"]
+    findings.append(
+        finding("row-unrecognized", Location(line=int(line)), line=line, cells=quote_cells(cells))
+    )
+
+
+def _task_results(grid: _Grid, approved: TargetTable, builder: _Builder) -> list[TaskResult]:
+    tasks = [TaskResult() for _ in approved.tasks]
+    for number, values in enumerate(grid.tasks, start=1):
+        if number > len(tasks):
+            _leftover(values, builder.findings)
+            continue
+        place = f"任务第{number}行的全年执行数"
+        where = Location("tasks", row=number, field="executed")
+        tasks[number - 1] = TaskResult(
+            executed=builder.amount(values.get("executed", ""), where, place),
+            progress=values.get("progress", ""),
+        )
+    return tasks
+
+
+def _scoring_rows(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> dict[int, dict[str, str]]:
+    """得分计算说明's rows by their 行 (our own files)."""
+    by_row: dict[int, dict[str, str]] = {}
+    for values in grid.scoring:
+        number = _number(values.get("row", ""))
+        if (
+            number is not None
+            and number == number.to_integral_value()
+            and 1 <= number <= len(approved.indicators)
+        ):
+            by_row[int(number)] = values
+        else:
+            _leftover(values, findings)
+    return by_row
+
+
 def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFAULT) -> SelfevalReadResult:
     """Map a grid to a self-evaluation (see the module's docstring)."""
-    split = next(
-        (
-            i
-            for i, row in enumerate(rows)
-            if any(label_key(cell[:12]) == _APPENDIX_KEY for cell in row.cells if cell)
-        ),
-        None,
-    )
+    split = _appendix_start(rows)
     own = split is not None
     grid = _Grid(source)
-    for row in rows[: split if split is not None else len(rows)]:
-        grid.feed(row)
+    for grid_row in rows[:split]:
+        grid.feed(grid_row)
     findings = grid.findings
     if not grid.indicators and not grid.funds:
         raise ReadError("not-a-selfeval", Location("file"), source=source)
+    matched: list[dict[str, str] | None]
     if split is not None:
         approved, table_findings, _ = map_grid(rows[split + 1 :], source)
-        findings = [*findings, *table_findings]
+        findings.extend(table_findings)
         matched = _matched(grid, approved, findings)
     else:
         approved = _approved_of(grid, findings)
         matched = list(grid.indicators)
     builder = _Builder(grid, profile, findings)
-    funds = builder.funds()
-    tasks = [TaskResult() for _ in approved.tasks]
-    for number, row in enumerate(grid.tasks[: len(tasks)], start=1):
-        tasks[number - 1] = TaskResult(
-            executed=builder.amount(
-                row.get("executed", ""),
-                Location("tasks", row=number, field="executed"),
-                f"任务第{number}行的全年执行数",
-            ),
-            progress=row.get("progress", ""),
-        )
-    for row in grid.tasks[len(tasks) :]:
-        findings.append(finding("row-unrecognized", Location(line=int(row["line"])), line=row["line"],
-                                cells=quote_cells([v for k, v in row.items() if k != "line"])))  # fmt: skip
-    scoring = {}
-    for row in grid.scoring:
-        number = _number(row.get("row", ""))
-        if number is not None and 1 <= number <= len(approved.indicators):
-            scoring[int(number)] = row
-        else:
-            findings.append(finding("row-unrecognized", Location(line=int(row["line"])), line=row["line"],
-                                    cells=quote_cells([v for k, v in row.items() if k != "line"])))  # fmt: skip
+    scoring = _scoring_rows(grid, approved, findings)
     results = []
     for index, indicator in enumerate(approved.indicators):
-        row = matched[index] or {}
+        values = matched[index] or {}
         extra = scoring.get(index + 1, {})
-        actual = row.get("actual", "") or None
+        actual = values.get("actual", "") or None
         tier = parse_tier(extra.get("tier", ""))
         if own and tier is not None and actual is not None and parse_tier(actual) is tier:
             actual = None  # the tier stood in 实际完成值 (the writer puts it there when no text was given)
@@ -564,19 +585,19 @@ def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFA
             IndicatorResult(
                 actual=actual,
                 tier=tier,
-                points=builder.amount(row.get("points", ""), where, f"绩效指标第{index + 1}行的分值"),
+                points=builder.amount(values.get("points", ""), where, f"绩效指标第{index + 1}行的分值"),
                 entered_score=_number(extra.get("entered", "")),
                 score_reason=extra.get("reason", ""),
-                deviation=row.get("deviation", ""),
+                deviation=values.get("deviation", ""),
                 monitoring_likelihood=extra.get("likelihood", "") or None,
-                printed_score=_number(row.get("score", "")),
+                printed_score=_number(values.get("score", "")),
             )
         )
     evaluation = SelfEvaluation(
         approved=approved,
-        funds=funds,
+        funds=builder.funds(),
         goal_actual=grid.goal.get("actual", ""),
-        tasks=tasks,
+        tasks=_task_results(grid, approved, builder),
         indicators=results,
         conclusion=grid.closing.get("conclusion", ""),
         problems=grid.closing.get("problems", ""),
@@ -652,10 +673,6 @@ def read_document(
         return read_bytes(data, source)
     try:
         rows = GRID_READERS[kind](data, source)
-    except ReadError as error:
-        if error.finding.code != "not-a-target-table":
-            raise
-        raise ReadError("not-a-selfeval", Location("file"), source=source) from None
     except GridTooLarge as error:
         raise unreadable(source, "grid-too-large", size=error) from None
     except MemoryError:
