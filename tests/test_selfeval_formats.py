@@ -1,0 +1,294 @@
+"""The self-evaluation's formats: our own files read back exactly, a published 10号-style table
+read as printed with its scores recomputed (``shared/spec/CYCLE.md``)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from jixiao.check import check_path, check_selfeval
+from jixiao.model import TargetTable
+from jixiao.model.selfeval import SelfEvaluation, Tier
+from jixiao.profile import DEFAULT
+from jixiao.read.selfeval import read_selfeval_bytes, read_selfeval_path
+from jixiao.scoring import score
+from jixiao.write.selfeval import write_selfeval_bytes
+from selfeval_cases import (
+    ACCIDENTS,
+    DRILL_COST,
+    DRILLS,
+    PLANS,
+    RESPONSE,
+    ROUND_THE_CLOCK,
+    SATISFIED,
+    evaluation,
+)
+
+D = Decimal
+
+
+def seed_evaluation(seed_table: TargetTable) -> SelfEvaluation:
+    """The seed's self-evaluation with every field a department fills, filled."""
+    made = SelfEvaluation.from_table(seed_table)
+    funds = made.funds
+    funds.total.initial_budget = D("565.58075")
+    funds.total.annual_budget = D("600.1")
+    funds.total.executed = D("520.33429")
+    funds.fiscal.initial_budget, funds.fiscal.annual_budget, funds.fiscal.executed = (
+        D("565.58075"),
+        D("580.1"),
+        D("510.33429"),
+    )
+    funds.other.initial_budget, funds.other.annual_budget, funds.other.executed = D("0"), D("20"), D("10")
+    funds.reason = "年中追加安全生产专项经费34.51925万元；\n部分项目年底验收，尾款次年支付。"
+    made.goal_actual = (
+        "全年完成安全审查检查5项，编制应急预案100%，应急处置平均2.5小时到达，监测预警全年7*24小时值守。"
+    )
+    for number, task in enumerate(made.tasks, start=1):
+        task.executed = D(number) * 7 + D("0.25")  # no trailing zeros: XLSX keeps numbers, not their text
+        task.progress = f"第{number}项已完成" if number % 3 else ""
+    actuals = ("5", "100", "3.5", "98", "7*24")
+    for result, actual in zip(made.indicators, actuals, strict=True):
+        result.actual = actual
+    made.indicators[0].points = D("20")
+    made.indicators[2].points = D("17.5")
+    made.indicators[2].deviation = "偏远乡镇路途远，到达时间超出目标；明年增设两个前置救援点。"
+    made.indicators[3].entered_score = D("16")
+    made.indicators[3].score_reason = "两次抢险因台风道路中断延误，按实际情况酌减"
+    made.indicators[3].deviation = "台风期间道路中断，个别抢险未能及时完成；已与交通部门建立联动机制。"
+    made.indicators[4].monitoring_likelihood = "确定能"
+    made.conclusion = "全年目标基本完成。\n执行率偏低。"
+    made.problems = "预算执行进度前松后紧 <需改进> & 跟踪"
+    made.improvements = "加强预算执行监控。"
+    return made
+
+
+def qualitative_evaluation() -> SelfEvaluation:
+    """CYCLE.md's worked year (rows in the printed order), with a 定性 row and a manual score."""
+    made = evaluation(DRILLS, ROUND_THE_CLOCK, RESPONSE, DRILL_COST, ACCIDENTS, PLANS, SATISFIED)
+    for result in made.indicators:
+        result.points = None  # the profile's even split
+    made.indicators[0].points, made.indicators[1].points = D("20"), D("10")
+    made.indicators[0].deviation = "演练场地改造推迟，只完成 9 次；明年一季度补足。"
+    made.indicators[5].entered_score = D("11")
+    made.indicators[6].actual = None
+    made.indicators[6].tier = None
+    made.goal_actual = "应急演练、值守、处置和预案建设按计划推进，群众满意度 85%。"
+    return made
+
+
+def _case(name: str, seed_table: TargetTable) -> SelfEvaluation:
+    return seed_evaluation(seed_table) if name == "seed" else qualitative_evaluation()
+
+
+@pytest.mark.parametrize("case", ["seed", "qualitative"])
+@pytest.mark.parametrize("suffix", [".json", ".txt", ".html", ".xlsx", ".docx"])
+def test_our_own_files_read_back_to_the_same_canonical_json(
+    case: str, suffix: str, seed_table: TargetTable
+) -> None:
+    made = _case(case, seed_table)
+    data = write_selfeval_bytes(made, suffix)
+    result = read_selfeval_bytes(data, f"自评表{suffix}")
+    assert result.evaluation.to_json() == made.to_json()
+    assert result.findings == []
+
+
+def test_our_own_pdf_reads_back_to_the_same_canonical_json(seed_table: TargetTable) -> None:
+    made = seed_evaluation(seed_table)
+    result = read_selfeval_bytes(write_selfeval_bytes(made, ".pdf"), "自评表.pdf")
+    assert result.evaluation.to_json() == made.to_json()
+    assert result.findings == []
+
+
+def test_a_tier_alone_stands_in_the_actual_column_and_reads_back_as_the_tier() -> None:
+    made = qualitative_evaluation()
+    assert (made.indicators[5].actual, made.indicators[5].tier) == (None, Tier.PARTLY)
+    text = write_selfeval_bytes(made, ".txt").decode()
+    assert "\t健全\t部分达成\t" in text  # 年度指标值, 实际完成值
+    assert read_selfeval_bytes(text.encode(), "a.txt").evaluation.indicators[5].actual is None
+
+
+def test_the_xlsx_holds_computed_values_no_formulas_and_the_findings(seed_table: TargetTable) -> None:
+    made = seed_evaluation(seed_table)
+    scores = score(made, DEFAULT)
+    workbook = openpyxl.load_workbook(io.BytesIO(write_selfeval_bytes(made, ".xlsx")))
+    assert workbook.sheetnames == ["自评表", "校验结果"]
+    form = workbook["自评表"]
+    assert all(cell.data_type != "f" for row in form.iter_rows() for cell in row)
+    total_cell = _right_of(form, "自评总分")
+    assert Decimal(str(total_cell.value)) == scores.total
+    assert _right_of(form, "等级").value == scores.grade
+    findings = workbook["校验结果"]
+    codes = [row[1] for row in findings.iter_rows(min_row=2, values_only=True)]
+    assert codes == check_selfeval(made, DEFAULT).codes()
+    assert "selfeval-execution-unexplained" not in codes  # a reason was given
+    fields = {row[4] for row in findings.iter_rows(min_row=2, values_only=True)}
+    assert all(field is None or not str(field).isascii() for field in fields)  # named in Chinese
+
+
+def test_the_html_escapes_every_text(seed_table: TargetTable) -> None:
+    made = seed_evaluation(seed_table)
+    made.problems = "<script>alert(1)</script>"
+    page = write_selfeval_bytes(made, ".html").decode()
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert read_selfeval_bytes(page.encode(), "a.html").evaluation.problems == made.problems
+
+
+def _cell_with(sheet: Worksheet, text: str) -> tuple[int, int]:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == text:
+                return cell.row, cell.column
+    raise AssertionError(text)
+
+
+def _right_of(sheet: Worksheet, label: str, skip: int = 0) -> openpyxl.cell.cell.Cell:
+    """The first filled (or merged-anchor) cell right of ``label``."""
+    row, column = _cell_with(sheet, label)
+    anchors = {(r.min_row, r.min_col) for r in sheet.merged_cells.ranges}
+    candidates = [
+        c for c in range(column + 1, sheet.max_column + 1) if (row, c) in anchors or sheet.cell(row, c).value
+    ]
+    return sheet.cell(row, candidates[skip])
+
+
+def test_an_edited_printed_score_in_our_own_file_is_reported_never_taken(seed_table: TargetTable) -> None:
+    made = seed_evaluation(seed_table)
+    workbook = openpyxl.load_workbook(io.BytesIO(write_selfeval_bytes(made, ".xlsx")))
+    form = workbook["自评表"]
+    heading_row, _ = _cell_with(form, "偏差原因分析及改进措施")
+    score_column = next(cell.column for cell in form[heading_row] if cell.value == "得分")
+    name_row, _ = _cell_with(form, "提供安全审查、检查项目")
+    form.cell(name_row, score_column).value = 18
+    _right_of(form, "自评总分").value = 99
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = read_selfeval_bytes(buffer.getvalue(), "改过的.xlsx")
+    read = result.evaluation
+    assert (read.indicators[0].printed_score, read.printed_total) == (D(18), D(99))
+    report = check_selfeval(read, DEFAULT, "改过的.xlsx", result.findings)
+    mismatches = [(row, field) for code, row, field in report.flatten() if code == "selfeval-total-mismatch"]
+    assert mismatches == [(1, "printed_score"), (None, "printed_total")]
+    assert score(read, DEFAULT).rows[0].score == D("20.00")  # computed: 5 ≥ 4, full points
+    assert heading_row < name_row
+
+
+# ---------------------------------------------------------------------------------------------
+# A filled table of the national 10号 style, as departments publish it
+
+
+def published_workbook() -> bytes:
+    """A one-table 自评表 as a department publishes it (merged labels, units in the values, one
+    score computed as 20 × 98 % instead of B/A, a total that trusts it, a note under the table)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    rows: list[list[object]] = [
+        ["揭阳市应急管理局2023年度部门整体支出绩效自评表"],
+        ["单位：万元"],
+        ["部门名称", "揭阳市应急管理局", None, None, "主管部门", "揭阳市应急管理局"],
+        ["年度资金", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 565.58075, 565.58075, 520.33429, 10, "92.00%", 9.2],
+        [None, "其中：财政拨款", 565.58075, 565.58075, 520.33429, None, "92.00%", None],
+        [None, "其他资金", 0, 0, 0, None, None, None],
+        ["年度总体目标", "预期目标", None, None, "实际完成情况"],
+        [None, "开展应急演练12次，应急值守7*24小时，处置及时率95%以上。", None, None,
+         "全年开展应急演练9次，全年7*24小时值守，处置及时率97%，应急预案体系部分健全。"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+         "偏差原因分析及改进措施"],
+        [None, "产出指标", "数量指标", "开展应急演练次数", "≥12次", "9次", 20, 19.6,
+         "场地改造推迟，下半年补足"],
+        [None, None, "时效指标", "应急值守", "=7*24小时", "7*24", 15, 15, None],
+        [None, None, None, "处置及时率", "≥95%", "97%", 15, 15, None],
+        [None, "效益指标", "可持续影响指标", "应急预案体系", "健全", "部分达成", 20, 12, "部分预案未修订"],
+        [None, None, "社会效益指标", "安全生产事故起数", "0起", "0", 20, 20, None],
+        ["总分", None, None, None, None, None, 100, 90.8, None],
+        ["填表人：张三"],
+    ]  # fmt: skip
+    for row in rows:
+        sheet.append(row)
+    for first, last in (("A1", "I1"), ("A2", "I2"), ("B3", "D3"), ("F3", "I3"), ("A4", "B4"), ("A5", "A7")):
+        sheet.merge_cells(f"{first}:{last}")
+    for span in ("A8:A9", "B8:D8", "E8:I8", "B9:D9", "E9:I9", "A10:A15", "B11:B13", "C12:C13", "B14:B15"):
+        sheet.merge_cells(span)
+    sheet.merge_cells("A16:F16")
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_published_table_is_read_as_printed_and_every_score_recomputed() -> None:
+    result = read_selfeval_bytes(published_workbook(), "自评表.xlsx")
+    read = result.evaluation
+    approved = read.approved
+    assert (approved.year, approved.department.name, approved.department.competent_department) == (
+        2023,
+        "揭阳市应急管理局",
+        "揭阳市应急管理局",
+    )
+    assert approved.overall_goal.startswith("开展应急演练12次")
+    assert [(i.level1, i.level2, i.name, i.comparator, i.value, i.unit) for i in approved.indicators] == [
+        ("产出指标", "数量指标", "开展应急演练次数", "≥", "12", "次"),
+        ("产出指标", "时效指标", "应急值守", "=", "7*24", "小时"),
+        ("产出指标", "时效指标", "处置及时率", "≥", "95", "%"),
+        ("效益指标", "可持续影响指标", "应急预案体系", None, "健全", ""),
+        ("效益指标", "社会效益指标", "安全生产事故起数", None, "0", "起"),
+    ]
+    funds = read.funds
+    assert (funds.total.initial_budget, funds.total.annual_budget, funds.total.executed) == (
+        D("565.58075"),
+        D("565.58075"),
+        D("520.33429"),
+    )
+    assert funds.printed_score is None  # 9.2 is right
+    assert [r.actual for r in read.indicators] == ["9", "7*24", "97", "部分达成", "0"]
+    assert [r.points for r in read.indicators] == [D(20), D(15), D(15), D(20), D(20)]
+    # The 定性 row's printed 12 is the department's score, inside 部分达成's band [12, 16)…
+    assert read.indicators[3].entered_score == D(12)
+    # …the 20 × 98 % of row 1 is not B/A (20 × 9 ÷ 12 = 15): kept only to be reported.
+    assert [r.printed_score for r in read.indicators] == [D("19.6"), None, None, None, None]
+    assert read.printed_total == D("90.8")
+    codes = [(f.code, f.location.line) for f in result.findings]
+    # Nothing dropped: the note under the table is quoted; no comparator is made up for 健全 and 0起.
+    assert codes == [("row-unrecognized", 17), ("comparator-absent", None)]
+
+    scores = score(read, DEFAULT)
+    assert [row.score for row in scores.rows] == [D("15.00"), D("15.00"), D("15.00"), D(12), D(0)]
+    report = check_selfeval(read, DEFAULT, "自评表.xlsx", result.findings)
+    mismatches = [(row, field) for code, row, field in report.flatten() if code == "selfeval-total-mismatch"]
+    assert mismatches == [(1, "printed_score"), (None, "printed_total")]
+    assert scores.total == D("9.20") + D("15.00") * 3 + D(12) + D(0)
+    assert scores.grade == "中"
+
+
+def test_a_published_table_as_text_reads_the_same(tmp_path: Path) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(published_workbook())).active
+    assert sheet is not None
+    lines = ["\t".join("" if v is None else str(v) for v in row) for row in sheet.iter_rows(values_only=True)]
+    path = tmp_path / "自评表.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    from_text = read_selfeval_path(path).evaluation
+    from_xlsx = read_selfeval_bytes(published_workbook(), "自评表.xlsx").evaluation
+    assert from_text.model_dump() == from_xlsx.model_dump()
+
+
+def test_check_recognises_a_self_evaluation_in_any_format(tmp_path: Path, seed_table: TargetTable) -> None:
+    made = seed_evaluation(seed_table)
+    for suffix in (".json", ".xlsx", ".html", ".docx", ".txt"):
+        path = tmp_path / f"自评{suffix}"
+        path.write_bytes(write_selfeval_bytes(made, suffix))
+        report = check_path(path)
+        assert report.kind == "selfeval", suffix
+        assert report.to_dict()["kind"] == "selfeval"
+        assert report.codes() == check_selfeval(made, DEFAULT).codes(), suffix
+    published = tmp_path / "published.xlsx"
+    published.write_bytes(published_workbook())
+    assert "selfeval-total-mismatch" in check_path(published).codes()
