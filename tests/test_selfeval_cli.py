@@ -102,7 +102,8 @@ def test_the_blank_workbook_locks_the_copied_parts_and_marks_the_cells_to_fill(t
     heading, _ = find(sheet, "偏差原因分析及改进措施")
     copied = sheet.cell(name_row, name_column)
     to_fill = sheet.cell(name_row, column_in_row(sheet, heading, "实际完成值"))
-    assert copied.protection.locked and copied.fill.fgColor.rgb != "00FFF2CC"
+    assert copied.protection.locked
+    assert copied.fill.fgColor.rgb != "00FFF2CC"
     assert not to_fill.protection.locked
     assert to_fill.fill.fgColor.rgb == "00FFF2CC"
     # The points are the profile's even split (the satisfaction group's 10 handed on), to be moved.
@@ -116,12 +117,14 @@ def test_the_blank_workbook_locks_the_copied_parts_and_marks_the_cells_to_fill(t
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     # The 定性 tiers as a list on 完成等级, one cell per indicator.
     (validation,) = sheet.data_validations.dataValidation
-    assert validation.type == "list" and validation.formula1 == '"达成,部分达成,未达成"'
+    assert validation.type == "list"
+    assert validation.formula1 == '"达成,部分达成,未达成"'
     tier_heading, tier_column = find(sheet, "完成等级")
     covered = {str(cell_range) for cell_range in validation.sqref.ranges}
     assert covered == {sheet.cell(tier_heading + n, tier_column).coordinate for n in range(1, 6)}
     instructions = " ".join(str(row[0]) for row in workbook["填写说明"].iter_rows(values_only=True))
-    assert "浅黄色" in instructions and "实际完成值" in instructions
+    assert "浅黄色" in instructions
+    assert "实际完成值" in instructions
     # Read back untouched, it is the blank self-evaluation of the seed.
     parsed = jixiao("parse", form)
     assert parsed.returncode == 0
@@ -151,10 +154,12 @@ def test_check_recognises_the_filled_workbook_and_applies_the_self_evaluation_ru
     assert (report["kind"], report["valid"]) == ("selfeval", True)
     assert [issue["code"] for issue in report["issues"]] == ["selfeval-points-redistributed"]
     readable = jixiao("check", filled)
-    assert "绩效自评表" in readable.stdout and "通过" in readable.stdout
+    assert "绩效自评表" in readable.stdout
+    assert "通过" in readable.stdout
     # The target table's report stays exactly as it was: no kind.
     table = json.loads(jixiao("check", "--json", SEED_TXT).stdout)
-    assert "kind" not in table and table["layout"] == "jieyang"
+    assert "kind" not in table
+    assert table["layout"] == "jieyang"
 
 
 def test_score_follows_cycle_md(filled: Path) -> None:
@@ -189,7 +194,8 @@ def test_score_with_a_profile(filled: Path, tmp_path: Path) -> None:
 def test_score_exit_codes_and_messages(filled: Path, tmp_path: Path) -> None:
     table = jixiao("score", SEED_TXT)
     assert table.returncode == 2
-    assert "目标表，不是绩效自评表" in table.stderr and "selfeval new" in table.stderr
+    assert "目标表，不是绩效自评表" in table.stderr
+    assert "selfeval new" in table.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{lower_is_better: linear", encoding="utf-8")
     bad_profile = jixiao("score", "--profile", broken, filled)
@@ -217,11 +223,14 @@ def test_score_exit_codes_and_messages(filled: Path, tmp_path: Path) -> None:
 
 def test_selfeval_new_refuses_what_it_cannot_make(filled: Path, tmp_path: Path) -> None:
     not_xlsx = jixiao("selfeval", "new", SEED_TXT, "-o", tmp_path / "form.pdf")
-    assert not_xlsx.returncode == 2 and ".xlsx" in not_xlsx.stderr
+    assert not_xlsx.returncode == 2
+    assert ".xlsx" in not_xlsx.stderr
     missing = jixiao("selfeval", "new", tmp_path / "nope.txt", "-o", tmp_path / "form.xlsx")
-    assert missing.returncode == 2 and "无法读取" in missing.stderr
+    assert missing.returncode == 2
+    assert "无法读取" in missing.stderr
     again = jixiao("selfeval", "new", filled, "-o", tmp_path / "form.xlsx")
-    assert again.returncode == 2 and "已经是绩效自评表" in again.stderr
+    assert again.returncode == 2
+    assert "已经是绩效自评表" in again.stderr
     assert not (tmp_path / "form.xlsx").exists()
 
 
