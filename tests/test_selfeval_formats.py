@@ -9,16 +9,21 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.check import check_path, check_selfeval
+from jixiao.findings import ReadError
 from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.profile import DEFAULT
-from jixiao.read.selfeval import read_selfeval_bytes, read_selfeval_path
+from jixiao.read.grid import GridRow
+from jixiao.read.selfeval import read_selfeval_bytes, read_selfeval_path, selfeval_from_grid
 from jixiao.scoring import score
 from jixiao.write.selfeval import write_selfeval_bytes
+from jixiao.write.selfeval_layout import APPENDIX_HEADING
 from selfeval_cases import (
     ACCIDENTS,
     DRILL_COST,
@@ -29,6 +34,7 @@ from selfeval_cases import (
     SATISFIED,
     evaluation,
 )
+from strategies import selfevals
 
 D = Decimal
 
@@ -292,3 +298,42 @@ def test_check_recognises_a_self_evaluation_in_any_format(tmp_path: Path, seed_t
     published = tmp_path / "published.xlsx"
     published.write_bytes(published_workbook())
     assert "selfeval-total-mismatch" in check_path(published).codes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(selfevals())
+def test_any_self_evaluation_reads_back_from_text_and_json(made: SelfEvaluation) -> None:
+    for suffix in (".txt", ".json"):
+        result = read_selfeval_bytes(write_selfeval_bytes(made, suffix), f"a{suffix}")
+        assert result.evaluation.to_json() == made.to_json(), suffix
+
+
+_GRID_CELLS = st.sampled_from(
+    [
+        "部门名称", "自评总分", "等级", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分",
+        "年度资金总额", "其中：财政拨款", "其他资金", "预期目标", "实际完成情况", "一级指标", "二级指标",
+        "三级指标", "年度指标值", "实际完成值", "偏差原因分析及改进措施", "总分", "行", "完成等级", "自评得分",
+        "任务名称", "完成情况", "序号", "自评结论", APPENDIX_HEADING, "产出指标", "数量指标", "≥12次", "9次",
+        "部分达成", "1", "99999999999999999999", "-3", "12.5", "", "", "", "abc", "2023年度部门整体支出绩效自评表",
+    ]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(st.lists(_GRID_CELLS, max_size=10), max_size=30))
+def test_no_grid_crashes_the_self_evaluation_reader(cells: list[list[str]]) -> None:
+    rows = [GridRow(row, line) for line, row in enumerate(cells, start=1)]
+    try:
+        result = selfeval_from_grid(rows, "x.txt")
+    except ReadError as error:  # nothing like a 自评表, or its appended table is none: said in Chinese
+        code = error.finding.code
+        assert code in {"not-a-selfeval", "not-a-target-table"}
+        return
+    assert all(f.message for f in result.findings)
+    score(result.evaluation, DEFAULT)

@@ -287,6 +287,9 @@ class _Grid:
             return True
         if first_key in SECTION_ONLY and len(filled) == 1:
             return True
+        in_data = self.state in _DATA_STATES and self.columns is not None
+        if in_data and self.columns is not None and first_index >= self.columns.first:
+            return False  # a task or indicator may be called 部门名称: only a row's start is a label
         labelled = False
         for position, (index, _) in enumerate(filled):
             key = keys[index]
@@ -332,6 +335,9 @@ class _Grid:
                 finding("cells-unplaced", Location(line=row.line), line=row.line, cells=quote_cells(before))
             )
         self.indicators.append(rest | {"level1": self.level1, "level2": self.level2, "line": str(row.line)})
+
+
+_DATA_STATES: Final = frozenset({"goal", "tasks", "indicators", "scoring"})
 
 
 def _cells(filled: list[tuple[int, str]], keys: list[str]) -> list[str]:
