@@ -105,8 +105,9 @@ def test_our_own_files_read_back_to_the_same_canonical_json(
     assert result.findings == []
 
 
-def test_our_own_pdf_reads_back_to_the_same_canonical_json(seed_table: TargetTable) -> None:
-    made = seed_evaluation(seed_table)
+@pytest.mark.parametrize("case", ["seed", "qualitative"])
+def test_our_own_pdf_reads_back_to_the_same_canonical_json(case: str, seed_table: TargetTable) -> None:
+    made = _case(case, seed_table)
     result = read_selfeval_bytes(write_selfeval_bytes(made, ".pdf"), "自评表.pdf")
     assert result.evaluation.to_json() == made.to_json()
     assert result.findings == []

@@ -166,7 +166,9 @@ def block_html(block: Block, top: int = 1, *, numbered: bool = False, caption: s
         return f'<p class="unit">金额单位：万元</p>\n{main}'
     if block.name == "indicators":
         return _table(block, "绩效指标", keep_groups=True, numbered=numbered)
-    return _table(block, caption, keep_groups=False)
+    # Each part a label heads (a self-evaluation's funds, tasks, indicators) kept on one page where
+    # it fits: a row cut from its merged label by a page break reads as part of the row above.
+    return _table(block, caption, keep_groups=True)
 
 
 def page(title: str, body: str, mark: str = "") -> str:

@@ -31,7 +31,7 @@ from jixiao.write.layout import Block, Cell, Role, layout, printed_order
 
 #: The 自评表's grid: a label column and eight more (the indicator table's).
 COLUMNS: Final = 9
-WIDTHS: Final = (9, 10, 12, 16, 11, 11, 7, 8, 16)
+WIDTHS: Final = (10, 10, 11, 15, 12, 12, 8, 9, 13)
 TITLE_SUFFIX: Final = "部门整体支出绩效自评表"
 FUNDS_LABEL: Final = "年度资金（万元）"
 FUNDS_HEADINGS: Final = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
