@@ -15,6 +15,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import SEED_TXT
+from selfeval_cases import qualitative_evaluation
 
 D = Decimal
 COMMAND = Path(sys.executable).with_name("jixiao")
@@ -115,13 +116,8 @@ def test_the_blank_workbook_locks_the_copied_parts_and_marks_the_cells_to_fill(t
     total_row, total_column = find(sheet, "自评总分")
     assert sheet.cell(total_row, total_column + 1).value is None
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    # The 定性 tiers as a list on 完成等级, one cell per indicator.
-    (validation,) = sheet.data_validations.dataValidation
-    assert validation.type == "list"
-    assert validation.formula1 == '"达成,部分达成,未达成"'
-    tier_heading, tier_column = find(sheet, "完成等级")
-    covered = {str(cell_range) for cell_range in validation.sqref.ranges}
-    assert covered == {sheet.cell(tier_heading + n, tier_column).coordinate for n in range(1, 6)}
+    # The seed has no 定性 row: no 完成等级 to choose (see the next test).
+    assert sheet.data_validations.dataValidation == []
     instructions = " ".join(str(row[0]) for row in workbook["填写说明"].iter_rows(values_only=True))
     assert "浅黄色" in instructions
     assert "实际完成值" in instructions
@@ -131,6 +127,25 @@ def test_the_blank_workbook_locks_the_copied_parts_and_marks_the_cells_to_fill(t
     blank = json.loads(parsed.stdout)
     assert blank["approved"] == json.loads(jixiao("parse", SEED_TXT).stdout)
     assert all(row["actual"] is None and row["points"] is None for row in blank["indicators"])
+
+
+def test_the_tiers_of_a_qualitative_row_are_a_list_to_choose_from(tmp_path: Path) -> None:
+    table = tmp_path / "目标表.json"
+    table.write_text(qualitative_evaluation().approved.as_target_table().to_json(), encoding="utf-8")
+    form = tmp_path / "form.xlsx"
+    assert jixiao("selfeval", "new", table, "-o", form).returncode == 0
+    sheet = openpyxl.load_workbook(form)["自评表"]
+    (validation,) = sheet.data_validations.dataValidation
+    assert validation.type == "list"
+    assert validation.formula1 == '"达成,部分达成,未达成"'
+    tier_heading, tier_column = find(sheet, "完成等级")
+    plans_row = tier_heading + 6  # 应急预案体系, the 定性 row, is the sixth indicator
+    assert sheet.cell(plans_row, 2).value == "应急预案体系"
+    assert {str(cell_range) for cell_range in validation.sqref.ranges} == {
+        sheet.cell(plans_row, tier_column).coordinate
+    }
+    assert not sheet.cell(plans_row, tier_column).protection.locked
+    assert sheet.cell(plans_row - 1, tier_column).protection.locked  # a quantitative row's
 
 
 def expected_scores() -> tuple[Decimal, list[Decimal], Decimal]:

@@ -24,69 +24,10 @@ from jixiao.read.selfeval import read_selfeval_bytes, read_selfeval_path, selfev
 from jixiao.scoring import score
 from jixiao.write.selfeval import write_selfeval_bytes
 from jixiao.write.selfeval_layout import APPENDIX_HEADING
-from selfeval_cases import (
-    ACCIDENTS,
-    DRILL_COST,
-    DRILLS,
-    PLANS,
-    RESPONSE,
-    ROUND_THE_CLOCK,
-    SATISFIED,
-    evaluation,
-)
+from selfeval_cases import qualitative_evaluation, seed_evaluation
 from strategies import selfevals
 
 D = Decimal
-
-
-def seed_evaluation(seed_table: TargetTable) -> SelfEvaluation:
-    """The seed's self-evaluation with every field a department fills, filled."""
-    made = SelfEvaluation.from_table(seed_table)
-    funds = made.funds
-    funds.total.initial_budget = D("565.58075")
-    funds.total.annual_budget = D("600.1")
-    funds.total.executed = D("520.33429")
-    funds.fiscal.initial_budget, funds.fiscal.annual_budget, funds.fiscal.executed = (
-        D("565.58075"),
-        D("580.1"),
-        D("510.33429"),
-    )
-    funds.other.initial_budget, funds.other.annual_budget, funds.other.executed = D("0"), D("20"), D("10")
-    funds.reason = "年中追加安全生产专项经费34.51925万元；\n部分项目年底验收，尾款次年支付。"
-    made.goal_actual = (
-        "全年完成安全审查检查5项，编制应急预案100%，应急处置平均2.5小时到达，监测预警全年7*24小时值守。"
-    )
-    for number, task in enumerate(made.tasks, start=1):
-        task.executed = D(number) * 7 + D("0.25")  # no trailing zeros: XLSX keeps numbers, not their text
-        task.progress = f"第{number}项已完成" if number % 3 else ""
-    actuals = ("5", "100", "3.5", "98", "7*24")
-    for result, actual in zip(made.indicators, actuals, strict=True):
-        result.actual = actual
-    made.indicators[0].points = D("20")
-    made.indicators[2].points = D("17.5")
-    made.indicators[2].deviation = "偏远乡镇路途远，到达时间超出目标；明年增设两个前置救援点。"
-    made.indicators[3].entered_score = D("16")
-    made.indicators[3].score_reason = "两次抢险因台风道路中断延误，按实际情况酌减"
-    made.indicators[3].deviation = "台风期间道路中断，个别抢险未能及时完成；已与交通部门建立联动机制。"
-    made.indicators[4].monitoring_likelihood = "确定能"
-    made.conclusion = "全年目标基本完成。\n执行率偏低。"
-    made.problems = "预算执行进度前松后紧 <需改进> & 跟踪"
-    made.improvements = "加强预算执行监控。"
-    return made
-
-
-def qualitative_evaluation() -> SelfEvaluation:
-    """CYCLE.md's worked year (rows in the printed order), with a 定性 row and a manual score."""
-    made = evaluation(DRILLS, ROUND_THE_CLOCK, RESPONSE, DRILL_COST, ACCIDENTS, PLANS, SATISFIED)
-    for result in made.indicators:
-        result.points = None  # the profile's even split
-    made.indicators[0].points, made.indicators[1].points = D("20"), D("10")
-    made.indicators[0].deviation = "演练场地改造推迟，只完成 9 次；明年一季度补足。"
-    made.indicators[5].entered_score = D("11")
-    made.indicators[6].actual = None
-    made.indicators[6].tier = None
-    made.goal_actual = "应急演练、值守、处置和预案建设按计划推进，群众满意度 85%。"
-    return made
 
 
 def _case(name: str, seed_table: TargetTable) -> SelfEvaluation:

@@ -652,8 +652,12 @@ def _json(data: bytes, source: str) -> SelfevalReadResult:
     text = decode_text(data, source)
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, ValueError):
-        raise unreadable(source, "json-syntax", line=0, column=0) from None
+    except json.JSONDecodeError as error:
+        raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
+    except RecursionError:
+        raise unreadable(source, "json-depth") from None
+    except ValueError:  # e.g. an integer of thousands of digits
+        raise unreadable(source, "json-number") from None
     if not isinstance(document, dict) or "approved" not in document:
         raise ReadError("not-a-selfeval", Location("file"), source=source)
     try:

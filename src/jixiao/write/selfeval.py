@@ -32,7 +32,6 @@ from jixiao.write.layout import Block, placed_cells
 from jixiao.write.selfeval_layout import (
     COLUMNS,
     SCORING_HEADING,
-    SCORING_HEADINGS,
     FillCell,
     selfeval_layout,
     title_of,
@@ -111,12 +110,13 @@ INSTRUCTIONS: Final = (
 )
 _UNLOCKED: Final = Protection(locked=False)
 _MARKED: Final = PatternFill("solid", fgColor=FILL_COLOUR)
-#: Column of 完成等级 in 得分计算说明 (1-based).
-_TIER_COLUMN: Final = SCORING_HEADINGS.index("完成等级") + 1
 
 
-def _place(sheet: Worksheet, block: Block, top: int, heights: dict[int, float], fillable: bool) -> int:
-    """Write a table block on the 自评表's grid with its first row at ``top``; returns the next row.
+def _place(
+    sheet: Worksheet, block: Block, top: int, heights: dict[int, float], fillable: bool, tiers: list[str]
+) -> int:
+    """Write a table block on the 自评表's grid with its first row at ``top``; returns the next row
+    (and adds the coordinates of the 完成等级 cells to fill to ``tiers``).
 
     The self-evaluation's own tables use the nine columns one to one; the approved table's blocks
     are spread over them as on the target table's own sheet.
@@ -133,6 +133,8 @@ def _place(sheet: Worksheet, block: Block, top: int, heights: dict[int, float], 
         if to_fill:
             target = sheet.cell(row=first_row, column=first_col)
             target.protection, target.fill = _UNLOCKED, _MARKED
+            if isinstance(cell, FillCell) and cell.fill == "tier":
+                tiers.append(target.coordinate)
         if (first_row, first_col) != (last_row, last_col):
             for row in range(first_row, last_row + 1):
                 for column in range(first_col, last_col + 1):
@@ -167,11 +169,7 @@ def _form(sheet: Worksheet, blocks: list[Block], fillable: bool) -> list[str]:
     row = 1
     for block in blocks:
         if block.kind == "table":
-            start = row
-            row = _place(sheet, block, row, heights, fillable)
-            if block.rows and block.rows[0][0].text == SCORING_HEADINGS[0]:
-                letter = get_column_letter(_TIER_COLUMN)
-                tiers += [f"{letter}{number}" for number in range(start + 1, row)]
+            row = _place(sheet, block, row, heights, fillable, tiers)
             continue
         if block.kind == "heading":
             sheet.row_breaks.append(Break(id=row))  # each part starts a page, as in the PDF

@@ -279,11 +279,13 @@ def selfeval_table(evaluation: SelfEvaluation, scores: Scores, shown: bool = Tru
 
 def _scoring_row(evaluation: SelfEvaluation, scored: RowScore, shown: bool) -> list[Cell]:
     result = evaluation.indicators[scored.row - 1]
+    tier = result.tier.value if result.tier is not None else ""
     return [
         Cell(str(scored.row), "seq"),
         Cell(scored.name),
         _computed(scored.points, shown),
-        FillCell(result.tier.value if result.tier is not None else "", "short", fill="tier"),
+        # 完成等级 is a 定性 row's to choose; a quantitative row's is computed from its value
+        FillCell(tier, "short", fill="tier") if scored.qualitative else Cell(tier, "short"),
         _fill_number(result.entered_score, "score"),
         _computed(scored.computed, shown),
         _fill_text(result.score_reason),
