@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Border, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.check import check_path, check_selfeval
@@ -22,8 +22,9 @@ from jixiao.profile import DEFAULT
 from jixiao.read.grid import GridRow
 from jixiao.read.selfeval import read_selfeval_bytes, read_selfeval_path, selfeval_from_grid
 from jixiao.scoring import score
-from jixiao.write.selfeval import write_selfeval_bytes
+from jixiao.write.selfeval import blank_workbook, write_selfeval_bytes
 from jixiao.write.selfeval_layout import APPENDIX_HEADING
+from office_tools import soffice_convert
 from selfeval_cases import qualitative_evaluation, seed_evaluation
 from strategies import selfevals
 
@@ -50,6 +51,21 @@ def test_our_own_files_read_back_to_the_same_canonical_json(
 def test_our_own_pdf_reads_back_to_the_same_canonical_json(case: str, seed_table: TargetTable) -> None:
     made = _case(case, seed_table)
     result = read_selfeval_bytes(write_selfeval_bytes(made, ".pdf"), "自评表.pdf")
+    assert result.evaluation.to_json() == made.to_json()
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(("case", "blank"), [("seed", True), ("qualitative", False)])
+def test_our_xlsx_saved_again_by_libreoffice_reads_the_same(
+    case: str, blank: bool, seed_table: TargetTable, tmp_path: Path
+) -> None:
+    """A department opens the workbook in an office program and saves it: nothing is lost."""
+    made = _case(case, seed_table)
+    original = tmp_path / "自评表.xlsx"
+    original.write_bytes(blank_workbook(made) if blank else write_selfeval_bytes(made, ".xlsx"))
+    (tmp_path / "saved").mkdir()
+    saved = soffice_convert(original, "xlsx", tmp_path / "saved")
+    result = read_selfeval_path(saved)
     assert result.evaluation.to_json() == made.to_json()
     assert result.findings == []
 
@@ -168,6 +184,14 @@ def published_workbook() -> bytes:
         sheet.merge_cells(span)
     sheet.merge_cells("A16:F16")
     sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet["E12"].data_type = "s"  # typed as text ('=7*24小时), not a formula
+    thin = Side(style="thin")
+    for row in sheet["A3:I16"]:
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for letter, width in zip("ABCDEFGHI", (10, 10, 14, 18, 12, 12, 8, 8, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -226,6 +250,16 @@ def test_a_published_table_as_text_reads_the_same(tmp_path: Path) -> None:
     from_text = read_selfeval_path(path).evaluation
     from_xlsx = read_selfeval_bytes(published_workbook(), "自评表.xlsx").evaluation
     assert from_text.model_dump() == from_xlsx.model_dump()
+
+
+@pytest.mark.parametrize("target", ["html", "xls"])
+def test_a_published_table_saved_by_libreoffice_reads_the_same(target: str, tmp_path: Path) -> None:
+    workbook = tmp_path / "自评表.xlsx"
+    workbook.write_bytes(published_workbook())
+    saved = soffice_convert(workbook, target, tmp_path)
+    from_libreoffice = read_selfeval_path(saved)
+    assert from_libreoffice.evaluation.model_dump() == read_selfeval_path(workbook).evaluation.model_dump()
+    assert [f.code for f in from_libreoffice.findings] == ["row-unrecognized", "comparator-absent"]
 
 
 def test_check_recognises_a_self_evaluation_in_any_format(tmp_path: Path, seed_table: TargetTable) -> None:
