@@ -47,7 +47,9 @@ from jixiao.read import (
     GRID_READERS,
     MAX_INPUT_BYTES,
     ReadResult,
+    _from_rows,
     _validation_reason,
+    file_bytes,
     read_bytes,
     sniff_format,
 )
@@ -380,8 +382,9 @@ class SelfevalReadResult:
 
 @dataclass(slots=True)
 class _Builder:
+    """Amounts and the funds block from the grid's text; a cell that is no number is reported."""
+
     grid: _Grid
-    profile: Profile
     findings: list[Finding]
 
     def amount(self, text: str, where: Location, place: str) -> Decimal | None:
@@ -448,7 +451,7 @@ def _approved_of(grid: _Grid, findings: list[Finding]) -> TargetTable:
         findings.append(
             finding("comparator-absent", Location("indicators", field="comparator"), count=absent)
         )
-    builder = _Builder(grid, DEFAULT, findings)
+    builder = _Builder(grid, findings)
     tasks = []
     for number, row in enumerate(grid.tasks, start=1):
         seq = parse_amount(row.get("seq", ""))
@@ -574,7 +577,7 @@ def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFA
     else:
         approved = _approved_of(grid, findings)
         matched = list(grid.indicators)
-    builder = _Builder(grid, profile, findings)
+    builder = _Builder(grid, findings)
     scoring = _scoring_rows(grid, approved, findings)
     results = []
     for index, indicator in enumerate(approved.indicators):
@@ -689,8 +692,6 @@ def read_document(
         raise unreadable(source, "grid-too-large", size="超出内存") from None
     if is_selfeval_grid(rows):
         return selfeval_from_grid(rows, source, profile)
-    from jixiao.read import _from_rows
-
     return _from_rows(rows, source)
 
 
@@ -712,15 +713,9 @@ def read_selfeval_bytes(
 
 def read_selfeval_path(path: str | Path, profile: Profile = DEFAULT) -> SelfevalReadResult:
     """A self-evaluation from the file at ``path``."""
-    return read_selfeval_bytes(_file_bytes(path), str(path), profile)
+    return read_selfeval_bytes(file_bytes(path), str(path), profile)
 
 
 def read_document_path(path: str | Path, profile: Profile = DEFAULT) -> ReadResult | SelfevalReadResult:
     """Whatever the file at ``path`` holds (see :func:`read_document`)."""
-    return read_document(_file_bytes(path), str(path), profile)
-
-
-def _file_bytes(path: str | Path) -> bytes:
-    from jixiao.read import file_bytes
-
-    return file_bytes(path)
+    return read_document(file_bytes(path), str(path), profile)
