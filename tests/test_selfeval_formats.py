@@ -252,6 +252,26 @@ def test_a_published_table_as_text_reads_the_same(tmp_path: Path) -> None:
     assert from_text.model_dump() == from_xlsx.model_dump()
 
 
+def test_a_published_web_page_gives_its_title_and_year_outside_the_table() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(published_workbook())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=3, max_row=16, values_only=True))
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{'' if value is None else value}</td>" for value in row) + "</tr>"
+        for row in rows
+    )
+    page = (
+        "<html><body><nav>首页 &gt; 部门预算</nav><h1>揭阳市应急管理局2023年度部门整体支出绩效自评表</h1>"
+        f"<p>单位：万元</p><table border='1'>{cells}</table><p>填表人：张三</p></body></html>"
+    )
+    read = read_selfeval_bytes(page.encode(), "自评表.html").evaluation
+    assert (read.approved.title, read.approved.year) == (
+        "揭阳市应急管理局2023年度部门整体支出绩效自评表",
+        2023,
+    )
+    assert [r.actual for r in read.indicators] == ["9", "7*24", "97", "部分达成", "0"]
+
+
 @pytest.mark.parametrize("target", ["html", "xls"])
 def test_a_published_table_saved_by_libreoffice_reads_the_same(target: str, tmp_path: Path) -> None:
     workbook = tmp_path / "自评表.xlsx"
