@@ -255,3 +255,11 @@ def test_convert_writes_a_self_evaluation_in_every_format(filled: Path, tmp_path
         out = tmp_path / f"自评{suffix}"
         assert jixiao("convert", filled, "-o", out).returncode == 0
         assert jixiao("parse", out).stdout == original, suffix
+
+
+@pytest.mark.parametrize("args", [(), ("selfeval",)])
+def test_no_arguments_show_the_help_once(args: tuple[str, ...]) -> None:
+    done = jixiao(*args)
+    assert done.returncode == 0
+    assert done.stdout.count("Usage") == 1
+    assert "selfeval" in done.stdout

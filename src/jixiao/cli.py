@@ -444,8 +444,10 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as error:
-        if error.ctx is not None:
-            sys.stdout.write(error.ctx.get_help() + "\n")
+        # Making the error printed the help already (rich prints it and returns nothing); plain
+        # click returns it as the message instead.
+        if error.message.strip():
+            sys.stdout.write(error.message + "\n")
         raise SystemExit(0) from None
     except UsageError as error:
         sys.stderr.write(_usage_message(error) + "\n")
