@@ -252,6 +252,24 @@ def test_a_published_table_as_text_reads_the_same(tmp_path: Path) -> None:
     assert from_text.model_dump() == from_xlsx.model_dump()
 
 
+def test_cells_under_unknown_headings_are_reported_not_read_into_a_neighbour(tmp_path: Path) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(published_workbook())).active
+    assert sheet is not None
+    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows[2] += ["", "", "", "联系电话", "0663-1234567"]  # beyond 主管部门 (its cell spans to column I)
+    rows[9].append("备注")  # a column the 10号 form has not
+    rows[10].append("已报财政局")
+    path = tmp_path / "自评表.txt"
+    path.write_text("\n".join("\t".join(row) for row in rows), encoding="utf-8")
+    result = read_selfeval_path(path)
+    assert result.evaluation.indicators[0].deviation == "场地改造推迟，下半年补足"
+    unplaced = [(f.location.line, f.message) for f in result.findings if f.code == "cells-unplaced"]
+    assert [line for line, _ in unplaced] == [3, 11]
+    assert "联系电话" in unplaced[0][1]
+    assert "0663-1234567" in unplaced[0][1]
+    assert "备注：已报财政局" in unplaced[1][1]
+
+
 def test_a_published_web_page_gives_its_title_and_year_outside_the_table() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(published_workbook())).active
     assert sheet is not None

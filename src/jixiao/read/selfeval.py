@@ -151,24 +151,34 @@ def is_selfeval_grid(rows: list[GridRow]) -> bool:
 
 @dataclass(slots=True)
 class _Columns:
-    """A heading row's fields: each field's first column and the columns up to the next field's."""
+    """A heading row's fields: each field's first column and the columns up to the next heading's.
+
+    A heading the reader does not know (备注) still ends the field before it; what stands under it
+    is reported, never read into a neighbour.
+    """
 
     spans: dict[str, tuple[int, int]]
+    unknown: dict[tuple[int, int], str]
 
     @classmethod
     def of(cls, cells: list[str], names: dict[str, str]) -> _Columns:
-        found = [
-            (index, names[label_key(cell)]) for index, cell in enumerate(cells) if label_key(cell) in names
-        ]
+        known = [index for index, cell in enumerate(cells) if label_key(cell) in names]
+        start = min(known, default=0)
+        headings = [(index, cell) for index, cell in enumerate(cells) if cell and index >= start]
         spans: dict[str, tuple[int, int]] = {}
-        for position, (index, name) in enumerate(found):
-            end = found[position + 1][0] if position + 1 < len(found) else 10_000
-            spans.setdefault(name, (index, end))
-        return cls(spans)
+        unknown: dict[tuple[int, int], str] = {}
+        for position, (index, cell) in enumerate(headings):
+            end = headings[position + 1][0] if position + 1 < len(headings) else 10_000
+            name = names.get(label_key(cell))
+            if name is None:
+                unknown[(index, end)] = cell
+            else:
+                spans.setdefault(name, (index, end))
+        return cls(spans, unknown)
 
     @property
     def first(self) -> int:
-        return min(start for start, _ in self.spans.values())
+        return min((start for start, _ in self.spans.values()), default=0)
 
     def read(self, cells: list[str]) -> dict[str, str]:
         values = {}
@@ -176,6 +186,15 @@ class _Columns:
             parts = [cell for cell in cells[start:end] if cell]
             values[name] = "\n".join(parts)
         return values
+
+    def unplaced(self, cells: list[str]) -> list[str]:
+        """The cells under headings the reader does not know, as ``heading：text``."""
+        return [
+            f"{heading}：{cell}"
+            for (start, end), heading in self.unknown.items()
+            for cell in cells[start:end]
+            if cell
+        ]
 
 
 @dataclass(slots=True)
@@ -202,6 +221,17 @@ class _Grid:
     level2: str = ""
     has_comparator_column: bool = False
 
+    def _read(self, columns: _Columns, cells: list[str], line: int) -> dict[str, str]:
+        """The fields of a data row; cells under an unknown heading are reported."""
+        self.unplaced(columns.unplaced(cells), line)
+        return columns.read(cells)
+
+    def unplaced(self, cells: list[str], line: int) -> None:
+        if cells:
+            self.findings.append(
+                finding("cells-unplaced", Location(line=line), line=line, cells=quote_cells(cells))
+            )
+
     def unrecognized(self, row: GridRow) -> None:
         self.findings.append(
             finding("row-unrecognized", Location(line=row.line), line=row.line, cells=quote_cells(row.cells))
@@ -225,10 +255,10 @@ class _Grid:
             return
         if self._heading(cells, keys):
             return
-        if self._labelled(filled, keys):
+        if self._labelled(filled, keys, row.line):
             return
         if self.state == "goal" and self.columns is not None:
-            values = self.columns.read(cells)
+            values = self._read(self.columns, cells, row.line)
             if any(values.values()):
                 self.goal = values
                 self.state = "after-goal"
@@ -261,16 +291,15 @@ class _Grid:
             return False
         return True
 
-    def _labelled(self, filled: list[tuple[int, str]], keys: list[str]) -> bool:
+    def _labelled(self, filled: list[tuple[int, str]], keys: list[str], line: int) -> bool:
         """A row led by a label: 部门名称, 自评总分, a funds row, a closing text, 总分."""
         first_index, _ = filled[0]
         first_key = keys[first_index]
         if self.state == "funds" and self.columns is not None:
             row_key = next((keys[i] for i, _ in filled if keys[i] in FUNDS_ROW_LABELS), None)
             if row_key is not None and first_index < self.columns.first:
-                self.funds[FUNDS_ROW_LABELS[row_key]] = self.columns.read(
-                    ["" if i < self.columns.first else c for i, c in enumerate(_cells(filled, keys))]
-                )
+                cells = ["" if i < self.columns.first else c for i, c in enumerate(_cells(filled, keys))]
+                self.funds[FUNDS_ROW_LABELS[row_key]] = self._read(self.columns, cells, line)
                 return True
         if first_key in REASON_LABELS:
             self.reason = _after(filled, 0)
@@ -280,9 +309,8 @@ class _Grid:
             self.state = "closing"
             return True
         if first_key in TOTAL_ROW_LABELS and self.state == "indicators" and self.columns is not None:
-            values = self.columns.read(
-                ["" if i == first_index else c for i, c in enumerate(_cells(filled, keys))]
-            )
+            cells = ["" if i == first_index else c for i, c in enumerate(_cells(filled, keys))]
+            values = self._read(self.columns, cells, line)
             if values.get("score"):
                 self.totals.append(values["score"])
             self.state = "after-indicators"
@@ -293,9 +321,15 @@ class _Grid:
         if in_data and self.columns is not None and first_index >= self.columns.first:
             return False  # a task or indicator may be called 部门名称: only a row's start is a label
         labelled = False
+        placed: set[int] = set()
         for position, (index, _) in enumerate(filled):
             key = keys[index]
+            if key not in _ALL_LABELS:
+                continue
             value = _after(filled, position, single=True)
+            placed.add(index)
+            if value:
+                placed.add(filled[position + 1][0])
             if key in NAME_LABELS and not self.name:
                 self.name, labelled = value, True
             elif key in COMPETENT_LABELS:
@@ -308,20 +342,18 @@ class _Grid:
                 self.grade, labelled = value, True
         if labelled:
             self.state = "header"
+            self.unplaced([cell for index, cell in filled if index not in placed], line)
         return labelled
 
     def _data(self, row: GridRow, into: list[dict[str, str]], columns: _Columns) -> None:
         before = [cell for cell in row.cells[: columns.first] if cell and label_key(cell) not in SECTION_ONLY]
-        if before:
-            self.findings.append(
-                finding("cells-unplaced", Location(line=row.line), line=row.line, cells=quote_cells(before))
-            )
-        values = columns.read(row.cells)
+        self.unplaced(before, row.line)
+        values = self._read(columns, row.cells, row.line)
         if any(values.values()):
             into.append(values | {"line": str(row.line)})
 
     def _indicator(self, row: GridRow, columns: _Columns) -> None:
-        values = columns.read(row.cells)
+        values = self._read(columns, row.cells, row.line)
         level1 = canonical_level_name(simplified(values.get("level1", "")), LEVEL1_NAMES)
         level2 = canonical_level_name(simplified(values.get("level2", "")), LEVEL2_NAMES)
         if level1:
@@ -332,10 +364,7 @@ class _Grid:
         if not any(rest.values()):
             return  # an empty 二级 row of the framework
         before = [cell for cell in row.cells[: columns.first] if cell and label_key(cell) not in SECTION_ONLY]
-        if before:
-            self.findings.append(
-                finding("cells-unplaced", Location(line=row.line), line=row.line, cells=quote_cells(before))
-            )
+        self.unplaced(before, row.line)
         self.indicators.append(rest | {"level1": self.level1, "level2": self.level2, "line": str(row.line)})
 
 
