@@ -15,7 +15,8 @@ from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
 from jixiao.monitoring import MonitoredReport
 from jixiao.profile import DEFAULT, Profile
-from jixiao.read import ReadResult, read_bytes, read_path
+from jixiao.read import ReadResult
+from jixiao.read.selfeval import SelfevalReadResult, read_document, read_document_path
 from jixiao.rules import validate, validate_monitoring, validate_selfeval
 from jixiao.scoring import ScoredEvaluation
 
@@ -67,6 +68,10 @@ def _form_order(sections: Iterable[str]) -> Callable[[Finding], tuple[int, int]]
 _in_table_order: Final = _form_order(SECTION_TITLES)
 
 
+#: The ``kind`` of a self-evaluation's report (a target table's report has none, as the spec has it).
+SELFEVAL_KIND: Final = "selfeval"
+
+
 def check_selfeval(
     evaluation: SelfEvaluation,
     profile: Profile = DEFAULT,
@@ -77,7 +82,7 @@ def check_selfeval(
     self-evaluation rule's findings (never the target table's), in the order of the printed form."""
     findings = [*read_findings, *validate_selfeval(ScoredEvaluation.of(evaluation, profile))]
     findings.sort(key=_in_selfeval_order)
-    return Report(source, findings)
+    return Report(source, findings, kind=SELFEVAL_KIND)
 
 
 _in_selfeval_order: Final = _form_order(SELFEVAL_SECTION_TITLES)
@@ -104,21 +109,25 @@ def check_monitoring(
 _in_monitoring_order: Final = _form_order(MONITORING_SECTION_TITLES)
 
 
-def _checked(source: str, read: Callable[[], ReadResult]) -> Report:
+def _checked(source: str, read: Callable[[], ReadResult | SelfevalReadResult], profile: Profile) -> Report:
     try:
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding], UNKNOWN)
+    if isinstance(result, SelfevalReadResult):
+        return check_selfeval(result.evaluation, profile, source, result.findings)
     return check_table(
         result.table, source, result.findings, layout=result.layout, unprinted=result.unprinted
     )
 
 
-def check_bytes(data: bytes, source: str = "<输入>") -> Report:
-    """Read and validate ``data``; an unreadable input gives a report with its one fatal finding."""
-    return _checked(source, lambda: read_bytes(data, source))
+def check_bytes(data: bytes, source: str = "<输入>", profile: Profile = DEFAULT) -> Report:
+    """Read and validate ``data``, a target table or a self-evaluation (told apart by its content;
+    a self-evaluation is judged by ``profile``); an unreadable input gives a report with its one
+    fatal finding."""
+    return _checked(source, lambda: read_document(data, source, profile), profile)
 
 
-def check_path(path: str | Path) -> Report:
+def check_path(path: str | Path, profile: Profile = DEFAULT) -> Report:
     """Read and validate the file at ``path`` (see :func:`check_bytes`)."""
-    return _checked(str(path), lambda: read_path(path))
+    return _checked(str(path), lambda: read_document_path(path, profile), profile)

@@ -50,6 +50,9 @@ READER_CODES: Final = frozenset(
         "amount-invalid",
         "staff-count-invalid",
         "subordinate-units-invalid",
+        # reading a self-evaluation (jixiao.read.selfeval)
+        "not-a-selfeval",
+        "rows-unmatched",
     }
 )
 
@@ -90,7 +93,12 @@ GridReader = Callable[[bytes, str], list[GridRow]]
 
 
 def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
-    mapped = map_grid(grid_reader(data, source), source)
+    return _from_rows(grid_reader(data, source), source)
+
+
+def _from_rows(rows: list[GridRow], source: str) -> ReadResult:
+    """A target table from a grid already laid out (see :func:`jixiao.read.selfeval.read_document`)."""
+    mapped = map_grid(rows, source)
     return ReadResult(mapped.table, source, mapped.findings, mapped.layout, mapped.unprinted)
 
 
@@ -207,6 +215,11 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
 
 def read_path(path: str | Path) -> ReadResult:
     """Read the table in the file at ``path``."""
+    return read_bytes(file_bytes(path), str(path))
+
+
+def file_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path``, or :class:`ReadError` saying in Chinese why not."""
     source = str(path)
     try:
         size = Path(path).stat().st_size
@@ -230,7 +243,7 @@ def read_path(path: str | Path) -> ReadResult:
             error.errno or 0, f"系统错误号 {error.errno}" if error.errno else "原因不明"
         )
         raise unreadable(source, "os", error=problem) from None
-    return read_bytes(data, source)
+    return data
 
 
 def _size(n: int) -> str:

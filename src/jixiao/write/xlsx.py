@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -245,21 +245,28 @@ def _field_title(section: str | None, field: str | None) -> str:
     return info.title if info is not None and info.title else field
 
 
-def _findings_sheet(sheet: Worksheet, report: Report) -> None:
+def _findings_sheet(
+    sheet: Worksheet,
+    report: Report,
+    sections: dict[str, str] = SECTION_TITLES,
+    field_title: Callable[[str | None, str | None], str] = _field_title,
+) -> None:
+    """The findings, one a row: ``sections`` and ``field_title`` name the parts and fields of the
+    document they are about (the target table's, or a self-evaluation's)."""
     headings: Sequence[str] = ("级别", "代码", "部分", "行", "栏目", "说明")
     sheet.append(list(headings))
     for cell in sheet[1]:
         cell.font, cell.fill, cell.border = _BOLD, _FILL, _BORDER
     for item in report.findings:
         location = item.location
-        section = SECTION_TITLES.get(location.section or "", "")
+        section = sections.get(location.section or "", "")
         sheet.append(
             [
                 item.severity.label,
                 item.code,
                 section,
                 location.row,
-                _field_title(location.section, location.field),
+                field_title(location.section, location.field),
                 item.message,
             ]
         )
