@@ -91,9 +91,8 @@ class Row:
     @classmethod
     def of(cls, row: GridRow) -> Row:
         cells = row.cells
-        return cls(
-            cells, [label_key(cell) for cell in cells], row.line, [(i, c) for i, c in enumerate(cells) if c]
-        )
+        keys = [label_key(cell) if cell else "" for cell in cells]
+        return cls(cells, keys, row.line, [(i, c) for i, c in enumerate(cells) if c])
 
     @property
     def first_index(self) -> int:
