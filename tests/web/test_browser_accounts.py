@@ -63,7 +63,8 @@ def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(
     hrefs = page.locator("a[href^='/filings/']").evaluate_all("links => links.map(a => a.pathname)")
     draft = next(href for href in hrefs if re.fullmatch(r"/filings/\d+/", href))
     story.goto(draft + "edit/")
-    expect(page.locator("textarea").first).to_be_editable()
+    goal = page.locator("textarea[name='overall_goal']")
+    expect(goal).to_be_editable()
     edit_url = page.url
     warning = page.locator("#session-warning")
     # Nothing typed: the warning comes 2 minutes before the end, and counts down.
@@ -82,7 +83,6 @@ def test_idle_warning_keep_alive_and_an_ended_session_keeps_typed_work(
     left = page.evaluate("fetch('/accounts/session/').then(r => r.json()).then(s => s.remaining)")
     assert left > 2.25 * 60 - 10
     # Work typed and not saved; then the session ends elsewhere (signed out everywhere).
-    goal = page.locator("textarea").first
     typed = "这段文字尚未保存，会话结束后仍须留在页面上。"
     goal.fill(typed)
     other = browser.new_context(viewport=PHONE, locale="zh-CN")
