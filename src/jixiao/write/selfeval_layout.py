@@ -19,15 +19,14 @@ looks for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
 from jixiao.model import format_amount
 from jixiao.model.framework import Comparator
-from jixiao.model.selfeval import ApprovedIndicator, FundsRow, SelfEvaluation
+from jixiao.model.selfeval import ApprovedIndicator, FundsRow, SelfEvaluation, Tier
 from jixiao.scoring import RowScore, Scores
-from jixiao.write.layout import Block, Cell, Role, layout, printed_order
+from jixiao.write.layout import Block, Cell, FillCell, Role, layout, printed_order
 
 #: The 自评表's grid: a label column and eight more (the indicator table's).
 COLUMNS: Final = 9
@@ -72,14 +71,8 @@ APPENDIX_HEADING: Final = "附：批复的部门整体预算绩效目标表"
 
 #: What a cell the department fills holds: an amount, a text, a score, or a 定性 tier (a list).
 FillKind = Literal["amount", "text", "score", "tier"]
-
-
-@dataclass(frozen=True, slots=True)
-class FillCell(Cell):
-    """A cell the department fills in the blank workbook (``jixiao selfeval new``): unlocked and
-    marked there; every other writer draws it as an ordinary cell."""
-
-    fill: FillKind = "text"
+#: The 定性 tiers, as the 完成等级 cell's list offers them.
+TIER_CHOICES: Final = tuple(tier.value for tier in Tier)
 
 
 def _number(value: Decimal | None) -> Cell:
@@ -285,7 +278,9 @@ def _scoring_row(evaluation: SelfEvaluation, scored: RowScore, shown: bool) -> l
         Cell(scored.name),
         _computed(scored.points, shown),
         # 完成等级 is a 定性 row's to choose; a quantitative row's is computed from its value
-        FillCell(tier, "short", fill="tier") if scored.qualitative else Cell(tier, "short"),
+        FillCell(tier, "short", fill="tier", choices=TIER_CHOICES)
+        if scored.qualitative
+        else Cell(tier, "short"),
         _fill_number(result.entered_score, "score"),
         _computed(scored.computed, shown),
         _fill_text(result.score_reason),

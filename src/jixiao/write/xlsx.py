@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from jixiao.findings import SECTION_TITLES, Report
 from jixiao.model import Budget, Department, Indicator, TargetTable, Task
-from jixiao.write.layout import Block, Cell, layout, placed_cells
+from jixiao.write.layout import WARNING_FILLS, Block, Cell, layout, placed_cells
 
 FONT_NAME: Final = "宋体"
 #: Widths of the seven columns, in characters of the default font (a 汉字 counts two).
@@ -108,6 +108,10 @@ def _named_styles() -> dict[str, NamedStyle]:
 def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
     target = sheet.cell(row=row, column=column)
     target.style = f"jixiao-{cell.role}"
+    if cell.colour:
+        # the warning's shade; the cell's text is the colour's word (colour is never the only signal)
+        target.fill = PatternFill("solid", fgColor=WARNING_FILLS[cell.colour])
+        target.font = _BOLD
     if cell.role == "amount" and cell.amount is not None:
         target.value = cell.amount
         target.number_format = _number_format(cell.amount)
