@@ -53,6 +53,8 @@ READER_CODES: Final = frozenset(
         # reading a self-evaluation (jixiao.read.selfeval)
         "not-a-selfeval",
         "rows-unmatched",
+        # reading a monitoring report (jixiao.read.monitoring)
+        "not-a-monitoring",
     }
 )
 

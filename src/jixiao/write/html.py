@@ -76,7 +76,7 @@ def _cell(cell: Cell, header_row: bool) -> str:
     if cell.role == "goal":
         points = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in cell.text.splitlines())
         return f'<td class="goal"{spans}>{points}</td>'
-    classes = [cell.role] if cell.role in {"amount", "number", "seq", "short"} else []
+    classes: list[str] = [cell.role] if cell.role in {"amount", "number", "seq", "short"} else []
     if cell.colour:
         classes.append(f"warn-{cell.colour}")  # the shade; the text carries the colour's word
     css = f' class="{" ".join(classes)}"' if classes else ""

@@ -173,7 +173,7 @@ def _task_rows(evaluation: SelfEvaluation) -> list[list[Cell]]:
     return rows
 
 
-def _spans(values: list[str]) -> list[int]:
+def spans(values: list[str]) -> list[int]:
     """Each run of equal consecutive values: its length at its first position, 0 elsewhere."""
     spans = [0] * len(values)
     start = 0
@@ -195,7 +195,7 @@ def _indicator_rows(evaluation: SelfEvaluation, scores: Scores, shown: bool) -> 
     approved = evaluation.approved.indicators
     level1s = [approved[i].level1 for i in order]
     groups = [f"{approved[i].level1}\t{approved[i].level2}" for i in order]
-    level1_spans, level2_spans = _spans(level1s), _spans(groups)
+    level1_spans, level2_spans = spans(level1s), spans(groups)
     rows: list[list[Cell]] = [
         [
             Cell(INDICATORS_LABEL, "label", rowspan=1 + len(order)),
