@@ -271,6 +271,9 @@ def _write(output: Path, data: bytes) -> None:
         raise _fail(f"无法写入 {output}：{error.strerror}") from None
 
 
+#: The approved target table a form is made from (``selfeval new``, ``monitor new``).
+ApprovedTableFile = Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")]
+
 #: What a document that is not a target table is called, by its read result.
 _KIND_NAMES: Final[dict[type, str]] = {
     SelfevalReadResult: "绩效自评表",
@@ -297,7 +300,7 @@ app.add_typer(selfeval_app)
 
 @selfeval_app.command("new")
 def selfeval_new(
-    table_file: Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")],
+    table_file: ApprovedTableFile,
     output: Annotated[Path, typer.Option("-o", "--output", help="要生成的自评工作簿（.xlsx）")],
     profile_file: Annotated[
         Path | None, typer.Option("--profile", help="设定文件（JSON），决定各指标的默认分值")
@@ -305,27 +308,63 @@ def selfeval_new(
 ) -> None:
     """由批复的目标表生成部门填写的绩效自评工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
     profile = _profile(profile_file)
-    if output.suffix.lower() != ".xlsx":
-        raise _fail(f"自评工作簿只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
-    table = _read_table(table_file, profile)
     from jixiao.write.selfeval import blank_workbook
 
-    evaluation = SelfEvaluation.from_table(table)
-    _write(output, blank_workbook(evaluation, profile))
+    _new_workbook(
+        table_file,
+        output,
+        profile,
+        "自评工作簿",
+        lambda table: blank_workbook(SelfEvaluation.from_table(table), profile),
+    )
+
+
+def _new_workbook(
+    table_file: Path,
+    output: Path,
+    profile: Profile,
+    what: str,
+    make: Callable[[TargetTable], bytes],
+    period: str = "",
+) -> None:
+    """``selfeval new`` and ``monitor new``: the workbook ``make`` gives for the approved table in
+    ``table_file``, written to ``output`` (an .xlsx), and what is to be filled."""
+    if output.suffix.lower() != ".xlsx":
+        raise _fail(f"{what}只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
+    table = _read_table(table_file, profile)
+    _write(output, make(table))
     sys.stdout.write(
-        f"已生成 {output}：{len(evaluation.tasks)} 个任务、{len(evaluation.indicators)} 个指标待填写"
+        f"已生成 {output}：{period}{len(table.tasks)} 个任务、{len(table.indicators)} 个指标待填写"
         "（浅黄色单元格；填写说明见第二个工作表）。\n"
     )
 
 
 @app.command("score")
 def score_command(
-    file: Annotated[Path, typer.Argument(help="绩效自评表（任何可读格式）")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="绩效自评表（任何可读格式），或含自评表的文件夹")
+    ],
     profile_file: Annotated[Path | None, typer.Option("--profile", help="设定文件（JSON）")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="每个文件输出一行 JSON")] = False,
 ) -> None:
-    """按设定计算绩效自评表每个指标的得分、预算执行率得分、总分和等级。"""
+    """按设定计算绩效自评表每个指标的得分、预算执行率得分、总分和等级（可给多个文件或文件夹）。"""
     profile = _profile(profile_file)
+    files = list(walk(paths))
+    if not files:
+        raise _fail("没有找到可计分的文件。")
+    failed = invalid = 0
+    for file in files:
+        try:
+            valid = _score_one(file, profile, as_json)
+        except typer.Exit:  # this file cannot be scored: told on standard error, the rest go on
+            failed += 1
+            continue
+        invalid += not valid
+    raise typer.Exit(2 if failed else 1 if invalid else 0)
+
+
+def _score_one(file: Path, profile: Profile, as_json: bool) -> bool:
+    """Score one file and print it; False when it has errors.  Not a self-evaluation: exit 2."""
     try:
         result = read_document_path(file, profile)
     except ReadError as error:
@@ -346,7 +385,7 @@ def score_command(
         )
     else:
         _print_scores(evaluation, scores, report, profile)
-    raise typer.Exit(1 if not report.valid else 0)
+    return report.valid
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -452,7 +491,7 @@ app.add_typer(monitor_app)
 
 @monitor_app.command("new")
 def monitor_new(
-    table_file: Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")],
+    table_file: ApprovedTableFile,
     output: Annotated[Path, typer.Option("-o", "--output", help="要生成的运行监控工作簿（.xlsx）")],
     month: Annotated[
         int | None, typer.Option("--month", help="数据截至该月末（1–11；默认：设定中的监控月份，通常为 7）")
@@ -469,16 +508,15 @@ def monitor_new(
     month = profile.monitoring_month if month is None else month
     if not month_valid(month):
         raise _fail(f"截至月份为 {month} 月：运行监控应截至 1–11 月中某月的月末（12 月请做绩效自评）。")
-    if output.suffix.lower() != ".xlsx":
-        raise _fail(f"运行监控工作簿只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
-    table = _read_table(table_file, profile)
     from jixiao.write.monitoring import blank_workbook
 
-    report = MonitoringReport.from_table(table, month)
-    _write(output, blank_workbook(report, profile))
-    sys.stdout.write(
-        f"已生成 {output}：截至 {month} 月末，{len(report.tasks)} 个任务、{len(report.indicators)} 个指标待填写"
-        "（浅黄色单元格；填写说明见第二个工作表）。\n"
+    _new_workbook(
+        table_file,
+        output,
+        profile,
+        "运行监控工作簿",
+        lambda table: blank_workbook(MonitoringReport.from_table(table, month), profile),
+        f"截至 {month} 月末，",
     )
 
 

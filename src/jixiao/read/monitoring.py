@@ -11,15 +11,12 @@ cells (执行率, the warnings and why) are never read: they are computed again.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
-from pydantic import ValidationError
-
-from jixiao.findings import Finding, Location, ReadError, finding, unreadable
+from jixiao.findings import Finding, Location, ReadError, finding
 from jixiao.model import TargetTable
 from jixiao.model.monitoring import (
     IndicatorProgress,
@@ -29,26 +26,24 @@ from jixiao.model.monitoring import (
     TaskProgress,
 )
 from jixiao.model.selfeval import ApprovedTable, parse_tier
-from jixiao.read import _validation_reason
+from jixiao.read import load_json, validate_json
 from jixiao.read.cells import label_key, parse_amount
 from jixiao.read.columns import quote_cells
 from jixiao.read.grid import GridRow
 from jixiao.read.mapper import map_grid
-from jixiao.read.selfeval import Columns, amount_of, appendix_start, leftover, matched_rows
-from jixiao.read.text import decode_text
+from jixiao.read.selfeval import Columns, amount_of, appendix_start, leftover, matched_rows, task_figures
 from jixiao.write.monitoring_layout import (
     CAUSE_SEPARATOR,
     CLOSING,
     DETAIL_HEADING,
     FUNDS_LABEL,
     FUNDS_ROWS,
-    INDICATORS_LABEL,
     MONTH_LABEL,
     REASON_LABEL,
-    TASKS_LABEL,
     YEAR_LABEL,
     YES,
 )
+from jixiao.write.selfeval_layout import INDICATORS_LABEL, TASKS_LABEL
 
 #: ``1-7月`` (or 1–7月, 1至7月) in a heading: any month reads as the report's.
 _MONTHS: Final = re.compile(r"1\s*[-–—~～至]\s*\d{1,2}\s*月")
@@ -233,24 +228,6 @@ def _funds(grid: _Grid, findings: list[Finding]) -> MonitoringFunds:
     return MonitoringFunds(**rows, reason=grid.reason)
 
 
-def _tasks(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> list[TaskProgress]:
-    tasks = [TaskProgress() for _ in approved.tasks]
-    for number, values in enumerate(grid.tasks, start=1):
-        if number > len(tasks):
-            leftover(values, findings)
-            continue
-        tasks[number - 1] = TaskProgress(
-            executed=amount_of(
-                values.get("executed", ""),
-                Location("tasks", row=number, field="executed"),
-                f"任务第{number}行的执行数",
-                findings,
-            ),
-            progress=values.get("progress", ""),
-        )
-    return tasks
-
-
 def _details(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> dict[int, dict[str, str]]:
     by_row: dict[int, dict[str, str]] = {}
     for values in grid.detail:
@@ -307,7 +284,7 @@ def monitoring_from_grid(rows: list[GridRow], source: str) -> MonitoringReadResu
         year=_whole(grid.header.get("year", "")),
         month=month,
         funds=_funds(grid, findings),
-        tasks=_tasks(grid, approved, findings),
+        tasks=[TaskProgress(**row) for row in task_figures(grid.tasks, approved, findings, "执行数")],
         indicators=[
             _progress(matched[index] or {}, details.get(index + 1, {}))
             for index in range(len(approved.indicators))
@@ -320,17 +297,4 @@ def monitoring_from_grid(rows: list[GridRow], source: str) -> MonitoringReadResu
 
 def monitoring_json(data: bytes, source: str) -> MonitoringReadResult:
     """A report from its canonical JSON."""
-    text = decode_text(data, source)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
-    except RecursionError:
-        raise unreadable(source, "json-depth") from None
-    except ValueError:
-        raise unreadable(source, "json-number") from None
-    try:
-        report = MonitoringReport.model_validate(document)
-    except ValidationError as error:
-        raise unreadable(source, "json-fields", fields=_validation_reason(error)) from None
-    return MonitoringReadResult(report, source)
+    return MonitoringReadResult(validate_json(MonitoringReport, load_json(data, source), source), source)

@@ -21,16 +21,13 @@ column and rows that fit no part are reported (``cells-unplaced``, ``row-unrecog
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
-from pydantic import ValidationError
-
-from jixiao.findings import Finding, Location, ReadError, finding, unreadable
+from jixiao.findings import Finding, Location, ReadError, finding
 from jixiao.model import TargetTable
 from jixiao.model.framework import LEVEL1_NAMES, LEVEL2_NAMES, canonical_level_name
 from jixiao.model.selfeval import (
@@ -44,8 +41,9 @@ from jixiao.model.selfeval import (
 from jixiao.model.values import to_halfwidth
 from jixiao.profile import DEFAULT, Profile
 from jixiao.read import (
-    _validation_reason,
     file_bytes,
+    load_json,
+    validate_json,
 )
 from jixiao.read.cells import Unreadable, label_key, parse_amount, simplified
 from jixiao.read.columns import quote_cells
@@ -53,7 +51,6 @@ from jixiao.read.grid import GridRow
 from jixiao.read.labels import UNIT_NOTES
 from jixiao.read.mapper import map_grid
 from jixiao.read.parts import split_target
-from jixiao.read.text import decode_text
 from jixiao.scoring import TIER_BANDS, rounded, score, split_points
 from jixiao.write.layout import printed_order
 from jixiao.write.selfeval_layout import APPENDIX_HEADING, SCORING_HEADING
@@ -558,19 +555,22 @@ def leftover(values: dict[str, str], findings: list[Finding]) -> None:
     )
 
 
-def _task_results(grid: _Grid, approved: TargetTable, builder: _Builder) -> list[TaskResult]:
-    tasks = [TaskResult() for _ in approved.tasks]
-    for number, values in enumerate(grid.tasks, start=1):
-        if number > len(tasks):
-            leftover(values, builder.findings)
+def task_figures(
+    rows: list[dict[str, str]], approved: TargetTable, findings: list[Finding], what: str
+) -> list[dict[str, object]]:
+    """A form's task rows as the fields of each approved task's row (``executed``, ``progress``;
+    none where the form has no row for it); a row beyond the table's is reported."""
+    figures: list[dict[str, object]] = [{} for _ in approved.tasks]
+    for number, values in enumerate(rows, start=1):
+        if number > len(figures):
+            leftover(values, findings)
             continue
-        place = f"任务第{number}行的全年执行数"
         where = Location("tasks", row=number, field="executed")
-        tasks[number - 1] = TaskResult(
-            executed=builder.amount(values.get("executed", ""), where, place),
-            progress=values.get("progress", ""),
-        )
-    return tasks
+        figures[number - 1] = {
+            "executed": amount_of(values.get("executed", ""), where, f"任务第{number}行的{what}", findings),
+            "progress": values.get("progress", ""),
+        }
+    return figures
 
 
 def _scoring_rows(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> dict[int, dict[str, str]]:
@@ -637,7 +637,7 @@ def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFA
         approved=approved,
         funds=builder.funds(),
         goal_actual=grid.goal.get("actual", ""),
-        tasks=_task_results(grid, approved, builder),
+        tasks=[TaskResult(**row) for row in task_figures(grid.tasks, approved, findings, "全年执行数")],
         indicators=results,
         conclusion=grid.closing.get("conclusion", ""),
         problems=grid.closing.get("problems", ""),
@@ -683,22 +683,11 @@ def _settle(evaluation: SelfEvaluation, grid: _Grid, profile: Profile, own: bool
 
 
 def selfeval_json(data: bytes, source: str) -> SelfevalReadResult:
-    text = decode_text(data, source)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
-    except RecursionError:
-        raise unreadable(source, "json-depth") from None
-    except ValueError:  # e.g. an integer of thousands of digits
-        raise unreadable(source, "json-number") from None
+    """A self-evaluation from its canonical JSON."""
+    document = load_json(data, source)
     if not isinstance(document, dict) or "approved" not in document:
         raise ReadError("not-a-selfeval", Location("file"), source=source)
-    try:
-        evaluation = SelfEvaluation.model_validate(document)
-    except ValidationError as error:
-        raise unreadable(source, "json-fields", fields=_validation_reason(error)) from None
-    return SelfevalReadResult(evaluation, source)
+    return SelfevalReadResult(validate_json(SelfEvaluation, document, source), source)
 
 
 def read_selfeval_bytes(

@@ -11,20 +11,23 @@ list of choices as a data validation, and the instructions on a sheet of their o
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from pathlib import Path
+from typing import Final, Generic, Protocol, TypeVar
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as OpenpyxlCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
+from pydantic import BaseModel
 
-from jixiao.write import xlsx
-from jixiao.write.layout import Block, FillCell, placed_cells
+from jixiao.findings import Report
+from jixiao.profile import DEFAULT, Profile
+from jixiao.write import UnsupportedOutput, xlsx
+from jixiao.write.layout import Block, Cell, FillCell
 
 #: The colour that marks a cell to fill.
 FILL_COLOUR: Final = "FFF2CC"
@@ -59,89 +62,32 @@ def page_pdf(html: str) -> bytes:
     return pdf
 
 
+def _columns(block: Block) -> list[tuple[int, int]]:
+    """The form's own tables use the sheet's columns one to one; the approved table's blocks are
+    spread over them as on the target table's own sheet."""
+    if block.name in {"main", "indicators"}:
+        return xlsx._physical_columns(block)
+    return [(c, c) for c in range(block.columns)]
+
+
+#: The cells to fill that have lists, by their choices, whether the list only suggests, and kind.
+Lists = dict[tuple[tuple[str, ...], bool, str], list[str]]
+
+
 @dataclass(slots=True)
-class _Sheet:
-    """A form being laid out on a sheet: its column widths, row heights and the cells with lists."""
+class _Marker:
+    """Marks the cells to fill of a workbook to fill (unlocked, coloured) and notes their lists."""
 
-    sheet: Worksheet
-    widths: tuple[float, ...]
     fillable: bool
-    heights: dict[int, float] = field(default_factory=dict)
-    lists: dict[tuple[tuple[str, ...], bool, str], list[str]] = field(default_factory=dict)
+    lists: Lists = field(default_factory=dict)
 
-    def place(self, block: Block, top: int) -> int:
-        """Write a table block with its first row at ``top``; returns the next row.  The form's own
-        tables use the columns one to one; the approved table's blocks are spread over them as on
-        the target table's own sheet."""
-        if block.name in {"main", "indicators"}:
-            columns = xlsx._physical_columns(block)
-        else:
-            columns = [(c, c) for c in range(block.columns)]
-        sheet = self.sheet
-        for r, c, cell in placed_cells(block):
-            first_row, last_row = top + r, top + r + cell.rowspan - 1
-            first_col, last_col = columns[c][0] + 1, columns[c + cell.colspan - 1][1] + 1
-            xlsx._write_cell(sheet, first_row, first_col, cell)
-            to_fill = self.fillable and isinstance(cell, FillCell)
-            if to_fill and isinstance(cell, FillCell):
-                target = sheet.cell(row=first_row, column=first_col)
-                target.protection, target.fill = _UNLOCKED, _MARKED
-                if cell.choices:
-                    key = (cell.choices, cell.free, cell.fill)
-                    self.lists.setdefault(key, []).append(target.coordinate)
-            if (first_row, first_col) != (last_row, last_col):
-                for row in range(first_row, last_row + 1):
-                    for column in range(first_col, last_col + 1):
-                        if (row, column) != (first_row, first_col):
-                            sheet.cell(row=row, column=column).style = "jixiao-border"
-                sheet.merged_cells.add(
-                    CellRange(min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col)
-                )
-            width = sum(self.widths[first_col - 1 : last_col])
-            lines = (
-                xlsx._lines_needed(cell.text, width) if cell.role not in {"amount", "number", "seq"} else 1
-            )
-            if to_fill and cell.role == "goal":
-                lines = max(lines, 4)  # room to write in
-            per_row = lines * xlsx.LINE_HEIGHT / cell.rowspan + 4
-            for row in range(first_row, last_row + 1):
-                self.heights[row] = max(self.heights.get(row, 0.0), per_row)
-        return top + len(block.rows)
-
-    def text_row(self, row: int, block: Block) -> None:
-        size = {"title": 16.0, "heading": 13.0}.get(block.kind, 9.0)
-        cell = self.sheet.cell(row=row, column=1, value=block.text)
-        cell.font = Font(name=xlsx.FONT_NAME, size=size, bold=block.kind != "note")
-        cell.alignment = xlsx._ALIGN["text" if block.kind == "note" else "heading"]
-        self.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(self.widths))
-        self.heights[row] = xlsx._lines_needed(block.text, sum(self.widths)) * size * 1.45 + 6
-
-    def lay_out(self, blocks: list[Block], landscape: bool) -> None:
-        sheet, row = self.sheet, 1
-        for block in blocks:
-            if block.kind == "table":
-                row = self.place(block, row)
-                continue
-            if block.kind == "heading":
-                sheet.row_breaks.append(Break(id=row))  # each part starts a page, as in the PDF
-                row += 1
-            elif block.kind == "note":
-                row += 1
-            if block.text:
-                self.text_row(row, block)
-                row += 1
-        for index, width in enumerate(self.widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        for number, height in self.heights.items():
-            sheet.row_dimensions[number].height = round(height, 1)
-        setup = sheet.page_setup
-        setup.paperSize = sheet.PAPERSIZE_A4
-        setup.orientation = "landscape" if landscape else "portrait"
-        setup.fitToWidth = 1
-        setup.fitToHeight = 0
-        xlsx._fit_to_page(sheet)
-        sheet.print_options.horizontalCentered = True
-        sheet.print_title_rows = "1:1"
+    def __call__(self, target: OpenpyxlCell | MergedCell, cell: Cell) -> int:
+        if not (self.fillable and isinstance(cell, FillCell)):
+            return 1
+        target.protection, target.fill = _UNLOCKED, _MARKED
+        if cell.choices:
+            self.lists.setdefault((cell.choices, cell.free, cell.fill), []).append(target.coordinate)
+        return 4 if cell.role == "goal" else 1  # room to write in
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +107,7 @@ def form_workbook(
     *,
     fillable: bool = False,
     landscape: bool = False,
-) -> tuple[Workbook, Worksheet, dict[tuple[tuple[str, ...], bool, str], list[str]]]:
+) -> tuple[Workbook, Worksheet, Lists]:
     """A workbook with the form laid out on its first sheet, and the coordinates of the cells to
     fill that have lists (by their choices, whether the list only suggests, and their kind)."""
     workbook = Workbook()
@@ -169,9 +115,9 @@ def form_workbook(
     sheet = workbook.active
     assert sheet is not None
     sheet.title = sheet_title
-    laid = _Sheet(sheet, widths, fillable)
-    laid.lay_out(blocks, landscape)
-    return workbook, sheet, laid.lists
+    marker = _Marker(fillable)
+    xlsx.write_blocks(sheet, blocks, widths, landscape=landscape, columns=_columns, each=marker)
+    return workbook, sheet, marker.lists
 
 
 def fillable_workbook(
@@ -214,6 +160,118 @@ def fillable_workbook(
     notes.column_dimensions["A"].width = 100
     notes.protection.sheet = True
     return saved(workbook)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTitles:
+    """A finding's field as a form names it: the ``words`` given, else the first of ``models``
+    with a field of that name gives its title (``measures`` → 纠偏措施)."""
+
+    models: tuple[type[BaseModel], ...]
+    words: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, section: str | None, name: str | None) -> str:
+        if not name:
+            return ""
+        if name in self.words:
+            return self.words[name]
+        for model in self.models:
+            info = model.model_fields.get(name)
+            if info is not None and info.title:
+                return info.title
+        return ""
+
+
+class Document(Protocol):
+    """A form's document (a self-evaluation, a monitoring report): it has its canonical JSON."""
+
+    def to_json(self) -> str: ...
+
+
+DocumentT = TypeVar("DocumentT", bound=Document)
+
+
+@dataclass(frozen=True, slots=True)
+class FormWriters(Generic[DocumentT]):
+    """Every format of one kind of form, drawn from its layout (``blocks``: the document, its
+    profile, and whether computed figures are shown): one registry of extensions for
+    ``jixiao convert`` and the library.  The XLSX holds computed values (never formulas) and the
+    findings (``check``'s, unless given) on a second sheet."""
+
+    blocks: Callable[[DocumentT, Profile, bool], list[Block]]
+    title: Callable[[DocumentT], str]
+    captions: tuple[str, ...]
+    check: Callable[[DocumentT, Profile], Report]
+    sheet: str
+    widths: tuple[float, ...]
+    sections: dict[str, str]
+    field_title: Callable[[str | None, str | None], str]
+    landscape: bool = False
+
+    def html(self, document: DocumentT, profile: Profile = DEFAULT) -> str:
+        """A standalone, printable HTML page (A4; landscape where the form is wide)."""
+        mark = _LANDSCAPE if self.landscape else ""
+        return form_page(self.title(document), self.blocks(document, profile, True), self.captions, mark)
+
+    def text(self, document: DocumentT, profile: Profile = DEFAULT) -> str:
+        """The text form (tab-separated rows)."""
+        from jixiao.write.text import blocks_text
+
+        return blocks_text(self.blocks(document, profile, True))
+
+    def docx(self, document: DocumentT, profile: Profile = DEFAULT) -> bytes:
+        """A Word document."""
+        from jixiao.write.docx import blocks_docx
+
+        return blocks_docx(self.blocks(document, profile, True))
+
+    def pdf(self, document: DocumentT, profile: Profile = DEFAULT) -> bytes:
+        """A PDF (fonts embedded), rendered from the HTML page."""
+        return page_pdf(self.html(document, profile))
+
+    def xlsx(self, document: DocumentT, profile: Profile = DEFAULT, report: Report | None = None) -> bytes:
+        """An XLSX workbook: the form with computed values, and the findings on a second sheet."""
+        workbook, _, _ = form_workbook(
+            self.blocks(document, profile, True), self.sheet, self.widths, landscape=self.landscape
+        )
+        findings = workbook.create_sheet(xlsx.FINDINGS_SHEET)
+        checked = report if report is not None else self.check(document, profile)
+        xlsx._findings_sheet(findings, checked, self.sections, self.field_title)
+        return saved(workbook)
+
+    @property
+    def writers(self) -> dict[str, Callable[[DocumentT, Profile, Report | None], bytes]]:
+        """Extension → the function giving a file's bytes."""
+        return {
+            ".json": lambda document, profile, report: (document.to_json() + "\n").encode(),
+            ".txt": lambda document, profile, report: self.text(document, profile).encode(),
+            ".html": lambda document, profile, report: self.html(document, profile).encode(),
+            ".htm": lambda document, profile, report: self.html(document, profile).encode(),
+            ".xlsx": self.xlsx,
+            ".docx": lambda document, profile, report: self.docx(document, profile),
+            ".pdf": lambda document, profile, report: self.pdf(document, profile),
+        }
+
+    def write_bytes(
+        self, document: DocumentT, suffix: str, profile: Profile = DEFAULT, report: Report | None = None
+    ) -> bytes:
+        """The document as the bytes of a file with extension ``suffix``."""
+        writers = self.writers
+        writer = writers.get(suffix.lower())
+        if writer is None:
+            known = "、".join(sorted(writers))
+            raise UnsupportedOutput(f"不支持输出为“{suffix or '无扩展名'}”格式，可用：{known}")
+        return writer(document, profile, report)
+
+    def write_path(
+        self, document: DocumentT, path: str | Path, profile: Profile = DEFAULT, report: Report | None = None
+    ) -> None:
+        """Write the document to ``path`` in the format its extension names."""
+        Path(path).write_bytes(self.write_bytes(document, Path(path).suffix, profile, report))
+
+
+#: A wide form (the monitoring report's twelve columns) is printed across an A4 page.
+_LANDSCAPE: Final = "<style>@page { size: A4 landscape; } body { max-width: 273mm; }</style>\n"
 
 
 def saved(workbook: Workbook) -> bytes:

@@ -9,12 +9,10 @@ sheet.  :func:`blank_workbook` is the workbook a department fills (``jixiao moni
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Final
 
 from jixiao.catalogue import MONITORING_SECTION_TITLES
-from jixiao.findings import Report
+from jixiao.check import check_monitoring
 from jixiao.model.monitoring import (
     IndicatorProgress,
     MonitoringFunds,
@@ -24,43 +22,16 @@ from jixiao.model.monitoring import (
 )
 from jixiao.monitoring import warnings
 from jixiao.profile import DEFAULT, Profile
-from jixiao.write import UnsupportedOutput, xlsx
-from jixiao.write.form import ListText, fillable_workbook, form_page, form_workbook, page_pdf, saved
+from jixiao.write.form import FieldTitles, FormWriters, ListText, fillable_workbook
 from jixiao.write.layout import Block
 from jixiao.write.monitoring_layout import monitoring_layout, title_of
 
 #: Captions of the report's own tables on a web page (for screen readers).
 _CAPTIONS: Final = ("绩效运行监控表", "指标预警说明")
-#: The 监控表 has twelve columns: printed across an A4 page.
-_LANDSCAPE: Final = "<style>@page { size: A4 landscape; } body { max-width: 273mm; }</style>\n"
 
 
 def _blocks(report: MonitoringReport, profile: Profile, shown: bool = True) -> list[Block]:
     return monitoring_layout(report, warnings(report, profile), profile, shown=shown)
-
-
-def monitoring_html(report: MonitoringReport, profile: Profile = DEFAULT) -> str:
-    """The report as a standalone, printable HTML page (A4 landscape)."""
-    return form_page(title_of(report), _blocks(report, profile), _CAPTIONS, _LANDSCAPE)
-
-
-def monitoring_text(report: MonitoringReport, profile: Profile = DEFAULT) -> str:
-    """The report in the text form (tab-separated rows)."""
-    from jixiao.write.text import blocks_text
-
-    return blocks_text(_blocks(report, profile))
-
-
-def monitoring_docx(report: MonitoringReport, profile: Profile = DEFAULT) -> bytes:
-    """The report as a Word document."""
-    from jixiao.write.docx import blocks_docx
-
-    return blocks_docx(_blocks(report, profile))
-
-
-def monitoring_pdf(report: MonitoringReport, profile: Profile = DEFAULT) -> bytes:
-    """The report as a PDF (A4 landscape, fonts embedded), rendered from its HTML page."""
-    return page_pdf(monitoring_html(report, profile))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,39 +75,10 @@ def _list_texts(profile: Profile) -> dict[str, ListText]:
     }
 
 
-_FIELD_MODELS: Final = (
-    IndicatorProgress,
-    TaskProgress,
-    MonitoringFundsRow,
-    MonitoringFunds,
-    MonitoringReport,
+#: A monitoring finding's field as the form names it (``measures`` → 纠偏措施).
+monitoring_field_title: Final = FieldTitles(
+    (IndicatorProgress, TaskProgress, MonitoringFundsRow, MonitoringFunds, MonitoringReport)
 )
-
-
-def monitoring_field_title(section: str | None, field: str | None) -> str:
-    """A monitoring finding's field as the form names it (``measures`` → 纠偏措施)."""
-    if not field:
-        return ""
-    for model in _FIELD_MODELS:
-        info = model.model_fields.get(field)
-        if info is not None and info.title:
-            return info.title
-    return ""
-
-
-def monitoring_xlsx(
-    report: MonitoringReport, profile: Profile = DEFAULT, findings: Report | None = None
-) -> bytes:
-    """The report as an XLSX workbook: the form with computed values (no formulas), and the
-    findings (``findings``, else a fresh check) on a second sheet."""
-    if findings is None:
-        from jixiao.check import check_monitoring
-
-        findings = check_monitoring(report, profile)
-    workbook, _, _ = form_workbook(_blocks(report, profile), FORM_SHEET, XLSX_WIDTHS, landscape=True)
-    sheet = workbook.create_sheet(xlsx.FINDINGS_SHEET)
-    xlsx._findings_sheet(sheet, findings, MONITORING_SECTION_TITLES, monitoring_field_title)
-    return saved(workbook)
 
 
 def blank_workbook(report: MonitoringReport, profile: Profile = DEFAULT) -> bytes:
@@ -158,32 +100,24 @@ def blank_workbook(report: MonitoringReport, profile: Profile = DEFAULT) -> byte
 # ---------------------------------------------------------------------------------------------
 # The registry
 
-MonitoringWriter = Callable[[MonitoringReport, Profile, Report | None], bytes]
 
-MONITORING_WRITERS: Final[dict[str, MonitoringWriter]] = {
-    ".json": lambda report, profile, findings: (report.to_json() + "\n").encode(),
-    ".txt": lambda report, profile, findings: monitoring_text(report, profile).encode(),
-    ".html": lambda report, profile, findings: monitoring_html(report, profile).encode(),
-    ".htm": lambda report, profile, findings: monitoring_html(report, profile).encode(),
-    ".xlsx": monitoring_xlsx,
-    ".docx": lambda report, profile, findings: monitoring_docx(report, profile),
-    ".pdf": lambda report, profile, findings: monitoring_pdf(report, profile),
-}
-
-
-def write_monitoring_bytes(
-    report: MonitoringReport, suffix: str, profile: Profile = DEFAULT, findings: Report | None = None
-) -> bytes:
-    """The report as the bytes of a file with extension ``suffix``."""
-    writer = MONITORING_WRITERS.get(suffix.lower())
-    if writer is None:
-        known = "、".join(sorted(MONITORING_WRITERS))
-        raise UnsupportedOutput(f"不支持输出为“{suffix or '无扩展名'}”格式，可用：{known}")
-    return writer(report, profile, findings)
-
-
-def write_monitoring_path(
-    report: MonitoringReport, path: str | Path, profile: Profile = DEFAULT, findings: Report | None = None
-) -> None:
-    """Write the report to ``path`` in the format its extension names."""
-    Path(path).write_bytes(write_monitoring_bytes(report, Path(path).suffix, profile, findings))
+#: The 监控表 has twelve columns: printed across an A4 page.
+MONITORING_FORMS: Final = FormWriters(
+    _blocks,
+    title_of,
+    _CAPTIONS,
+    check_monitoring,
+    FORM_SHEET,
+    XLSX_WIDTHS,
+    MONITORING_SECTION_TITLES,
+    monitoring_field_title,
+    landscape=True,
+)
+monitoring_html = MONITORING_FORMS.html
+monitoring_text = MONITORING_FORMS.text
+monitoring_docx = MONITORING_FORMS.docx
+monitoring_pdf = MONITORING_FORMS.pdf
+monitoring_xlsx = MONITORING_FORMS.xlsx
+MONITORING_WRITERS: Final = MONITORING_FORMS.writers
+write_monitoring_bytes = MONITORING_FORMS.write_bytes
+write_monitoring_path = MONITORING_FORMS.write_path

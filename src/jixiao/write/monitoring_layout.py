@@ -29,7 +29,14 @@ from jixiao.monitoring import Alert, Warnings
 from jixiao.profile import Profile
 from jixiao.scoring import rounded
 from jixiao.write.layout import Block, Cell, FillCell, layout, printed_order
-from jixiao.write.selfeval_layout import APPENDIX_HEADING, TIER_CHOICES, spans, target_text
+from jixiao.write.selfeval_layout import (
+    APPENDIX_HEADING,
+    INDICATORS_LABEL,
+    TIER_CHOICES,
+    spans,
+    target_text,
+    task_rows,
+)
 
 #: The 监控表's grid: a label column and eleven more (the indicator table's).
 COLUMNS: Final = 12
@@ -51,9 +58,7 @@ FUNDS_ROWS: Final = (
     ("other", "其他资金"),
 )
 REASON_LABEL: Final = "预算执行偏差原因及纠偏措施"
-TASKS_LABEL: Final = "年度主要任务"
 TASK_HEADINGS: Final = ("序号", "任务名称", "拟投入金额(万元)", "{to_date}执行数(万元)", "进展情况")
-INDICATORS_LABEL: Final = "绩效指标"
 INDICATOR_HEADINGS: Final = (
     "一级指标",
     "二级指标",
@@ -179,32 +184,6 @@ def _funds_rows(report: MonitoringReport, found: Warnings, shown: bool) -> list[
     return rows
 
 
-def _task_rows(report: MonitoringReport) -> list[list[Cell]]:
-    months = to_date(report.month)
-    tasks = list(zip(report.approved.tasks, report.tasks, strict=True))
-    rows: list[list[Cell]] = [
-        [
-            Cell(TASKS_LABEL, "label", rowspan=1 + len(tasks)),
-            Cell(TASK_HEADINGS[0], "heading"),
-            Cell(TASK_HEADINGS[1], "heading", colspan=3),
-            Cell(TASK_HEADINGS[2], "heading"),
-            Cell(TASK_HEADINGS[3].format(to_date=months), "heading"),
-            Cell(TASK_HEADINGS[4], "heading", colspan=5),
-        ]
-    ]
-    for task, progress in tasks:
-        rows.append(
-            [
-                Cell(str(task.seq), "seq"),
-                Cell(task.name, colspan=3),
-                _number(task.amount),
-                _fill_number(progress.executed),
-                _fill_text(progress.progress, colspan=5),
-            ]
-        )
-    return rows
-
-
 def indicator_order(report: MonitoringReport) -> list[int]:
     """0-based positions of the indicators in the order the form prints them (the target table's
     printed order, grouped by the framework)."""
@@ -262,7 +241,12 @@ def monitoring_table(
     rows: list[list[Cell]] = [
         *_header_rows(report, found, shown),
         *_funds_rows(report, found, shown),
-        *_task_rows(report),
+        *task_rows(
+            report.approved.tasks,
+            report.tasks,
+            [heading.format(to_date=to_date(report.month)) for heading in TASK_HEADINGS],
+            (3, 5),
+        ),
         *_indicator_rows(report, found, profile, shown),
         *(
             [Cell(label, "label"), _fill_text(getattr(report, name), "goal", colspan=COLUMNS - 1)]

@@ -9,17 +9,14 @@ sheet of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Final
 
 from jixiao.catalogue import SELFEVAL_SECTION_TITLES
-from jixiao.findings import Report
+from jixiao.check import check_selfeval
 from jixiao.model.selfeval import Funds, FundsRow, IndicatorResult, SelfEvaluation, TaskResult
 from jixiao.profile import DEFAULT, Profile
 from jixiao.scoring import score
-from jixiao.write import UnsupportedOutput, xlsx
-from jixiao.write.form import ListText, fillable_workbook, form_page, form_workbook, page_pdf, saved
+from jixiao.write.form import FieldTitles, FormWriters, ListText, fillable_workbook
 from jixiao.write.layout import Block
 from jixiao.write.selfeval_layout import SCORING_HEADING, selfeval_layout, title_of
 
@@ -29,30 +26,6 @@ _CAPTIONS: Final = ("绩效自评表", "得分计算说明")
 
 def _blocks(evaluation: SelfEvaluation, profile: Profile, shown: bool = True) -> list[Block]:
     return selfeval_layout(evaluation, score(evaluation, profile), shown=shown)
-
-
-def selfeval_html(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> str:
-    """The self-evaluation as a standalone, printable HTML page."""
-    return form_page(title_of(evaluation), _blocks(evaluation, profile), _CAPTIONS)
-
-
-def selfeval_text(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> str:
-    """The self-evaluation in the text form (tab-separated rows)."""
-    from jixiao.write.text import blocks_text
-
-    return blocks_text(_blocks(evaluation, profile))
-
-
-def selfeval_docx(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> bytes:
-    """The self-evaluation as a Word document."""
-    from jixiao.write.docx import blocks_docx
-
-    return blocks_docx(_blocks(evaluation, profile))
-
-
-def selfeval_pdf(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> bytes:
-    """The self-evaluation as a PDF (A4, fonts embedded), rendered from its HTML page."""
-    return page_pdf(selfeval_html(evaluation, profile))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,36 +53,11 @@ INSTRUCTIONS: Final = (
 _TIER_LIST: Final = ListText("完成等级", "定性指标选择完成等级", "请选择 达成、部分达成 或 未达成")
 
 
-_FIELD_MODELS: Final = (IndicatorResult, TaskResult, FundsRow, Funds, SelfEvaluation)
-_FIELD_WORDS: Final = {"points": "分值", "goal_actual": "实际完成情况"}
-
-
-def selfeval_field_title(section: str | None, field: str | None) -> str:
-    """A self-evaluation finding's field as the form names it (``deviation`` → 偏差原因分析及改进措施)."""
-    if not field:
-        return ""
-    if field in _FIELD_WORDS:
-        return _FIELD_WORDS[field]
-    for model in _FIELD_MODELS:
-        info = model.model_fields.get(field)
-        if info is not None and info.title:
-            return info.title
-    return ""
-
-
-def selfeval_xlsx(
-    evaluation: SelfEvaluation, profile: Profile = DEFAULT, report: Report | None = None
-) -> bytes:
-    """The self-evaluation as an XLSX workbook: the form with computed values (no formulas), and
-    the findings (``report``, else a fresh check) on a second sheet."""
-    if report is None:
-        from jixiao.check import check_selfeval
-
-        report = check_selfeval(evaluation, profile)
-    workbook, _, _ = form_workbook(_blocks(evaluation, profile), FORM_SHEET, XLSX_WIDTHS)
-    findings = workbook.create_sheet(xlsx.FINDINGS_SHEET)
-    xlsx._findings_sheet(findings, report, SELFEVAL_SECTION_TITLES, selfeval_field_title)
-    return saved(workbook)
+#: A self-evaluation finding's field as the form names it (``deviation`` → 偏差原因分析及改进措施).
+selfeval_field_title: Final = FieldTitles(
+    (IndicatorResult, TaskResult, FundsRow, Funds, SelfEvaluation),
+    {"points": "分值", "goal_actual": "实际完成情况"},
+)
 
 
 def blank_workbook(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> bytes:
@@ -130,35 +78,25 @@ def blank_workbook(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> by
 # ---------------------------------------------------------------------------------------------
 # The registry
 
-SelfevalWriter = Callable[[SelfEvaluation, Profile, Report | None], bytes]
 
-SELFEVAL_WRITERS: Final[dict[str, SelfevalWriter]] = {
-    ".json": lambda evaluation, profile, report: (evaluation.to_json() + "\n").encode(),
-    ".txt": lambda evaluation, profile, report: selfeval_text(evaluation, profile).encode(),
-    ".html": lambda evaluation, profile, report: selfeval_html(evaluation, profile).encode(),
-    ".htm": lambda evaluation, profile, report: selfeval_html(evaluation, profile).encode(),
-    ".xlsx": selfeval_xlsx,
-    ".docx": lambda evaluation, profile, report: selfeval_docx(evaluation, profile),
-    ".pdf": lambda evaluation, profile, report: selfeval_pdf(evaluation, profile),
-}
-
-
-def write_selfeval_bytes(
-    evaluation: SelfEvaluation, suffix: str, profile: Profile = DEFAULT, report: Report | None = None
-) -> bytes:
-    """The self-evaluation as the bytes of a file with extension ``suffix``."""
-    writer = SELFEVAL_WRITERS.get(suffix.lower())
-    if writer is None:
-        known = "、".join(sorted(SELFEVAL_WRITERS))
-        raise UnsupportedOutput(f"不支持输出为“{suffix or '无扩展名'}”格式，可用：{known}")
-    return writer(evaluation, profile, report)
-
-
-def write_selfeval_path(
-    evaluation: SelfEvaluation, path: str | Path, profile: Profile = DEFAULT, report: Report | None = None
-) -> None:
-    """Write the self-evaluation to ``path`` in the format its extension names."""
-    Path(path).write_bytes(write_selfeval_bytes(evaluation, Path(path).suffix, profile, report))
+SELFEVAL_FORMS: Final = FormWriters(
+    _blocks,
+    title_of,
+    _CAPTIONS,
+    check_selfeval,
+    FORM_SHEET,
+    XLSX_WIDTHS,
+    SELFEVAL_SECTION_TITLES,
+    selfeval_field_title,
+)
+selfeval_html = SELFEVAL_FORMS.html
+selfeval_text = SELFEVAL_FORMS.text
+selfeval_docx = SELFEVAL_FORMS.docx
+selfeval_pdf = SELFEVAL_FORMS.pdf
+selfeval_xlsx = SELFEVAL_FORMS.xlsx
+SELFEVAL_WRITERS: Final = SELFEVAL_FORMS.writers
+write_selfeval_bytes = SELFEVAL_FORMS.write_bytes
+write_selfeval_path = SELFEVAL_FORMS.write_path
 
 
 __all__ = [

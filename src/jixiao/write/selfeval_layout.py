@@ -19,10 +19,11 @@ looks for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
-from jixiao.model import format_amount
+from jixiao.model import Task, format_amount
 from jixiao.model.framework import Comparator
 from jixiao.model.selfeval import ApprovedIndicator, FundsRow, SelfEvaluation, Tier
 from jixiao.scoring import RowScore, Scores
@@ -149,25 +150,40 @@ def _percent(rate: Decimal) -> Decimal:
     return rounded(rate * 100)
 
 
-def _task_rows(evaluation: SelfEvaluation) -> list[list[Cell]]:
-    tasks = list(zip(evaluation.approved.tasks, evaluation.tasks, strict=True))
-    heading = [
-        Cell(TASKS_LABEL, "label", rowspan=1 + len(tasks)),
-        Cell(TASK_HEADINGS[0], "heading"),
-        Cell(TASK_HEADINGS[1], "heading", colspan=2),
-        Cell(TASK_HEADINGS[2], "heading"),
-        Cell(TASK_HEADINGS[3], "heading"),
-        Cell(TASK_HEADINGS[4], "heading", colspan=3),
+class TaskFigures(Protocol):
+    """A department's row for a task (a self-evaluation's, a monitoring report's)."""
+
+    @property
+    def executed(self) -> Decimal | None: ...
+
+    @property
+    def progress(self) -> str: ...
+
+
+def task_rows(
+    tasks: Sequence[Task], results: Sequence[TaskFigures], headings: Sequence[str], spans: tuple[int, int]
+) -> list[list[Cell]]:
+    """年度主要任务 of a form made from the approved table: 序号, 任务名称, 拟投入金额 copied; the
+    executed amount and progress to fill.  ``spans``: the columns of the name and of the progress."""
+    name_span, progress_span = spans
+    rows: list[list[Cell]] = [
+        [
+            Cell(TASKS_LABEL, "label", rowspan=1 + len(tasks)),
+            Cell(headings[0], "heading"),
+            Cell(headings[1], "heading", colspan=name_span),
+            Cell(headings[2], "heading"),
+            Cell(headings[3], "heading"),
+            Cell(headings[4], "heading", colspan=progress_span),
+        ]
     ]
-    rows = [heading]
-    for task, result in tasks:
+    for task, result in zip(tasks, results, strict=True):
         rows.append(
             [
                 Cell(str(task.seq), "seq"),
-                Cell(task.name, colspan=2),
+                Cell(task.name, colspan=name_span),
                 _number(task.amount),
                 _fill_number(result.executed),
-                _fill_text(result.progress, colspan=3),
+                _fill_text(result.progress, colspan=progress_span),
             ]
         )
     return rows
@@ -260,7 +276,7 @@ def selfeval_table(evaluation: SelfEvaluation, scores: Scores, shown: bool = Tru
             Cell(evaluation.approved.overall_goal, "goal", colspan=4),
             _fill_text(evaluation.goal_actual, "goal", colspan=4),
         ],
-        *_task_rows(evaluation),
+        *task_rows(evaluation.approved.tasks, evaluation.tasks, TASK_HEADINGS, (2, 3)),
         *_indicator_rows(evaluation, scores, shown),
         *(
             [Cell(label, "label"), _fill_text(getattr(evaluation, name), "goal", colspan=COLUMNS - 1)]
