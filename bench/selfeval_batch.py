@@ -53,7 +53,7 @@ def table_variant(seed: TargetTable, number: int) -> TargetTable:
     table.department.name = f"揭阳市第{number}局"
     table.department.staff_count = 40 + number % 50
     if number % 10 == 0 and table.budget.project_expenditure is not None:
-        table.budget.project_expenditure += number  # no longer the tasks' total: an error
+        table.budget.project_expenditure += 1 + number  # no longer the tasks' total: an error
     return table
 
 

@@ -10,18 +10,24 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from jixiao.check import check_monitoring, check_path
 from jixiao.findings import ReadError
 from jixiao.model.monitoring import MonitoringReport
+from jixiao.monitoring import warnings
 from jixiao.profile import DEFAULT
 from jixiao.read.document import read_document
-from jixiao.read.monitoring import MonitoringReadResult
+from jixiao.read.grid import GridRow
+from jixiao.read.monitoring import MonitoringReadResult, monitoring_from_grid
 from jixiao.write.layout import WARNING_FILLS
 from jixiao.write.monitoring import blank_workbook, write_monitoring_bytes
+from jixiao.write.selfeval_layout import APPENDIX_HEADING
 from monitoring_cases import SATISFIED, WORKED_8, explained, report
 from office_tools import soffice_convert
+from strategies import monitoring_reports
 
 D = Decimal
 SUFFIXES = (".json", ".txt", ".html", ".xlsx", ".docx", ".pdf")
@@ -177,3 +183,46 @@ def test_a_changed_copied_row_is_reported_not_read() -> None:
     result = read(changed.encode(), "a.txt")
     assert [f.code for f in result.findings] == ["rows-unmatched"]
     assert result.report.indicators[0].to_date is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(monitoring_reports())
+def test_any_monitoring_report_reads_back_from_text_json_and_html(made: MonitoringReport) -> None:
+    for suffix in (".txt", ".json", ".html"):
+        result = read(write_monitoring_bytes(made, suffix), f"a{suffix}")
+        assert result.report.to_json() == made.to_json(), suffix
+        # what reading the appended table may say (year-missing …) is the table's; none is the form's
+        assert not {f.code for f in result.findings} & FORM_CODES, suffix
+
+
+#: What the monitoring reader itself reports about a form's rows and cells.
+FORM_CODES = frozenset({"rows-unmatched", "row-unrecognized", "cells-unplaced", "amount-invalid"})
+
+
+_GRID_CELLS = st.sampled_from(
+    [
+        "部门名称", "资金主管部门", "监控年度", "截至月份", "序时进度", "部门预警", "年初预算数", "调整后预算数",
+        "1-7月执行数", "执行率", "全年预计执行数", "预警", "年度资金总额", "项目支出", "预算执行偏差原因及纠偏措施",
+        "年度主要任务", "序号", "任务名称", "进展情况", "绩效指标", "三级指标", "年度指标值", "1-7月完成值",
+        "全年预计完成值", "完成可能性", "偏差原因", "行", "年底测评", "存量指标", "是", "存在的问题",
+        APPENDIX_HEADING, "产出指标", "数量指标", "≥12次", "7", "13", "-3", "12.5", "", "", "abc",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_GRID_CELLS, max_size=12), max_size=30))
+def test_no_grid_crashes_the_monitoring_reader(cells: list[list[str]]) -> None:
+    rows = [GridRow(row, line) for line, row in enumerate(cells, start=1)]
+    try:
+        result = monitoring_from_grid(rows, "x.txt")
+    except ReadError as error:  # no month, no appended table, or that is none: said in Chinese
+        code = error.finding.code
+        assert code in {"not-a-monitoring", "not-a-target-table"}
+        return
+    assert all(f.message for f in result.findings)
+    warnings(result.report, DEFAULT)

@@ -271,9 +271,8 @@ def monitoring_from_grid(rows: list[GridRow], source: str) -> MonitoringReadResu
         grid.feed(grid_row)
     findings = grid.findings
     month = _whole(grid.header.get("month", ""))
-    if month is None or not grid.indicators:
-        why = "截至月份不是整数" if month is None else "绩效指标表中没有指标"
-        raise ReadError("not-a-monitoring", Location("file"), source=source, why=why)
+    if month is None:
+        raise ReadError("not-a-monitoring", Location("file"), source=source, why="截至月份不是整数")
     mapped = map_grid(rows[split + 1 :], source)
     approved = mapped.table
     findings.extend(mapped.findings)
