@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from jixiao.model import Comparator, TargetTable
 from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.read.cells import label_key
 from jixiao.read.labels import (
@@ -209,4 +210,39 @@ def selfevals(draw: st.DrawFn, alphabet: str = _ALPHABET) -> SelfEvaluation:
         result.deviation = draw(st.just("") | multiline_text)
         result.monitoring_likelihood = draw(st.none() | st.sampled_from(["确定能", "有可能", "完全不可能"]))
     made.conclusion, made.problems, made.improvements = (draw(st.just("") | multiline_text) for _ in range(3))
+    return made
+
+
+@st.composite
+def monitoring_reports(draw: st.DrawFn, alphabet: str = _ALPHABET) -> MonitoringReport:
+    """Monitoring reports of :func:`tables` with every field a department fills drawn at random."""
+    line_text, multiline_text, _ = _texts(alphabet)
+    made = MonitoringReport.from_table(draw(tables(alphabet)), draw(st.integers(min_value=1, max_value=12)))
+    for name in ("total", "basic", "project", "fiscal", "other"):
+        row = getattr(made.funds, name)
+        row.initial_budget = draw(st.just(row.initial_budget) | amounts)
+        row.adjusted_budget, row.executed, row.forecast = draw(amounts), draw(amounts), draw(amounts)
+    made.funds.reason = draw(st.just("") | multiline_text)
+    for task in made.tasks:
+        task.executed, task.progress = draw(amounts), draw(st.just("") | multiline_text)
+    values = st.sampled_from(["4", "97", "7*24", "4.8", "0", "2024年6月20日", "≥5", "12次"]) | line_text
+    for progress in made.indicators:
+        progress.to_date = draw(st.none() | values)
+        progress.tier = draw(st.none() | st.sampled_from(list(Tier)))
+        progress.forecast = draw(st.none() | values | st.sampled_from([tier.value for tier in Tier]))
+        progress.likelihood = draw(
+            st.none() | st.sampled_from(["确定能", "有可能", "完全不可能"]) | line_text
+        )
+        progress.causes = draw(
+            st.lists(
+                st.sampled_from(["经费保障", "制度保障", "人员保障", "硬件条件保障", "其他"]), unique=True
+            )
+        )
+        progress.cause_note = draw(st.just("") | line_text)
+        progress.measures = draw(st.just("") | multiline_text)
+        progress.year_end, progress.stock = draw(st.booleans()), draw(st.booleans())
+        progress.year_end_reason = draw(st.just("") | line_text)
+        progress.adjusted_target = draw(st.none() | values)
+        progress.adjustment_reason = draw(st.just("") | line_text)
+    made.problems, made.next_steps = draw(st.just("") | multiline_text), draw(st.just("") | multiline_text)
     return made

@@ -263,3 +263,22 @@ def test_no_arguments_show_the_help_once(args: tuple[str, ...]) -> None:
     assert done.returncode == 0
     assert done.stdout.count("Usage") == 1
     assert "selfeval" in done.stdout
+
+
+def test_score_takes_a_folder_one_json_line_per_file(filled: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "批量"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        (folder / name).write_bytes(filled.read_bytes())
+    done = jixiao("score", "--json", folder)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [Path(line["source"]).name for line in lines] == ["a.xlsx", "b.xlsx"]
+    assert {line["total"] for line in lines} == {"91.49"}
+    # A target table among them is told on standard error; the others are still scored; exit 2.
+    (folder / "c.txt").write_bytes(SEED_TXT.read_bytes())
+    mixed = jixiao("score", "--json", folder)
+    assert mixed.returncode == 2
+    assert len(mixed.stdout.splitlines()) == 2
+    assert "selfeval new" in mixed.stderr
+    assert jixiao("score", tmp_path / "空").returncode == 2

@@ -28,10 +28,16 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "{source}：未找到带“实际完成值”和“得分”的绩效指标表，不是部门整体支出绩效自评表。",
         fatal=True,
     ),
+    "not-a-monitoring": Entry(
+        "error",
+        "{source}：未找到带“全年预计完成值”和“完成可能性”的绩效指标表及附后的批复目标表，"
+        "不是本工具生成的部门整体支出绩效运行监控表（{why}）。",
+        fatal=True,
+    ),
     "rows-unmatched": Entry(
         "error",
         "第{line}行的指标“{name}”与批复的目标表中这一位置的指标“{expected}”不符，该行未读入；"
-        "请不要改动自评表中从目标表复制的指标。",
+        "请不要改动表中从目标表复制的指标。",
     ),
     "file-unreadable": Entry("error", "{source}：无法读取（{reason}）。", fatal=True),
     "file-too-large": Entry("error", "{source}：文件大小 {size} 超过上限 {limit}，拒绝读取。", fatal=True),

@@ -15,8 +15,9 @@ from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
 from jixiao.monitoring import MonitoredReport
 from jixiao.profile import DEFAULT, Profile
-from jixiao.read import ReadResult
-from jixiao.read.selfeval import SelfevalReadResult, read_document, read_document_path
+from jixiao.read.document import DocumentResult, read_document, read_document_path
+from jixiao.read.monitoring import MonitoringReadResult
+from jixiao.read.selfeval import SelfevalReadResult
 from jixiao.rules import validate, validate_monitoring, validate_selfeval
 from jixiao.scoring import ScoredEvaluation
 
@@ -70,6 +71,8 @@ _in_table_order: Final = _form_order(SECTION_TITLES)
 
 #: The ``kind`` of a self-evaluation's report (a target table's report has none, as the spec has it).
 SELFEVAL_KIND: Final = "selfeval"
+#: The ``kind`` of a monitoring report's report.
+MONITORING_KIND: Final = "monitoring"
 
 
 def check_selfeval(
@@ -103,27 +106,29 @@ def check_monitoring(
     monitored = MonitoredReport.of(report, profile, approved)
     findings = [*read_findings, *validate_monitoring(monitored)]
     findings.sort(key=_in_monitoring_order)
-    return Report(source, findings)
+    return Report(source, findings, kind=MONITORING_KIND)
 
 
 _in_monitoring_order: Final = _form_order(MONITORING_SECTION_TITLES)
 
 
-def _checked(source: str, read: Callable[[], ReadResult | SelfevalReadResult], profile: Profile) -> Report:
+def _checked(source: str, read: Callable[[], DocumentResult], profile: Profile) -> Report:
     try:
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding], UNKNOWN)
     if isinstance(result, SelfevalReadResult):
         return check_selfeval(result.evaluation, profile, source, result.findings)
+    if isinstance(result, MonitoringReadResult):
+        return check_monitoring(result.report, profile, source, result.findings)
     return check_table(
         result.table, source, result.findings, layout=result.layout, unprinted=result.unprinted
     )
 
 
 def check_bytes(data: bytes, source: str = "<输入>", profile: Profile = DEFAULT) -> Report:
-    """Read and validate ``data``, a target table or a self-evaluation (told apart by its content;
-    a self-evaluation is judged by ``profile``); an unreadable input gives a report with its one
+    """Read and validate ``data``, a target table, a self-evaluation or a monitoring report (told
+    apart by its content; the latter two are judged by ``profile``); an unreadable input gives a report with its one
     fatal finding."""
     return _checked(source, lambda: read_document(data, source, profile), profile)
 

@@ -36,15 +36,18 @@ from typer._click.exceptions import (
 
 from jixiao.batch import check_files
 from jixiao.catalogue import CATALOGUE
-from jixiao.check import SELFEVAL_KIND, check_selfeval, check_table
+from jixiao.check import MONITORING_KIND, SELFEVAL_KIND, check_monitoring, check_selfeval, check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.layouts import LAYOUTS
 from jixiao.model import TargetTable, format_amount
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
+from jixiao.monitoring import Alert, Warnings
 from jixiao.profile import DEFAULT, Profile, ProfileError, load_profile
-from jixiao.read import EXTENSIONS
-from jixiao.read.selfeval import SelfevalReadResult, read_document_path
+from jixiao.read import EXTENSIONS, ReadResult
+from jixiao.read.document import DocumentResult, read_document_path
+from jixiao.read.monitoring import MonitoringReadResult
+from jixiao.read.selfeval import SelfevalReadResult
 from jixiao.scoring import Scores, score
 from jixiao.write import UnsupportedOutput, write_bytes
 from jixiao.write.selfeval_layout import target_text
@@ -90,15 +93,22 @@ def walk(paths: list[Path]) -> Iterator[Path]:
 
 @app.command()
 def parse(file: Annotated[Path, typer.Argument(help="表格文件")]) -> None:
-    """读取一个文件（目标表或绩效自评表），输出其规范 JSON。"""
+    """读取一个文件（目标表、绩效自评表或绩效运行监控表），输出其规范 JSON。"""
     try:
         result = read_document_path(file)
     except ReadError as error:
         raise _fail(error.finding.message) from None
     for note in result.findings:
         sys.stderr.write(f"{note.severity.label}：{note.message}\n")
-    document = result.evaluation if isinstance(result, SelfevalReadResult) else result.table
-    sys.stdout.write(document.to_json() + "\n")
+    sys.stdout.write(_document(result).to_json() + "\n")
+
+
+def _document(result: DocumentResult) -> TargetTable | SelfEvaluation | MonitoringReport:
+    if isinstance(result, SelfevalReadResult):
+        return result.evaluation
+    if isinstance(result, MonitoringReadResult):
+        return result.report
+    return result.table
 
 
 @app.command()
@@ -162,6 +172,8 @@ def _print_report(console: Console, report: Report, fatal: bool) -> None:
     read_as = f" [dim]按{layout.place}的表式读取[/]" if layout is not None else ""
     if report.kind == SELFEVAL_KIND:
         read_as = " [dim]绩效自评表[/]"
+    elif report.kind == MONITORING_KIND:
+        read_as = " [dim]绩效运行监控表[/]"
     console.print(
         f"[{style}]{status}[/] {escape(report.source)}" + (f"（{summary}）" if summary else "") + read_as
     )
@@ -194,7 +206,7 @@ def convert(
     file: Annotated[Path, typer.Argument(help="表格文件")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件；格式由扩展名决定")],
 ) -> None:
-    """把表格（目标表或绩效自评表）转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
+    """把表格（目标表、绩效自评表或绩效运行监控表）转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
     try:
         result = read_document_path(file)
         if isinstance(result, SelfevalReadResult):
@@ -202,6 +214,11 @@ def convert(
 
             report = check_selfeval(result.evaluation, DEFAULT, str(file), result.findings)
             data = write_selfeval_bytes(result.evaluation, output.suffix, DEFAULT, report)
+        elif isinstance(result, MonitoringReadResult):
+            from jixiao.write.monitoring import write_monitoring_bytes
+
+            report = check_monitoring(result.report, DEFAULT, str(file), result.findings)
+            data = write_monitoring_bytes(result.report, output.suffix, DEFAULT, report)
         else:
             report = check_table(result.table, str(file), result.findings)
             data = write_bytes(result.table, output.suffix, report)
@@ -260,6 +277,27 @@ def _write(output: Path, data: bytes) -> None:
         raise _fail(f"无法写入 {output}：{error.strerror}") from None
 
 
+#: The approved target table a form is made from (``selfeval new``, ``monitor new``).
+ApprovedTableFile = Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")]
+
+#: What a document that is not a target table is called, by its read result.
+_KIND_NAMES: Final[dict[type, str]] = {
+    SelfevalReadResult: "绩效自评表",
+    MonitoringReadResult: "绩效运行监控表",
+}
+
+
+def _read_table(table_file: Path, profile: Profile) -> TargetTable:
+    """The approved target table in ``table_file``; anything else exits 2 with why."""
+    try:
+        result = read_document_path(table_file, profile)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    if not isinstance(result, ReadResult):
+        raise _fail(f"{table_file}：已经是{_KIND_NAMES[type(result)]}；请给出批复的部门整体预算绩效目标表。")
+    return result.table
+
+
 selfeval_app = typer.Typer(
     name="selfeval", help="绩效自评：由批复的目标表生成自评工作簿。", no_args_is_help=True
 )
@@ -268,7 +306,7 @@ app.add_typer(selfeval_app)
 
 @selfeval_app.command("new")
 def selfeval_new(
-    table_file: Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")],
+    table_file: ApprovedTableFile,
     output: Annotated[Path, typer.Option("-o", "--output", help="要生成的自评工作簿（.xlsx）")],
     profile_file: Annotated[
         Path | None, typer.Option("--profile", help="设定文件（JSON），决定各指标的默认分值")
@@ -276,36 +314,69 @@ def selfeval_new(
 ) -> None:
     """由批复的目标表生成部门填写的绩效自评工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
     profile = _profile(profile_file)
-    if output.suffix.lower() != ".xlsx":
-        raise _fail(f"自评工作簿只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
-    try:
-        result = read_document_path(table_file, profile)
-    except ReadError as error:
-        raise _fail(error.finding.message) from None
-    if isinstance(result, SelfevalReadResult):
-        raise _fail(f"{table_file}：已经是绩效自评表；请给出批复的部门整体预算绩效目标表。")
     from jixiao.write.selfeval import blank_workbook
 
-    evaluation = SelfEvaluation.from_table(result.table)
-    _write(output, blank_workbook(evaluation, profile))
+    _new_workbook(
+        table_file,
+        output,
+        profile,
+        "自评工作簿",
+        lambda table: blank_workbook(SelfEvaluation.from_table(table), profile),
+    )
+
+
+def _new_workbook(
+    table_file: Path,
+    output: Path,
+    profile: Profile,
+    what: str,
+    make: Callable[[TargetTable], bytes],
+    period: str = "",
+) -> None:
+    """``selfeval new`` and ``monitor new``: the workbook ``make`` gives for the approved table in
+    ``table_file``, written to ``output`` (an .xlsx), and what is to be filled."""
+    if output.suffix.lower() != ".xlsx":
+        raise _fail(f"{what}只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
+    table = _read_table(table_file, profile)
+    _write(output, make(table))
     sys.stdout.write(
-        f"已生成 {output}：{len(evaluation.tasks)} 个任务、{len(evaluation.indicators)} 个指标待填写"
+        f"已生成 {output}：{period}{len(table.tasks)} 个任务、{len(table.indicators)} 个指标待填写"
         "（浅黄色单元格；填写说明见第二个工作表）。\n"
     )
 
 
 @app.command("score")
 def score_command(
-    file: Annotated[Path, typer.Argument(help="绩效自评表（任何可读格式）")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="绩效自评表（任何可读格式），或含自评表的文件夹")
+    ],
     profile_file: Annotated[Path | None, typer.Option("--profile", help="设定文件（JSON）")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="每个文件输出一行 JSON")] = False,
 ) -> None:
-    """按设定计算绩效自评表每个指标的得分、预算执行率得分、总分和等级。"""
+    """按设定计算绩效自评表每个指标的得分、预算执行率得分、总分和等级（可给多个文件或文件夹）。"""
     profile = _profile(profile_file)
+    files = list(walk(paths))
+    if not files:
+        raise _fail("没有找到可计分的文件。")
+    failed = invalid = 0
+    for file in files:
+        try:
+            valid = _score_one(file, profile, as_json)
+        except typer.Exit:  # this file cannot be scored: told on standard error, the rest go on
+            failed += 1
+            continue
+        invalid += not valid
+    raise typer.Exit(2 if failed else 1 if invalid else 0)
+
+
+def _score_one(file: Path, profile: Profile, as_json: bool) -> bool:
+    """Score one file and print it; False when it has errors.  Not a self-evaluation: exit 2."""
     try:
         result = read_document_path(file, profile)
     except ReadError as error:
         raise _fail(error.finding.message) from None
+    if isinstance(result, MonitoringReadResult):
+        raise _fail(f"{file}：这是绩效运行监控表，不是绩效自评表；请用 jixiao warnings {file} 查看预警。")
     if not isinstance(result, SelfevalReadResult):
         raise _fail(
             f"{file}：这是部门整体预算绩效目标表，不是绩效自评表；"
@@ -320,7 +391,7 @@ def score_command(
         )
     else:
         _print_scores(evaluation, scores, report, profile)
-    raise typer.Exit(1 if not report.valid else 0)
+    return report.valid
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -418,6 +489,197 @@ def _print_scores(evaluation: SelfEvaluation, scores: Scores, report: Report, pr
     _print_report(console, report, fatal)
 
 
+monitor_app = typer.Typer(
+    name="monitor", help="绩效运行监控：由批复的目标表生成运行监控工作簿。", no_args_is_help=True
+)
+app.add_typer(monitor_app)
+
+
+@monitor_app.command("new")
+def monitor_new(
+    table_file: ApprovedTableFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="要生成的运行监控工作簿（.xlsx）")],
+    month: Annotated[
+        int | None, typer.Option("--month", help="数据截至该月末（1–11；默认：设定中的监控月份，通常为 7）")
+    ] = None,
+    profile_file: Annotated[
+        Path | None,
+        typer.Option("--profile", help="设定文件（JSON），决定偏差原因、完成可能性的选项和监控月份"),
+    ] = None,
+) -> None:
+    """由批复的目标表生成部门填写的绩效运行监控工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
+    from jixiao.monitoring import month_valid
+
+    profile = _profile(profile_file)
+    month = profile.monitoring_month if month is None else month
+    if not month_valid(month):
+        raise _fail(f"截至月份为 {month} 月：运行监控应截至 1–11 月中某月的月末（12 月请做绩效自评）。")
+    from jixiao.write.monitoring import blank_workbook
+
+    _new_workbook(
+        table_file,
+        output,
+        profile,
+        "运行监控工作簿",
+        lambda table: blank_workbook(MonitoringReport.from_table(table, month), profile),
+        f"截至 {month} 月末，",
+    )
+
+
+@app.command("warnings")
+def warnings_command(
+    file: Annotated[Path, typer.Argument(help="绩效运行监控表（任何可读格式，含填好的监控工作簿）")],
+    profile_file: Annotated[Path | None, typer.Option("--profile", help="设定文件（JSON）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """按设定计算绩效运行监控表的预算执行预警、每个指标的预警和部门预警（红、黄、绿、蓝、灰）。"""
+    from jixiao.monitoring import warnings
+
+    profile = _profile(profile_file)
+    try:
+        result = read_document_path(file, profile)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    if not isinstance(result, MonitoringReadResult):
+        kind = _KIND_NAMES.get(type(result), "部门整体预算绩效目标表")
+        raise _fail(
+            f"{file}：这是{kind}，不是绩效运行监控表；"
+            f"请先用 jixiao monitor new 目标表 --month 7 -o 监控表.xlsx 生成监控工作簿，填写后再查看预警。"
+        )
+    found = warnings(result.report, profile)
+    report = check_monitoring(result.report, profile, str(file), result.findings)
+    if as_json:
+        document = warnings_json(result.report, found, report, profile)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    else:
+        _print_warnings(result.report, found, report, profile)
+    raise typer.Exit(1 if not report.valid else 0)
+
+
+def _alert_json(alert: Alert) -> dict[str, Any]:
+    return {
+        "colour": None if alert.colour is None else alert.colour.value,
+        "word": alert.word,
+        "v": _amount(alert.v),
+        "why": alert.why,
+    }
+
+
+def warnings_json(
+    report: MonitoringReport, found: Warnings, checked: Report, profile: Profile
+) -> dict[str, Any]:
+    """``jixiao warnings --json``: the budget's, every row's, each group's and the department's
+    warning (colour, word, v and why), and the findings (the report's JSON)."""
+    budget = found.budget
+    return {
+        **checked.to_dict(),
+        "profile": profile.name,
+        "month": found.month,
+        "time_progress_percent": _amount(found.time_progress_percent),
+        "budget": {
+            "adjusted_budget": _amount(budget.adjusted_budget),
+            "executed": _amount(budget.executed),
+            "rate_percent": _amount(budget.rate),
+            **_alert_json(budget.alert),
+        },
+        "rows": [
+            {
+                "row": row.row,
+                "name": row.name,
+                "level1": row.level1,
+                "target": target_text(report.approved.indicators[row.row - 1]),
+                "to_date": progress.to_date
+                if progress.to_date is not None
+                else (progress.tier.value if progress.tier is not None else None),
+                "forecast": progress.forecast,
+                "likelihood": progress.likelihood,
+                **_alert_json(row.alert),
+            }
+            for row, progress in zip(found.rows, report.indicators, strict=True)
+        ],
+        "groups": {
+            level1: None if colour is None else {"colour": colour.value, "word": colour.word}
+            for level1, colour in found.groups.items()
+        },
+        "department": _alert_json(found.department),
+    }
+
+
+#: How rich shows each colour (the word is always printed too).
+_COLOUR_STYLES: Final = {
+    "red": "bold white on red",
+    "yellow": "bold black on yellow",
+    "green": "bold white on green",
+    "blue": "bold white on blue",
+    "grey": "black on grey70",
+}
+
+
+def _word(alert: Alert) -> str:
+    from rich.markup import escape
+
+    if alert.colour is None:
+        return escape(alert.word)
+    return f"[{_COLOUR_STYLES[alert.colour.value]}] {escape(alert.word)} [/]"
+
+
+def _print_warnings(report: MonitoringReport, found: Warnings, checked: Report, profile: Profile) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    approved = report.approved
+    progress_text = (
+        ""
+        if found.time_progress_percent is None
+        else f"，序时进度 {format_amount(found.time_progress_percent)}%"
+    )
+    title = (
+        f"{approved.department.name} {report.year or ''} 年 1–{report.month} 月绩效运行监控预警"
+        f"（设定：{profile.name}{progress_text}）"
+    )
+    table = Table(title=title, show_lines=False)
+    for heading, justify in (
+        ("行", "right"),
+        ("三级指标", "left"),
+        ("目标", "left"),
+        (f"1–{report.month}月完成值", "left"),
+        ("全年预计", "left"),
+        ("完成可能性", "left"),
+        ("预警", "center"),
+        ("说明", "left"),
+    ):
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    budget = found.budget
+    rate = "" if budget.rate is None else f"执行率 {format_amount(budget.rate)}%"
+    table.add_row(
+        "",
+        "预算执行",
+        _amount(budget.adjusted_budget) or "",
+        rate,
+        "",
+        "",
+        _word(budget.alert),
+        escape(budget.alert.why),
+    )
+    for row, progress in zip(found.rows, report.indicators, strict=True):
+        value = (
+            progress.to_date
+            if progress.to_date is not None
+            else (progress.tier.value if progress.tier else "")
+        )
+        table.add_row(
+            str(row.row), escape(row.name), escape(target_text(approved.indicators[row.row - 1])),
+            escape(value or ""), escape(progress.forecast or ""), escape(progress.likelihood or ""),
+            _word(row.alert), escape(row.alert.why),
+        )  # fmt: skip
+    table.add_section()
+    table.add_row("", "部门预警", "", "", "", "", _word(found.department), escape(found.department.why))
+    console.print(table)
+    _print_report(console, checked, is_fatal(checked))
+
+
 def _usage_message(error: UsageError) -> str:
     """A command-line mistake in Chinese: which argument or option, and where to find help."""
     hint = ""
@@ -442,7 +704,9 @@ def _usage_message(error: UsageError) -> str:
 #: Entry-point group of command plug-ins: each names a function that adds commands to :data:`app`
 #: (the web system adds ``serve`` and ``audit`` this way, so the library never imports it).
 PLUGIN_GROUP: Final = "jixiao.commands"
-BUILTIN_COMMANDS: Final = frozenset({"parse", "check", "convert", "schema", "selfeval", "score"})
+BUILTIN_COMMANDS: Final = frozenset(
+    {"parse", "check", "convert", "schema", "selfeval", "score", "monitor", "warnings"}
+)
 
 
 def load_plugins(argv: list[str]) -> None:

@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from jixiao.catalogue import JSON_PROBLEMS
 from jixiao.findings import Finding, Location, ReadError, unreadable
@@ -53,6 +53,8 @@ READER_CODES: Final = frozenset(
         # reading a self-evaluation (jixiao.read.selfeval)
         "not-a-selfeval",
         "rows-unmatched",
+        # reading a monitoring report (jixiao.read.monitoring)
+        "not-a-monitoring",
     }
 )
 
@@ -111,24 +113,36 @@ def _validation_reason(error: ValidationError) -> str:
     return "；".join(parts) + more
 
 
-def read_json(data: bytes, source: str) -> ReadResult:
-    """The canonical JSON form (``spec/README.md``)."""
+def load_json(data: bytes, source: str) -> object:
+    """The JSON document in ``data``; broken JSON is unreadable, with where and why."""
     text = decode_text(data, source)
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
     except RecursionError:
         raise unreadable(source, "json-depth") from None
     except ValueError:  # e.g. an integer of thousands of digits
         raise unreadable(source, "json-number") from None
-    if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
-        raise ReadError("not-a-target-table", Location("file"), source=source)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_json(model: type[ModelT], document: object, source: str) -> ModelT:
+    """``document`` as ``model``; fields that do not fit make it unreadable, naming them."""
     try:
-        table = TargetTable.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as error:
         raise unreadable(source, "json-fields", fields=_validation_reason(error)) from None
-    return ReadResult(table, source, [])
+
+
+def read_json(data: bytes, source: str) -> ReadResult:
+    """The canonical JSON form (``spec/README.md``)."""
+    document = load_json(data, source)
+    if not isinstance(document, dict) or not ({"department", "indicators"} & document.keys()):
+        raise ReadError("not-a-target-table", Location("file"), source=source)
+    return ReadResult(validate_json(TargetTable, document, source), source, [])
 
 
 #: Format → the function that lays its bytes out as a grid; JSON is read by :func:`read_json`.

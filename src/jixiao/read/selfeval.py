@@ -21,16 +21,13 @@ column and rows that fit no part are reported (``cells-unplaced``, ``row-unrecog
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
-from pydantic import ValidationError
-
-from jixiao.findings import Finding, Location, ReadError, finding, unreadable
+from jixiao.findings import Finding, Location, ReadError, finding
 from jixiao.model import TargetTable
 from jixiao.model.framework import LEVEL1_NAMES, LEVEL2_NAMES, canonical_level_name
 from jixiao.model.selfeval import (
@@ -44,22 +41,16 @@ from jixiao.model.selfeval import (
 from jixiao.model.values import to_halfwidth
 from jixiao.profile import DEFAULT, Profile
 from jixiao.read import (
-    GRID_READERS,
-    MAX_INPUT_BYTES,
-    ReadResult,
-    _from_rows,
-    _validation_reason,
     file_bytes,
-    read_bytes,
-    sniff_format,
+    load_json,
+    validate_json,
 )
 from jixiao.read.cells import Unreadable, label_key, parse_amount, simplified
 from jixiao.read.columns import quote_cells
-from jixiao.read.grid import GridRow, GridTooLarge
+from jixiao.read.grid import GridRow
 from jixiao.read.labels import UNIT_NOTES
 from jixiao.read.mapper import map_grid
 from jixiao.read.parts import split_target
-from jixiao.read.text import decode_text
 from jixiao.scoring import TIER_BANDS, rounded, score, split_points
 from jixiao.write.layout import printed_order
 from jixiao.write.selfeval_layout import APPENDIX_HEADING, SCORING_HEADING
@@ -158,7 +149,7 @@ def is_selfeval_grid(rows: list[GridRow]) -> bool:
 
 
 @dataclass(slots=True)
-class _Columns:
+class Columns:
     """A heading row's fields: each field's first column and the columns up to the next heading's.
 
     A heading the reader does not know (备注) still ends the field before it; what stands under it
@@ -169,7 +160,7 @@ class _Columns:
     unknown: dict[tuple[int, int], str]
 
     @classmethod
-    def of(cls, cells: list[str], names: dict[str, str]) -> _Columns:
+    def of(cls, cells: list[str], names: dict[str, str]) -> Columns:
         known = [index for index, cell in enumerate(cells) if label_key(cell) in names]
         start = min(known, default=0)
         headings = [(index, cell) for index, cell in enumerate(cells) if cell and index >= start]
@@ -224,12 +215,12 @@ class _Grid:
     scoring: list[dict[str, str]] = field(default_factory=list)
     closing: dict[str, str] = field(default_factory=dict)
     state: str = "start"
-    columns: _Columns | None = None
+    columns: Columns | None = None
     level1: str = ""
     level2: str = ""
     has_comparator_column: bool = False
 
-    def _read(self, columns: _Columns, cells: list[str], line: int) -> dict[str, str]:
+    def _read(self, columns: Columns, cells: list[str], line: int) -> dict[str, str]:
         """The fields of a data row; cells under an unknown heading are reported."""
         self.unplaced(columns.unplaced(cells), line)
         return columns.read(cells)
@@ -285,16 +276,16 @@ class _Grid:
     def _heading(self, cells: list[str], keys: list[str]) -> bool:
         present = set(keys)
         if label_key("年初预算数") in present and label_key("全年执行数") in present:
-            self.columns, self.state = _Columns.of(cells, FUNDS_COLUMNS), "funds"
+            self.columns, self.state = Columns.of(cells, FUNDS_COLUMNS), "funds"
         elif GOAL_COLUMNS.keys() <= present:
-            self.columns, self.state = _Columns.of(cells, GOAL_COLUMNS), "goal"
+            self.columns, self.state = Columns.of(cells, GOAL_COLUMNS), "goal"
         elif label_key("完成等级") in present and label_key("行") in present:
-            self.columns, self.state = _Columns.of(cells, SCORING_COLUMNS), "scoring"
+            self.columns, self.state = Columns.of(cells, SCORING_COLUMNS), "scoring"
         elif label_key("实际完成值") in present and label_key("三级指标") in present:
-            self.columns, self.state = _Columns.of(cells, INDICATOR_COLUMNS), "indicators"
+            self.columns, self.state = Columns.of(cells, INDICATOR_COLUMNS), "indicators"
             self.has_comparator_column = "comparator" in self.columns.spans
         elif label_key("任务名称") in present and label_key("完成情况") in present:
-            self.columns, self.state = _Columns.of(cells, TASK_COLUMNS), "tasks"
+            self.columns, self.state = Columns.of(cells, TASK_COLUMNS), "tasks"
         else:
             return False
         return True
@@ -353,14 +344,14 @@ class _Grid:
             self.unplaced([cell for index, cell in filled if index not in placed], line)
         return labelled
 
-    def _data(self, row: GridRow, into: list[dict[str, str]], columns: _Columns) -> None:
+    def _data(self, row: GridRow, into: list[dict[str, str]], columns: Columns) -> None:
         before = [cell for cell in row.cells[: columns.first] if cell and label_key(cell) not in SECTION_ONLY]
         self.unplaced(before, row.line)
         values = self._read(columns, row.cells, row.line)
         if any(values.values()):
             into.append(values | {"line": str(row.line)})
 
-    def _indicator(self, row: GridRow, columns: _Columns) -> None:
+    def _indicator(self, row: GridRow, columns: Columns) -> None:
         values = self._read(columns, row.cells, row.line)
         level1 = canonical_level_name(simplified(values.get("level1", "")), LEVEL1_NAMES)
         level2 = canonical_level_name(simplified(values.get("level2", "")), LEVEL2_NAMES)
@@ -417,6 +408,15 @@ class SelfevalReadResult:
     findings: list[Finding] = field(default_factory=list)
 
 
+def amount_of(text: str, where: Location, place: str, findings: list[Finding]) -> Decimal | None:
+    """An amount (or points) as written; one that is no number is reported, never guessed."""
+    value = parse_amount(text) if text else None
+    if isinstance(value, Unreadable):
+        findings.append(finding("amount-invalid", where, place=place, value=str(value)))
+        return None
+    return value
+
+
 @dataclass(slots=True)
 class _Builder:
     """Amounts and the funds block from the grid's text; a cell that is no number is reported."""
@@ -425,12 +425,7 @@ class _Builder:
     findings: list[Finding]
 
     def amount(self, text: str, where: Location, place: str) -> Decimal | None:
-        """An amount (or points) as written; one that is no number is reported, never guessed."""
-        value = parse_amount(text) if text else None
-        if isinstance(value, Unreadable):
-            self.findings.append(finding("amount-invalid", where, place=place, value=str(value)))
-            return None
-        return value
+        return amount_of(text, where, place, self.findings)
 
     def funds(self) -> Funds:
         rows = {}
@@ -525,12 +520,15 @@ def _approved_of(grid: _Grid, findings: list[Finding]) -> TargetTable:
     )
 
 
-def _matched(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> list[dict[str, str] | None]:
-    """The 自评表's indicator rows in the approved table's order (our own files print them in the
-    target table's printed order); a row whose 三级指标 is another is reported, not read."""
+def matched_rows(
+    rows: list[dict[str, str]], approved: TargetTable, findings: list[Finding]
+) -> list[dict[str, str] | None]:
+    """A form's indicator rows (printed in the target table's printed order, as our own files
+    print them) in the approved table's order; a row whose 三级指标 is another is reported, not
+    read."""
     order = printed_order(approved)
     matched: list[dict[str, str] | None] = [None] * len(approved.indicators)
-    for position, row in enumerate(grid.indicators):
+    for position, row in enumerate(rows):
         index = order[position] if position < len(order) else None
         expected = approved.indicators[index].name if index is not None else ""
         if index is None or row.get("name", "") != expected:
@@ -548,7 +546,7 @@ def _matched(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> lis
     return matched
 
 
-def _appendix_start(rows: list[GridRow]) -> int | None:
+def appendix_start(rows: list[GridRow]) -> int | None:
     """The grid row of :data:`APPENDIX_HEADING` (our own files), if there is one."""
     for index, grid_row in enumerate(rows):
         if any(label_key(cell[:12]) == _APPENDIX_KEY for cell in grid_row.cells if cell):
@@ -556,7 +554,7 @@ def _appendix_start(rows: list[GridRow]) -> int | None:
     return None
 
 
-def _leftover(values: dict[str, str], findings: list[Finding]) -> None:
+def leftover(values: dict[str, str], findings: list[Finding]) -> None:
     """A row beyond the table's (a task or a 行 the approved table does not have): reported."""
     line = values.get("line", "0")
     cells = [value for key, value in values.items() if key != "line"]
@@ -565,19 +563,22 @@ def _leftover(values: dict[str, str], findings: list[Finding]) -> None:
     )
 
 
-def _task_results(grid: _Grid, approved: TargetTable, builder: _Builder) -> list[TaskResult]:
-    tasks = [TaskResult() for _ in approved.tasks]
-    for number, values in enumerate(grid.tasks, start=1):
-        if number > len(tasks):
-            _leftover(values, builder.findings)
+def task_figures(
+    rows: list[dict[str, str]], approved: TargetTable, findings: list[Finding], what: str
+) -> list[dict[str, object]]:
+    """A form's task rows as the fields of each approved task's row (``executed``, ``progress``;
+    none where the form has no row for it); a row beyond the table's is reported."""
+    figures: list[dict[str, object]] = [{} for _ in approved.tasks]
+    for number, values in enumerate(rows, start=1):
+        if number > len(figures):
+            leftover(values, findings)
             continue
-        place = f"任务第{number}行的全年执行数"
         where = Location("tasks", row=number, field="executed")
-        tasks[number - 1] = TaskResult(
-            executed=builder.amount(values.get("executed", ""), where, place),
-            progress=values.get("progress", ""),
-        )
-    return tasks
+        figures[number - 1] = {
+            "executed": amount_of(values.get("executed", ""), where, f"任务第{number}行的{what}", findings),
+            "progress": values.get("progress", ""),
+        }
+    return figures
 
 
 def _scoring_rows(grid: _Grid, approved: TargetTable, findings: list[Finding]) -> dict[int, dict[str, str]]:
@@ -592,13 +593,13 @@ def _scoring_rows(grid: _Grid, approved: TargetTable, findings: list[Finding]) -
         ):
             by_row[int(number)] = values
         else:
-            _leftover(values, findings)
+            leftover(values, findings)
     return by_row
 
 
 def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFAULT) -> SelfevalReadResult:
     """Map a grid to a self-evaluation (see the module's docstring)."""
-    split = _appendix_start(rows)
+    split = appendix_start(rows)
     own = split is not None
     grid = _Grid(source)
     for grid_row in rows[:split]:
@@ -611,7 +612,7 @@ def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFA
         mapped = map_grid(rows[split + 1 :], source)
         approved = mapped.table
         findings.extend(mapped.findings)
-        matched = _matched(grid, approved, findings)
+        matched = matched_rows(grid.indicators, approved, findings)
     else:
         approved = _approved_of(grid, findings)
         matched = list(grid.indicators)
@@ -644,7 +645,7 @@ def selfeval_from_grid(rows: list[GridRow], source: str, profile: Profile = DEFA
         approved=approved,
         funds=builder.funds(),
         goal_actual=grid.goal.get("actual", ""),
-        tasks=_task_results(grid, approved, builder),
+        tasks=[TaskResult(**row) for row in task_figures(grid.tasks, approved, findings, "全年执行数")],
         indicators=results,
         conclusion=grid.closing.get("conclusion", ""),
         problems=grid.closing.get("problems", ""),
@@ -689,48 +690,12 @@ def _settle(evaluation: SelfEvaluation, grid: _Grid, profile: Profile, own: bool
 # Entry points
 
 
-def _json(data: bytes, source: str) -> SelfevalReadResult:
-    text = decode_text(data, source)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise unreadable(source, "json-syntax", line=error.lineno, column=error.colno) from None
-    except RecursionError:
-        raise unreadable(source, "json-depth") from None
-    except ValueError:  # e.g. an integer of thousands of digits
-        raise unreadable(source, "json-number") from None
+def selfeval_json(data: bytes, source: str) -> SelfevalReadResult:
+    """A self-evaluation from its canonical JSON."""
+    document = load_json(data, source)
     if not isinstance(document, dict) or "approved" not in document:
         raise ReadError("not-a-selfeval", Location("file"), source=source)
-    try:
-        evaluation = SelfEvaluation.model_validate(document)
-    except ValidationError as error:
-        raise unreadable(source, "json-fields", fields=_validation_reason(error)) from None
-    return SelfevalReadResult(evaluation, source)
-
-
-def read_document(
-    data: bytes, source: str = "<输入>", profile: Profile = DEFAULT
-) -> ReadResult | SelfevalReadResult:
-    """Whatever ``data`` holds: a target table or a self-evaluation, told apart by its content."""
-    if len(data) > MAX_INPUT_BYTES:
-        return read_bytes(data, source)  # refused there, with the size in the message
-    kind = sniff_format(data, source)
-    if kind == "json":
-        head = data[:65536]
-        if b'"approved"' in head:
-            return _json(data, source)
-        return read_bytes(data, source)
-    if kind not in GRID_READERS:
-        return read_bytes(data, source)
-    try:
-        rows = GRID_READERS[kind](data, source)
-    except GridTooLarge as error:
-        raise unreadable(source, "grid-too-large", size=error) from None
-    except MemoryError:
-        raise unreadable(source, "grid-too-large", size="超出内存") from None
-    if is_selfeval_grid(rows):
-        return selfeval_from_grid(rows, source, profile)
-    return _from_rows(rows, source)
+    return SelfevalReadResult(validate_json(SelfEvaluation, document, source), source)
 
 
 def read_selfeval_bytes(
@@ -738,6 +703,8 @@ def read_selfeval_bytes(
 ) -> SelfevalReadResult:
     """A self-evaluation from ``data``; a target table or anything else raises :class:`ReadError`
     (``not-a-selfeval``, or why it cannot be read)."""
+    from jixiao.read.document import read_document
+
     try:
         result = read_document(data, source, profile)
     except ReadError as error:
@@ -752,8 +719,3 @@ def read_selfeval_bytes(
 def read_selfeval_path(path: str | Path, profile: Profile = DEFAULT) -> SelfevalReadResult:
     """A self-evaluation from the file at ``path``."""
     return read_selfeval_bytes(file_bytes(path), str(path), profile)
-
-
-def read_document_path(path: str | Path, profile: Profile = DEFAULT) -> ReadResult | SelfevalReadResult:
-    """Whatever the file at ``path`` holds (see :func:`read_document`)."""
-    return read_document(file_bytes(path), str(path), profile)

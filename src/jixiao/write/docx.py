@@ -20,7 +20,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from jixiao.model import TargetTable
-from jixiao.write.layout import Block, Cell, layout, placed_cells
+from jixiao.write.layout import WARNING_FILLS, Block, Cell, layout, placed_cells
 
 FONT_NAME: Final = "宋体"
 USABLE_WIDTH_MM: Final = 186
@@ -56,10 +56,11 @@ def _fill(target: _Cell, cell: Cell) -> None:
         paragraph.paragraph_format.space_after = Pt(0)
         _font(paragraph, 10.5, bold=cell.role in {"label", "heading"})
     target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    if cell.role in {"label", "heading"}:
+    shade = WARNING_FILLS.get(cell.colour) or ("F2F2F2" if cell.role in {"label", "heading"} else "")
+    if shade:  # a label's grey, or a warning's colour (whose word is the cell's text)
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
-        shading.set(qn("w:fill"), "F2F2F2")
+        shading.set(qn("w:fill"), shade)
         # in the schema's order (Word refuses cell properties out of order): before w:vAlign
         target._tc.get_or_add_tcPr().insert_element_before(
             cast(Any, shading),

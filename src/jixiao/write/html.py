@@ -14,9 +14,14 @@ from itertools import pairwise
 from typing import Final
 
 from jixiao.model import TargetTable
-from jixiao.write.layout import Block, Cell, Signature, layout, placed_cells
+from jixiao.write.layout import WARNING_FILLS, Block, Cell, Signature, layout, placed_cells
 
 FONT_STACK: Final = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "SimSun", serif'
+
+_WARNING_CSS: Final = "\n".join(
+    f"td.warn-{colour} {{ background: #{shade}; font-weight: bold; text-align: center; }}"
+    for colour, shade in WARNING_FILLS.items()
+)
 
 STYLE: Final = f"""
 @page {{ size: A4; margin: 15mm 12mm 15mm 12mm;
@@ -45,6 +50,7 @@ table.signature td {{ padding: 2.5mm 1mm; vertical-align: bottom; }}
 .signature .unit .value {{ min-width: 80mm; }}
 .watermark {{ position: fixed; top: 38%; left: 0; right: 0; text-align: center; font-size: 110pt;
   font-weight: bold; color: rgba(0, 0, 0, 0.10); transform: rotate(-30deg); z-index: -1; }}
+{_WARNING_CSS}
 @media print {{ body {{ padding: 0; max-width: none; }} }}
 """
 
@@ -70,7 +76,10 @@ def _cell(cell: Cell, header_row: bool) -> str:
     if cell.role == "goal":
         points = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in cell.text.splitlines())
         return f'<td class="goal"{spans}>{points}</td>'
-    css = f' class="{cell.role}"' if cell.role in {"amount", "number", "seq", "short"} else ""
+    classes: list[str] = [cell.role] if cell.role in {"amount", "number", "seq", "short"} else []
+    if cell.colour:
+        classes.append(f"warn-{cell.colour}")  # the shade; the text carries the colour's word
+    css = f' class="{" ".join(classes)}"' if classes else ""
     return f"<td{css}{spans}>{_text(cell.text)}</td>"
 
 

@@ -58,6 +58,31 @@ class Cell:
     colspan: int = 1
     rowspan: int = 1
     amount: Decimal | None = None
+    #: A warning's colour (``red`` … ``grey``, :data:`WARNING_FILLS`): the writers shade the cell,
+    #: whose text always carries the colour's word too (colour is never the only signal).
+    colour: str = ""
+
+
+#: The shade of each warning colour (RGB hex), for every writer.
+WARNING_FILLS: Final = {
+    "red": "F4B6B6",
+    "yellow": "FFE699",
+    "green": "C6E0B4",
+    "blue": "BDD7EE",
+    "grey": "D9D9D9",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FillCell(Cell):
+    """A cell the department fills in a blank workbook (``jixiao selfeval new``, ``jixiao monitor
+    new``): unlocked and marked there, with a data-validation list of ``choices`` where it has
+    some (``free``: the list only suggests, other text such as several choices is allowed); every
+    other writer draws it as an ordinary cell."""
+
+    fill: str = "text"
+    choices: tuple[str, ...] = ()
+    free: bool = False
 
 
 #: Column widths in per cent of the page: the main table with 4 or 5 task columns, the indicators.

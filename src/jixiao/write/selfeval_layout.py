@@ -19,15 +19,15 @@ looks for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
-from jixiao.model import format_amount
+from jixiao.model import Task, format_amount
 from jixiao.model.framework import Comparator
-from jixiao.model.selfeval import ApprovedIndicator, FundsRow, SelfEvaluation
+from jixiao.model.selfeval import ApprovedIndicator, FundsRow, SelfEvaluation, Tier
 from jixiao.scoring import RowScore, Scores
-from jixiao.write.layout import Block, Cell, Role, layout, printed_order
+from jixiao.write.layout import Block, Cell, FillCell, Role, layout, printed_order
 
 #: The 自评表's grid: a label column and eight more (the indicator table's).
 COLUMNS: Final = 9
@@ -72,14 +72,8 @@ APPENDIX_HEADING: Final = "附：批复的部门整体预算绩效目标表"
 
 #: What a cell the department fills holds: an amount, a text, a score, or a 定性 tier (a list).
 FillKind = Literal["amount", "text", "score", "tier"]
-
-
-@dataclass(frozen=True, slots=True)
-class FillCell(Cell):
-    """A cell the department fills in the blank workbook (``jixiao selfeval new``): unlocked and
-    marked there; every other writer draws it as an ordinary cell."""
-
-    fill: FillKind = "text"
+#: The 定性 tiers, as the 完成等级 cell's list offers them.
+TIER_CHOICES: Final = tuple(tier.value for tier in Tier)
 
 
 def _number(value: Decimal | None) -> Cell:
@@ -156,31 +150,46 @@ def _percent(rate: Decimal) -> Decimal:
     return rounded(rate * 100)
 
 
-def _task_rows(evaluation: SelfEvaluation) -> list[list[Cell]]:
-    tasks = list(zip(evaluation.approved.tasks, evaluation.tasks, strict=True))
-    heading = [
-        Cell(TASKS_LABEL, "label", rowspan=1 + len(tasks)),
-        Cell(TASK_HEADINGS[0], "heading"),
-        Cell(TASK_HEADINGS[1], "heading", colspan=2),
-        Cell(TASK_HEADINGS[2], "heading"),
-        Cell(TASK_HEADINGS[3], "heading"),
-        Cell(TASK_HEADINGS[4], "heading", colspan=3),
+class TaskFigures(Protocol):
+    """A department's row for a task (a self-evaluation's, a monitoring report's)."""
+
+    @property
+    def executed(self) -> Decimal | None: ...
+
+    @property
+    def progress(self) -> str: ...
+
+
+def task_rows(
+    tasks: Sequence[Task], results: Sequence[TaskFigures], headings: Sequence[str], spans: tuple[int, int]
+) -> list[list[Cell]]:
+    """年度主要任务 of a form made from the approved table: 序号, 任务名称, 拟投入金额 copied; the
+    executed amount and progress to fill.  ``spans``: the columns of the name and of the progress."""
+    name_span, progress_span = spans
+    rows: list[list[Cell]] = [
+        [
+            Cell(TASKS_LABEL, "label", rowspan=1 + len(tasks)),
+            Cell(headings[0], "heading"),
+            Cell(headings[1], "heading", colspan=name_span),
+            Cell(headings[2], "heading"),
+            Cell(headings[3], "heading"),
+            Cell(headings[4], "heading", colspan=progress_span),
+        ]
     ]
-    rows = [heading]
-    for task, result in tasks:
+    for task, result in zip(tasks, results, strict=True):
         rows.append(
             [
                 Cell(str(task.seq), "seq"),
-                Cell(task.name, colspan=2),
+                Cell(task.name, colspan=name_span),
                 _number(task.amount),
                 _fill_number(result.executed),
-                _fill_text(result.progress, colspan=3),
+                _fill_text(result.progress, colspan=progress_span),
             ]
         )
     return rows
 
 
-def _spans(values: list[str]) -> list[int]:
+def spans(values: list[str]) -> list[int]:
     """Each run of equal consecutive values: its length at its first position, 0 elsewhere."""
     spans = [0] * len(values)
     start = 0
@@ -202,7 +211,7 @@ def _indicator_rows(evaluation: SelfEvaluation, scores: Scores, shown: bool) -> 
     approved = evaluation.approved.indicators
     level1s = [approved[i].level1 for i in order]
     groups = [f"{approved[i].level1}\t{approved[i].level2}" for i in order]
-    level1_spans, level2_spans = _spans(level1s), _spans(groups)
+    level1_spans, level2_spans = spans(level1s), spans(groups)
     rows: list[list[Cell]] = [
         [
             Cell(INDICATORS_LABEL, "label", rowspan=1 + len(order)),
@@ -267,7 +276,7 @@ def selfeval_table(evaluation: SelfEvaluation, scores: Scores, shown: bool = Tru
             Cell(evaluation.approved.overall_goal, "goal", colspan=4),
             _fill_text(evaluation.goal_actual, "goal", colspan=4),
         ],
-        *_task_rows(evaluation),
+        *task_rows(evaluation.approved.tasks, evaluation.tasks, TASK_HEADINGS, (2, 3)),
         *_indicator_rows(evaluation, scores, shown),
         *(
             [Cell(label, "label"), _fill_text(getattr(evaluation, name), "goal", colspan=COLUMNS - 1)]
@@ -285,7 +294,9 @@ def _scoring_row(evaluation: SelfEvaluation, scored: RowScore, shown: bool) -> l
         Cell(scored.name),
         _computed(scored.points, shown),
         # 完成等级 is a 定性 row's to choose; a quantitative row's is computed from its value
-        FillCell(tier, "short", fill="tier") if scored.qualitative else Cell(tier, "short"),
+        FillCell(tier, "short", fill="tier", choices=TIER_CHOICES)
+        if scored.qualitative
+        else Cell(tier, "short"),
         _fill_number(result.entered_score, "score"),
         _computed(scored.computed, shown),
         _fill_text(result.score_reason),

@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, Final
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as OpenpyxlCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -27,7 +29,7 @@ from pydantic import BaseModel
 
 from jixiao.findings import SECTION_TITLES, Report
 from jixiao.model import Budget, Department, Indicator, TargetTable, Task
-from jixiao.write.layout import Block, Cell, layout, placed_cells
+from jixiao.write.layout import WARNING_FILLS, Block, Cell, layout, placed_cells
 
 FONT_NAME: Final = "宋体"
 #: Widths of the seven columns, in characters of the default font (a 汉字 counts two).
@@ -108,6 +110,10 @@ def _named_styles() -> dict[str, NamedStyle]:
 def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
     target = sheet.cell(row=row, column=column)
     target.style = f"jixiao-{cell.role}"
+    if cell.colour:
+        # the warning's shade; the cell's text is the colour's word (colour is never the only signal)
+        target.fill = PatternFill("solid", fgColor=WARNING_FILLS[cell.colour])
+        target.font = _BOLD
     if cell.role == "amount" and cell.amount is not None:
         target.value = cell.amount
         target.number_format = _number_format(cell.amount)
@@ -119,19 +125,30 @@ def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
             target.data_type = "s"  # text such as "=1+1" is text, never a formula
 
 
+#: Called for each cell a block writes (the sheet's cell and the layout's): the lines of text it
+#: needs at the least (a form's cell to write in wants room).
+CellHook = Callable[[OpenpyxlCell | MergedCell, Cell], int]
+#: A block's columns on the sheet: per layout column, the first and last sheet column (0-based).
+ColumnMap = Callable[[Block], list[tuple[int, int]]]
+
+
 def _write_block(
     sheet: Worksheet,
     block: Block,
     top: int,
     heights: dict[int, float],
     widths: tuple[float, ...] = COLUMN_WIDTHS,
+    columns: list[tuple[int, int]] | None = None,
+    each: CellHook | None = None,
 ) -> int:
     """Write a table block with its first row at sheet row ``top``; returns the next free row."""
-    columns = _physical_columns(block, len(widths))
+    if columns is None:
+        columns = _physical_columns(block, len(widths))
     for r, c, cell in placed_cells(block):
         first_row, last_row = top + r, top + r + cell.rowspan - 1
         first_col, last_col = columns[c][0] + 1, columns[c + cell.colspan - 1][1] + 1
         _write_cell(sheet, first_row, first_col, cell)
+        least = each(sheet.cell(row=first_row, column=first_col), cell) if each is not None else 1
         if (first_row, first_col) != (last_row, last_col):
             # Every cell a range covers keeps its own border, so the merged cell is ruled all round;
             # added as a range (not merge_cells) openpyxl does not restyle the edges cell by cell.
@@ -144,7 +161,7 @@ def _write_block(
             )
         width = sum(widths[first_col - 1 : last_col])
         lines = _lines_needed(cell.text, width) if cell.role not in {"amount", "number", "seq"} else 1
-        per_row = lines * LINE_HEIGHT / cell.rowspan + 4
+        per_row = max(lines, least) * LINE_HEIGHT / cell.rowspan + 4
         for row in range(first_row, last_row + 1):
             heights[row] = max(heights.get(row, 0.0), per_row)
     return top + len(block.rows)
@@ -179,42 +196,57 @@ def add_styles(workbook: Workbook) -> None:
 def write_form(sheet: Worksheet, table: TargetTable) -> None:
     """Lay ``table`` out in the official form on ``sheet`` (of a workbook given :func:`add_styles`):
     the cells, merges, widths, heights and print set-up; the sheet keeps its name."""
+    blocks = layout(table)
+    write_blocks(sheet, blocks, _column_widths(blocks))
+
+
+def write_blocks(
+    sheet: Worksheet,
+    blocks: list[Block],
+    widths: tuple[float, ...],
+    *,
+    landscape: bool = False,
+    columns: ColumnMap | None = None,
+    each: CellHook | None = None,
+) -> None:
+    """Lay laid-out blocks (a table's, a self-evaluation's, a monitoring report's) on ``sheet``
+    over columns of ``widths``: cells, merges, widths, heights and print set-up.  ``columns``
+    places a table block's columns (default: spread over the sheet's); ``each`` sees every cell."""
     heights: dict[int, float] = {}
     row = 1
-    blocks = layout(table)
-    widths = _column_widths(blocks)
+    fonts = {
+        "title": Font(name=FONT_NAME, size=16, bold=True),
+        "heading": Font(name=FONT_NAME, size=13, bold=True),
+        "note": Font(name=FONT_NAME, size=9),
+    }
     for block in blocks:
-        if block.kind == "title":
-            if block.text:
-                title_font = Font(name=FONT_NAME, size=16, bold=True)
-                _text_row(sheet, row, block.text, title_font, _ALIGN["heading"], heights, widths)
-                row += 1
-        elif block.kind == "heading":
-            sheet.row_breaks.append(Break(id=row))  # 绩效指标 starts a page, as in the PDF
-            row += 1
-            heading_font = Font(name=FONT_NAME, size=13, bold=True)
-            _text_row(sheet, row, block.text, heading_font, _ALIGN["heading"], heights, widths)
+        if block.kind == "table":
+            placed = columns(block) if columns is not None else None
+            row = _write_block(sheet, block, row, heights, widths, placed, each)
+            continue
+        if block.kind == "heading":
+            sheet.row_breaks.append(Break(id=row))  # each part starts a page, as in the PDF
             row += 1
         elif block.kind == "note":
             row += 1
-            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=9), _ALIGN["text"], heights, widths)
+        if block.text:
+            align = _ALIGN["text" if block.kind == "note" else "heading"]
+            _text_row(sheet, row, block.text, fonts[block.kind], align, heights, widths)
             row += 1
-        else:
-            row = _write_block(sheet, block, row, heights, widths)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for number, height in heights.items():
         sheet.row_dimensions[number].height = round(height, 1)
     setup = sheet.page_setup
     setup.paperSize = sheet.PAPERSIZE_A4
-    setup.orientation = "portrait"
+    setup.orientation = "landscape" if landscape else "portrait"
     setup.fitToWidth = 1
     setup.fitToHeight = 0
     _fit_to_page(sheet)
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    if table.title:
+    if blocks and blocks[0].kind == "title" and blocks[0].text:
         sheet.print_title_rows = "1:1"
     footer = sheet.oddFooter
     if footer is not None and footer.center is not None:
