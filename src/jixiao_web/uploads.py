@@ -231,14 +231,23 @@ def _environment(home: str) -> dict[str, str]:
     return {**kept, "HOME": home, "TMPDIR": home, _HOME_VARIABLE: home}
 
 
-def read_upload(name: str, data: bytes) -> Upload:
-    """Read and check an uploaded file in a limited child process of its own session, so that a
-    time-out stops it and anything it started (LibreOffice for a .doc)."""
+@dataclass(frozen=True, slots=True)
+class ChildResult:
+    """How a limited child ended: its exit code (None: timed out), what it wrote."""
+
+    returncode: int | None
+    stdout: bytes = b""
+    stderr: bytes = b""
+
+
+def run_limited(args: list[str], data: bytes) -> ChildResult:
+    """Run ``python -m jixiao_web.uploads ARGS`` in a limited child process of its own session
+    with ``data`` on its input, so that a time-out stops it and anything it started."""
     sweep()
     with tempfile.TemporaryDirectory(prefix="jixiao-upload-", dir=readers_folder()) as home:
         (Path(home) / "owner").write_text(str(os.getpid()))
         child = subprocess.Popen(
-            [sys.executable, "-m", "jixiao_web.uploads", name],
+            [sys.executable, "-m", "jixiao_web.uploads", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -252,10 +261,20 @@ def read_upload(name: str, data: bytes) -> Upload:
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
             child.communicate()
-            return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
+            return ChildResult(None)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)  # whatever it left running
+    return ChildResult(child.returncode, stdout, stderr)
+
+
+def read_upload(name: str, data: bytes) -> Upload:
+    """Read and check an uploaded file in a limited child process (:func:`run_limited`): a
+    time-out stops it and anything it started (LibreOffice for a .doc)."""
+    child = run_limited([name], data)
+    if child.returncode is None:
+        return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
+    stdout, stderr = child.stdout, child.stderr
     if child.returncode == 0 and stdout:
         result = json.loads(stdout)
         table = TargetTable.model_validate(result["table"]) if result["table"] is not None else None
@@ -299,5 +318,18 @@ def _child(name: str) -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
 
+def _evidence_child(name: str) -> None:
+    """selfeval: what an evidence file is, by its content (``jixiao_web.evidence.sniff``)."""
+    from jixiao_web.evidence import sniff  # no Django: it reads bytes only
+
+    signal.signal(signal.SIGTERM, _orphaned)
+    data = sys.stdin.buffer.read()
+    kind, problem = sniff(name, data)
+    sys.stdout.write(json.dumps({"kind": kind, "problem": problem}, ensure_ascii=False))
+
+
 if __name__ == "__main__":
-    _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")
+    if len(sys.argv) > 2 and sys.argv[1] == "--evidence":
+        _evidence_child(sys.argv[2])
+    else:
+        _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")
