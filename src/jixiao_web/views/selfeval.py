@@ -33,7 +33,7 @@ from jixiao_web import evidence as evidence_files
 from jixiao_web import selectors, selfeval, services
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.diff import Change
-from jixiao_web.models import Evidence, Filing, Kind, SelfEvalRound, Version
+from jixiao_web.models import Evidence, Filing, Kind, Opened, SelfEvalRound, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
 from jixiao_web.views.common import actor_of, filing_for, posted_replies
 from jixiao_web.workflow import SELFEVAL, TARGET
@@ -360,11 +360,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can": {action.value: action in can for action in Action},
             "buttons": SELFEVAL.buttons(),
             "withdrawal": SELFEVAL.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
+            "opened": _opened(filing) if Action.WITHDRAW in can else None,
             "evidence": filing.evidence.all(),
             "may_attach": Action.EDIT in can,
             "evidence_limit": evidence_files.limit_text(),
         },
     )
+
+
+def _opened(filing: Filing) -> Opened | None:
+    """When the finance bureau opened the version waiting for it (then it cannot be withdrawn)."""
+    version = selectors.latest_version(filing)
+    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
