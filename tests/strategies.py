@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
 
 from jixiao.model import Comparator, TargetTable
 from jixiao.model.framework import FRAMEWORKS, SATISFACTION, Framework
+from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.read.cells import label_key
 from jixiao.read.labels import (
     FIELD_LABELS,
@@ -41,6 +43,12 @@ _FIELD_WORDS = st.sampled_from(["项目支出", "部门名称", "基本支出", 
 _ALPHABET = (
     "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警检查审查专家技术年度市县区"
     + "0123456789.%，。、（）《》：;“”-*×<>&' A"
+)
+
+# PDF text has no spaces where Latin words wrap, and no way to tell a typed space at a line end:
+# generated PDF tables are written in 汉字, digits and Chinese punctuation, as real tables are.
+PDF_ALPHABET = (
+    "应急管理局项目资金安全生产培训服务建设完成率提升系统运维监测预警年度市县区0123456789，。、（）《》：“”%"
 )
 
 
@@ -170,3 +178,35 @@ def tables(draw: st.DrawFn, alphabet: str = _ALPHABET, optional: bool = False) -
             "indicators": draw(indicators(alphabet, optional)),
         }
     )
+
+
+#: Scores and points with three places: never equal to a 2-place default (an even split, a tier's
+#: default score), which a reader takes as "as the profile says" (null).
+_THREE_PLACES = st.decimals(
+    min_value=0, max_value=40, places=3, allow_nan=False, allow_infinity=False
+).filter(lambda d: d != d.quantize(Decimal("0.01")))
+
+
+@st.composite
+def selfevals(draw: st.DrawFn, alphabet: str = _ALPHABET) -> SelfEvaluation:
+    """Self-evaluations of :func:`tables` with every field a department fills drawn at random."""
+    line_text, multiline_text, _ = _texts(alphabet)
+    made = SelfEvaluation.from_table(draw(tables(alphabet)))
+    for row in (made.funds.total, made.funds.fiscal, made.funds.other):
+        row.initial_budget = draw(st.just(row.initial_budget) | amounts)
+        row.annual_budget, row.executed = draw(amounts), draw(amounts)
+    made.funds.reason = draw(st.just("") | multiline_text)
+    made.goal_actual = draw(st.just("") | multiline_text)
+    for task in made.tasks:
+        task.executed, task.progress = draw(amounts), draw(st.just("") | multiline_text)
+    for result in made.indicators:
+        result.tier = draw(st.none() | st.sampled_from(list(Tier)))
+        actual = st.sampled_from(["9", "97", "7*24", "5.5", "0", "2023年12月20日", "≥5", "12次"]) | line_text
+        result.actual = draw(st.none() | actual)
+        result.points = draw(st.none() | _THREE_PLACES)
+        result.entered_score = draw(st.none() | _THREE_PLACES)
+        result.score_reason = draw(st.just("") | line_text)
+        result.deviation = draw(st.just("") | multiline_text)
+        result.monitoring_likelihood = draw(st.none() | st.sampled_from(["确定能", "有可能", "完全不可能"]))
+    made.conclusion, made.problems, made.improvements = (draw(st.just("") | multiline_text) for _ in range(3))
+    return made

@@ -12,7 +12,7 @@ from jixiao.check import CHECK_CODES, check_table
 from jixiao.findings import Location, finding
 from jixiao.model import TargetTable
 from jixiao.read import READER_CODES
-from jixiao.rules import SELFEVAL_RULES, TABLE_RULES
+from jixiao.rules import MONITORING_RULES, SELFEVAL_RULES, TABLE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_MD = ROOT.parent / "shared" / "spec" / "RULES.md"
@@ -47,8 +47,17 @@ def test_every_selfeval_code_of_cycle_md_is_a_selfeval_rule_with_its_severity() 
     assert set(spec) <= SELFEVAL_RULES.codes
 
 
+@pytest.mark.skipif(not CYCLE_MD.exists(), reason="shared/spec is not beside this checkout")
+def test_every_monitor_code_of_cycle_md_is_a_monitoring_rule_with_its_severity() -> None:
+    spec = {code: severity for code, severity in _spec_codes(CYCLE_MD).items() if code.startswith("monitor-")}
+    assert len(spec) == 10
+    for code, severity in spec.items():
+        assert CATALOGUE[code].severity == severity, code
+    assert set(spec) <= MONITORING_RULES.codes
+
+
 def test_every_catalogued_code_is_emitted_by_a_rule_or_a_reader() -> None:
-    emitted = TABLE_RULES.codes | SELFEVAL_RULES.codes | READER_CODES | CHECK_CODES
+    emitted = TABLE_RULES.codes | SELFEVAL_RULES.codes | MONITORING_RULES.codes | READER_CODES | CHECK_CODES
     assert emitted == set(CATALOGUE)
 
 
@@ -59,6 +68,9 @@ def test_the_registries_keep_their_kinds_apart() -> None:
     assert not any(code.startswith("selfeval-") for code in TABLE_RULES.codes)
     assert {entry.kind for entry in TABLE_RULES.rules} == {"table"}
     assert {entry.kind for entry in SELFEVAL_RULES.rules} == {"selfeval"}
+    assert not (TABLE_RULES.codes | SELFEVAL_RULES.codes) & MONITORING_RULES.codes
+    assert all(code.startswith("monitor-") for code in MONITORING_RULES.codes)
+    assert {entry.kind for entry in MONITORING_RULES.rules} == {"monitoring"}
 
 
 def test_codes_added_beyond_the_spec_are_documented_in_the_readme() -> None:
@@ -92,4 +104,11 @@ def test_every_selfeval_code_is_in_the_readmes_selfeval_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("### 自评的发现代码") :]
     for code in SELFEVAL_RULES.codes:
+        assert f"| `{code}` |" in table, code
+
+
+def test_every_monitor_code_is_in_the_readmes_monitoring_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### 运行监控的发现代码") :]
+    for code in MONITORING_RULES.codes:
         assert f"| `{code}` |" in table, code

@@ -18,27 +18,28 @@ from typing import Final
 from jixiao.check import check_path
 from jixiao.findings import Report, unreadable
 from jixiao.layouts import UNKNOWN
+from jixiao.profile import Profile
 
 #: Below this many files one process is quicker than starting workers.
 PARALLEL_THRESHOLD: Final = 64
 CHUNK: Final = 32
 
 
-def check_one(path: Path) -> Report:
+def check_one(path: Path, profile: Profile | None = None) -> Report:
     """:func:`check_path`, except that an unexpected error becomes a report instead of a crash.
 
     One broken file must not stop a batch of a hundred; ``JIXIAO_DEBUG=1`` re-raises instead.
     """
     try:
-        return check_path(path)
+        return check_path(path) if profile is None else check_path(path, profile)
     except Exception:
         if os.environ.get("JIXIAO_DEBUG"):
             raise
         return Report(str(path), [unreadable(str(path), "internal").finding], UNKNOWN)
 
 
-def _check_chunk(paths: Sequence[Path]) -> list[Report]:
-    return [check_one(path) for path in paths]
+def _check_chunk(paths: Sequence[Path], profile: Profile | None = None) -> list[Report]:
+    return [check_one(path, profile) for path in paths]
 
 
 def default_workers() -> int:
@@ -46,11 +47,16 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def check_files(paths: Sequence[Path], workers: int | None = None) -> Iterator[Report]:
-    """One report per path, in order; ``workers`` processes for large batches (default: every core)."""
+def check_files(
+    paths: Sequence[Path], workers: int | None = None, profile: Profile | None = None
+) -> Iterator[Report]:
+    """One report per path, in order; ``workers`` processes for large batches (default: every core).
+
+    ``profile`` judges the self-evaluations among them (default: :data:`jixiao.profile.DEFAULT`).
+    """
     workers = default_workers() if workers is None else max(workers, 1)
     if workers == 1 or len(paths) < PARALLEL_THRESHOLD:
-        yield from map(check_one, paths)
+        yield from (check_one(path, profile) for path in paths)
         return
     # fork: the workers start with everything already imported.
     methods = multiprocessing.get_all_start_methods()
@@ -58,7 +64,7 @@ def check_files(paths: Sequence[Path], workers: int | None = None) -> Iterator[R
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         in_flight: deque[Future[list[Report]]] = deque()
         for start in range(0, len(paths), CHUNK):
-            in_flight.append(pool.submit(_check_chunk, paths[start : start + CHUNK]))
+            in_flight.append(pool.submit(_check_chunk, paths[start : start + CHUNK], profile))
             if len(in_flight) > 2 * workers:
                 yield from in_flight.popleft().result()
         while in_flight:

@@ -23,6 +23,16 @@ CATALOGUE: Final[dict[str, Entry]] = {
     "not-a-target-table": Entry(
         "error", "{source}：未找到“部门名称”或“绩效指标”，不是部门整体预算绩效目标表。", fatal=True
     ),
+    "not-a-selfeval": Entry(
+        "error",
+        "{source}：未找到带“实际完成值”和“得分”的绩效指标表，不是部门整体支出绩效自评表。",
+        fatal=True,
+    ),
+    "rows-unmatched": Entry(
+        "error",
+        "第{line}行的指标“{name}”与批复的目标表中这一位置的指标“{expected}”不符，该行未读入；"
+        "请不要改动自评表中从目标表复制的指标。",
+    ),
     "file-unreadable": Entry("error", "{source}：无法读取（{reason}）。", fatal=True),
     "file-too-large": Entry("error", "{source}：文件大小 {size} 超过上限 {limit}，拒绝读取。", fatal=True),
     "file-needs-ocr": Entry("error", "{source}：PDF {problem}，需要先做文字识别（OCR）再读取。", fatal=True),
@@ -157,6 +167,36 @@ CATALOGUE: Final[dict[str, Entry]] = {
         "warning",
         "绩效指标第{row}行“{name}”运行监控时填报“{likelihood}”完成，自评得分却只有 {score}（分值 {points}），"
         "请在偏差原因中说明。",
+    ),
+    # --- in-year monitoring (shared/spec/CYCLE.md) ----------------------------------------------
+    "monitor-month-invalid": Entry("error", "{detail}，请改正。"),
+    "monitor-indicators-changed": Entry(
+        "error", "{detail}；绩效指标以批复的目标表为准，确需调整的，请填写调整后指标值并写明调整理由。"
+    ),
+    "monitor-value-missing": Entry("error", "绩效指标第{row}行“{name}”未填写{what}，请填写。"),
+    "monitor-value-invalid": Entry("error", "绩效指标第{row}行“{name}”的{what}“{value}”{problem}，请改正。"),
+    "monitor-choice-invalid": Entry(
+        "error", "绩效指标第{row}行“{name}”的{what}“{value}”不是可选的项目，应为：{choices}。"
+    ),
+    "monitor-cause-missing": Entry("error", "绩效指标第{row}行“{name}”：{why}，请填写{missing}。"),
+    "monitor-cause-note-missing": Entry(
+        "error",
+        "绩效指标第{row}行“{name}”选了偏差原因“{causes}”，请在“原因说明”中具体说明（不少于 {minimum} 字）。",
+    ),
+    "monitor-funds-mismatch": Entry("error", "{detail}，请核对。"),
+    "monitor-funds-missing": Entry("error", "资金情况“年度资金总额”的{label}{problem}，请按预算和账务填写。"),
+    "monitor-budget-unexplained": Entry(
+        "error",
+        "预算执行{word}色预警：{why}；请在“预算执行偏差原因及纠偏措施”中写明原因和措施。",
+    ),
+    "monitor-likelihood-contradicts": Entry(
+        "warning",
+        "绩效指标第{row}行“{name}”填报“{likelihood}”完成目标，全年预计完成值 {forecast} 却达不到目标 {target}，"
+        "请核实完成可能性或预计值。",
+    ),
+    "monitor-overspent": Entry("warning", "{detail}，请核实。"),
+    "monitor-far-ahead": Entry(
+        "warning", "绩效指标第{row}行“{name}”：{why}，远超序时进度，年度指标值可能定得偏低。"
     ),
 }
 
@@ -297,6 +337,107 @@ SELFEVAL_SECTION_TITLES: Final[dict[str, str]] = {
     "indicators": "绩效指标",
     "conclusion": "自评结论",
     "total": "自评总分",
+}
+
+#: Chinese names of the monitoring report's parts, for findings' sections (``jixiao.findings``).
+MONITORING_SECTION_TITLES: Final[dict[str, str]] = {
+    "file": "文件",
+    "period": "监控期间",
+    "funds": "资金情况",
+    "tasks": "任务进展",
+    "indicators": "绩效指标",
+    "summary": "存在的问题和下一步措施",
+}
+
+#: The word of each warning colour: a colour is never the only signal (``none``: not computable).
+COLOUR_WORDS: Final[dict[str, str]] = {
+    "red": "红",
+    "yellow": "黄",
+    "green": "绿",
+    "blue": "蓝",
+    "grey": "灰",
+    "none": "未定",
+}
+
+#: Why a monitoring row or the budget has its colour (:mod:`jixiao.monitoring`): A the target, B the
+#: value to date, m the month; every figure is shown as computed.
+MONITOR_WHY: Final[dict[str, str]] = {
+    "budget": "执行率 {executed}÷{budget} = {rate}%，序时进度 {month}÷12 = {t}%，v = {rate}÷{t}×100 = {v}，{band}",
+    "budget-unknown": "调整后预算数或1–{month}月执行数未填（或预算数不大于 0），无法计算预算执行预警",
+    "month-invalid": "截至月份 {month} 不在 1–11 月之间，无法计算序时进度",
+    "pro-rated": "1–{month}月完成 {b}，按序时进度应完成 {a}×{month}÷12 = {expected}，v = {b}÷{expected}×100 = {v}，{band}",
+    "stock": "存量指标不按序时进度折算：v = {b}÷{a}×100 = {v}，{band}",
+    "lower-met": "1–{month}月为 {b}，符合目标 {sign}{a}，绿色",
+    "lower-over": "1–{month}月为 {b}，已超出目标 {sign}{a}，红色预警",
+    "zero-met": "目标为 {sign}{a}，1–{month}月为 {b}，绿色",
+    "zero-missed": "目标为 {sign}{a}，1–{month}月为 {b}，红色预警",
+    "tier": "定性指标1–{month}月“{tier}”，{word}色{alert}",
+    "date-met": "{completed} 已完成，未晚于目标期限 {end}，绿色",
+    "date-late": "{completed} 才完成，晚于目标期限 {end}，红色预警",
+    "date-open": "尚未完成，{asof} 未到目标期限 {end}，绿色",
+    "date-overdue": "尚未完成，已过目标期限 {end}，红色预警",
+    "year-end": "年底测评（{reason}），不预警，灰色",
+    "year-end-no-reason": "年底测评（未写理由），不预警，灰色",
+    "value-missing": "1–{month}月完成值未填，无法预警",
+    "value-invalid": "1–{month}月完成值不是有效的数值，无法预警",
+    "department": "部门预警取预算执行和各指标中最差的颜色：{word}色（{where}）",
+    "department-unknown": "预算执行和各指标都无法预警（数据未填全），部门预警未定",
+}
+
+#: The bands of a warning (v against the profile's thresholds): the end of a ``why``.
+BAND_PHRASES: Final[dict[str, str]] = {
+    "red": "低于 {red}，红色预警",
+    "yellow": "不低于 {red}、低于 {yellow}，黄色预警",
+    "green": "不低于 {yellow}，绿色",
+    "green-below-blue": "不低于 {yellow}、低于 {blue}，绿色",
+    "blue": "不低于 {blue}，蓝色（远超进度）",
+    "alert": "预警",
+}
+
+#: Chinese fragments of the monitoring rules' messages (:mod:`jixiao.rules.monitoring`).
+MONITOR_PHRASES: Final[dict[str, str]] = {
+    "month-range": "截至月份为 {month} 月，运行监控应截至 1–11 月中某月的月末",
+    "year-other": "监控年度 {year} 与批复的目标表的年度 {table_year} 不同",
+    "year-missing": "监控年度未填写（批复的目标表为 {table_year} 年）",
+    "rows-count": "绩效指标有 {count} 行，批复的目标表有 {approved} 行",
+    "row-differs": "绩效指标第{row}行的{what}“{value}”与批复的目标表（“{approved}”）不同",
+    "adjusted-unexplained": "绩效指标第{row}行“{name}”的指标值由“{initial}”调整为“{adjusted}”，却没有写明调整理由",
+    "what.name": "三级指标",
+    "what.comparator": "对比符号",
+    "what.value": "指标值",
+    "what.to_date": "1–{month}月完成值",
+    "what.tier": "1–{month}月完成等级（达成、部分达成、未达成）",
+    "what.forecast": "全年预计完成值",
+    "what.forecast_tier": "全年预计完成等级（达成、部分达成、未达成）",
+    "what.likelihood": "完成目标可能性",
+    "what.causes": "偏差原因",
+    "what.year_end_reason": "年底测评的理由（为什么年底前无法测量）",
+    "what.adjusted_target": "调整后指标值",
+    "problem.comparator": "含有对比符号，只填数字",
+    "problem.unit": "带有计量单位，只填数字（单位见计量单位栏）",
+    "problem.not-a-number": "不是数字",
+    "problem.not-a-date": "不是日期，应填完成日期（如 2024年6月20日）",
+    "problem.not-a-tier": "不是完成等级，应为达成、部分达成或未达成",
+    "problem.not-a-target": "不是与原指标值同类的值（数字、乘积或日期）",
+    "why.alert": "{why}",
+    "why.likelihood": "完成目标可能性为“{likelihood}”",
+    "why.over": "1–{month}月为 {b}，已超出目标 {sign}{a}",
+    "missing.both": "偏差原因和纠偏措施",
+    "missing.causes": "偏差原因",
+    "missing.measures": "纠偏措施",
+    "funds.initial_budget": "年初预算数",
+    "funds.adjusted_budget": "调整后预算数",
+    "funds.executed": "1–{month}月执行数",
+    "funds.forecast": "全年预计执行数",
+    "funds.not-filled": "未填写",
+    "funds.not-positive": "为 {value} 万元，应大于 0",
+    "funds.negative": "为 {value} 万元，不能为负数",
+    "funds-initial": "资金情况“{row}”的年初预算数 {value} 与批复的目标表（{approved}）不一致",
+    "funds-sum": "资金情况的{column}：年度资金总额 {total} 万元 ≠ {first} {first_value} 万元 + {second} {second_value} 万元，相差 {difference} 万元",
+    "overspent-row": "资金情况“{row}”的1–{month}月执行数 {executed} 万元超过调整后预算数 {budget} 万元",
+    "overspent-tasks": "各任务1–{month}月执行数合计 {tasks} 万元超过项目支出的1–{month}月执行数 {project} 万元",
+    "place.budget": "预算执行",
+    "place.row": "第{row}行“{name}”",
 }
 
 #: Why a self-evaluation row scores what it scores (:mod:`jixiao.scoring`): A the target, B the value

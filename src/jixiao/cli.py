@@ -6,15 +6,23 @@ Thin: it calls the library and formats what comes back.  Exit codes: ``parse``/`
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sys
+
+# The command line uses no pydantic plug-ins; not looking for them saves a scan of every installed
+# package's entry points at each start.  (A program importing the library is not affected.)
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
+from pydantic import BaseModel
 from typer import Abort
 
 # Typer carries its own copy of click; its usage errors live there (typer is pinned in constraints.txt).
@@ -28,13 +36,18 @@ from typer._click.exceptions import (
 
 from jixiao.batch import check_files
 from jixiao.catalogue import CATALOGUE
-from jixiao.check import check_table
+from jixiao.check import SELFEVAL_KIND, check_selfeval, check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.layouts import LAYOUTS
-from jixiao.model import TargetTable
+from jixiao.model import TargetTable, format_amount
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
-from jixiao.read import EXTENSIONS, read_path
+from jixiao.profile import DEFAULT, Profile, ProfileError, load_profile
+from jixiao.read import EXTENSIONS
+from jixiao.read.selfeval import SelfevalReadResult, read_document_path
+from jixiao.scoring import Scores, score
 from jixiao.write import UnsupportedOutput, write_bytes
+from jixiao.write.selfeval_layout import target_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -77,14 +90,15 @@ def walk(paths: list[Path]) -> Iterator[Path]:
 
 @app.command()
 def parse(file: Annotated[Path, typer.Argument(help="表格文件")]) -> None:
-    """读取一个文件，输出其规范 JSON。"""
+    """读取一个文件（目标表或绩效自评表），输出其规范 JSON。"""
     try:
-        result = read_path(file)
+        result = read_document_path(file)
     except ReadError as error:
         raise _fail(error.finding.message) from None
     for note in result.findings:
         sys.stderr.write(f"{note.severity.label}：{note.message}\n")
-    sys.stdout.write(result.table.to_json() + "\n")
+    document = result.evaluation if isinstance(result, SelfevalReadResult) else result.table
+    sys.stdout.write(document.to_json() + "\n")
 
 
 @app.command()
@@ -94,8 +108,12 @@ def check(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数（默认：全部 CPU 核心）")
     ] = None,
+    profile_file: Annotated[
+        Path | None, typer.Option("--profile", help="绩效自评表按此设定文件（JSON）校验（默认：默认设定）")
+    ] = None,
 ) -> None:
-    """读取并校验文件，报告问题。"""
+    """读取并校验文件（目标表或绩效自评表，按内容识别），报告问题。"""
+    profile = _profile(profile_file)
     files = list(walk(paths))
     if not files:
         raise _fail("没有找到可校验的文件。")
@@ -107,7 +125,7 @@ def check(
 
         console = Console(highlight=False, soft_wrap=True)
     with _progress(len(files)) as advance:
-        for report in check_files(files, jobs):
+        for report in check_files(files, jobs, profile):
             totals["files"] += 1
             fatal = is_fatal(report)
             totals["unreadable" if fatal else "valid" if report.valid else "invalid"] += 1
@@ -142,6 +160,8 @@ def _print_report(console: Console, report: Report, fatal: bool) -> None:
     )
     layout = LAYOUTS.get(report.layout or "")
     read_as = f" [dim]按{layout.place}的表式读取[/]" if layout is not None else ""
+    if report.kind == SELFEVAL_KIND:
+        read_as = " [dim]绩效自评表[/]"
     console.print(
         f"[{style}]{status}[/] {escape(report.source)}" + (f"（{summary}）" if summary else "") + read_as
     )
@@ -174,11 +194,17 @@ def convert(
     file: Annotated[Path, typer.Argument(help="表格文件")],
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件；格式由扩展名决定")],
 ) -> None:
-    """把表格转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
+    """把表格（目标表或绩效自评表）转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
     try:
-        result = read_path(file)
-        report = check_table(result.table, str(file), result.findings)
-        data = write_bytes(result.table, output.suffix, report)
+        result = read_document_path(file)
+        if isinstance(result, SelfevalReadResult):
+            from jixiao.write.selfeval import write_selfeval_bytes
+
+            report = check_selfeval(result.evaluation, DEFAULT, str(file), result.findings)
+            data = write_selfeval_bytes(result.evaluation, output.suffix, DEFAULT, report)
+        else:
+            report = check_table(result.table, str(file), result.findings)
+            data = write_bytes(result.table, output.suffix, report)
     except ReadError as error:
         raise _fail(error.finding.message) from None
     except UnsupportedOutput as error:
@@ -194,18 +220,202 @@ class SchemaKind(StrEnum):
 
     TABLE = "table"
     SELFEVAL = "selfeval"
+    MONITORING = "monitoring"
 
 
 @app.command()
 def schema(
     kind: Annotated[
-        SchemaKind, typer.Option("--kind", help="table：目标表（默认）；selfeval：绩效自评表")
+        SchemaKind,
+        typer.Option(
+            "--kind", help="table：目标表（默认）；selfeval：绩效自评表；monitoring：绩效运行监控表"
+        ),
     ] = SchemaKind.TABLE,
 ) -> None:
     """输出规范 JSON 的 JSON Schema（默认为目标表的）。"""
-    model = SelfEvaluation if kind is SchemaKind.SELFEVAL else TargetTable
+    models: dict[SchemaKind, type[BaseModel]] = {
+        SchemaKind.TABLE: TargetTable,
+        SchemaKind.SELFEVAL: SelfEvaluation,
+        SchemaKind.MONITORING: MonitoringReport,
+    }
+    model = models[kind]
     document = model.model_json_schema(mode="serialization")
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _profile(path: Path | None) -> Profile:
+    """The profile in ``path`` (CYCLE.md's settings), or the default; a broken file exits 2."""
+    if path is None:
+        return DEFAULT
+    try:
+        return load_profile(path)
+    except ProfileError as error:
+        raise _fail(str(error)) from None
+
+
+def _write(output: Path, data: bytes) -> None:
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise _fail(f"无法写入 {output}：{error.strerror}") from None
+
+
+selfeval_app = typer.Typer(
+    name="selfeval", help="绩效自评：由批复的目标表生成自评工作簿。", no_args_is_help=True
+)
+app.add_typer(selfeval_app)
+
+
+@selfeval_app.command("new")
+def selfeval_new(
+    table_file: Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="要生成的自评工作簿（.xlsx）")],
+    profile_file: Annotated[
+        Path | None, typer.Option("--profile", help="设定文件（JSON），决定各指标的默认分值")
+    ] = None,
+) -> None:
+    """由批复的目标表生成部门填写的绩效自评工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
+    profile = _profile(profile_file)
+    if output.suffix.lower() != ".xlsx":
+        raise _fail(f"自评工作簿只能是 .xlsx 文件，而不是“{output.suffix or '无扩展名'}”。")
+    try:
+        result = read_document_path(table_file, profile)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    if isinstance(result, SelfevalReadResult):
+        raise _fail(f"{table_file}：已经是绩效自评表；请给出批复的部门整体预算绩效目标表。")
+    from jixiao.write.selfeval import blank_workbook
+
+    evaluation = SelfEvaluation.from_table(result.table)
+    _write(output, blank_workbook(evaluation, profile))
+    sys.stdout.write(
+        f"已生成 {output}：{len(evaluation.tasks)} 个任务、{len(evaluation.indicators)} 个指标待填写"
+        "（浅黄色单元格；填写说明见第二个工作表）。\n"
+    )
+
+
+@app.command("score")
+def score_command(
+    file: Annotated[Path, typer.Argument(help="绩效自评表（任何可读格式）")],
+    profile_file: Annotated[Path | None, typer.Option("--profile", help="设定文件（JSON）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """按设定计算绩效自评表每个指标的得分、预算执行率得分、总分和等级。"""
+    profile = _profile(profile_file)
+    try:
+        result = read_document_path(file, profile)
+    except ReadError as error:
+        raise _fail(error.finding.message) from None
+    if not isinstance(result, SelfevalReadResult):
+        raise _fail(
+            f"{file}：这是部门整体预算绩效目标表，不是绩效自评表；"
+            f"请先用 jixiao selfeval new {file} -o 自评表.xlsx 生成自评工作簿，填写后再计分。"
+        )
+    evaluation = result.evaluation
+    scores = score(evaluation, profile)
+    report = check_selfeval(evaluation, profile, str(file), result.findings)
+    if as_json:
+        sys.stdout.write(
+            json.dumps(scores_json(evaluation, scores, report, profile), ensure_ascii=False) + "\n"
+        )
+    else:
+        _print_scores(evaluation, scores, report, profile)
+    raise typer.Exit(1 if not report.valid else 0)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else format_amount(value)
+
+
+def scores_json(
+    evaluation: SelfEvaluation, scores: Scores, report: Report, profile: Profile
+) -> dict[str, Any]:
+    """``jixiao score --json``: every row's target, actual, points, score and why, the execution
+    score, the total and grade, and the findings (the report's JSON)."""
+    rows = []
+    for row in scores.rows:
+        indicator = evaluation.approved.indicators[row.row - 1]
+        result = evaluation.indicators[row.row - 1]
+        rows.append(
+            {
+                "row": row.row,
+                "name": row.name,
+                "target": target_text(indicator),
+                "actual": result.actual
+                if result.actual is not None
+                else (result.tier.value if result.tier else None),
+                "points": format_amount(row.points),
+                "computed": format_amount(row.computed),
+                "score": format_amount(row.score),
+                "manual": row.manual,
+                "why": row.why,
+            }
+        )
+    execution = scores.execution
+    return {
+        **report.to_dict(),
+        "profile": profile.name,
+        "execution": {
+            "annual_budget": _amount(execution.annual_budget),
+            "executed": _amount(execution.executed),
+            "rate_percent": _amount(execution.rate_percent),
+            "points": format_amount(execution.points),
+            "score": format_amount(execution.score),
+            "why": execution.why,
+        },
+        "rows": rows,
+        "total": format_amount(scores.total),
+        "grade": scores.grade,
+    }
+
+
+def _print_scores(evaluation: SelfEvaluation, scores: Scores, report: Report, profile: Profile) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    # Piped, rich would wrap the why column at 80 characters: give the table room instead.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    approved = evaluation.approved
+    title = f"{approved.department.name} {approved.year or ''} 绩效自评得分（设定：{profile.name}）"
+    table = Table(title=title, show_lines=False)
+    for heading, justify in (
+        ("行", "right"),
+        ("三级指标", "left"),
+        ("目标", "left"),
+        ("实际", "left"),
+        ("分值", "right"),
+        ("得分", "right"),
+        ("计分说明", "left"),
+    ):
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    execution = scores.execution
+    rate = "" if execution.rate_percent is None else f"{format_amount(execution.rate_percent)}%"
+    table.add_row(
+        "", "预算执行率", "", rate, format_amount(execution.points), format_amount(execution.score),
+        escape(execution.why),
+    )  # fmt: skip
+    for row in scores.rows:
+        indicator = approved.indicators[row.row - 1]
+        result = evaluation.indicators[row.row - 1]
+        actual = result.actual if result.actual is not None else (result.tier.value if result.tier else "")
+        table.add_row(
+            str(row.row), escape(row.name), escape(target_text(indicator)), escape(actual or ""),
+            format_amount(row.points), format_amount(row.score), escape(row.why),
+        )  # fmt: skip
+    table.add_section()
+    table.add_row(
+        "",
+        "总分",
+        "",
+        "",
+        format_amount(scores.points_total),
+        format_amount(scores.total),
+        f"等级：{scores.grade}",
+    )
+    console.print(table)
+    fatal = is_fatal(report)
+    _print_report(console, report, fatal)
 
 
 def _usage_message(error: UsageError) -> str:
@@ -232,7 +442,7 @@ def _usage_message(error: UsageError) -> str:
 #: Entry-point group of command plug-ins: each names a function that adds commands to :data:`app`
 #: (the web system adds ``serve`` and ``audit`` this way, so the library never imports it).
 PLUGIN_GROUP: Final = "jixiao.commands"
-BUILTIN_COMMANDS: Final = frozenset({"parse", "check", "convert", "schema"})
+BUILTIN_COMMANDS: Final = frozenset({"parse", "check", "convert", "schema", "selfeval", "score"})
 
 
 def load_plugins(argv: list[str]) -> None:
@@ -248,11 +458,16 @@ def load_plugins(argv: list[str]) -> None:
 def main() -> None:
     """Entry point of the ``jixiao`` command: usage mistakes are told in Chinese, exit 2."""
     load_plugins(sys.argv)
+    # Everything imported so far lives as long as the process: keep the collector from walking it
+    # again and again while a batch allocates tables.
+    gc.freeze()
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as error:
-        if error.ctx is not None:
-            sys.stdout.write(error.ctx.get_help() + "\n")
+        # Making the error printed the help already (rich prints it and returns nothing); plain
+        # click returns it as the message instead.
+        if error.message.strip():
+            sys.stdout.write(error.message + "\n")
         raise SystemExit(0) from None
     except UsageError as error:
         sys.stderr.write(_usage_message(error) + "\n")

@@ -20,6 +20,8 @@ Section = Literal[
     "file", "title", "department", "budget", "overall_goal", "tasks", "indicators",
     # a self-evaluation's own parts (jixiao.catalogue.SELFEVAL_SECTION_TITLES)
     "funds", "conclusion", "total",
+    # a monitoring report's own parts (jixiao.catalogue.MONITORING_SECTION_TITLES)
+    "period", "summary",
 ]  # fmt: skip
 
 #: Chinese names of the sections and fields, for messages (the model's field titles, by JSON path).
@@ -113,6 +115,9 @@ class Report:
     #: The layout the table was read in (``jixiao.layouts``), for reports of read sources; None
     #: for a table that was not read from a file (the web form's), and then left out of the JSON.
     layout: str | None = None
+    #: What kind of document it is about: None for a target table (its JSON report stays as the
+    #: spec fixes it), ``selfeval`` for a self-evaluation.
+    kind: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -143,6 +148,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"source": self.source, "valid": self.valid}
+        if self.kind is not None:
+            report["kind"] = self.kind
         if self.layout is not None:
             report["layout"] = self.layout
         report["issues"] = [f.to_dict() for f in self.findings]

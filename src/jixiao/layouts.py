@@ -167,9 +167,8 @@ LAYOUTS: Final[dict[str, Layout]] = {
         Layout(
             "hubei",
             "湖北",
-            frozenset(
-                {"收入构成", "支出构成", "部门职能概述", "年度主要任务", "填报人", "联系电话", "填报日期"}
-            ),
+            # Not 填报人 and the like: many tables print them in a footer.
+            frozenset({"收入构成", "支出构成", "部门职能概述", "年度主要任务"}),
             ("绩效目标申报表",),
             frozenset(_HEADER_ONLY_NAME),
         ),
@@ -194,13 +193,19 @@ def identify(labels: Iterable[str], title: str) -> str:
     return name if best >= _ENOUGH_MARKS and best > runner_up else UNKNOWN
 
 
-def fit_layout(findings: list[Finding], table: TargetTable, layout: str) -> list[Finding]:
-    """The rules' findings for a table read in ``layout``: each part the layout lacks (and the table
-    leaves empty) said once, with the findings of the rules that judge it left out."""
+def fit_layout(
+    findings: list[Finding], table: TargetTable, layout: str, unprinted: frozenset[str]
+) -> list[Finding]:
+    """The rules' findings for a table read in ``layout``: each part the layout lacks said once,
+    with the findings of the rules that judge it left out.
+
+    A part counts as lacking only where the source printed none of its labels (``unprinted``) and
+    the table holds nothing of it: a printed label left blank is the department's omission.
+    """
     known = LAYOUTS.get(layout)
     if known is None:
         return findings
-    absent = [PARTS[name] for name in sorted(known.lacks) if PARTS[name].empty(table)]
+    absent = [PARTS[name] for name in sorted(known.lacks & unprinted) if PARTS[name].empty(table)]
     dropped = frozenset().union(*(part.codes for part in absent))
     kept = [f for f in findings if f.code not in dropped]
     kept.extend(

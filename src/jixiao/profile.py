@@ -31,7 +31,7 @@ class GradeBand(BaseModel):
     floor: Points = Field(title="最低总分")
 
 
-class Warnings(BaseModel):
+class WarningBands(BaseModel):
     """Colour thresholds of a monitoring warning (v in %)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,11 +71,11 @@ class Profile(BaseModel):
     explain_execution_below: Percent = Field(Decimal(90), title="执行率低于此值（%）须说明原因")
     over_achievement_flag: Percent = Field(Decimal(50), title="“≥”指标超出目标此比例（%）时提示目标偏低")
     monitoring_month: int = Field(7, ge=1, le=11, title="运行监控截至月份")
-    budget_warning: Warnings = Field(
-        Warnings(red=Decimal(60), yellow=Decimal(80)), title="预算执行预警（执行率÷序时进度×100）"
+    budget_warning: WarningBands = Field(
+        WarningBands(red=Decimal(60), yellow=Decimal(80)), title="预算执行预警（执行率÷序时进度×100）"
     )
-    indicator_warning: Warnings = Field(
-        Warnings(red=Decimal(60), yellow=Decimal(80), blue=Decimal(120)), title="指标完成预警"
+    indicator_warning: WarningBands = Field(
+        WarningBands(red=Decimal(60), yellow=Decimal(80), blue=Decimal(120)), title="指标完成预警"
     )
     deviation_causes: tuple[str, ...] = Field(
         ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他"), title="偏差原因", min_length=1

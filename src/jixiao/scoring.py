@@ -151,12 +151,12 @@ class Actual:
     problem: ActualProblem | None = None
 
 
-def read_actual(indicator: Indicator, result: IndicatorResult, target: Target, year: int | None) -> Actual:
-    """B for a quantitative row: a number (or a product such as ``7*24``); for a date target a
-    completion date.  A comparator or unit glyph in it, or anything else, is not a value."""
-    if result.actual is None or not result.actual.strip():
+def read_actual(indicator: Indicator, written: str | None, target: Target, year: int | None) -> Actual:
+    """B for a quantitative row as ``written``: a number (or a product such as ``7*24``); for a date
+    target a completion date.  A comparator or unit glyph in it, or anything else, is not a value."""
+    if written is None or not written.strip():
         return Actual(problem="missing")
-    text = to_halfwidth(result.actual).strip()
+    text = to_halfwidth(written).strip()
     if split_leading_comparator(text)[0] is not None:
         return Actual(problem="comparator")
     if target.kind == "date":
@@ -377,7 +377,7 @@ def _row_score(
             tier=tier, band=band, comparator=target.comparator, target=None, actual=None,
             problem="missing" if tier is None else None, why=why,
         )  # fmt: skip
-    actual = read_actual(indicator, result, target, year)
+    actual = read_actual(indicator, result.actual, target, year)
     w_pos = max(w, _ZERO)
     if actual.problem is not None:  # an unreadable value never earns points
         key = "actual-missing" if actual.problem == "missing" else "actual-invalid"

@@ -13,9 +13,10 @@ printed, only to be compared with the computed scores (``selfeval-total-mismatch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final, Self
+from typing import Final, Self, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -191,10 +192,51 @@ class IndicatorResult(_Model):
     )
 
 
-class SelfEvaluation(_Model):
+class FromApproved(_Model):
+    """A document made FROM an approved target table (a self-evaluation, a monitoring report): the
+    table kept whole and read-only, and one row of the department's figures per task and per
+    indicator (the subclass's ``tasks`` and ``indicators``, checked to match the table's rows)."""
+
+    approved: ApprovedTable = Field(title="批复的目标表", description="所依据的目标表，只读", frozen=True)
+
+    @field_validator("approved", mode="before")
+    @classmethod
+    def _frozen_copy(cls, value: object) -> object:
+        # An ordinary TargetTable is taken as its data, so the copy kept is frozen and its own.
+        if isinstance(value, TargetTable) and not isinstance(value, ApprovedTable):
+            return value.model_dump()
+        return value
+
+    @model_validator(mode="after")
+    def _rows_match_the_table(self) -> Self:
+        fields = type(self).model_fields
+        for name, what in (("tasks", "个任务"), ("indicators", "个指标")):
+            rows, approved = len(getattr(self, name)), len(getattr(self.approved, name))
+            if rows != approved:
+                raise ValueError(f"{fields[name].title}有 {rows} 行，目标表有 {approved} {what}")
+        return self
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The canonical JSON text (amounts as strings, Chinese unescaped)."""
+        return self.model_dump_json(indent=indent)
+
+
+RowT = TypeVar("RowT")
+
+
+def paired(
+    approved: Sequence[ApprovedIndicator], rows: Sequence[RowT]
+) -> list[tuple[int, ApprovedIndicator, RowT]]:
+    """(1-based row, the approved indicator, the department's row for it) in table order."""
+    return [
+        (number, indicator, row)
+        for number, (indicator, row) in enumerate(zip(approved, rows, strict=True), 1)
+    ]
+
+
+class SelfEvaluation(FromApproved):
     """部门整体支出绩效自评表 (``shared/spec/CYCLE.md``): the approved table and what was achieved."""
 
-    approved: ApprovedTable = Field(title="批复的目标表", description="自评所依据的目标表，只读", frozen=True)
     funds: Funds = Field(default_factory=Funds, title="年度资金")
     goal_actual: Text = Field("", title="实际完成情况", description="年度总体目标的实际完成情况")
     tasks: list[TaskResult] = Field(
@@ -219,26 +261,6 @@ class SelfEvaluation(_Model):
         exclude_if=lambda v: v is None,
     )
 
-    @field_validator("approved", mode="before")
-    @classmethod
-    def _frozen_copy(cls, value: object) -> object:
-        # An ordinary TargetTable is taken as its data, so the copy kept is frozen and its own.
-        if isinstance(value, TargetTable) and not isinstance(value, ApprovedTable):
-            return value.model_dump()
-        return value
-
-    @model_validator(mode="after")
-    def _rows_match_the_table(self) -> Self:
-        if len(self.tasks) != len(self.approved.tasks):
-            raise ValueError(
-                f"任务完成情况有 {len(self.tasks)} 行，目标表有 {len(self.approved.tasks)} 个任务"
-            )
-        if len(self.indicators) != len(self.approved.indicators):
-            raise ValueError(
-                f"指标完成情况有 {len(self.indicators)} 行，目标表有 {len(self.approved.indicators)} 个指标"
-            )
-        return self
-
     @classmethod
     def from_table(cls, table: TargetTable) -> SelfEvaluation:
         """A blank self-evaluation of ``table`` (the approved version): 年初预算数 copied, the rest None."""
@@ -254,15 +276,6 @@ class SelfEvaluation(_Model):
             indicators=[IndicatorResult() for _ in table.indicators],
         )
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The canonical JSON text (amounts as strings, Chinese unescaped)."""
-        return self.model_dump_json(indent=indent)
-
     def indicator_rows(self) -> list[tuple[int, ApprovedIndicator, IndicatorResult]]:
         """(1-based row, the approved indicator, its result) in table order."""
-        return [
-            (row, indicator, result)
-            for row, (indicator, result) in enumerate(
-                zip(self.approved.indicators, self.indicators, strict=True), 1
-            )
-        ]
+        return paired(self.approved.indicators, self.indicators)

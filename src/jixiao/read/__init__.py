@@ -50,6 +50,9 @@ READER_CODES: Final = frozenset(
         "amount-invalid",
         "staff-count-invalid",
         "subordinate-units-invalid",
+        # reading a self-evaluation (jixiao.read.selfeval)
+        "not-a-selfeval",
+        "rows-unmatched",
     }
 )
 
@@ -66,6 +69,8 @@ class ReadResult:
     findings: list[Finding] = field(default_factory=list)
     #: The layout it was read in (``jixiao.layouts``): ``unknown`` for JSON and unfamiliar layouts.
     layout: str = UNKNOWN
+    #: The parts of the form none of whose labels the source shows (``labels.PART_LABELS``).
+    unprinted: frozenset[str] = frozenset()
 
 
 #: What the operating system's refusal means, for the errors a file being read can meet.
@@ -88,8 +93,13 @@ GridReader = Callable[[bytes, str], list[GridRow]]
 
 
 def _from_grid(grid_reader: GridReader, data: bytes, source: str) -> ReadResult:
-    table, findings, layout = map_grid(grid_reader(data, source), source)
-    return ReadResult(table, source, findings, layout)
+    return _from_rows(grid_reader(data, source), source)
+
+
+def _from_rows(rows: list[GridRow], source: str) -> ReadResult:
+    """A target table from a grid already laid out (see :func:`jixiao.read.selfeval.read_document`)."""
+    mapped = map_grid(rows, source)
+    return ReadResult(mapped.table, source, mapped.findings, mapped.layout, mapped.unprinted)
 
 
 def _validation_reason(error: ValidationError) -> str:
@@ -205,6 +215,11 @@ def read_bytes(data: bytes, source: str = "<输入>") -> ReadResult:
 
 def read_path(path: str | Path) -> ReadResult:
     """Read the table in the file at ``path``."""
+    return read_bytes(file_bytes(path), str(path))
+
+
+def file_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path``, or :class:`ReadError` saying in Chinese why not."""
     source = str(path)
     try:
         size = Path(path).stat().st_size
@@ -228,7 +243,7 @@ def read_path(path: str | Path) -> ReadResult:
             error.errno or 0, f"系统错误号 {error.errno}" if error.errno else "原因不明"
         )
         raise unreadable(source, "os", error=problem) from None
-    return read_bytes(data, source)
+    return data
 
 
 def _size(n: int) -> str:

@@ -8,6 +8,7 @@ from itertools import combinations
 from typing import Final
 
 from jixiao.findings import Finding, Location, finding
+from jixiao.read.cells import label_key
 
 #: Rows with more empty cells than this to choose from are fitted on their rightmost ones.
 MAX_FIT_CANDIDATES: Final = 10
@@ -35,6 +36,8 @@ class Columns:
     fields: dict[int, str]
     label_column: int | None = None
     unknown: dict[int, str] = field(default_factory=dict)
+    #: What may stand in the label column (the part's own labels: 年度重点工作任务, 绩效指标 …).
+    labels: frozenset[str] = frozenset()
     width: int = field(init=False)
     first: int = field(init=False)
     positions: frozenset[int] = field(init=False)
@@ -47,10 +50,13 @@ class Columns:
     def read(self, cells: list[str], line: int, findings: list[Finding]) -> dict[str, str]:
         """The row's cells by field, after fitting a row that has extra empty columns."""
         row = list(cells)
+        unplaced = []
         if self.label_column is not None and self.label_column < len(row):
+            if row[self.label_column] and label_key(row[self.label_column]) not in self.labels:
+                unplaced.append(row[self.label_column])  # （续表） where the part's label stands
             row[self.label_column] = ""
         row = fit(row, self.positions, self.width, self.first)
-        unplaced = [f"{self.unknown[i]}：{row[i]}" for i in sorted(self.unknown) if i < len(row) and row[i]]
+        unplaced += [f"{self.unknown[i]}：{row[i]}" for i in sorted(self.unknown) if i < len(row) and row[i]]
         unplaced += [cell for cell in row[self.width :] if cell]
         if unplaced:
             findings.append(
@@ -89,15 +95,19 @@ def fit(row: list[str], columns: frozenset[int], width: int, first: int) -> list
     return [cell for index, cell in enumerate(row) if index not in best]
 
 
-def default_columns(names: tuple[str, ...], first: int, label_column: int | None = None) -> Columns:
+def default_columns(
+    names: tuple[str, ...], first: int, label_column: int | None = None, labels: frozenset[str] = frozenset()
+) -> Columns:
     """Columns ``names`` from column ``first`` on, for a table printed without its heading row."""
-    return Columns({first + i: name for i, name in enumerate(names)}, label_column)
+    return Columns({first + i: name for i, name in enumerate(names)}, label_column, labels=labels)
 
 
 def unknown_headings(
     cells: list[str], keys: list[str], known: dict[int, str], label_column: int | None, labels: frozenset[str]
 ) -> dict[int, str]:
-    """Headings in a heading row that the form does not have, by column."""
+    """Headings in a heading row that this table does not have, by column (a heading of the other
+    table, 序号 in the indicators say, is one of them); ``labels``: the part labels that may stand
+    in a heading row and head no column."""
     return {
         i: cell
         for i, cell in enumerate(cells)

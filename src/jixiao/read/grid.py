@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from jixiao.read.cells import html_to_text, label_key, plain_text
+from jixiao.read.cells import html_to_text, label_key, plain_text, simplified
 from jixiao.read.labels import FIELD_LABELS, FORM_TEXT, INDICATOR_COLUMNS, TASK_SECTION_LABELS
 
 
@@ -114,8 +114,13 @@ def is_form_text(text: str) -> bool:
     """True for a paragraph or heading outside the tables that the mapper should see.
 
     Pages carry menus, footers and other text around the tables; only these lines are the form's.
+    Markers are matched in simplified script (長沙縣…績效目標表), and a title that names another
+    kind of 绩效 table (湖北's 绩效目标申报表) counts too, as the mapper takes such a line as the title.
     """
-    return len(text) <= 400 and any(marker in text for marker in FORM_TEXT)
+    if len(text) > 400:
+        return False
+    simple = simplified(text)
+    return any(marker in simple for marker in FORM_TEXT) or ("绩效" in simple and simple.endswith("表"))
 
 
 #: Labels whose presence marks a table, sheet or page as the form.

@@ -190,7 +190,8 @@ CUT_OFF_LABELS: Final[tuple[str, ...]] = (
 INDICATOR_HEADINGS: Final[frozenset[str]] = frozenset({"绩效指标", "部门整体绩效指标", "绩效指标表"})
 #: A title holds this; text around the tables that holds one of FORM_TEXT is the form's own.
 TITLE_MARKER: Final = "目标表"
-FORM_TEXT: Final[tuple[str, ...]] = (TITLE_MARKER, "绩效指标", "填报要求", "填报说明")
+#: A self-evaluation's title (部门整体支出绩效自评表) is read too: its year is the table's.
+FORM_TEXT: Final[tuple[str, ...]] = (TITLE_MARKER, "绩效指标", "填报要求", "填报说明", "自评表")
 #: Words after a number that make a value such as ``12月底前`` or ``3天以内`` a phrase, not number + unit.
 NOT_A_UNIT_END: Final[tuple[str, ...]] = ("前", "后", "底", "内", "左右", "以上", "以下", "以内", "以前")
 #: Cells that mean "nothing here" where a number is expected.
@@ -216,3 +217,23 @@ ALL_LABELS: Final[frozenset[str]] = (
     | VALUE_TAGS
     | SHARE_LABELS
 )
+
+
+def _field_labels(*targets: FieldTarget) -> frozenset[str]:
+    return frozenset(key for key, target in FIELD_LABELS.items() if target in targets)
+
+
+#: The labels that print each part some layouts lack (``jixiao.layouts.PARTS``): a part whose
+#: labels a source never shows is absent from its layout, not left blank by the department.
+PART_LABELS: Final[dict[str, frozenset[str]]] = {
+    "staff_count": _field_labels(("department", "staff_count")),
+    "subordinate_unit_count": _field_labels(("department", "subordinate_unit_count")),
+    "budget": _field_labels(
+        *(
+            ("budget", name)
+            for name in ("basic_expenditure", "project_expenditure", "fiscal_appropriation", "other_funds")
+        )
+    ),
+    "tasks": frozenset(TASK_SECTION_LABELS),
+    "levels": frozenset({"一级指标", "二级指标"}),
+}

@@ -30,11 +30,20 @@ from jixiao.read.labels import (
     HEADINGS,
     INDICATOR_HEADINGS,
     NOTE_PREFIXES,
+    PART_LABELS,
     SECTION_LABELS,
     TITLE_MARKER,
-    UNIT_NOTES,
 )
-from jixiao.read.parts import BudgetPart, Context, GoalPart, HeaderPart, IndicatorsPart, Row, TasksPart
+from jixiao.read.parts import (
+    BudgetPart,
+    Context,
+    GoalPart,
+    HeaderPart,
+    IndicatorsPart,
+    Row,
+    TasksPart,
+    unit_note,
+)
 
 _fold = to_halfwidth
 _DATA_STATES: Final = frozenset({"tasks", "indicators"})
@@ -60,13 +69,14 @@ class _Mapper:
         self.indicators = IndicatorsPart(context)
         self.handlers = (
             self.header.values_below,
-            _unit_note,
+            self._unit_note,
             self._single_cell,
             self._heading,
             self.tasks.total_row,
+            self.indicators.total_row,
             self.goal.label_row,
             self.budget.total_row,
-            lambda row: self.header.field_row(row, self._data_start()),
+            lambda row: self.header.field_row(row, self._label_limit(row)),
             self.tasks.section_label,
             self._section_labels,
         )
@@ -80,8 +90,14 @@ class _Mapper:
             return
         if _fold(row.first[:6]).startswith(NOTE_PREFIXES):
             context.state = "notes"
+            context.note_row(row)
             return
-        if context.state in _DATA_STATES and not self.header.vertical and not row.has_labels:
+        if (
+            context.state in _DATA_STATES
+            and not self.header.vertical
+            and not row.has_labels
+            and unit_note(row.first_key) is None
+        ):
             self._data_row(row)  # the common case: a row of the task or indicator table
             return
         context.note_labels(row)
@@ -109,6 +125,22 @@ class _Mapper:
         columns = {"tasks": self.tasks.columns, "indicators": self.indicators.columns}.get(self.context.state)
         return None if columns is None else columns.first
 
+    def _label_limit(self, row: Row) -> int | None:
+        """Labels of fields count left of the table's data, and in the 一级指标 column, where no
+        indicator has such a name (a footer's 填报人 | 张三 after the indicators)."""
+        start = self._data_start()
+        columns = self.indicators.columns
+        if (
+            start is not None
+            and self.context.state == "indicators"
+            and columns is not None
+            and columns.fields.get(start) == "level1"
+            and row.first_index == start
+            and row.first_key in FIELD_LABELS
+        ):
+            return None
+        return start
+
     def _another_table(self, row: Row) -> bool:
         """After the indicators, a new title or 部门名称 starts a second table: say so and stop.
 
@@ -132,8 +164,19 @@ class _Mapper:
         return True
 
     def _single_cell(self, row: Row) -> bool:
-        """绩效指标 alone, or the title; a lone cell that is neither is data after all."""
-        return len(row.filled) == 1 and (self.indicators.heading_cell(row) or self.header.title_cell(row))
+        """绩效指标 alone, or the title (with perhaps a 单位：元 note beside it); a lone cell that is
+        neither is data after all."""
+        alone = all(unit_note(row.keys[i]) is not None for i, _ in row.filled[1:])
+        return alone and (self.indicators.heading_cell(row) or self.header.title_cell(row))
+
+    def _unit_note(self, row: Row) -> bool:
+        """单位：万元 above a table (its unit was noted with the row's labels); anything else on the
+        row is reported."""
+        if unit_note(row.first_key) is None:
+            return False
+        rest = [cell for i, cell in row.filled if unit_note(row.keys[i]) is None]
+        self.context.unplaced(rest, row.line)
+        return True
 
     def _heading(self, row: Row) -> bool:
         """The heading row of the indicator or the task table."""
@@ -174,12 +217,17 @@ class _Mapper:
         )
 
 
-def _unit_note(row: Row) -> bool:
-    """单位：万元 above a table (its unit, if 元, was noted with the row's labels)."""
-    return row.first_key in UNIT_NOTES
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    table: TargetTable
+    findings: list[Finding]
+    #: The layout the labels seen belong to (``jixiao.layouts.identify``).
+    layout: str
+    #: The parts (``labels.PART_LABELS``) none of whose labels the source shows.
+    unprinted: frozenset[str]
 
 
-def map_grid(rows: list[GridRow], source: str) -> tuple[TargetTable, list[Finding], str]:
+def map_grid(rows: list[GridRow], source: str) -> Mapped:
     """Map a grid to a table, the findings made while reading it and the layout it is in.
 
     Raises :class:`ReadError` (``not-a-target-table``) when nothing in it looks like the form.
@@ -188,5 +236,7 @@ def map_grid(rows: list[GridRow], source: str) -> tuple[TargetTable, list[Findin
     for row in rows:
         mapper.feed(row)
     table = mapper.table()
-    context = mapper.context
-    return table, context.findings, identify(context.labels_seen, simplified(_fold(mapper.header.title)))
+    seen = mapper.context.labels_seen
+    layout = identify(seen, simplified(_fold(mapper.header.title)))
+    unprinted = frozenset(part for part, labels in PART_LABELS.items() if labels.isdisjoint(seen))
+    return Mapped(table, mapper.context.findings, layout, unprinted)

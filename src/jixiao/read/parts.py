@@ -50,6 +50,7 @@ from jixiao.read.labels import (
     TEXT_LABELS,
     TITLE_MARKER,
     TOTAL_LABELS,
+    UNIT_NOTES,
     VALUE_TAGS,
     FieldTarget,
 )
@@ -61,13 +62,20 @@ _YEAR: Final = re.compile(r"((?:19|20)\d{2})\s*年")
 _INLINE_LABEL: Final = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$", re.DOTALL)
 _UNIT_SUFFIX: Final = re.compile(r"^[%‰A-Za-z²³/·\u4e00-\u9fff]{1,6}$")
 #: The money unit a label or unit note names: 拟投入金额（元）, 单位：元, （单位：万元）.
-_MONEY_UNIT: Final = re.compile(r"(?:\((万?元)\)|单位:(万?元)\)?)$")
-_YUAN_PER_WAN: Final = Decimal(10000)
+_MONEY_UNIT: Final = re.compile(r"\((万?元)\)$")
+#: A note of the money unit, as a label key (simplified, no spaces or colons): 单位：元, （金额单位：
+#: 人民币万元）, 单位：元（保留两位小数）; and anywhere in a note row: 注：本表金额单位为元.
+_UNIT_NOTE: Final = re.compile(r"^\(?(?:金额)?(?:计量)?单位(?:为|是)?(?:人民币)?(万?元)")
+_UNIT_IN_NOTE: Final = re.compile(r"金额(?:计量)?单位(?:为|是)?(?:人民币)?(万?元)")
 #: The two sides of 预算整体情况, for a printed 合计 or 占比 (湖北's 收入构成 / 支出构成).
 _BUDGET_SIDES: Final = {
     "use": ("basic_expenditure", "project_expenditure"),
     "source": ("fiscal_appropriation", "other_funds"),
 }
+#: Labels that may stand in a heading row without heading a column: the parts' own labels.
+_PART_HEADINGS: Final = frozenset(TASK_SECTION_LABELS) | INDICATOR_HEADINGS | UNIT_NOTES
+#: What may stand in the label column beside the task rows.
+_TASK_LABEL_COLUMN: Final = frozenset(TASK_SECTION_LABELS)
 _SIDE_OF: Final = {name: side for side, names in _BUDGET_SIDES.items() for name in names}
 
 
@@ -83,9 +91,8 @@ class Row:
     @classmethod
     def of(cls, row: GridRow) -> Row:
         cells = row.cells
-        return cls(
-            cells, [label_key(cell) for cell in cells], row.line, [(i, c) for i, c in enumerate(cells) if c]
-        )
+        keys = [label_key(cell) if cell else "" for cell in cells]
+        return cls(cells, keys, row.line, [(i, c) for i, c in enumerate(cells) if c])
 
     @property
     def first_index(self) -> int:
@@ -134,16 +141,29 @@ class Context:
     def note_labels(self, row: Row) -> None:
         """Remember the labels of a row (for the layout) and the money unit they name."""
         for cell, key in zip(row.cells, row.keys, strict=True):
-            if key not in ALL_LABELS:
-                continue
-            self.labels_seen.add(key)
             if "元" not in cell:
+                if key in ALL_LABELS:
+                    self.labels_seen.add(key)
                 continue
-            match = _MONEY_UNIT.search(compact(_fold(cell)))
+            unit = unit_note(key)
+            if unit is None and key in ALL_LABELS:
+                self.labels_seen.add(key)
+                match = _MONEY_UNIT.search(compact(simplified(_fold(cell))))
+                unit = match.group(1) if match else None
+            if unit is not None:
+                self.money_unit(unit, cell, row.line)
+
+    def note_row(self, row: Row) -> None:
+        """A row of the form's notes (注：…): the money unit it may name."""
+        for _, cell in row.filled:
+            match = _UNIT_IN_NOTE.search(compact(simplified(_fold(cell))))
             if match:
-                self.in_yuan = (match.group(1) or match.group(2)) == "元"
-                if self.in_yuan and self.yuan_mark is None:
-                    self.yuan_mark = (row.line, cell)
+                self.money_unit(match.group(1), cell, row.line)
+
+    def money_unit(self, unit: str, cell: str, line: int) -> None:
+        self.in_yuan = unit == "元"
+        if self.in_yuan and self.yuan_mark is None:
+            self.yuan_mark = (line, cell)
 
     def amount(self, text: str, *, stored: bool = True) -> Decimal | Unreadable | None:
         """An amount in 万元: one printed in 元 (see ``in_yuan``) is converted exactly."""
@@ -152,7 +172,7 @@ class Context:
             return amount
         if stored:
             self.converted += 1
-        return amount / _YUAN_PER_WAN
+        return wan_of_yuan(amount)
 
     def finish(self) -> None:
         if self.yuan_mark is not None and self.converted:
@@ -160,6 +180,27 @@ class Context:
             self.report(
                 "amounts-in-yuan", Location("budget", line=line), line=line, label=label, count=self.converted
             )
+
+
+def wan_of_yuan(amount: Decimal) -> Decimal:
+    """An amount in 元 as 万元, exactly however many digits (no context rounding), without the
+    trailing zeros the shift leaves after the point: 1430000 → 143, 32156000.50 → 3215.60005."""
+    sign, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # a parsed amount is finite
+    if not any(digits):
+        return Decimal(0)
+    places = list(digits)
+    exponent -= 4
+    while exponent < 0 and len(places) > 1 and places[-1] == 0:
+        places.pop()
+        exponent += 1
+    return Decimal((sign, tuple(places), exponent))
+
+
+def unit_note(key: str) -> str | None:
+    """元 or 万元 when the label key is a note of the money unit (单位：元), else None."""
+    match = _UNIT_NOTE.match(key) if "元" in key else None
+    return match.group(1) if match else None
 
 
 def value_after(index: int, cells: list[str], keys: list[str], labels: set[int]) -> tuple[str, set[int]]:
@@ -319,6 +360,7 @@ class HeaderPart:
             return False
         for index, target in pending.items():
             self.set_field(target, row.cells[index] if index < len(row.cells) else "", row.line)
+        self.context.unplaced([cell for i, cell in row.filled if i not in pending], row.line)
         return True
 
     def field_row(self, row: Row, limit: int | None) -> bool:
@@ -450,8 +492,8 @@ class TasksPart:
             self.kind = TASK_SECTION_LABELS[keys[label_column]]
         elif self.columns is not None:
             label_column = self.columns.label_column
-        unknown = unknown_headings(row.cells, keys, columns, label_column, ALL_LABELS)
-        self.columns = Columns(columns, label_column, unknown)
+        unknown = unknown_headings(row.cells, keys, columns, label_column, _PART_HEADINGS)
+        self.columns = Columns(columns, label_column, unknown, _TASK_LABEL_COLUMN)
         self.context.state = "tasks"
         return True
 
@@ -464,7 +506,9 @@ class TasksPart:
         if self.columns is not None:
             self.columns.label_column = row.first_index
         elif len(row.filled) > 1:
-            self.columns = default_columns(TASK_DEFAULT_COLUMNS, row.first_index + 1, row.first_index)
+            self.columns = default_columns(
+                TASK_DEFAULT_COLUMNS, row.first_index + 1, row.first_index, _TASK_LABEL_COLUMN
+            )
         if len(row.filled) > 1:
             self.data_row(row)
         return True
@@ -474,10 +518,10 @@ class TasksPart:
         label = row.first_key
         if self.context.state != "tasks" or label not in TOTAL_LABELS:
             return False
-        figures = [
-            self.context.amount(cell, stored=False) for cell in row.cells if cell and label_key(cell) != label
-        ]
-        printed = next((f for f in reversed(figures) if isinstance(f, Decimal)), None)
+        cells = [(i, cell) for i, cell in row.filled if label_key(cell) != label]
+        figures = [(i, self.context.amount(cell, stored=False)) for i, cell in cells]
+        at, printed = next(((i, f) for i, f in reversed(figures) if isinstance(f, Decimal)), (None, None))
+        self.context.unplaced([cell for i, cell in cells if i != at], row.line)  # 含追加预算 and the like
         if printed is None:
             return True
         counted = [t for t in self.rows if label != "小计" or t["kind"] == self.kind]
@@ -552,10 +596,21 @@ class IndicatorsPart:
         if not ({"level2", "name"} <= names or (len(names) >= 3 and "name" in names)):
             return False
         label_column = next((i for i, key in enumerate(keys) if key in INDICATOR_HEADINGS), None)
-        unknown = unknown_headings(row.cells, keys, columns, label_column, ALL_LABELS)
-        self.columns = Columns(columns, label_column, unknown)
+        unknown = unknown_headings(row.cells, keys, columns, label_column, _PART_HEADINGS)
+        self.columns = Columns(columns, label_column, unknown, INDICATOR_HEADINGS)
         self.seen = True
         self.context.state = "indicators"
+        return True
+
+    def total_row(self, row: Row) -> bool:
+        """A printed 合计 of the weights (重庆: 合计 | 100): checked against them, or reported."""
+        if self.context.state != "indicators" or row.first_key not in TOTAL_LABELS:
+            return False
+        figures = [parse_number(_fold(cell).strip().rstrip("分")) for _, cell in row.filled[1:]]
+        weights = [indicator["weight"] for indicator in self.rows if indicator.get("weight") is not None]
+        total = sum(weights, Decimal(0))
+        if not weights or len(figures) != 1 or figures[0] != total:
+            self.context.unplaced([cell for _, cell in row.filled], row.line)
         return True
 
     def data_row(self, row: Row) -> None:
@@ -576,8 +631,11 @@ class IndicatorsPart:
             known = (not level1_cell or level1_cell in LEVEL1_NAMES) and (
                 not level2_cell or level2_cell in LEVEL2_NAMES
             )
-            if (level1_cell or level2_cell) and not known:
-                self.context.unrecognized(row)
+            others = [
+                values[name] for name in ("weight", "value_type", "scoring_standard") if values.get(name)
+            ]
+            if ((level1_cell or level2_cell) and not known) or others:
+                self.context.unrecognized(row)  # no indicator to hold them: quoted, not dropped
             return  # an empty row of the printed framework
         number = len(self.rows) + 1
         level1 = self.level1

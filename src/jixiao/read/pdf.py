@@ -11,6 +11,7 @@ refused with a clear message.
 from __future__ import annotations
 
 import io
+import re
 import statistics
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -30,8 +31,19 @@ MAX_PAGE_CHARACTERS: Final = 10_000
 #: cheap counting pass spends before anything is laid out, so that a crafted file costs its reader
 #: under a second instead of minutes.
 MAX_CHARACTERS: Final = 40_000
-#: A line gap this much larger than the usual one starts a new paragraph.
-PARAGRAPH_GAP: Final = 1.25
+#: White space between two lines this much (in font sizes) beyond the usual one starts a new
+#: paragraph.  Measured between the lines' glyph boxes, not from top to top: a line of Latin
+#: digits set in another font than the 汉字 around it has a smaller box and a smaller pitch, and
+#: taken as the usual pitch it made every wrapped line of 汉字 look like a new paragraph.
+PARAGRAPH_GAP: Final = 0.35
+#: A line that starts with the number of an item (1、 2. （1） 一、 ①) after a line that ends a
+#: sentence (。！？：) starts a new line: a cell's numbered points are paragraphs even where the PDF
+#: sets them no further apart than a wrap.  After ；or ， it may be a wrap inside one paragraph of
+#: points (1、…；2、…), as published text has them, so there the usual tests decide.
+_NUMBERED: Final = re.compile(
+    r"^\s*(?:\d{1,2}[、．.](?!\d)|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
+    r"|[一二三四五六七八九十]{1,3}、|[\u2460-\u2473\u2776-\u277f])"
+)
 #: A line whose right end is nearer the cell's edge than this many font sizes was wrapped.
 WRAP_GAP: Final = 3.0
 _CELL_PADDING: Final = 1.0
@@ -44,18 +56,63 @@ _RULING_WIDTH: Final = 2.5
 _CUT_GAP: Final = 1.2
 #: Column edges this close (points) are the same edge.
 _SAME_EDGE: Final = 2.0
+#: Text that starts this near (points) left of a table may be a cell of it whose rulings are gone.
+_BESIDE: Final = 200.0
 
 
 def _letter(char: str) -> bool:
     return char.isascii() and char.isalpha()
 
 
+_PADDING_SIZES: Final = 0.6
+_SENTENCE_END: Final = ("。", "！", "？", "：", "!", "?", ":")
+#: Characters a line may not start with (they stay with the character before: 行首禁则), and ones it
+#: may not end with (they go with the character after).
+_NO_LINE_START: Final = frozenset("，。、；：！？）》”’」』】〕…%,.;:!?)]}")
+_NO_LINE_END: Final = frozenset("（《“‘「『【〔([{")
+
+
+def _word_did_not_fit(previous: dict[str, Any], line: dict[str, Any], right_edge: float) -> bool:
+    """True when the first unbreakable piece of ``line`` is wider than the room ``previous`` left:
+    the line was wrapped there, though it ends short of the cell's edge.
+
+    The piece is a run of Latin letters and digits (``7×24``, ``2020``) with the 汉字 after it, as
+    LibreOffice keeps ``2020年`` together, or one 汉字; with the punctuation bound to either.
+    """
+    chars = [char["text"] for char in line["chars"]]
+    if not chars:
+        return False
+    end = 0
+    while end + 1 < len(chars) and chars[end] in _NO_LINE_END:
+        end += 1
+    if _latin(chars[end]):
+        while end + 1 < len(chars) and _latin(chars[end + 1]):
+            end += 1
+        if end + 1 < len(chars) and not chars[end + 1].isspace():
+            end += 1
+    while end + 1 < len(chars) and chars[end + 1] in _NO_LINE_START:
+        end += 1
+    width = float(line["chars"][end]["x1"]) - float(line["chars"][0]["x0"])
+    # the cell's inner padding is unknown: programs use about half a font size
+    return float(previous["x1"]) + width > right_edge - _PADDING_SIZES * _size(previous)
+
+
+def _latin(char: str) -> bool:
+    return bool(char) and ord(char[0]) < 0x2E80 and not char.isspace() and char not in _NO_LINE_START
+
+
+def _gap(upper: dict[str, Any], lower: dict[str, Any]) -> float:
+    """The white space between two lines, in font sizes of the upper one."""
+    return (float(lower["top"]) - float(upper["bottom"])) / _size(upper)
+
+
 def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float | None, spaced: bool) -> str:
     """The text of a cell from its visual lines: wrapped lines joined, real breaks kept.
 
-    ``pitch`` is the document's usual distance between wrapped lines, in font sizes.  Where the document sets
-    paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break and anything
-    else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break too.
+    ``pitch`` is the document's usual white space between wrapped lines, in font sizes.  Where the
+    document sets paragraphs apart (``spaced``, as jixiao's own PDFs do), a larger gap is a break
+    and anything else a wrap.  Elsewhere a line that ends short of the cell's right edge is a break
+    too.  A line that starts with an item's number (2、 （1）) is a break wherever it stands.
     """
     text = ""
     for index, line in enumerate(lines):
@@ -65,9 +122,13 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
             continue
         previous = lines[index - 1]
         size = statistics.median(char["size"] for char in previous["chars"]) if previous["chars"] else 10.0
-        same_paragraph = pitch is None or (line["top"] - previous["top"]) / size < PARAGRAPH_GAP * pitch
+        same_paragraph = pitch is None or _gap(previous, line) < pitch + PARAGRAPH_GAP
         near_edge = right_edge - previous["x1"] < WRAP_GAP * size
-        if not (same_paragraph and (spaced or near_edge)):
+        numbered = text.endswith(_SENTENCE_END) and _NUMBERED.match(content) is not None
+        if (
+            not (same_paragraph and (spaced or near_edge or _word_did_not_fit(previous, line, right_edge)))
+            or numbered
+        ):
             text += "\n" + content
         elif text and content and _letter(text[-1]) and _letter(content[0]):
             text += " " + content  # a Latin line breaks at a space
@@ -77,11 +138,9 @@ def join_lines(lines: Sequence[dict[str, Any]], right_edge: float, pitch: float 
 
 
 def _spaced(cells: Sequence[Sequence[dict[str, Any]]], pitch: float | None) -> bool:
-    """True when some cell sets its lines apart by more than the usual pitch: paragraphs are spaced."""
+    """True when some cell sets its lines apart by more than the usual gap: paragraphs are spaced."""
     return pitch is not None and any(
-        (b["top"] - a["top"]) / _size(a) >= PARAGRAPH_GAP * pitch
-        for lines in cells
-        for a, b in pairwise(lines)
+        _gap(a, b) >= pitch + PARAGRAPH_GAP for lines in cells for a, b in pairwise(lines)
     )
 
 
@@ -131,16 +190,13 @@ def _size(line: dict[str, Any]) -> float:
 
 
 def _usual_pitch(cells: Sequence[Sequence[dict[str, Any]]]) -> float | None:
-    """The distance between wrapped lines, in font sizes: the smallest between consecutive lines.
+    """The white space between wrapped lines, in font sizes: the smallest between consecutive lines.
 
     Paragraph breaks only ever add to it; lines closer than half a font size are not consecutive.
     Measured in font sizes, so a smaller note elsewhere does not set it.
     """
     pitches = [
-        (b["top"] - a["top"]) / _size(a)
-        for lines in cells
-        for a, b in pairwise(lines)
-        if b["top"] - a["top"] > _size(a) / 2
+        _gap(a, b) for lines in cells for a, b in pairwise(lines) if b["top"] - a["top"] > _size(a) / 2
     ]
     return min(pitches) if pitches else None
 
@@ -151,6 +207,8 @@ class _Cell:
     left: float
     bottom: float
     lines: list[dict[str, Any]]
+    #: Text beside a table with no rulings around it (:func:`_beside`): placed by where it stands.
+    loose: bool = False
 
     @property
     def runs_on(self) -> bool:
@@ -190,19 +248,45 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         return not any(b[0] <= obj["x0"] <= b[2] and b[1] <= obj["top"] <= b[3] for b in boxes)
 
     items: list[_Item] = []
-    for line in page.filter(outside).extract_text_lines(strip=True, x_tolerance=_SPACE_GAP):
+    beside: dict[int, list[dict[str, Any]]] = {}
+    for line in page.filter(outside).extract_text_lines(
+        strip=True, x_tolerance=_SPACE_GAP, return_chars=True
+    ):
         text = line["text"]
-        if is_form_text(text):
+        table_index = None if is_form_text(text) else _beside(line, boxes)
+        if table_index is not None:
+            beside.setdefault(table_index, []).append(line)
+        elif is_form_text(text):
             items.append(_Item(number, line["top"], text=text))
-    rows = [row for table in tables for row in _table_rows(page, table)]
-    for top, cells in rows:
-        laid = {
-            left: _Cell(c[0][2], c[0][0], c[0][3], c[1]) if c is not None else None
-            for left, c in cells.items()
-        }
-        items.append(_Item(number, top, columns=laid))
+    for index, table in enumerate(tables):
+        rows = _table_rows(page, table)
+        for position, (top, cells) in enumerate(rows):
+            laid = {
+                left: _Cell(c[0][2], c[0][0], c[0][3], c[1]) if c is not None else None
+                for left, c in cells.items()
+            }
+            if position == 0 and index in beside:
+                lines = beside[index]
+                left = min(float(line["x0"]) for line in lines)
+                laid[left] = _Cell(boxes[index][0], left, float(lines[-1]["bottom"]), lines, loose=True)
+            items.append(_Item(number, top, columns=laid))
     items.sort(key=lambda item: item.top)
     return items
+
+
+def _beside(line: dict[str, Any], boxes: Sequence[Box]) -> int | None:
+    """The table whose left edge ``line`` stands just before, within its height: a merged label cell
+    that a page break cut (Calc draws it on the next page without rulings around it).  It belongs
+    to the part of its column the page shows, whose first row holds it."""
+    middle = (float(line["top"]) + float(line["bottom"])) / 2
+    for index, (x0, top, _, bottom) in enumerate(boxes):
+        if (
+            top <= middle <= bottom
+            and float(line["x1"]) <= x0 + _SAME_EDGE
+            and x0 - float(line["x0"]) < _BESIDE
+        ):
+            return index
+    return None
 
 
 Box = tuple[float, float, float, float]
@@ -257,7 +341,15 @@ def _align(items: list[_Item]) -> None:
     A merged cell cut by a page break leaves a page without the column's rulings; aligning by the
     columns' left edges keeps every cell under its heading.
     """
-    lefts = sorted({left for item in items if item.columns for left in item.columns})
+    lefts = sorted(
+        {
+            left
+            for item in items
+            if item.columns
+            for left, cell in item.columns.items()
+            if not (cell and cell.loose)
+        }
+    )
     edges: list[float] = []
     for left in lefts:
         if not edges or left - edges[-1] > _SAME_EDGE:
@@ -267,24 +359,33 @@ def _align(items: list[_Item]) -> None:
             continue
         cells: list[_Cell | None] = [None] * len(edges)
         for left, cell in item.columns.items():
-            cells[bisect_right(edges, left + _SAME_EDGE) - 1] = cell
+            column = bisect_right(edges, left + _SAME_EDGE) - 1
+            if cell is not None and cell.loose and (column < 0 or cells[column] is not None):
+                continue  # no column there after all: text beside the form, not in it
+            cells[column] = cell
         item.cells = cells
 
 
-def _continues(previous: _Item, row: _Item) -> bool:
+def _continues(previous: _Item, row: _Item, above: Sequence[_Cell | None]) -> bool:
     """True when ``row``, first on its page, is the rest of ``previous``, a row the page break split.
 
     The columns line up; the row goes on only in cells whose text ran to the bottom right of the
     cell before (:attr:`_Cell.runs_on`), while some cell that was filled (a 序号, an amount) has
-    nothing more: a new row would have it.
+    nothing more: a new row would have it.  Where ``previous`` has no cell of its own (a label
+    merged down from a row above, such as 年度主要任务), the rest may go on in that merged cell,
+    ``above``, the last cell found in the column.
     """
     before, after = previous.cells, row.cells
     if before is None or after is None or len(before) != len(after) or row.page != previous.page + 1:
         return False
     ended = False
-    for old, new in zip(before, after, strict=True):
+    for old, new, merged in zip(before, after, above, strict=True):
+        if old is None and new is not None and new.lines:  # the rest of a merged label
+            if merged is None or not merged.runs_on or abs(merged.left - new.left) > 1.5:
+                return False
+            continue
         if old is None or new is None:  # a merged cell on one page, a cell of its own on the other
-            if (old is not None and old.lines) or (new is not None and new.lines):
+            if old is not None and old.lines:
                 return False
             continue
         if abs(old.left - new.left) > 1.5 or abs(old.right - new.right) > 1.5:
@@ -299,11 +400,14 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
     """Grid rows: rows split by a page break joined again, each cell's lines joined into text."""
     merged: list[_Item] = []
     previous: _Item | None = None  # the last table row kept
+    above: list[_Cell | None] = []  # per column, the last cell found (a merged cell covers below)
     seen: set[tuple[str, ...]] = set()
     for item in items:
         if item.cells is None:
             merged.append(item)
             continue
+        if len(above) != len(item.cells):
+            above = [None] * len(item.cells)
         signature = tuple("".join(line["text"] for line in c.lines) if c else "" for c in item.cells)
         repeated = signature in seen  # a heading row repeated on the new page
         seen.add(signature)
@@ -311,16 +415,20 @@ def _rows(items: list[_Item]) -> Iterator[tuple[int, list[str]]]:
             previous is not None
             and previous.page != item.page
             and not repeated
-            and _continues(previous, item)
+            and _continues(previous, item, above)
         ):
             assert previous.cells is not None
-            for old, new in zip(previous.cells, item.cells, strict=True):
-                if old is not None and new is not None:
-                    old.lines = old.lines + new.lines
+            for index, (old, new) in enumerate(zip(previous.cells, item.cells, strict=True)):
+                target = old if old is not None else above[index]
+                if target is not None and new is not None:
+                    target.lines = target.lines + new.lines
+                    target.bottom = new.bottom  # it ends where its rest ends, which may go on again
+            previous.page = item.page  # the row now ends on this page: the next may continue it
             continue
         merged.append(item)
         if not repeated:
             previous = item
+            above = [cell if cell is not None else kept for cell, kept in zip(item.cells, above, strict=True)]
     texts = [cell.lines for item in merged for cell in item.cells or () if cell is not None]
     pitch = _usual_pitch(texts)
     spaced = _spaced(texts, pitch)

@@ -78,7 +78,18 @@ def cell_value_text(value: Any, number_format: str) -> str:
     """A cell's value as the text a person sees: ``1`` formatted ``0%`` is ``100%``."""
     if isinstance(value, float | int) and not isinstance(value, bool) and "%" in number_format:
         return f"{format_amount((Decimal(number_text(value)) * 100).normalize())}%"
+    decimals = _FIXED_DECIMALS.search(number_format)
+    if isinstance(value, float | int) and not isinstance(value, bool) and decimals:
+        # 3215.6 formatted 0.00 is shown, and was typed, as 3215.60; never rounded away
+        number = Decimal(number_text(value))
+        shown = number.quantize(Decimal(1).scaleb(-len(decimals.group(1))))
+        if shown == number:
+            return format_amount(shown)
     return cell_text(value)
+
+
+#: A number format with a fixed count of decimals (``0.00``, ``#,##0.000``), in its first section.
+_FIXED_DECIMALS: Final = re.compile(r"^[#,0]*0\.(0+)(?:;|$)")
 
 
 def sheet_rows(sheet: Any, formulas: Any = None) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """The rule registries: each rule is a small function that yields findings for one kind of document.
 
 A registry holds the rules of one document kind: :data:`TABLE_RULES` judge a target table,
-:data:`SELFEVAL_RULES` a scored self-evaluation.  Rules register themselves with their registry's
+:data:`SELFEVAL_RULES` a scored self-evaluation, :data:`MONITORING_RULES` a monitoring report with
+its warnings.  Rules register themselves with their registry's
 ``rule`` decorator, naming the codes they may emit (each must be catalogued), so a self-evaluation's
 rules never run on a target table or the other way round.  A test checks that every catalogued code
 is emitted by some rule or reader and documented.
@@ -16,9 +17,10 @@ from typing import Generic, Literal, TypeVar
 from jixiao.catalogue import CATALOGUE
 from jixiao.findings import Finding
 from jixiao.model import TargetTable
+from jixiao.monitoring import MonitoredReport
 from jixiao.scoring import ScoredEvaluation
 
-DocumentKind = Literal["table", "selfeval"]
+DocumentKind = Literal["table", "selfeval", "monitoring"]
 Subject = TypeVar("Subject")
 
 
@@ -73,11 +75,13 @@ class Registry(Generic[Subject]):
 
 TABLE_RULES: Registry[TargetTable] = Registry("table")
 SELFEVAL_RULES: Registry[ScoredEvaluation] = Registry("selfeval")
+MONITORING_RULES: Registry[MonitoredReport] = Registry("monitoring")
 
 #: The target table's rules (the names every table rule module and test uses).
 RULES = TABLE_RULES.rules
 rule = TABLE_RULES.rule
 selfeval_rule = SELFEVAL_RULES.rule
+monitoring_rule = MONITORING_RULES.rule
 
 
 def validate(table: TargetTable) -> list[Finding]:
@@ -88,3 +92,8 @@ def validate(table: TargetTable) -> list[Finding]:
 def validate_selfeval(scored: ScoredEvaluation) -> list[Finding]:
     """Every self-evaluation rule's findings for a scored self-evaluation, in registration order."""
     return SELFEVAL_RULES.validate(scored)
+
+
+def validate_monitoring(monitored: MonitoredReport) -> list[Finding]:
+    """Every monitoring rule's findings for a report with its warnings, in registration order."""
+    return MONITORING_RULES.validate(monitored)

@@ -106,6 +106,11 @@ def _paragraph(document: Document, text: str, size: float, bold: bool, align: WD
 
 def write_docx(table: TargetTable) -> bytes:
     """The table as a Word document in the official layout."""
+    return blocks_docx(layout(table))
+
+
+def blocks_docx(blocks: list[Block]) -> bytes:
+    """Laid-out blocks (a table's, a self-evaluation's) as a Word document."""
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -115,7 +120,7 @@ def write_docx(table: TargetTable) -> bytes:
     normal.font.name = FONT_NAME
     normal.font.size = Pt(10.5)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT_NAME)
-    for block in layout(table):
+    for block in blocks:
         if block.kind == "title":
             if block.text:
                 _paragraph(document, block.text, 16, True, WD_ALIGN_PARAGRAPH.CENTER)

@@ -145,23 +145,40 @@ def html_body(
     their 序号), for the web pages; the official form has none.  ``signature``: the lines to
     sign on, after the form (print to sign).
     """
-    parts: list[str] = []
-    for block in layout(table):
-        if block.kind == "title":
-            if block.text:  # a table without a title gets none: the page's <title> names it
-                parts.append(f"<h{top}>{html.escape(block.text)}</h{top}>")
-        elif block.kind == "heading":
-            parts.append(f"<h{top + 1}>{html.escape(block.text)}</h{top + 1}>")
-        elif block.kind == "note":
-            parts.append(f'<p class="note">{html.escape(block.text)}</p>')
-        elif block.name == "main":
-            parts.append('<p class="unit">金额单位：万元</p>')
-            parts.append(_table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False))
-        else:
-            parts.append(_table(block, "绩效指标", keep_groups=True, numbered=numbered))
+    parts = [part for block in layout(table) if (part := block_html(block, top, numbered=numbered))]
     if signature is not None:
         parts.append(signature_block(signature))
     return "\n".join(parts)
+
+
+def block_html(block: Block, top: int = 1, *, numbered: bool = False, caption: str = "") -> str:
+    """One laid-out block as HTML: a heading, the note, or a table (``caption`` names a table other
+    than the target table's two)."""
+    if block.kind == "title":
+        # a table without a title gets none: the page's <title> names it
+        return f"<h{top}>{html.escape(block.text)}</h{top}>" if block.text else ""
+    if block.kind == "heading":
+        return f"<h{top + 1}>{html.escape(block.text)}</h{top + 1}>"
+    if block.kind == "note":
+        return f'<p class="note">{html.escape(block.text)}</p>'
+    if block.name == "main":
+        main = _table(block, "基本信息、预算整体情况、总体绩效目标与任务", keep_groups=False)
+        return f'<p class="unit">金额单位：万元</p>\n{main}'
+    if block.name == "indicators":
+        return _table(block, "绩效指标", keep_groups=True, numbered=numbered)
+    # Each part a label heads (a self-evaluation's funds, tasks, indicators) kept on one page where
+    # it fits: a row cut from its merged label by a page break reads as part of the row above.
+    return _table(block, caption, keep_groups=True)
+
+
+def page(title: str, body: str, mark: str = "") -> str:
+    """A standalone HTML page around ``body`` with the form's print style."""
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n{mark}<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 def write_html(table: TargetTable, *, signature: Signature | None = None, watermark: str = "") -> str:
@@ -179,9 +196,4 @@ def write_html(table: TargetTable, *, signature: Signature | None = None, waterm
             f'<style>@page {{ @top-right {{ content: "{quoted}"; font-size: 9pt; color: #666; }} }}</style>\n'
             f'<div class="watermark" aria-hidden="true">{html.escape(watermark)}</div>\n'
         )
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
-        f"<body>\n{mark}<main>\n{html_body(table, signature=signature)}\n</main>\n</body>\n</html>\n"
-    )
+    return page(title, html_body(table, signature=signature), mark)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, Optional
 
 from jixiao.model import Indicator, TargetTable, Task, format_amount
 from jixiao.model.framework import FRAMEWORKS, framework_of
+from jixiao.model.table import Text
 
 #: What a cell holds, for the writers' styles: ``short`` is a comparator, target or unit (centred).
 Role = Literal["label", "heading", "text", "amount", "number", "seq", "short", "goal"]
@@ -34,6 +35,18 @@ INDICATOR_HEADINGS: Final = (
     "指标值",
     "计量单位",
 )
+
+
+#: Indicator columns some layouts add (重庆's 指标权重, 湖南's 指标值类型 and 评(扣)分标准): the field,
+#: its heading (a label the reader knows) and its width.  A column is printed only when some
+#: indicator has the field, so a table without them keeps the seed's layout exactly.
+INDICATOR_EXTRAS: Final = (
+    ("weight", "指标权重", 7),
+    ("value_type", "指标值类型", 8),
+    ("scoring_standard", "评(扣)分标准", 18),
+)
+#: The label of the optional 支出预算总量 row (one the reader knows).
+TOTAL_EXPENDITURE_LABEL: Final = "支出预算总量"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,29 @@ def _task_cells(task: Task, with_outcome: bool) -> list[Cell]:
     return cells
 
 
+#: The annotation of an optional text field of the model (``Text | None``).
+_OPTIONAL_TEXT: Final[object] = Optional[Text]  # noqa: UP045 (pydantic keeps typing.Optional)
+
+
+def optional_texts(table: TargetTable) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(label, text) of each optional text the table has (部门职能概述, 长期绩效目标 …), those the
+    model lists before 总体绩效目标 and those after it, in the model's order.
+
+    Taken from the model, whose field titles are labels the reader knows: a text field added to
+    the model is printed, and read back, without a change here.
+    """
+    before: list[tuple[str, str]] = []
+    after: list[tuple[str, str]] = []
+    side = before
+    for name, info in TargetTable.model_fields.items():
+        if name == "overall_goal":
+            side = after
+        value = getattr(table, name)
+        if info.annotation == _OPTIONAL_TEXT and value is not None and info.title:
+            side.append((info.title, value))
+    return before, after
+
+
 def main_table(table: TargetTable) -> Block:
     """部门名称 … 其他需完成任务: a label column and the task table's columns."""
     headings = _task_columns(table)
@@ -141,8 +177,19 @@ def main_table(table: TargetTable) -> Block:
             Cell("其他资金", "label"),
             _amount(budget.other_funds),
         ],
-        [Cell("总体绩效目标", "label"), Cell(table.overall_goal, "goal", colspan=width - 1)],
     ]
+    if budget.total_expenditure is not None:
+        total = budget.total_expenditure
+        rows.append(
+            [
+                Cell(TOTAL_EXPENDITURE_LABEL, "label"),
+                Cell(format_amount(total), "amount", colspan=width - 1, amount=total),
+            ]
+        )
+    before_goal, after_goal = optional_texts(table)
+    rows.extend([Cell(label, "label"), Cell(text, "goal", colspan=width - 1)] for label, text in before_goal)
+    rows.append([Cell("总体绩效目标", "label"), Cell(table.overall_goal, "goal", colspan=width - 1)])
+    rows.extend([Cell(label, "label"), Cell(text, "goal", colspan=width - 1)] for label, text in after_goal)
     with_outcome = len(headings) == 5
     key = [task for task in table.tasks if task.kind == "key"]
     other = [task for task in table.tasks if task.kind == "other"]
@@ -189,12 +236,85 @@ def printed_order(table: TargetTable) -> list[int]:
     ]
 
 
+def indicator_extras(table: TargetTable) -> list[tuple[str, str, int]]:
+    """The optional indicator columns some indicator of ``table`` fills, in print order."""
+    return [
+        extra for extra in INDICATOR_EXTRAS if any(getattr(i, extra[0]) is not None for i in table.indicators)
+    ]
+
+
+def _extra_cell(indicator: Indicator, field_name: str) -> Cell:
+    value = getattr(indicator, field_name)
+    if field_name == "weight":
+        return _amount(value)
+    return Cell(value or "", "short" if field_name == "value_type" else "text")
+
+
+#: Comparators that read back from inside a value (``≥120``).
+_SYMBOLS: Final = frozenset({"≥", "≤", "=", ">", "<"})
+
+
+def _comparator_in_value(table: TargetTable) -> bool:
+    """True when some indicator has no comparator (its layout had no 对比符号 column): the form then
+    has no such column either and prints each comparator inside its value, as 湛江's form does, so
+    that an absent comparator stays absent rather than coming back as an empty one."""
+    indicators = table.indicators
+    return any(i.comparator is None for i in indicators) and all(
+        i.comparator is None
+        or i.comparator in _SYMBOLS
+        or (i.comparator == "定性" and i.value_type == "定性")
+        for i in indicators
+    )
+
+
+def indicator_columns(table: TargetTable) -> list[tuple[str, int]]:
+    """(heading, width in per cent) of each column of 绩效指标.
+
+    The seven of the official form; without 一级/二级 columns when no indicator has a level (重庆's
+    single list), without 对比符号 when comparators go inside the values, and with the optional
+    columns some indicator fills.  A table of the official form keeps exactly its seven columns.
+    """
+    with_levels = not table.indicators or any(i.level1 or i.level2 for i in table.indicators)
+    dropped = ({"对比符号"} if _comparator_in_value(table) else set()) | (
+        set() if with_levels else {"一级指标", "二级指标"}
+    )
+    columns = [(h, w) for h, w in zip(INDICATOR_HEADINGS, INDICATOR_WIDTHS, strict=True) if h not in dropped]
+    columns += [(heading, width) for _, heading, width in indicator_extras(table)]
+    if len(columns) == len(INDICATOR_HEADINGS) and not set(dict(columns)) - set(INDICATOR_HEADINGS):
+        return columns
+    scaled = [round(width * 100 / sum(w for _, w in columns)) for _, width in columns]
+    widest = scaled.index(max(scaled))
+    scaled[widest] += 100 - sum(scaled)  # the widest column takes the rounding
+    return [(heading, width) for (heading, _), width in zip(columns, scaled, strict=True)]
+
+
+def _indicator_cells(indicator: Indicator, headings: list[str]) -> list[Cell]:
+    comparator = indicator.comparator or ""
+    in_value = "对比符号" not in headings and comparator in _SYMBOLS
+    cells = {
+        "三级指标": Cell(indicator.name),
+        "三级指标解释": Cell(indicator.explanation),
+        "对比符号": Cell(comparator, "short"),
+        "指标值": Cell(comparator + indicator.value if in_value else indicator.value, "short"),
+        "计量单位": Cell(indicator.unit, "short"),
+        **{heading: _extra_cell(indicator, name) for name, heading, _ in INDICATOR_EXTRAS},
+    }
+    return [cells[heading] for heading in headings if heading not in {"一级指标", "二级指标"}]
+
+
 def indicator_table(table: TargetTable) -> Block:
-    """绩效指标: every 二级 row of the framework, filled or not."""
-    rows: list[list[Cell]] = [[Cell(h, "heading") for h in INDICATOR_HEADINGS]]
+    """绩效指标: every 二级 row of the framework, filled or not (or, for indicators without levels,
+    the one list they came in)."""
+    columns = indicator_columns(table)
+    headings = [heading for heading, _ in columns]
+    rows: list[list[Cell]] = [[Cell(h, "heading") for h in headings]]
     number_of = {id(indicator): index for index, indicator in enumerate(table.indicators, start=1)}
     numbers: list[int | None] = [None]
-    for level1, groups in _indicator_groups(table):
+    if "一级指标" not in headings:
+        for listed in table.indicators:
+            rows.append(_indicator_cells(listed, headings))
+            numbers.append(number_of[id(listed)])
+    for level1, groups in _indicator_groups(table) if "一级指标" in headings else ():
         first_of_level1 = True
         for level2, members in groups:
             span = max(len(members), 1)
@@ -206,25 +326,17 @@ def indicator_table(table: TargetTable) -> Block:
                 if position == 0:
                     row.append(Cell(level2, "label", rowspan=span))
                 if indicator is None:
-                    row.extend(Cell() for _ in range(5))
+                    row.extend(Cell() for _ in range(len(headings) - 2))
                 else:
-                    row.extend(
-                        (
-                            Cell(indicator.name),
-                            Cell(indicator.explanation),
-                            Cell(indicator.comparator or "", "short"),
-                            Cell(indicator.value, "short"),
-                            Cell(indicator.unit, "short"),
-                        )
-                    )
+                    row.extend(_indicator_cells(indicator, headings))
                 rows.append(row)
                 numbers.append(None if indicator is None else number_of[id(indicator)])
     return Block(
         "table",
         rows=rows,
-        columns=len(INDICATOR_HEADINGS),
+        columns=len(headings),
         name="indicators",
-        widths=INDICATOR_WIDTHS,
+        widths=tuple(width for _, width in columns),
         head_rows=1,
         row_numbers=numbers,
     )

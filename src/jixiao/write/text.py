@@ -12,7 +12,7 @@ import re
 from typing import Final
 
 from jixiao.model import TargetTable
-from jixiao.write.layout import Cell, grid_of, layout
+from jixiao.write.layout import Block, Cell, grid_of, layout
 
 _NEEDS_HTML: Final = re.compile(r"[\n\t<>&]")
 
@@ -30,8 +30,13 @@ def _cell_text(cell: Cell | None) -> str:
 
 def write_text(table: TargetTable) -> str:
     """The table in the text form; reading it back gives the same table."""
+    return blocks_text(layout(table))
+
+
+def blocks_text(blocks: list[Block]) -> str:
+    """Laid-out blocks (a table's, a self-evaluation's) in the text form."""
     out: list[str] = ["", ""]
-    for block in layout(table):
+    for block in blocks:
         if block.kind == "title":
             if block.text:
                 out += [f"## {block.text}", ""]

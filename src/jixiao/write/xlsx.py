@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -32,6 +32,8 @@ from jixiao.write.layout import Block, Cell, layout, placed_cells
 FONT_NAME: Final = "宋体"
 #: Widths of the seven columns, in characters of the default font (a 汉字 counts two).
 COLUMN_WIDTHS: Final = (12.0, 14.0, 26.0, 34.0, 8.0, 12.0, 9.0)
+#: Widths of the optional indicator columns (``layout.INDICATOR_EXTRAS``), by heading.
+EXTRA_WIDTHS: Final = {"指标权重": 9.0, "指标值类型": 10.0, "评(扣)分标准": 24.0}
 LINE_HEIGHT: Final = 14.5  # points per line of 10.5 pt text
 TABLE_COLUMNS: Final = 7
 FINDINGS_SHEET: Final = "校验结果"
@@ -54,13 +56,21 @@ _ALIGN = {
 }
 
 
-def _physical_columns(block: Block) -> list[tuple[int, int]]:
-    """Logical column → the (first, last) physical column it covers."""
-    if block.columns == TABLE_COLUMNS:
-        return [(c, c) for c in range(TABLE_COLUMNS)]
+def _physical_columns(block: Block, width: int = TABLE_COLUMNS) -> list[tuple[int, int]]:
+    """Logical column → the (first, last) physical column it covers, of ``width`` columns (seven,
+    more where the indicator table has optional columns: the main table's last column widens)."""
+    if block.name == "indicators" or block.columns == width:
+        return [(c, c) for c in range(block.columns)]
     if block.columns == 5:
-        return [(0, 0), (1, 1), (2, 2), (3, 4), (5, 6)]
-    return [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 6)]
+        return [(0, 0), (1, 1), (2, 2), (3, 4), (5, width - 1)]
+    return [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, width - 1)]
+
+
+def _column_widths(blocks: list[Block]) -> tuple[float, ...]:
+    """The sheet's column widths: the seven, and one per optional indicator column."""
+    indicators = next((b for b in blocks if b.name == "indicators"), None)
+    extra = indicators.rows[0][TABLE_COLUMNS:] if indicators is not None and indicators.rows else []
+    return (*COLUMN_WIDTHS, *(EXTRA_WIDTHS.get(cell.text, 12.0) for cell in extra))
 
 
 def _display_width(text: str) -> int:
@@ -109,9 +119,15 @@ def _write_cell(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
             target.data_type = "s"  # text such as "=1+1" is text, never a formula
 
 
-def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, float]) -> int:
+def _write_block(
+    sheet: Worksheet,
+    block: Block,
+    top: int,
+    heights: dict[int, float],
+    widths: tuple[float, ...] = COLUMN_WIDTHS,
+) -> int:
     """Write a table block with its first row at sheet row ``top``; returns the next free row."""
-    columns = _physical_columns(block)
+    columns = _physical_columns(block, len(widths))
     for r, c, cell in placed_cells(block):
         first_row, last_row = top + r, top + r + cell.rowspan - 1
         first_col, last_col = columns[c][0] + 1, columns[c + cell.colspan - 1][1] + 1
@@ -126,7 +142,7 @@ def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, fl
             sheet.merged_cells.add(
                 CellRange(min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col)
             )
-        width = sum(COLUMN_WIDTHS[first_col - 1 : last_col])
+        width = sum(widths[first_col - 1 : last_col])
         lines = _lines_needed(cell.text, width) if cell.role not in {"amount", "number", "seq"} else 1
         per_row = lines * LINE_HEIGHT / cell.rowspan + 4
         for row in range(first_row, last_row + 1):
@@ -135,12 +151,18 @@ def _write_block(sheet: Worksheet, block: Block, top: int, heights: dict[int, fl
 
 
 def _text_row(
-    sheet: Worksheet, row: int, text: str, font: Font, align: Alignment, heights: dict[int, float]
+    sheet: Worksheet,
+    row: int,
+    text: str,
+    font: Font,
+    align: Alignment,
+    heights: dict[int, float],
+    widths: tuple[float, ...] = COLUMN_WIDTHS,
 ) -> None:
     sheet.cell(row=row, column=1, value=text).font = font
     sheet.cell(row=row, column=1).alignment = align
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=TABLE_COLUMNS)
-    heights[row] = _lines_needed(text, sum(COLUMN_WIDTHS)) * (font.size or 10.5) * 1.45 + 6
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+    heights[row] = _lines_needed(text, sum(widths)) * (font.size or 10.5) * 1.45 + 6
 
 
 def _form_sheet(sheet: Worksheet, table: TargetTable) -> None:
@@ -159,26 +181,27 @@ def write_form(sheet: Worksheet, table: TargetTable) -> None:
     the cells, merges, widths, heights and print set-up; the sheet keeps its name."""
     heights: dict[int, float] = {}
     row = 1
-    for block in layout(table):
+    blocks = layout(table)
+    widths = _column_widths(blocks)
+    for block in blocks:
         if block.kind == "title":
             if block.text:
                 title_font = Font(name=FONT_NAME, size=16, bold=True)
-                _text_row(sheet, row, block.text, title_font, _ALIGN["heading"], heights)
+                _text_row(sheet, row, block.text, title_font, _ALIGN["heading"], heights, widths)
                 row += 1
         elif block.kind == "heading":
             sheet.row_breaks.append(Break(id=row))  # 绩效指标 starts a page, as in the PDF
             row += 1
-            _text_row(
-                sheet, row, block.text, Font(name=FONT_NAME, size=13, bold=True), _ALIGN["heading"], heights
-            )
+            heading_font = Font(name=FONT_NAME, size=13, bold=True)
+            _text_row(sheet, row, block.text, heading_font, _ALIGN["heading"], heights, widths)
             row += 1
         elif block.kind == "note":
             row += 1
-            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=9), _ALIGN["text"], heights)
+            _text_row(sheet, row, block.text, Font(name=FONT_NAME, size=9), _ALIGN["text"], heights, widths)
             row += 1
         else:
-            row = _write_block(sheet, block, row, heights)
-    for index, width in enumerate(COLUMN_WIDTHS, start=1):
+            row = _write_block(sheet, block, row, heights, widths)
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for number, height in heights.items():
         sheet.row_dimensions[number].height = round(height, 1)
@@ -222,21 +245,28 @@ def _field_title(section: str | None, field: str | None) -> str:
     return info.title if info is not None and info.title else field
 
 
-def _findings_sheet(sheet: Worksheet, report: Report) -> None:
+def _findings_sheet(
+    sheet: Worksheet,
+    report: Report,
+    sections: dict[str, str] = SECTION_TITLES,
+    field_title: Callable[[str | None, str | None], str] = _field_title,
+) -> None:
+    """The findings, one a row: ``sections`` and ``field_title`` name the parts and fields of the
+    document they are about (the target table's, or a self-evaluation's)."""
     headings: Sequence[str] = ("级别", "代码", "部分", "行", "栏目", "说明")
     sheet.append(list(headings))
     for cell in sheet[1]:
         cell.font, cell.fill, cell.border = _BOLD, _FILL, _BORDER
     for item in report.findings:
         location = item.location
-        section = SECTION_TITLES.get(location.section or "", "")
+        section = sections.get(location.section or "", "")
         sheet.append(
             [
                 item.severity.label,
                 item.code,
                 section,
                 location.row,
-                _field_title(location.section, location.field),
+                field_title(location.section, location.field),
                 item.message,
             ]
         )
