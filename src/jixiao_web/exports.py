@@ -20,7 +20,7 @@ from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
 from jixiao_web import audit, disposition
-from jixiao_web.models import AuditAction, Export, Filing, Version
+from jixiao_web.models import AuditAction, Export, Filing, Kind, Version
 
 #: Download formats: extension → (MIME type, Chinese name).
 FORMATS: Final = {
@@ -35,18 +35,38 @@ FORMATS: Final = {
 def file_name(version: Version, fmt: str) -> str:
     """The stored file's name, and the ASCII name of a download for clients without ``filename*``."""
     filing = version.filing
-    return f"{filing.year}-{filing.department.code}-v{version.number}.{fmt}"
+    kind = "-selfeval" if filing.kind == Kind.SELFEVAL else ""
+    return f"{filing.year}-{filing.department.code}{kind}-v{version.number}.{fmt}"
 
 
 def download_name(version: Version, fmt: str) -> str:
     """The name a person reads: ``揭阳市教育局-2024年度部门整体预算绩效目标表-第2版.xlsx``."""
     filing = version.filing
-    return f"{filing.department.name}-{filing.year}年度部门整体预算绩效目标表-第{version.number}版.{fmt}"
+    what = "部门整体支出绩效自评表" if filing.kind == Kind.SELFEVAL else "部门整体预算绩效目标表"
+    return f"{filing.department.name}-{filing.year}年度{what}-第{version.number}版.{fmt}"
 
 
 def open_data_name(year: int, city: str) -> tuple[str, str]:
     """The readable and the ASCII name of a year's open data."""
     return f"{city}-{year}年度部门整体预算绩效目标表-开放数据.zip", f"jixiao-{year}-open-data.zip"
+
+
+def _content(version: Version, fmt: str) -> bytes:
+    """``version`` written in ``fmt``: a target table by its writers; a self-evaluation by its
+    own (with the finance bureau's reviewed scores, and its round's profile)."""
+    if version.filing.kind != Kind.SELFEVAL:
+        return write_bytes(TargetTable.model_validate(version.data), "." + fmt)
+    from jixiao.check import check_selfeval
+    from jixiao.write.selfeval import write_selfeval_bytes
+    from jixiao_web import selfeval
+
+    profile = selfeval.profile_of(version.filing.year)
+    evaluation = selfeval.as_reviewed(
+        selfeval.evaluation_of(version.data), selfeval.reviews_of(version), profile
+    )
+    if fmt == "json":
+        return (evaluation.to_json() + "\n").encode()
+    return write_selfeval_bytes(evaluation, "." + fmt, profile, check_selfeval(evaluation, profile))
 
 
 def export(version: Version, fmt: str) -> Export:
@@ -56,7 +76,7 @@ def export(version: Version, fmt: str) -> Export:
     existing = Export.objects.filter(version=version, format=fmt).first()
     if existing is not None:
         return existing
-    content = write_bytes(TargetTable.model_validate(version.data), "." + fmt)
+    content = _content(version, fmt)
     try:
         with transaction.atomic():
             made = Export(

@@ -33,9 +33,9 @@ from django.utils import timezone
 from jixiao.check import check_selfeval
 from jixiao.findings import Report, Severity
 from jixiao.model import TargetTable
-from jixiao.model.selfeval import SelfEvaluation, initial_total
+from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
-from jixiao.scoring import RowScore, Scores, rounded, score
+from jixiao.scoring import RowScore, Scores, in_band, rounded, score
 from jixiao_web import audit
 from jixiao_web.access import FINANCE, Action, allowed, is_finance
 from jixiao_web.audit import Actor
@@ -370,6 +370,31 @@ def scored(filing: Filing, version: Version | None = None, data: dict[str, Any] 
     return Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
 
 
+def as_reviewed(
+    evaluation: SelfEvaluation, reviewed: dict[int, ScoreReview], profile: Profile
+) -> SelfEvaluation:
+    """``evaluation`` as the finance bureau reviewed it, for the published files: each reviewed
+    row's score entered with the bureau's reason (a 定性 row's tier the one whose band holds the
+    reviewed score), so that the library's writers and ``score`` give the reviewed total."""
+    if not reviewed:
+        return evaluation
+    data = evaluation.model_dump(mode="json")
+    rows = score(evaluation, profile).rows
+    for row, review in reviewed.items():
+        result = data["indicators"][row - 1]
+        indicator = evaluation.approved.indicators[row - 1]
+        result["entered_score"] = str(review.score)
+        result["score_reason"] = (
+            f"财政局复核：{review.reason}（部门自评：{result.get('score_reason') or '按公式计算'}）"
+        )
+        if indicator.comparator == "定性":
+            points = rows[row - 1].points
+            result["tier"] = next(
+                (tier.value for tier in Tier if in_band(review.score, tier, points)), result.get("tier")
+            )
+    return SelfEvaluation.model_validate(data)
+
+
 def review_score(actor: Actor, filing: Filing, row: int, value: str, reason: str) -> ScoreReview:
     """The finance bureau's score for indicator ``row`` of the version under review, with its
     written reason (复核); the department's own score stays beside it."""
@@ -448,6 +473,24 @@ def published_scores(year: int) -> list[dict[str, Any]]:
             }
         )
     return lines
+
+
+def published_of(target: Filing) -> Scored | None:
+    """The published self-evaluation of a target table's department and year, scored (for the
+    public page beside the target table); None when there is none."""
+    filing = (
+        Filing.objects.filter(
+            kind=Kind.SELFEVAL,
+            year=target.year,
+            department_id=target.department_id,
+            status__in=SELFEVAL.public,
+        )
+        .select_related("published_version")
+        .first()
+    )
+    if filing is None or filing.published_version is None:
+        return None
+    return scored(filing, filing.published_version)
 
 
 def may_download_evidence(user: Any, filing: Filing) -> bool:

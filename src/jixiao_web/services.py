@@ -409,7 +409,7 @@ def transition(
             after={**audit.filing_state(filing), **extra},
         )
         _reached(actor, filing, workflow, step)
-    if step.publishes and filing.kind == Kind.TARGET:
+    if step.publishes:
         _render(version)
     return Taken(step, version)
 

@@ -318,6 +318,55 @@ def _child(name: str) -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
 
+@dataclass(slots=True)
+class SelfevalUpload:
+    """selfeval: what reading a filled 自评表 gave: its JSON (None when unreadable), the report."""
+
+    evaluation: dict[str, Any] | None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def read_selfeval_upload(name: str, data: bytes, profile: dict[str, Any]) -> SelfevalUpload:
+    """Read and check a filled self-evaluation (any format the library reads) in the limited
+    child process, scored by ``profile`` (a profile's JSON)."""
+    child = run_limited(["--selfeval", name, json.dumps(profile, ensure_ascii=False)], data)
+    if child.returncode is None:
+        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+    if child.returncode == 0 and child.stdout:
+        result = json.loads(child.stdout)
+        return SelfevalUpload(result["evaluation"], result["report"])
+    log.warning("reading self-evaluation upload %r failed (exit %s)", name, child.returncode)
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+    if b"MemoryError" in child.stderr:
+        return SelfevalUpload(None, _failed(name, "memory").report)
+    return SelfevalUpload(None, _failed(name, "internal").report)
+
+
+def _selfeval_child(name: str, profile_json: str) -> None:
+    """selfeval: a filled 自评表 read and checked (no Django here either)."""
+    from jixiao.check import check_selfeval
+    from jixiao.profile import Profile
+    from jixiao.read.selfeval import read_selfeval_bytes
+
+    signal.signal(signal.SIGTERM, _orphaned)
+    with contextlib.suppress(OSError, ValueError):
+        if os.getppid() != int(Path("owner").read_text()):
+            _orphaned(signal.SIGTERM, None)
+    profile = Profile.model_validate_json(profile_json)
+    data = sys.stdin.buffer.read()
+    try:
+        read = read_selfeval_bytes(data, name, profile)
+    except ReadError as error:
+        out = {"evaluation": None, "report": Report(name, [error.finding]).to_dict()}
+    else:
+        out = {
+            "evaluation": read.evaluation.model_dump(mode="json"),
+            "report": check_selfeval(read.evaluation, profile, name, read.findings).to_dict(),
+        }
+    sys.stdout.write(json.dumps(out, ensure_ascii=False))
+
+
 def _evidence_child(name: str) -> None:
     """selfeval: what an evidence file is, by its content (``jixiao_web.evidence.sniff``)."""
     from jixiao_web.evidence import sniff  # no Django: it reads bytes only
@@ -331,5 +380,7 @@ def _evidence_child(name: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--evidence":
         _evidence_child(sys.argv[2])
+    elif len(sys.argv) > 3 and sys.argv[1] == "--selfeval":
+        _selfeval_child(sys.argv[2], sys.argv[3])
     else:
         _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")

@@ -57,12 +57,19 @@ urlpatterns = [
     path("selfeval/<int:pk>/submit/", selfeval_views.submit, name="selfeval-submit"),
     path("selfeval/<int:pk>/withdraw/", selfeval_views.withdraw, name="selfeval-withdraw"),
     path("selfeval/<int:pk>/evidence/", selfeval_views.attach, name="selfeval-evidence"),
+    path("selfeval/<int:pk>/upload/", selfeval_views.upload, name="selfeval-upload"),
+    path("selfeval/<int:pk>/workbook.xlsx", selfeval_views.workbook, name="selfeval-workbook"),
     path(
         "selfeval/<int:pk>/evidence/<int:item>/",
         selfeval_views.evidence_download,
         name="selfeval-evidence-download",
     ),
     path("public/<int:year>/<slug:code>/selfeval/", selfeval_views.public, name="public-selfeval"),
+    path(
+        "public/<int:year>/<slug:code>/selfeval/download.<str:fmt>",
+        selfeval_views.public_download,
+        name="public-selfeval-download",
+    ),
     # library: the indicator library (指标库)
     path("library/", library_views.page, name="library"),
     path("library/suggest/", library_views.suggest, name="library-suggest"),

@@ -32,6 +32,7 @@ from jixiao_web import evidence, selfeval, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
     ApiToken,
+    AuditAction,
     AuditEntry,
     Comment,
     Department,
@@ -194,6 +195,23 @@ SELFEVAL_MATRIX: dict[str, list[Case]] = {
             note="a real PDF, checked in the limited child process",
         ),
     ],
+    "selfeval-upload": [
+        Case("GET", {**OUTSIDERS, **by_table("edit", 200, ">detail")}),
+        Case("POST", {**OUTSIDERS, **by_table("edit", 400, ">detail")}, note="no file: the page says so"),
+    ],
+    "selfeval-workbook": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S5,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": (404,) * S5,
+                "reviewer": (404,) * S5,
+                "admin": (404,) * S5,
+            },
+        )
+    ],
     "selfeval-evidence-download": [
         Case(
             "GET",
@@ -225,6 +243,10 @@ SELFEVAL_MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "public-selfeval": [Case("GET", dict.fromkeys(ROLES, SEEN), args="year-code")],
+    "public-selfeval-download": [
+        Case("GET", dict.fromkeys(ROLES, SEEN), args="year-code-json"),
+        Case("GET", dict.fromkeys(ROLES, (404,) * S5), args="year-code-exe", note="an unknown format"),
+    ],
     # The shared review pages, for a self-evaluation.
     "review": [
         Case(
@@ -415,6 +437,8 @@ def _args(case: Case, world: World, state: str) -> list[Any]:
         "pk": [filing.pk],
         "evidence": [filing.pk, world.evidence[state].pk],
         "year-code": [filing.year, world.department.code],
+        "year-code-json": [filing.year, world.department.code, "json"],
+        "year-code-exe": [filing.year, world.department.code, "exe"],
     }[case.args]
 
 
@@ -450,7 +474,8 @@ def _snapshot() -> tuple[Any, ...]:
         ScoreReview.objects.count(),
         Evidence.objects.count(),
         SelfEvalRound.objects.count(),
-        AuditEntry.objects.count(),
+        # A download's first rendering records its digest in the chain (a cache, not a change).
+        AuditEntry.objects.exclude(action=AuditAction.EXPORT).count(),
         ApiToken.objects.count(),
     )
 

@@ -157,6 +157,7 @@ def test_whole_round(opened: Filing, actor: Callable[[str], Actor]) -> None:
         "submit",
         "approve",
         "publish",
+        *["export"] * 5,  # its downloads, rendered on publishing (the library's writers)
     ]
     assert audit.verify() == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
@@ -201,8 +202,28 @@ def test_review_rescore_approve_publish(
     scored = selfeval.scored(filing, filing.received_version)
     assert str(scored.total) in text
     assert scored.total < scored.scores.total  # the reviewed score counts
-    # The open-data bundle of the year gains the scores.
+    # The downloads are the library's writers' files, with the reviewed scores.
+    assert f">{scored.total}<" in text or str(scored.total) in text
+    code = filing.department.code
+    as_json = Client().get(reverse("public-selfeval-download", args=[YEAR, code, "json"]))
+    published_evaluation = SelfEvaluation.model_validate_json(b"".join(as_json.streaming_content))  # type: ignore[attr-defined]
+    assert published_evaluation.indicators[0].entered_score == Decimal("1.00")
+    assert published_evaluation.indicators[0].score_reason.startswith("财政局复核：佐证材料只覆盖上半年")
+    from jixiao.scoring import score
+
+    assert score(published_evaluation, VARIANTS["默认"]).total == scored.total
+    for fmt in ("html", "xlsx", "pdf", "docx"):
+        response = Client().get(reverse("public-selfeval-download", args=[YEAR, code, fmt]))
+        assert response.status_code == 200, fmt
+        assert "selfeval-v1" in response["Content-Disposition"], fmt
+    html = b"".join(
+        Client().get(reverse("public-selfeval-download", args=[YEAR, code, "html"])).streaming_content  # type: ignore[attr-defined]
+    ).decode()
+    assert str(scored.total) in html
+    # The open-data bundle of the year gains the scores; the target table's page links to it.
     services.publish(actor("reviewer"), Filing.objects.get(kind=Kind.TARGET))
+    beside = Client().get(reverse("public-table", args=[YEAR, filing.department.code])).content.decode()
+    assert reverse("public-selfeval", args=[YEAR, filing.department.code]) in beside
     bundle = Client().get(reverse("public-open-data", args=[YEAR]))
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
         scores = archive.read("selfeval-scores.csv").decode("utf-8-sig")
@@ -312,3 +333,59 @@ def test_initial_budget_typed_only_where_the_approved_table_shows_none(
     stored = SelfEvaluation.model_validate(made.data)
     assert stored.funds.total.initial_budget == Decimal("1766.08")
     assert stored.funds.fiscal.initial_budget == Decimal("1000")
+
+
+def test_a_filled_workbook_is_previewed_then_imported(
+    opened: Filing, login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    from openpyxl import load_workbook
+
+    from jixiao.write.selfeval import write_selfeval_bytes
+
+    client = login(people["filer"])
+    blank = client.get(reverse("selfeval-workbook", args=[opened.pk]))
+    assert blank.status_code == 200
+    assert load_workbook(io.BytesIO(blank.content)).active.protection.sheet  # the copied parts locked
+    stored = SelfEvaluation.model_validate(opened.data)
+    filled_evaluation = selfeval.merged(opened, filled(stored))
+    workbook = write_selfeval_bytes(filled_evaluation, ".xlsx", VARIANTS["默认"])
+    url = reverse("selfeval-upload", args=[opened.pk])
+    preview = client.post(url, {"file": SimpleUploadedFile("自评表.xlsx", workbook)})
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert "确认导入" in page
+    assert "100.00" in page  # the scores, recomputed
+    opened.refresh_from_db()
+    assert opened.revision == 1  # nothing stored before confirming
+    confirm = re.search(r'name="confirm" value="([^"]+)"', page)
+    assert confirm is not None
+    done = client.post(url, {"confirm": confirm.group(1)})
+    assert done["Location"] == reverse("selfeval-edit", args=[opened.pk])
+    opened.refresh_from_db()
+    assert opened.revision == 2
+    imported = SelfEvaluation.model_validate(opened.data)
+    assert imported.goal_actual == filled_evaluation.goal_actual
+    assert [r.actual for r in imported.indicators] == [r.actual for r in filled_evaluation.indicators]
+    assert imported.funds.total.executed == filled_evaluation.funds.total.executed
+    # Not a self-evaluation: refused with the reader's reason, nothing stored.
+    refused = client.post(url, {"file": SimpleUploadedFile("随便.txt", "这不是自评表".encode())})
+    assert refused.status_code == 400
+    assert "不是部门整体支出绩效自评表" in refused.content.decode()
+
+
+def test_another_tables_workbook_is_refused(
+    opened: Filing, seed_table: TargetTable, login: Callable[[User], Client], people: dict[str, User]
+) -> None:
+    from jixiao.write.selfeval import write_selfeval_bytes
+
+    other = seed_table.model_copy(deep=True)
+    other.indicators = other.indicators[:2]
+    workbook = write_selfeval_bytes(SelfEvaluation.from_table(other), ".xlsx", VARIANTS["默认"])
+    client = login(people["filer"])
+    refused = client.post(
+        reverse("selfeval-upload", args=[opened.pk]), {"file": SimpleUploadedFile("别的表.xlsx", workbook)}
+    )
+    assert refused.status_code == 400
+    assert "不一致" in refused.content.decode()
+    opened.refresh_from_db()
+    assert opened.revision == 1

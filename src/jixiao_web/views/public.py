@@ -37,6 +37,7 @@ def table(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "version": version,
             "official": html_body(TargetTable.model_validate(version.data)),
             "formats": exports.FORMATS,
+            "selfeval": selfeval.published_of(filing),
         },
     )
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -29,12 +30,20 @@ from jixiao.findings import Report
 from jixiao.model import format_amount
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
+from jixiao_web import disposition, exports, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
-from jixiao_web import selectors, selfeval, services
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.diff import Change
 from jixiao_web.models import Evidence, Filing, Kind, Opened, SelfEvalRound, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
+from jixiao_web.uploads import (
+    TooLarge,
+    TooManyUploads,
+    admit,
+    read_limited,
+    read_selfeval_upload,
+    reading_slot,
+)
 from jixiao_web.views.common import actor_of, filing_for, posted_replies
 from jixiao_web.workflow import SELFEVAL, TARGET
 
@@ -328,6 +337,115 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------
+# A filled workbook instead of typing: the blank workbook, and reading it back (preview, confirm)
+
+UPLOAD_SALT = "jixiao.selfeval.upload"
+
+
+@login_required
+def workbook(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook to fill offline (``jixiao selfeval new``'s): the working copy, the copied
+    parts locked."""
+    from jixiao.write.selfeval import blank_workbook
+
+    filing = selfeval_for(request, pk, Action.DRAFT)
+    content = blank_workbook(selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
+    response = HttpResponse(content, content_type=exports.FORMATS["xlsx"][0])
+    response["Content-Disposition"] = disposition.header(
+        f"{filing.department.name}-{filing.year}年度部门整体支出绩效自评表-待填写.xlsx",
+        f"{filing.year}-{filing.department.code}-selfeval-form.xlsx",
+        attachment=True,
+    )
+    return response
+
+
+def _upload_page(request: HttpRequest, filing: Filing, status: int = 200, **context: Any) -> HttpResponse:
+    return render(request, "jixiao_web/selfeval_upload.html", {"filing": filing, **context}, status=status)
+
+
+def _same_rows(stored: SelfEvaluation, read: dict[str, Any]) -> bool:
+    """Whether a read self-evaluation is of the same approved table, row for row."""
+    approved = read.get("approved") or {}
+
+    def names(rows: Any) -> list[str]:
+        return [row.get("name", "") for row in rows or [] if isinstance(row, dict)]
+
+    return names(approved.get("tasks")) == [t.name for t in stored.approved.tasks] and names(
+        approved.get("indicators")
+    ) == [i.name for i in stored.approved.indicators]
+
+
+@login_required
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a filled 自评表 (our workbook, or any format the library reads): read in the limited
+    child process, shown with its scores and findings; stored only when confirmed."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    if not allowed(request.user, Action.EDIT, filing):
+        messages.info(request, f"这张自评表当前为“{filing.get_status_display()}”，不能导入。")
+        return redirect("selfeval-detail", pk=filing.pk)
+    if request.method != "POST":
+        return _upload_page(request, filing)
+    if "confirm" in request.POST:
+        return _confirm_upload(request, filing)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        return _upload_page(request, filing, 400, error="请选择要上传的文件。")
+    name = uploaded.name or "上传文件"
+    try:
+        data = read_limited(uploaded)
+        admit(request.user)  # type: ignore[arg-type]
+        with reading_slot(request.user):
+            result = read_selfeval_upload(
+                name, data, selfeval.profile_of(filing.year).model_dump(mode="json")
+            )
+    except TooLarge as error:
+        return _upload_page(request, filing, 413, error=str(error))
+    except TooManyUploads as error:
+        return _upload_page(request, filing, 429, error=str(error))
+    context: dict[str, Any] = {"report": _report_context(result.report), "file_name": name}
+    if result.evaluation is None:
+        return _upload_page(request, filing, 400, **context)
+    stored = selfeval.evaluation_of(filing.data)
+    if not _same_rows(stored, result.evaluation):
+        context["error"] = (
+            "文件中的任务或绩效指标与本自评表所依据的批复目标表不一致（可能是其他部门、其他年度的表，或改动了复制的指标），"
+            "不能导入。请下载本页的工作簿填写后再上传。"
+        )
+        return _upload_page(request, filing, 400, **context)
+    evaluation = selfeval.merged(filing, result.evaluation)
+    data_json = evaluation.model_dump(mode="json")
+    context.update(
+        sheet=sheet(selfeval.scored(filing, data=data_json)),
+        editable=False,
+        confirm=signing.dumps(
+            {"evaluation": data_json, "revision": filing.revision, "name": name}, salt=UPLOAD_SALT
+        ),
+    )
+    return _upload_page(request, filing, **context)
+
+
+def _confirm_upload(request: HttpRequest, filing: Filing) -> HttpResponse:
+    try:
+        payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
+        evaluation = selfeval.merged(filing, payload["evaluation"])
+        revision = int(payload["revision"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        messages.error(request, "预览已过期，请重新上传文件。")
+        return redirect("selfeval-upload", pk=filing.pk)
+    try:
+        filing, _ = selfeval.save(actor_of(request), filing, evaluation, revision)
+    except selfeval.SaveError as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-upload", pk=filing.pk)
+    messages.success(
+        request,
+        f"已从“{payload.get('name', '文件')}”导入（第{filing.revision}次修订）："
+        f"错误 {filing.errors} 条，警告 {filing.warnings} 条。",
+    )
+    return redirect("selfeval-edit", pk=filing.pk)
+
+
+# ---------------------------------------------------------------------------------------------
 # Its page
 
 
@@ -517,8 +635,7 @@ def score_review(request: HttpRequest, pk: int) -> HttpResponse:
 # The public page
 
 
-def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    """A published self-evaluation: the scores and grade, beside the year's target table."""
+def _published(year: int, code: str) -> Filing:
     filing = (
         Filing.objects.filter(
             kind=Kind.SELFEVAL, year=year, department__code=code, status__in=SELFEVAL.public
@@ -528,6 +645,13 @@ def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
     )
     if filing is None or filing.published_version is None:
         raise Http404("没有公开的自评表。")
+    return filing
+
+
+def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """A published self-evaluation: the scores and grade, beside the year's target table, and its
+    downloads."""
+    filing = _published(year, code)
     scored = selfeval.scored(filing, filing.published_version)
     target = Filing.objects.filter(kind=Kind.TARGET, year=year, department=filing.department).first()
     return render(
@@ -539,5 +663,15 @@ def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "editable": False,
             "public_view": True,
             "target_public": target is not None and target.status in TARGET.public,
+            "formats": exports.FORMATS,
         },
     )
+
+
+def public_download(request: HttpRequest, year: int, code: str, fmt: str) -> FileResponse:
+    """The published self-evaluation as a file (the library's writers, with the reviewed scores)."""
+    filing = _published(year, code)
+    if fmt not in exports.FORMATS:
+        raise Http404("没有这种下载格式。")
+    assert filing.published_version is not None
+    return exports.file_response(filing.published_version, fmt)
