@@ -305,6 +305,7 @@ def test_rounds_page_lists_departments(
     assert "100.00" in page
     assert "揭阳市教育局" in page  # no approved table: no self-evaluation yet
     assert VARIANTS["101号"].name in page
+    assert 'value="2099-03-31"' in page  # opening again starts from the round's settings
 
 
 def test_initial_budget_typed_only_where_the_approved_table_shows_none(
