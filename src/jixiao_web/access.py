@@ -24,12 +24,13 @@ in which states) is not written here but read from the workflow table (:mod:`jix
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
 from jixiao_web.models import Department, Filing, Received, Role
-from jixiao_web.workflow import BUREAU, DEPARTMENT, TARGET, Action, Workflow
+from jixiao_web.workflow import BUREAU, DEPARTMENT, TARGET, WORKFLOWS, Action, Workflow
 
 __all__ = [
     "FILERS",
@@ -80,9 +81,17 @@ def _workflow_rule(user: User, action: Action, workflow: Workflow = TARGET) -> Q
     return rule
 
 
+def _by_kind(decide: Callable[[Workflow], Q]) -> Q:
+    """One condition per document kind, each from its own workflow table."""
+    rule = NOTHING
+    for kind, workflow in WORKFLOWS.items():
+        rule |= Q(kind=kind) & decide(workflow)
+    return rule
+
+
 def _rule(user: User | AnonymousUser, action: Action) -> Q:
     """The filings ``user`` may do ``action`` to, as a query condition."""
-    published = Q(status__in=TARGET.public)
+    published = _by_kind(lambda workflow: Q(status__in=workflow.public))
     if not user.is_authenticated or not user.is_active:
         return published if action is Action.VIEW else NOTHING
     role = user.role
@@ -96,8 +105,8 @@ def _rule(user: User | AnonymousUser, action: Action) -> Q:
         return _own(user)
     if action is Action.CONTACT:  # in any state: a phone number changes after submitting too
         return _own(user) if role in FILERS else NOTHING
-    if action in TARGET.gates:
-        return _workflow_rule(user, action)
+    if any(action in workflow.gates for workflow in WORKFLOWS.values()):
+        return _by_kind(lambda workflow: _workflow_rule(user, action, workflow))
     raise ValueError(action)
 
 

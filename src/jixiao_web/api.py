@@ -19,6 +19,7 @@ answer as a table that does not exist.  Errors are ``{"code": ..., "detail": "�
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -33,11 +34,12 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
+from pydantic import ValidationError as PydanticValidationError
 
 from jixiao.model import TargetTable, format_amount
-from jixiao_web import exports, selectors, services
+from jixiao_web import exports, selectors, selfeval, services
 from jixiao_web.access import Action, restrict
-from jixiao_web.models import ApiToken, Filing, Status, User
+from jixiao_web.models import ApiToken, Filing, Kind, Status, User
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 
 #: How often a token's ``last_used_at`` is written (not on every request: reads stay reads).
@@ -323,10 +325,16 @@ def _summary(filing: Filing, draft: bool) -> dict[str, Any]:
 _ANYONE: dict[str, Any] = {"security": [{"TokenAuth": []}, {"SessionCsrfAuth": []}, {}]}
 
 
-def _visible(user: User | AnonymousUser, filing_id: int, action: Action = Action.VIEW) -> Filing:
-    """The filing if ``user`` may do ``action`` to it; 404 otherwise (no hint that it exists)."""
+def _visible(
+    user: User | AnonymousUser, filing_id: int, action: Action = Action.VIEW, kind: str = Kind.TARGET
+) -> Filing:
+    """The filing (of ``kind``) if ``user`` may do ``action`` to it; 404 otherwise (no hint that
+    it exists)."""
     filing = (
-        restrict(user, action).select_related("department", "published_version").filter(pk=filing_id).first()
+        restrict(user, action)
+        .select_related("department", "published_version")
+        .filter(pk=filing_id, kind=kind)
+        .first()
     )
     if filing is None:
         raise _not_found()
@@ -485,3 +493,177 @@ def validate_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     except TooManyUploads as error:
         raise ApiError(429, "too-many-uploads", str(error)) from None
     return {"file_name": name, "readable": result.readable, "report": result.report, "table": result.table}
+
+
+# ---------------------------------------------------------------------------------------------
+# selfeval: reading, validating and scoring a self-evaluation (绩效自评)
+
+
+class RowScoreOut(Schema):
+    row: int = Field(description="指标行号（与目标表一致）")
+    name: str = Field(description="三级指标")
+    points: Decimal = Field(description="分值")
+    computed: Decimal = Field(description="按公式（定性：按等级）计算的得分")
+    entered: Decimal | None = Field(description="部门填写的自评得分")
+    score: Decimal = Field(description="部门自评计入的得分")
+    reviewed: Decimal | None = Field(description="财政局复核得分；未复核为 null")
+    reviewed_reason: str | None = Field(description="复核理由")
+    final: Decimal = Field(description="计入总分的得分（有复核时为复核得分）")
+    why: str = Field(description="得分的计算过程（中文）")
+
+
+class ScoresOut(Schema):
+    profile: str = Field(description="评分设定名称")
+    execution_points: Decimal = Field(description="预算执行率分值")
+    execution_rate: Decimal | None = Field(description="预算执行率（%）")
+    execution_score: Decimal = Field(description="预算执行率得分")
+    rows: list[RowScoreOut]
+    department_total: Decimal = Field(description="部门自评总分")
+    total: Decimal = Field(description="总分（含复核得分）")
+    grade: str = Field(description="等级（按总分）")
+
+
+class SelfEvalDetail(Schema):
+    id: int
+    year: int = Field(description="年度")
+    department: DepartmentRef
+    status: Status = Field(description="状态")
+    status_label: str = Field(description="状态（中文）")
+    source: Literal["working_copy", "latest_version", "published_version"] = Field(
+        description="working_copy = 工作稿（仅本部门）；latest_version = 财政局收到的最新版本；published_version = 已发布的版本"
+    )
+    version: int | None = Field(description="版本号；工作稿为 null")
+    evaluation: dict[str, Any] = Field(description="规范 JSON 形式的自评表（见 jixiao schema）")
+    report: ReportOut = Field(description="自评表的检查结果")
+    scores: ScoresOut
+
+
+class SelfEvalCheckOut(Schema):
+    report: ReportOut
+    scores: ScoresOut
+
+
+def _scores_out(scored: selfeval.Scored) -> dict[str, Any]:
+    execution = scored.scores.execution
+    rows = []
+    for row in scored.scores.rows:
+        review = scored.reviewed.get(row.row)
+        rows.append(
+            {
+                "row": row.row,
+                "name": row.name,
+                "points": row.points,
+                "computed": row.computed,
+                "entered": row.entered,
+                "score": row.score,
+                "reviewed": review.score if review is not None else None,
+                "reviewed_reason": review.reason if review is not None else None,
+                "final": scored.row_score(row),
+                "why": row.why,
+            }
+        )
+    return {
+        "profile": scored.profile.name,
+        "execution_points": execution.points,
+        "execution_rate": execution.rate_percent,
+        "execution_score": execution.score,
+        "rows": rows,
+        "department_total": scored.scores.total,
+        "total": scored.total,
+        "grade": scored.grade,
+    }
+
+
+@api.get(
+    "/selfevals/{filing_id}",
+    response={200: SelfEvalDetail, 401: ErrorOut, 404: ErrorOut},
+    tags=["selfevals"],
+    summary="读取一张自评表",
+    openapi_extra=_ANYONE,
+    description=(
+        "本部门读取工作稿，财政局读取其收到的最新版本，其他人读取已发布的版本；附检查结果和得分"
+        "（总分和等级含财政局的复核得分）。无权查看的与不存在的一样返回 404。"
+    ),
+)
+def get_selfeval(request: HttpRequest, filing_id: int) -> dict[str, Any]:
+    """One self-evaluation with its findings and scores (as :func:`get_table` chooses the state)."""
+    user = _caller(request)
+    filing = _visible(user, filing_id, kind=Kind.SELFEVAL)
+    shown = selectors.shown_table(user, filing)
+    if shown is None:
+        raise _not_found()
+    version = shown.version
+    scored = selfeval.scored(filing, version, data=shown.data if version is None else None)
+    report = (
+        {**version.report, "source": str(filing)}
+        if version is not None
+        else {**selfeval.report_for(filing).to_dict(), "source": str(filing)}
+    )
+    return {
+        "id": filing.pk,
+        "year": filing.year,
+        "department": {"code": filing.department.code, "name": filing.department.name},
+        "status": filing.status,
+        "status_label": filing.get_status_display(),
+        "source": shown.source,
+        "version": version.number if version is not None else None,
+        "evaluation": shown.data,
+        "report": report,
+        "scores": _scores_out(scored),
+    }
+
+
+@api.get(
+    "/selfevals/{filing_id}/scores",
+    response={200: ScoresOut, 401: ErrorOut, 404: ErrorOut},
+    tags=["selfevals"],
+    summary="自评表的得分",
+    openapi_extra=_ANYONE,
+    description="每个指标的分值、得分及计算过程，预算执行率得分，总分和等级（含复核得分）；可见范围同“读取一张自评表”。",
+)
+def score_selfeval(request: HttpRequest, filing_id: int) -> dict[str, Any]:
+    """The score breakdown of the state of a self-evaluation the caller may see."""
+    user = _caller(request)
+    filing = _visible(user, filing_id, kind=Kind.SELFEVAL)
+    shown = selectors.shown_table(user, filing)
+    if shown is None:
+        raise _not_found()
+    version = shown.version
+    return _scores_out(selfeval.scored(filing, version, data=shown.data if version is None else None))
+
+
+@api.post(
+    "/selfevals/{filing_id}/check",
+    auth=SIGNED_IN,
+    response={200: SelfEvalCheckOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    tags=["selfevals"],
+    summary="检查并计分一份自评表（不保存）",
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "规范 JSON 形式的自评表",
+        }
+    },
+    description=(
+        "请求体为规范 JSON 形式的自评表（本部门的，取自批复目标表的部分以已存的为准）；返回检查结果和得分，"
+        "不保存任何内容。仅本部门可用。"
+    ),
+)
+def check_selfeval(request: HttpRequest, filing_id: int) -> dict[str, Any]:
+    """Validate and score a candidate working copy of the caller's own self-evaluation (the
+    request body: its canonical JSON)."""
+    filing = _visible(_caller(request), filing_id, Action.DRAFT, kind=Kind.SELFEVAL)
+    try:
+        body = json.loads(request.body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "invalid-json", "请求体不是有效的 JSON。") from None
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid-selfeval", "请求体应为一张自评表（JSON 对象）。")
+    try:
+        data = selfeval.merged(filing, body).model_dump(mode="json")
+    except PydanticValidationError as error:
+        raise ApiError(
+            422, "invalid-selfeval", f"自评表的 JSON 无法读取：{error.error_count()} 处不符合格式。"
+        ) from None
+    report = {**selfeval.report_for(filing, data).to_dict(), "source": str(filing)}
+    return {"report": report, "scores": _scores_out(selfeval.scored(filing, data=data))}

@@ -20,6 +20,9 @@ TABLES: Final = (
     "jixiao_web_opened",
     "jixiao_web_withdrawal",
     "jixiao_web_commentreply",  # review: replies to comments
+    # selfeval: the bureau's reviewed scores, and evidence files
+    "jixiao_web_scorereview",
+    "jixiao_web_evidence",
 )
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 

@@ -181,6 +181,8 @@ def verify(checkpoints: Sequence[Checkpoint] = ()) -> list[Break]:
         *_altered_comments(),
         *_altered_filings(),
         *_altered_exports(),
+        *_altered_score_reviews(),
+        *_altered_evidence(),
     ]
 
 
@@ -591,3 +593,75 @@ def _checkpoint_breaks(checkpoints: Sequence[Checkpoint]) -> Iterator[Break]:
                 point.seq,
                 f"第{point.seq}条记录的哈希值与检查点（{point.when}）不符：此前的记录被改写",
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# selfeval: the bureau's reviewed scores (复核) and the evidence files (佐证材料)
+
+
+def _review_key(filing_id: int | None, version: Any, row: Any, score: Any, reason: Any) -> tuple[Any, ...]:
+    return (filing_id, version, row, str(score), reason)
+
+
+def _altered_score_reviews() -> Iterator[Break]:
+    """Every reviewed score is the one its entry records (version, row, score, reason), and every
+    entry's reviewed score is stored (compared as multisets per filing)."""
+    from collections import Counter
+
+    from jixiao_web.models import ScoreReview
+
+    recorded: Counter[tuple[Any, ...]] = Counter(
+        _review_key(
+            e.filing_id,
+            e.after.get(VERSION_KEY),
+            e.after.get("指标行"),
+            e.after.get("复核得分"),
+            e.after.get("复核理由"),
+        )
+        for e in AuditEntry.objects.filter(action=AuditAction.SCORE_REVIEW).only("filing_id", "after")
+        if isinstance(e.after, dict)
+    )
+    stored: Counter[tuple[Any, ...]] = Counter(
+        _review_key(r.filing_id, r.version.number, r.row, r.score, r.reason)
+        for r in ScoreReview.objects.select_related("version")
+    )
+    for key in sorted((stored - recorded).elements(), key=str):
+        yield Break(
+            None,
+            f"复核得分（自评表 {key[0]} 第{key[2]}个指标：{key[3]} 分）没有对应的操作记录（被改动或添加）",
+        )
+    for key in sorted((recorded - stored).elements(), key=str):
+        yield Break(
+            None,
+            f"操作记录中的复核得分（自评表 {key[0]} 第{key[2]}个指标：{key[3]} 分）已不在（被改动或删除）",
+        )
+
+
+def _altered_evidence() -> Iterator[Break]:
+    """Every evidence file is the one its entry records, with the recorded digest, and its content
+    still has that digest."""
+    from jixiao_web.models import Evidence
+
+    recorded = {
+        (e.filing_id, e.after.get("文件")): e.after
+        for e in AuditEntry.objects.filter(action=AuditAction.EVIDENCE_ADD).only("filing_id", "after")
+        if isinstance(e.after, dict)
+    }
+    seen = set()
+    for item in Evidence.objects.order_by("pk"):
+        key = (item.filing_id, item.file.name)
+        seen.add(key)
+        after = recorded.get(key)
+        if after is None or after.get(EXPORT_DIGEST_KEY) != item.sha256:
+            yield Break(None, f"佐证材料 {item.file.name} 与上传时的操作记录不符（被添加或改动）")
+            continue
+        try:
+            with item.file.open("rb") as handle:
+                actual = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            yield Break(None, f"佐证材料 {item.file.name} 缺失")
+            continue
+        if actual != item.sha256:
+            yield Break(None, f"佐证材料 {item.file.name} 的内容与上传时记录的哈希值不符（文件被改动）")
+    for filing_id, name in sorted(set(recorded) - seen, key=str):
+        yield Break(None, f"操作记录中的佐证材料 {name}（自评表 {filing_id}）已不在（被删除）")

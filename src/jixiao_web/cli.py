@@ -201,16 +201,18 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
             typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
             raise typer.Exit(2) from None
     from jixiao_web.audit import verify as verify_chain
-    from jixiao_web.models import AuditEntry, Export, Filing, Version
+    from jixiao_web.models import AuditEntry, Export, Filing, Kind, Version
 
     breaks = verify_chain([point for _, point in points])
     count = AuditEntry.objects.count()
     if breaks:
         _say_breaks(breaks, count)
         raise typer.Exit(1)
+    selfevals = Filing.objects.filter(kind=Kind.SELFEVAL).count()
     typer.echo(
-        f"操作记录完整：共 {count} 条，哈希链无断裂；{Filing.objects.count()} 张目标表的状态、"
-        f"{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
+        f"操作记录完整：共 {count} 条，哈希链无断裂；{Filing.objects.count() - selfevals} 张目标表"
+        + (f"和 {selfevals} 张自评表" if selfevals else "")
+        + f"的状态、{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
     )
     for path, point in points:
         typer.echo(f"与检查点 {path} 一致：第{point.seq}条（{point.when}）及其之前的记录没有被改动或删除。")

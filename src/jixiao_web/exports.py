@@ -20,7 +20,7 @@ from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
 from jixiao_web import audit, disposition
-from jixiao_web.models import AuditAction, Export, Filing, Version
+from jixiao_web.models import AuditAction, Export, Filing, Kind, Version
 
 #: Download formats: extension → (MIME type, Chinese name).
 FORMATS: Final = {
@@ -35,18 +35,38 @@ FORMATS: Final = {
 def file_name(version: Version, fmt: str) -> str:
     """The stored file's name, and the ASCII name of a download for clients without ``filename*``."""
     filing = version.filing
-    return f"{filing.year}-{filing.department.code}-v{version.number}.{fmt}"
+    kind = "-selfeval" if filing.kind == Kind.SELFEVAL else ""
+    return f"{filing.year}-{filing.department.code}{kind}-v{version.number}.{fmt}"
 
 
 def download_name(version: Version, fmt: str) -> str:
     """The name a person reads: ``揭阳市教育局-2024年度部门整体预算绩效目标表-第2版.xlsx``."""
     filing = version.filing
-    return f"{filing.department.name}-{filing.year}年度部门整体预算绩效目标表-第{version.number}版.{fmt}"
+    what = "部门整体支出绩效自评表" if filing.kind == Kind.SELFEVAL else "部门整体预算绩效目标表"
+    return f"{filing.department.name}-{filing.year}年度{what}-第{version.number}版.{fmt}"
 
 
 def open_data_name(year: int, city: str) -> tuple[str, str]:
     """The readable and the ASCII name of a year's open data."""
     return f"{city}-{year}年度部门整体预算绩效目标表-开放数据.zip", f"jixiao-{year}-open-data.zip"
+
+
+def _content(version: Version, fmt: str) -> bytes:
+    """``version`` written in ``fmt``: a target table by its writers; a self-evaluation by its
+    own (with the finance bureau's reviewed scores, and its round's profile)."""
+    if version.filing.kind != Kind.SELFEVAL:
+        return write_bytes(TargetTable.model_validate(version.data), "." + fmt)
+    from jixiao.check import check_selfeval
+    from jixiao.write.selfeval import write_selfeval_bytes
+    from jixiao_web import selfeval
+
+    profile = selfeval.profile_of(version.filing.year)
+    evaluation = selfeval.as_reviewed(
+        selfeval.evaluation_of(version.data), selfeval.reviews_of(version), profile
+    )
+    if fmt == "json":
+        return (evaluation.to_json() + "\n").encode()
+    return write_selfeval_bytes(evaluation, "." + fmt, profile, check_selfeval(evaluation, profile))
 
 
 def export(version: Version, fmt: str) -> Export:
@@ -56,7 +76,7 @@ def export(version: Version, fmt: str) -> Export:
     existing = Export.objects.filter(version=version, format=fmt).first()
     if existing is not None:
         return existing
-    content = write_bytes(TargetTable.model_validate(version.data), "." + fmt)
+    content = _content(version, fmt)
     try:
         with transaction.atomic():
             made = Export(
@@ -134,6 +154,7 @@ README: Final = """# {year}年度部门整体预算绩效目标表 开放数据
   金额单位为万元，以字符串记录精确十进制数（如 "565.58075"），请勿按浮点数读取。
 - `tasks.csv`：全部表的年度重点工作任务及其他需完成任务，每行一项任务。
 - `indicators.csv`：全部表的绩效指标，每行一个三级指标。
+- `selfeval-scores.csv`：已发布的部门整体支出绩效自评表的得分，每个部门一行（没有已发布的自评表时只有字段名）。
 - CSV 为 UTF-8（带 BOM，便于 Excel 直接打开），逗号分隔，首行为字段名。
 
 ## tasks.csv 字段
@@ -162,7 +183,34 @@ README: Final = """# {year}年度部门整体预算绩效目标表 开放数据
 | comparator | 对比符号：≥ ≤ = > < 定性 |
 | value | 指标值（照录，如 100、7*24、显著提升） |
 | unit | 计量单位 |
+
+## selfeval-scores.csv 字段
+
+| 字段 | 含义 |
+|---|---|
+| year | 年度 |
+| department | 部门名称 |
+| execution_rate | 预算执行率（%，两位小数；空 = 无法计算） |
+| execution_score | 预算执行率得分 |
+| indicator_score | 绩效指标得分合计（含财政局复核得分） |
+| total | 自评总分（含财政局复核得分） |
+| grade | 等级 |
+| reviewed_rows | 财政局复核改动得分的指标数 |
+| department_total | 部门自评总分（复核前） |
 """
+
+#: selfeval: the columns of ``selfeval-scores.csv`` (one line per published self-evaluation).
+SCORE_COLUMNS: Final = (
+    "year",
+    "department",
+    "execution_rate",
+    "execution_score",
+    "indicator_score",
+    "total",
+    "grade",
+    "reviewed_rows",
+    "department_total",
+)
 
 
 #: What a spreadsheet takes for the start of a formula (OWASP's CSV injection list).
@@ -195,8 +243,11 @@ def _csv(columns: Iterable[str], rows: Iterable[dict[str, object]]) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def open_data_zip(year: int, city: str, filings: Iterable[Filing]) -> bytes:
-    """All published tables of ``year`` as JSON, flat CSVs of tasks and indicators, and a README."""
+def open_data_zip(
+    year: int, city: str, filings: Iterable[Filing], scores: Iterable[dict[str, object]] = ()
+) -> bytes:
+    """All published tables of ``year`` as JSON, flat CSVs of tasks and indicators, the published
+    self-evaluations' scores (``scores``: rows of :data:`SCORE_COLUMNS`), and a README."""
     tasks: list[dict[str, object]] = []
     indicators: list[dict[str, object]] = []
     buffer = io.BytesIO()
@@ -226,5 +277,6 @@ def open_data_zip(year: int, city: str, filings: Iterable[Filing]) -> bytes:
                 )
         archive.writestr("tasks.csv", _csv(TASK_COLUMNS, tasks))
         archive.writestr("indicators.csv", _csv(INDICATOR_COLUMNS, indicators))
+        archive.writestr("selfeval-scores.csv", _csv(SCORE_COLUMNS, scores))
         archive.writestr("README.md", README.format(year=year, city=city, count=count))
     return buffer.getvalue()

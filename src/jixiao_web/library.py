@@ -42,6 +42,7 @@ from jixiao.model.framework import LEVEL1_NAMES, LEVEL2_NAMES, canonical_level_n
 from jixiao_web.models import (
     Department,
     Filing,
+    Kind,
     LibraryEntry,
     LibraryMark,
     LibraryState,
@@ -240,7 +241,7 @@ def _summed_up(entry: LibraryEntry, uses: list[tuple[Any, ...]], common: Any) ->
 
 def _counted_filings() -> Iterator[Filing]:
     return (
-        Filing.objects.filter(status__in=COUNTED, received_version__isnull=False)
+        Filing.objects.filter(kind=Kind.TARGET, status__in=COUNTED, received_version__isnull=False)
         .select_related("received_version")
         .only("pk", "department_id", "year", "status", "received_version__data")
         .iterator(chunk_size=200)

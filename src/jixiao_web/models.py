@@ -160,11 +160,21 @@ class Grade(models.TextChoices):
     POOR = "差", "差：不予安排预算"
 
 
+class Kind(models.TextChoices):
+    """The kind of a filed document: each has its workflow (:mod:`jixiao_web.workflow`)."""
+
+    TARGET = "target", "目标表"
+    SELFEVAL = "selfeval", "自评表"
+
+
 class Filing(models.Model):
-    """One department's 部门整体预算绩效目标表 for one year."""
+    """One department's document of one kind for one year: its 部门整体预算绩效目标表 (``data`` the
+    canonical JSON of :class:`jixiao.model.TargetTable`), or its 部门整体支出绩效自评表 (the canonical
+    JSON of :class:`jixiao.model.selfeval.SelfEvaluation`, made from the approved target table)."""
 
     department = models.ForeignKey(Department, models.PROTECT, related_name="filings", verbose_name="部门")
     year = models.PositiveIntegerField("年度")
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices, default=Kind.TARGET)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     data = models.JSONField("目标表", default=dict)
     #: Bumped on every save of ``data``; a save naming an older revision is a conflict.
@@ -201,11 +211,15 @@ class Filing(models.Model):
     class Meta:
         ordering: ClassVar = ["-year", "department__code"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["department", "year"], name="one_filing_per_department_year")
+            models.UniqueConstraint(
+                fields=["department", "year", "kind"], name="one_filing_per_department_year_kind"
+            )
         ]
         verbose_name = verbose_name_plural = "目标表"
 
     def __str__(self) -> str:
+        if self.kind == Kind.SELFEVAL:
+            return f"{self.department.name} {self.year}年度自评表"
         return f"{self.department.name} {self.year}年度"
 
 
@@ -360,6 +374,11 @@ class AuditAction(models.TextChoices):
     CONTACT = "contact", "修改签章联系信息"
     LIBRARY_MARK = "library_mark", "标记指标库中的指标"
     LIBRARY_REBUILD = "library_rebuild", "重建指标库"
+    # --- selfeval: the year-end self-evaluation round
+    SELFEVAL_OPEN = "selfeval_open", "开启绩效自评"
+    SELFEVAL_START = "selfeval_start", "生成自评表"
+    SCORE_REVIEW = "score_review", "财政局复核得分"
+    EVIDENCE_ADD = "evidence_add", "上传佐证材料"
 
     @classmethod
     def label_of(cls, value: str) -> str:
@@ -569,3 +588,59 @@ class LibraryState(models.Model):
 
     token = models.CharField(max_length=32)
     built_at = models.DateTimeField(null=True)
+
+
+# --- selfeval: the year-end self-evaluation round (绩效自评) ----------------------------------
+
+
+class SelfEvalRound(models.Model):
+    """The finance bureau opened a year's self-evaluation: the profile it is scored by (the
+    canonical JSON of :class:`jixiao.profile.Profile`) and the deadline."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    profile = models.JSONField("评分设定")
+    deadline = models.DateTimeField("提交截止时间")
+    opened_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="开启人")
+    opened_at = models.DateTimeField("开启时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-year"]
+        verbose_name = verbose_name_plural = "绩效自评"
+
+    def __str__(self) -> str:
+        return f"{self.year}年度绩效自评"
+
+
+class ScoreReview(_Immutable):
+    """复核: the finance bureau's score for one indicator row of a received self-evaluation
+    version, with its written reason; the latest per (version, row) counts, and the department's
+    own score stays beside it."""
+
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="score_reviews", verbose_name="自评表")
+    version = models.ForeignKey(Version, models.PROTECT, related_name="score_reviews", verbose_name="版本")
+    row = models.PositiveIntegerField("指标行")
+    score = models.DecimalField("复核得分", max_digits=6, decimal_places=2)
+    reason = models.TextField("复核理由", max_length=2000)
+    author = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="复核人")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "pk"]
+        verbose_name = verbose_name_plural = "复核得分"
+
+
+class Evidence(_Immutable):
+    """佐证材料: a file the department attached to its self-evaluation, stored with its digest."""
+
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="evidence", verbose_name="自评表")
+    name = models.CharField("文件名", max_length=200)
+    file = models.FileField("文件", upload_to="evidence/%Y/")
+    kind = models.CharField("类型", max_length=10)
+    sha256 = models.CharField("SHA-256 摘要", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["uploaded_at", "pk"]
+        verbose_name = verbose_name_plural = "佐证材料"

@@ -21,7 +21,9 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    Kind,
     Role,
+    Status,
     Version,
 )
 from jixiao_web.rows import row_of
@@ -34,8 +36,13 @@ if TYPE_CHECKING:
     from jixiao_web.models import User
 
 
-def visible_filings(user: User | AnonymousUser, year: int | None = None) -> QuerySet[Filing]:
+def visible_filings(
+    user: User | AnonymousUser, year: int | None = None, kind: str | None = Kind.TARGET
+) -> QuerySet[Filing]:
+    """The filings ``user`` may see (of ``year``; of ``kind``, None: every kind)."""
     filings = restrict(user, Action.VIEW).select_related("department")
+    if kind is not None:
+        filings = filings.filter(kind=kind)
     return filings.filter(year=year) if year is not None else filings
 
 
@@ -275,7 +282,7 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     # Only the status and the first submission of tables not yet seen: never their content.
     states = {
         department_id: (status, first)
-        for department_id, status, first in Filing.objects.filter(year=year)
+        for department_id, status, first in Filing.objects.filter(year=year, kind=Kind.TARGET)
         # editor: a withdrawn submission does not count as submitted (for lateness either).
         .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
         .values_list("department_id", "status", "first")
@@ -397,13 +404,78 @@ def open_years() -> QuerySet[FilingYear]:
 
 def published_years() -> list[int]:
     return sorted(
-        set(Filing.objects.filter(status__in=TARGET.public).values_list("year", flat=True)), reverse=True
+        set(Filing.objects.filter(kind=Kind.TARGET, status__in=TARGET.public).values_list("year", flat=True)),
+        reverse=True,
     )
 
 
 def published(year: int) -> QuerySet[Filing]:
     return (
-        Filing.objects.filter(status__in=TARGET.public, year=year)
+        Filing.objects.filter(kind=Kind.TARGET, status__in=TARGET.public, year=year)
         .select_related("department", "published_version")
         .order_by("department__code")
     )
+
+
+# --- selfeval: the bureau's list of a year's self-evaluations -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SelfEvalRow:
+    """One department of a self-evaluation round, as the finance bureau may know it."""
+
+    department: Department
+    filing: Filing | None
+    #: 未开始 (no approved target table yet), 草稿, or the status the bureau sees.
+    status_label: str
+    submitted: datetime | None
+    late: bool
+    execution_rate: Decimal | None = None
+    total: Decimal | None = None
+    grade: str = ""
+
+
+def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
+    """Every department for ``year``'s round: the status of its self-evaluation, the execution
+    rate, total and grade of the version the bureau received (with its reviewed scores), lateness."""
+    from jixiao_web import selfeval
+    from jixiao_web.models import SelfEvalRound
+
+    if not is_finance(user):
+        return []
+    round_ = SelfEvalRound.objects.filter(year=year).first()
+    deadline = round_.deadline if round_ is not None else None
+    now = timezone.now()
+    filings = {
+        f.department_id: f
+        for f in Filing.objects.filter(kind=Kind.SELFEVAL, year=year)
+        .select_related("received_version")
+        .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
+    }
+    rows = []
+    for department in Department.objects.filter(is_finance_bureau=False):
+        filing = filings.get(department.pk)
+        submitted = getattr(filing, "first", None)
+        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        if filing is None:
+            rows.append(SelfEvalRow(department, None, "未生成（目标表未审核）", None, late))
+            continue
+        version = filing.received_version
+        if version is None:
+            rows.append(SelfEvalRow(department, None, Status.DRAFT.label, submitted, late))
+            continue
+        scored = selfeval.scored(filing, version)
+        rows.append(
+            SelfEvalRow(
+                department,
+                filing,
+                filing.get_status_display(),
+                submitted,
+                late,
+                scored.scores.execution.rate_percent,
+                scored.total,
+                scored.grade,
+            )
+        )
+    rows.sort(key=lambda r: (r.filing is None, r.department.code))
+    return rows

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jixiao.catalogue import SELFEVAL_SECTION_TITLES
 from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
@@ -36,6 +37,7 @@ from jixiao_web.models import (
     Filing,
     FilingYear,
     Grade,
+    Kind,
     LibraryEntry,
     LibraryMark,
     LoginFailure,
@@ -50,7 +52,7 @@ from jixiao_web.models import (
 from jixiao_web.rows import in_printed_order, key_at, keys_for
 from jixiao_web.selectors import latest_version
 from jixiao_web.wording import comment_line, place_of
-from jixiao_web.workflow import TARGET, Need, Transition, workflow_for
+from jixiao_web.workflow import TARGET, Need, Transition, Workflow, workflow_for
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class NotSubmittable(ServiceError):
 
 #: The parts of a table a comment can be on, in form order (every section but the file itself).
 SECTIONS = tuple(section for section in SECTION_TITLES if section != "file")
+#: selfeval: the parts of a self-evaluation a comment can be on.
+SELFEVAL_SECTIONS = tuple(section for section in SELFEVAL_SECTION_TITLES if section not in ("file", "total"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,9 @@ def blank_table(department: Department, year: int) -> TargetTable:
 def carried_forward(department: Department, year: int) -> TargetTable | None:
     """Last year's approved (or published) table, moved to ``year``; None when there is none."""
     last = (
-        Filing.objects.filter(department=department, year=year - 1, status__in=TARGET.approved)
+        Filing.objects.filter(
+            department=department, year=year - 1, kind=Kind.TARGET, status__in=TARGET.approved
+        )
         .select_related("received_version")
         .first()
     )
@@ -402,22 +408,43 @@ def transition(
             before={audit.STATUS_KEY: Status(before).label},
             after={**audit.filing_state(filing), **extra},
         )
-        if step.target in library.COUNTED:  # library: an approved version's indicators join the 指标库
-            library.update_for(filing)
+        _reached(actor, filing, workflow, step)
     if step.publishes:
         _render(version)
     return Taken(step, version)
+
+
+def _reached(actor: Actor, filing: Filing, workflow: Workflow, step: Transition) -> None:
+    """What a kind of document does once a transition brought it somewhere (its hooks)."""
+    if filing.kind != Kind.TARGET:
+        return
+    if step.target in library.COUNTED:  # library: an approved version's indicators join the 指标库
+        library.update_for(filing)
+    if step.target in workflow.approved:  # selfeval: its year's round is open: its self-evaluation
+        from jixiao_web import selfeval
+
+        selfeval.made_on_approval(actor, filing)
+
+
+def frozen_report(filing: Filing) -> Report:
+    """What freezing the working copy checks, by the kind of document: a target table's rules,
+    or a self-evaluation's (with its round's profile)."""
+    if filing.kind == Kind.SELFEVAL:
+        from jixiao_web import selfeval
+
+        return selfeval.report_for(filing)
+    return report_of(TargetTable.model_validate(filing.data), department=filing.department.name)
 
 
 def _freeze(actor: Actor, filing: Filing) -> Version:
     """The working copy frozen as the filing's next version (refused while it has errors); a new
     version gets its own grade (the old one stays in the history)."""
     assert actor.user is not None
-    table = TargetTable.model_validate(filing.data)
-    report = report_of(table, department=filing.department.name)
+    report = frozen_report(filing)
     errors, warnings = _counts(report)
     if errors:
-        raise NotSubmittable(f"表中还有{errors}处错误，改正后才能提交。", report)
+        noun = workflow_for(filing).noun
+        raise NotSubmittable(f"{noun}中还有{errors}处错误，改正后才能提交。", report)
     version = Version.objects.create(
         filing=filing,
         number=filing.versions.count() + 1,
@@ -494,9 +521,10 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
         "tasks": len(version.data.get("tasks", [])),
         "indicators": len(version.data.get("indicators", [])),
     }
+    sections = SELFEVAL_SECTIONS if filing.kind == Kind.SELFEVAL else SECTIONS
     made = []
     for comment in comments:
-        if comment.section not in SECTIONS:
+        if comment.section not in sections:
             raise ServiceError(f"意见所属部分“{comment.section}”不存在。")
         if comment.row is not None and not 1 <= comment.row <= rows.get(comment.section, 0):
             raise ServiceError(f"{place_of(comment.section, comment.row)}不存在，意见未保存。")
@@ -630,10 +658,12 @@ def _problem(step: Transition, grade: str, comments: Sequence[ReviewComment]) ->
     return ""
 
 
-def decision_problem(decision: str, grade: str, comments: Sequence[ReviewComment]) -> str:
+def decision_problem(
+    decision: str, grade: str, comments: Sequence[ReviewComment], workflow: Workflow = TARGET
+) -> str:
     """What is wrong with a review decision (``approve`` or ``return``) as posted (empty when
     nothing): checked by the services, and by the review page before it asks for confirmation."""
-    return _problem(TARGET.by_command(decision)[0], grade, comments)
+    return _problem(workflow.by_command(decision)[0], grade, comments)
 
 
 def check_may_decide(actor: Actor, filing: Filing, reviewed: int | None) -> None:
@@ -647,7 +677,7 @@ def check_may_decide(actor: Actor, filing: Filing, reviewed: int | None) -> None
 def check_may_publish(actor: Actor, filing: Filing) -> None:
     """Raise what :func:`publish` would for this actor and filing, without publishing."""
     filing.refresh_from_db()
-    step = TARGET.by_command("publish")[0]
+    step = workflow_for(filing).by_command("publish")[0]
     _require(actor, step.gate, filing, step.verb)
 
 
@@ -723,7 +753,7 @@ def mark_opened(actor: Actor, filing: Filing, version: Version) -> bool:
         filing = _locked(filing)
         if (
             actor.user is None
-            or filing.status not in TARGET.in_tab("waiting")
+            or filing.status not in workflow_for(filing).in_tab("waiting")
             or filing.received_version_id != version.pk
             or not allowed(actor.user, Action.REVIEW, filing)
             or Opened.objects.filter(version=version).exists()

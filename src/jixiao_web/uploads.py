@@ -231,14 +231,23 @@ def _environment(home: str) -> dict[str, str]:
     return {**kept, "HOME": home, "TMPDIR": home, _HOME_VARIABLE: home}
 
 
-def read_upload(name: str, data: bytes) -> Upload:
-    """Read and check an uploaded file in a limited child process of its own session, so that a
-    time-out stops it and anything it started (LibreOffice for a .doc)."""
+@dataclass(frozen=True, slots=True)
+class ChildResult:
+    """How a limited child ended: its exit code (None: timed out), what it wrote."""
+
+    returncode: int | None
+    stdout: bytes = b""
+    stderr: bytes = b""
+
+
+def run_limited(args: list[str], data: bytes) -> ChildResult:
+    """Run ``python -m jixiao_web.uploads ARGS`` in a limited child process of its own session
+    with ``data`` on its input, so that a time-out stops it and anything it started."""
     sweep()
     with tempfile.TemporaryDirectory(prefix="jixiao-upload-", dir=readers_folder()) as home:
         (Path(home) / "owner").write_text(str(os.getpid()))
         child = subprocess.Popen(
-            [sys.executable, "-m", "jixiao_web.uploads", name],
+            [sys.executable, "-m", "jixiao_web.uploads", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -252,10 +261,20 @@ def read_upload(name: str, data: bytes) -> Upload:
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
             child.communicate()
-            return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
+            return ChildResult(None)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)  # whatever it left running
+    return ChildResult(child.returncode, stdout, stderr)
+
+
+def read_upload(name: str, data: bytes) -> Upload:
+    """Read and check an uploaded file in a limited child process (:func:`run_limited`): a
+    time-out stops it and anything it started (LibreOffice for a .doc)."""
+    child = run_limited([name], data)
+    if child.returncode is None:
+        return _failed(name, "timeout", seconds=TIMEOUT_SECONDS)
+    stdout, stderr = child.stdout, child.stderr
     if child.returncode == 0 and stdout:
         result = json.loads(stdout)
         table = TargetTable.model_validate(result["table"]) if result["table"] is not None else None
@@ -299,5 +318,69 @@ def _child(name: str) -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
 
+@dataclass(slots=True)
+class SelfevalUpload:
+    """selfeval: what reading a filled 自评表 gave: its JSON (None when unreadable), the report."""
+
+    evaluation: dict[str, Any] | None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def read_selfeval_upload(name: str, data: bytes, profile: dict[str, Any]) -> SelfevalUpload:
+    """Read and check a filled self-evaluation (any format the library reads) in the limited
+    child process, scored by ``profile`` (a profile's JSON)."""
+    child = run_limited(["--selfeval", name, json.dumps(profile, ensure_ascii=False)], data)
+    if child.returncode is None:
+        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+    if child.returncode == 0 and child.stdout:
+        result = json.loads(child.stdout)
+        return SelfevalUpload(result["evaluation"], result["report"])
+    log.warning("reading self-evaluation upload %r failed (exit %s)", name, child.returncode)
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+    if b"MemoryError" in child.stderr:
+        return SelfevalUpload(None, _failed(name, "memory").report)
+    return SelfevalUpload(None, _failed(name, "internal").report)
+
+
+def _selfeval_child(name: str, profile_json: str) -> None:
+    """selfeval: a filled 自评表 read and checked (no Django here either)."""
+    from jixiao.check import check_selfeval
+    from jixiao.profile import Profile
+    from jixiao.read.selfeval import read_selfeval_bytes
+
+    signal.signal(signal.SIGTERM, _orphaned)
+    with contextlib.suppress(OSError, ValueError):
+        if os.getppid() != int(Path("owner").read_text()):
+            _orphaned(signal.SIGTERM, None)
+    profile = Profile.model_validate_json(profile_json)
+    data = sys.stdin.buffer.read()
+    try:
+        read = read_selfeval_bytes(data, name, profile)
+    except ReadError as error:
+        out = {"evaluation": None, "report": Report(name, [error.finding]).to_dict()}
+    else:
+        out = {
+            "evaluation": read.evaluation.model_dump(mode="json"),
+            "report": check_selfeval(read.evaluation, profile, name, read.findings).to_dict(),
+        }
+    sys.stdout.write(json.dumps(out, ensure_ascii=False))
+
+
+def _evidence_child(name: str) -> None:
+    """selfeval: what an evidence file is, by its content (``jixiao_web.evidence.sniff``)."""
+    from jixiao_web.evidence import sniff  # no Django: it reads bytes only
+
+    signal.signal(signal.SIGTERM, _orphaned)
+    data = sys.stdin.buffer.read()
+    kind, problem = sniff(name, data)
+    sys.stdout.write(json.dumps({"kind": kind, "problem": problem}, ensure_ascii=False))
+
+
 if __name__ == "__main__":
-    _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")
+    if len(sys.argv) > 2 and sys.argv[1] == "--evidence":
+        _evidence_child(sys.argv[2])
+    elif len(sys.argv) > 3 and sys.argv[1] == "--selfeval":
+        _selfeval_child(sys.argv[2], sys.argv[3])
+    else:
+        _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")

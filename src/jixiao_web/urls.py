@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review, season
 from jixiao_web.views import library as library_views
+from jixiao_web.views import selfeval as selfeval_views
 
 handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
@@ -46,6 +47,29 @@ urlpatterns = [
     path("review/<int:pk>/", review.review, name="review"),
     path("review/<int:pk>/decide/", review.decide, name="review-decide"),
     path("review/<int:pk>/publish/", review.publish, name="review-publish"),
+    # selfeval: the year-end self-evaluation (绩效自评); its review, decision and publication go
+    # through review/<pk>/, review/<pk>/decide/ and review/<pk>/publish/ as a target table's do
+    path("review/selfeval/", selfeval_views.rounds, name="selfeval-rounds"),
+    path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
+    path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
+    path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),
+    path("selfeval/<int:pk>/check/", selfeval_views.check, name="selfeval-check"),
+    path("selfeval/<int:pk>/submit/", selfeval_views.submit, name="selfeval-submit"),
+    path("selfeval/<int:pk>/withdraw/", selfeval_views.withdraw, name="selfeval-withdraw"),
+    path("selfeval/<int:pk>/evidence/", selfeval_views.attach, name="selfeval-evidence"),
+    path("selfeval/<int:pk>/upload/", selfeval_views.upload, name="selfeval-upload"),
+    path("selfeval/<int:pk>/workbook.xlsx", selfeval_views.workbook, name="selfeval-workbook"),
+    path(
+        "selfeval/<int:pk>/evidence/<int:item>/",
+        selfeval_views.evidence_download,
+        name="selfeval-evidence-download",
+    ),
+    path("public/<int:year>/<slug:code>/selfeval/", selfeval_views.public, name="public-selfeval"),
+    path(
+        "public/<int:year>/<slug:code>/selfeval/download.<str:fmt>",
+        selfeval_views.public_download,
+        name="public-selfeval-download",
+    ),
     # library: the indicator library (指标库)
     path("library/", library_views.page, name="library"),
     path("library/suggest/", library_views.suggest, name="library-suggest"),

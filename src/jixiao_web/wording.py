@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from jixiao.catalogue import SELFEVAL_SECTION_TITLES
 from jixiao.findings import SECTION_TITLES
 
 
 def place_of(section: str, row: int | None = None) -> str:
     """A section (and row) as the form names it: ``任务第2行``."""
-    name = SECTION_TITLES.get(section, section)
+    name = SECTION_TITLES.get(section) or SELFEVAL_SECTION_TITLES.get(section, section)
     return f"{name}第{row}行" if row else name
 
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from jixiao_web.models import AuditAction, Grade, Role, Status
+from jixiao_web.models import AuditAction, Grade, Kind, Role, Status
 
 
 class Action(StrEnum):
@@ -419,6 +419,104 @@ TARGET: Final = Workflow(
 )
 
 
+_SELFEVAL_WITHDRAW = "撤回后，自评表回到“草稿”，可以继续修改后再提交；财政局将看不到这一版。确定撤回吗？"
+
+#: The year-end self-evaluation (绩效自评, CYCLE.md): the target table's states without the
+#: 部门负责人's review; the bureau's decision takes no grade (the grade is the score's).
+SELFEVAL: Final = Workflow(
+    kind="selfeval",
+    noun="自评表",
+    states=(
+        State(Status.DRAFT, editable=True),
+        State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
+        State(Status.RETURNED, editable=True, tab="done", queue_order=1),
+        State(Status.APPROVED, tab="done", queue_order=2, approved=True),
+        State(Status.PUBLISHED, tab="done", queue_order=3, approved=True, public=True),
+    ),
+    transitions=(
+        Transition(
+            "submit",
+            AuditAction.SUBMIT,
+            _EDITABLE,
+            Status.SUBMITTED,
+            Action.SUBMIT,
+            DEPARTMENT,
+            own=True,
+            freezes=True,
+            receives=True,
+            verb="提交",
+            button="提交审核",
+            done="已提交第{number}版自评表，等待财政局审核。",
+        ),
+        Transition(
+            "withdraw",
+            AuditAction.WITHDRAW,
+            (Status.SUBMITTED,),
+            Status.DRAFT,
+            Action.WITHDRAW,
+            DEPARTMENT,
+            own=True,
+            takes_back=True,
+            verb="撤回",
+            button="撤回提交…",
+            confirm=_SELFEVAL_WITHDRAW,
+            confirm_button="确认撤回",
+            done="已撤回第{number}版，自评表回到草稿，可以继续修改后再提交。",
+        ),
+        Transition(
+            "return",
+            AuditAction.RETURN,
+            (Status.SUBMITTED,),
+            Status.RETURNED,
+            Action.REVIEW,
+            BUREAU,
+            not_submitter=True,
+            checks_reviewed=True,
+            comments=Need.MUST,
+            verb="退回",
+            button="退回修改",
+            confirm="退回后部门可以修改并重新提交；{sent}。",
+            confirm_button="确认退回",
+            done="已退回部门修改。",
+        ),
+        Transition(
+            "approve",
+            AuditAction.APPROVE,
+            (Status.SUBMITTED,),
+            Status.APPROVED,
+            Action.REVIEW,
+            BUREAU,
+            not_submitter=True,
+            checks_reviewed=True,
+            comments=Need.MAY,
+            verb="审核通过",
+            button="审核通过",
+            confirm="审核通过后，这一版（含复核得分）即为审定的自评表，可以发布；{sent}。",
+            confirm_button="确认审核通过",
+            done="已审核通过自评表。",
+        ),
+        Transition(
+            "publish",
+            AuditAction.PUBLISH,
+            (Status.APPROVED,),
+            Status.PUBLISHED,
+            Action.PUBLISH,
+            BUREAU,
+            publishes=True,
+            verb="发布",
+            button="发布",
+            confirm="发布后，公众即可在公开页面查看第{number}版自评表（得分与等级），不能撤回。",
+            confirm_button="确认发布",
+            done="已发布“{document}”，公众可在公开页面查看。",
+        ),
+    ),
+    tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
+)
+
+#: Every document kind's workflow.
+WORKFLOWS: Final[dict[str, Workflow]] = {Kind.TARGET: TARGET, Kind.SELFEVAL: SELFEVAL}
+
+
 def workflow_for(document: object) -> Workflow:
-    """The workflow of ``document`` (a :class:`~jixiao_web.models.Filing`: the target table)."""
-    return TARGET
+    """The workflow of ``document`` (a :class:`~jixiao_web.models.Filing`, by its kind)."""
+    return WORKFLOWS.get(getattr(document, "kind", Kind.TARGET), TARGET)

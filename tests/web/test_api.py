@@ -34,6 +34,10 @@ PATHS = {
     "/api/tables/{filing_id}/versions",
     "/api/tables/{filing_id}/exports/{fmt}",
     "/api/validate",
+    # selfeval: read, score, check a self-evaluation
+    "/api/selfevals/{filing_id}",
+    "/api/selfevals/{filing_id}/scores",
+    "/api/selfevals/{filing_id}/check",
 }
 
 

@@ -729,7 +729,13 @@ def test_open_data_zip(published: dict[str, Filing]) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert sorted(archive.namelist()) == ["README.md", "indicators.csv", "tables/yingji.json", "tasks.csv"]
+    assert sorted(archive.namelist()) == [
+        "README.md",
+        "indicators.csv",
+        "selfeval-scores.csv",  # selfeval: no self-evaluation published: its header only
+        "tables/yingji.json",
+        "tasks.csv",
+    ]
     assert json.loads(archive.read("tables/yingji.json")) == version.data
 
     tasks = list(csv.DictReader(io.StringIO(archive.read("tasks.csv").decode("utf-8-sig"))))
@@ -756,7 +762,13 @@ def test_open_data_zip(published: dict[str, Filing]) -> None:
     assert "共 1 张" in readme
 
     older = zipfile.ZipFile(io.BytesIO(Client().get(reverse("public-open-data", args=[YEAR - 1])).content))
-    assert sorted(older.namelist()) == ["README.md", "indicators.csv", "tables/jiaoyu.json", "tasks.csv"]
+    assert sorted(older.namelist()) == [
+        "README.md",
+        "indicators.csv",
+        "selfeval-scores.csv",
+        "tables/jiaoyu.json",
+        "tasks.csv",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

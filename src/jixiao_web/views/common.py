@@ -15,8 +15,8 @@ from django.urls import Resolver404
 
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
-from jixiao_web.models import City, Filing
-from jixiao_web.services import SECTIONS, Reply, ReviewComment
+from jixiao_web.models import City, Filing, Kind
+from jixiao_web.services import SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -37,12 +37,22 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor(user, client_address(request))
 
 
-def filing_for(request: HttpRequest, pk: int, action: Action) -> Filing:
-    """The filing ``pk`` if the user may do ``action`` to it; 404 otherwise (no hint it exists)."""
+def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None = None) -> Filing:
+    """The filing ``pk`` (of ``kind``, None: any) if the user may do ``action`` to it; 404
+    otherwise (no hint it exists)."""
     filing = Filing.objects.select_related("department").filter(pk=pk).first()
-    if filing is None or not allowed(request.user, action, filing):
+    if (
+        filing is None
+        or (kind is not None and filing.kind != kind)
+        or not allowed(request.user, action, filing)
+    ):
         raise Http404("没有这张表，或您无权查看。")
     return filing
+
+
+def target_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The target table ``pk`` (:func:`filing_for`): a self-evaluation has its own pages."""
+    return filing_for(request, pk, action, Kind.TARGET)
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -82,7 +92,8 @@ def comment_field(key: str) -> tuple[str, int | None] | None:
     """The section and row of a comment box's field (``comment:<section>`` or
     ``comment:<section>:<row>``); None for any other field."""
     parts = key.split(":")
-    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in SECTIONS:
+    # selfeval: a self-evaluation's parts too (the service checks them against the filing's kind)
+    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in (*SECTIONS, *SELFEVAL_SECTIONS):
         return None
     # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
     row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None

@@ -18,11 +18,11 @@ from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
-from jixiao_web.models import Department, Filing, Opened
+from jixiao_web.models import Department, Filing, Kind, Opened
 from jixiao_web.rows import keys_for
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
-from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies
+from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies, target_for
 from jixiao_web.views.review import comment_targets
 from jixiao_web.workflow import TARGET
 
@@ -47,7 +47,18 @@ def home(request: HttpRequest) -> HttpResponse:
     can_start = departments_filing_for(user).exists()
     years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
     editable = set(restrict(user, Action.EDIT, filings).values_list("pk", flat=True))
-    return render(request, "jixiao_web/home.html", {"filings": filings, "years": years, "editable": editable})
+    # selfeval: the department's self-evaluations (made from its approved tables)
+    selfevals = (
+        selectors.visible_filings(user, kind=Kind.SELFEVAL)
+        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+        .defer("data", "row_keys")
+    )
+    editable |= set(restrict(user, Action.EDIT, selfevals).values_list("pk", flat=True))
+    return render(
+        request,
+        "jixiao_web/home.html",
+        {"filings": filings, "years": years, "editable": editable, "selfevals": selfevals},
+    )
 
 
 def _own_department(request: HttpRequest) -> Department:
@@ -83,7 +94,9 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _years_to_start(department: Department) -> list[int]:
     """The open years ``department`` has no table for yet (a started year is not offered again)."""
-    started = set(Filing.objects.filter(department=department).values_list("year", flat=True))
+    started = set(
+        Filing.objects.filter(department=department, kind=Kind.TARGET).values_list("year", flat=True)
+    )
     return [y.year for y in selectors.open_years() if y.year not in started]
 
 
@@ -195,7 +208,10 @@ def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
-    return detail_page(request, filing_for(request, pk, Action.VIEW))
+    filing = filing_for(request, pk, Action.VIEW)
+    if filing.kind == Kind.SELFEVAL:  # selfeval: its own page
+        return redirect("selfeval-detail", pk=filing.pk)
+    return detail_page(request, filing)
 
 
 def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, status: int = 200) -> HttpResponse:
@@ -283,7 +299,7 @@ def _editor(
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The filing form.  A save names the revision it started from; a newer one is a conflict."""
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     if not allowed(request.user, Action.EDIT, filing):
         messages.info(request, f"这张表当前为“{filing.get_status_display()}”，不能修改。")
         return redirect("filing-detail", pk=filing.pk)
@@ -343,7 +359,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     if not request.user.is_authenticated:
         body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
         return JsonResponse(body, status=401)
-    filing = filing_for(request, pk, Action.DRAFT)
+    filing = target_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
     return JsonResponse(
@@ -383,14 +399,14 @@ def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, filing_for(request, pk, Action.VIEW))
+    return _submit(request, target_for(request, pk, Action.VIEW))
 
 
 @login_required
 @require_POST
 def head_review(request: HttpRequest, pk: int) -> HttpResponse:
     """部门负责人: send on to the finance bureau, or return with a comment."""
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     command = "head_approve" if request.POST.get("decision") == "approve" else "head_return"
     try:
         taken = services.transition(actor_of(request), filing, command, comments=posted_comments(request))
@@ -407,7 +423,7 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """撤回: the department takes back a submission nobody has started reviewing."""
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     try:
         taken = services.transition(actor_of(request), filing, "withdraw")
     except services.ServiceError as error:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
-from jixiao_web import disposition, exports, selectors
+from jixiao_web import disposition, exports, selectors, selfeval
 from jixiao_web.models import City, Filing
 
 
@@ -37,6 +37,7 @@ def table(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "version": version,
             "official": html_body(TargetTable.model_validate(version.data)),
             "formats": exports.FORMATS,
+            "selfeval": selfeval.published_of(filing),
         },
     )
 
@@ -54,7 +55,7 @@ def open_data(request: HttpRequest, year: int) -> HttpResponse:
     if not filings.exists():
         raise Http404(f"{year}年度还没有发布的目标表。")
     city = City.current().name
-    content = exports.open_data_zip(year, city, filings)
+    content = exports.open_data_zip(year, city, filings, selfeval.published_scores(year))
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = disposition.header(*exports.open_data_name(year, city), attachment=True)
     return response

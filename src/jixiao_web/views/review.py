@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jixiao.findings import SECTION_TITLES
@@ -25,12 +26,12 @@ from jixiao.write.html import html_body
 from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed_actions, is_finance
 from jixiao_web.diff import Change, diff_tables
-from jixiao_web.models import Filing, FilingYear, Grade, StockPhrase, Version
+from jixiao_web.models import Filing, FilingYear, Grade, Kind, StockPhrase, Version
 from jixiao_web.rows import RowKeys, keys_for
 from jixiao_web.services import SECTIONS
 from jixiao_web.views.common import actor_of, comment_field, filing_for, posted_comments
 from jixiao_web.wording import place_of
-from jixiao_web.workflow import TARGET, Transition
+from jixiao_web.workflow import TARGET, Transition, workflow_for
 
 
 @login_required
@@ -211,6 +212,10 @@ def _review_page(
     confirm: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    if filing.kind == Kind.SELFEVAL:  # selfeval: its own page, the same decisions
+        from jixiao_web.views.selfeval import review_page
+
+        return review_page(request, filing, typed=typed, error=error, confirm=confirm, status=status)
     can = allowed_actions(request.user, filing)
     latest = selectors.reviewed_version(request.user, filing, can)
     if latest is None:
@@ -307,10 +312,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     comments = posted_comments(request)
     typed = _posted(request)
     try:
-        problem = services.decision_problem(decision, grade, comments)
+        workflow = workflow_for(filing)
+        problem = services.decision_problem(decision, grade, comments, workflow)
         if problem:
             raise services.ServiceError(problem)
-        step = TARGET.by_command(decision)[0]
+        step = workflow.by_command(decision)[0]
         if not confirmed:
             services.check_may_decide(actor_of(request), filing, reviewed)
             confirm = {
@@ -332,6 +338,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         return _review_page(
             request, filing, typed=typed, grade=grade, error=str(error), status=409 if conflict else 400
         )
+    if filing.kind == Kind.SELFEVAL:
+        return redirect(f"{reverse('selfeval-rounds')}?year={filing.year}")
     return redirect("queue")
 
 
@@ -341,7 +349,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish the approved version, once confirmed."""
     filing = filing_for(request, pk, Action.HISTORY)
     try:
-        step = TARGET.by_command("publish")[0]
+        step = workflow_for(filing).by_command("publish")[0]
         if "confirm" not in request.POST and request.POST.get("confirmed") != "1":
             services.check_may_publish(actor_of(request), filing)
             number = filing.received_version.number if filing.received_version else ""
@@ -356,4 +364,6 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("review", pk=filing.pk)
     messages.success(request, step.done.format(document=filing))
+    if filing.kind == Kind.SELFEVAL:
+        return redirect("public-selfeval", year=filing.year, code=filing.department.code)
     return redirect("public-table", year=filing.year, code=filing.department.code)

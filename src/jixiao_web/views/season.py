@@ -22,7 +22,7 @@ from jixiao_web import selectors, services
 from jixiao_web.access import Action, allowed, is_finance, may_print
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.models import City, Filing, FilingYear, Version
-from jixiao_web.views.common import actor_of, filing_for
+from jixiao_web.views.common import actor_of, target_for
 
 # ---------------------------------------------------------------------------------------------
 # Print to sign
@@ -47,7 +47,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
     """The department sets the contact details printed on its table (audited)."""
     from jixiao_web.views.filing import detail_page  # the page the form is on
 
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     if not allowed(request.user, Action.CONTACT, filing):
         messages.error(request, "只有本部门的填报人和负责人可以修改签章联系信息。")
         return redirect("filing-detail", pk=filing.pk)
@@ -100,7 +100,7 @@ def _pdf(filing: Filing, version: Version | None) -> HttpResponse:
 @login_required
 def print_working_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The department's working copy as a PDF to sign, marked 草稿."""
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     if not may_print(request.user, filing, None):
         raise Http404("没有这张表的工作稿，或您无权打印。")
     return _pdf(filing, None)
@@ -109,7 +109,7 @@ def print_working_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def print_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """A submitted (approved, published …) version as a PDF to sign."""
-    filing = filing_for(request, pk, Action.VIEW)
+    filing = target_for(request, pk, Action.VIEW)
     version = filing.versions.filter(number=number).first()
     if version is None or not may_print(request.user, filing, version):
         raise Http404("没有这个版本，或您无权打印。")

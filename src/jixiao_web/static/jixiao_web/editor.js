@@ -7,11 +7,15 @@
 // row can be undone until the next save.
 // Optional fields (部门职能概述, 期望达到的目标, 指标权重 …) are switched on and off by their "show"
 // checkboxes: off, their fields are hidden and disabled, so the table keeps them absent.
+// The self-evaluation's form uses this script too: its rows are fixed (no row is added, removed
+// or moved), it has no 指标 levels and no task total; each check's answer is also announced as a
+// "jixiao:checked" event on the form (selfeval.js shows the scores from it).
 (function () {
   "use strict";
   const form = document.getElementById("table-form");
   if (!form) return;
-  const levels = JSON.parse(document.getElementById("levels").textContent);
+  const levelsData = document.getElementById("levels");
+  const levels = levelsData ? JSON.parse(levelsData.textContent) : {};
   // A form sent back by the server (a conflict, an amount it could not read) holds unsaved work.
   let dirty = document.getElementById("form-error") !== null;
   let submitting = false;
@@ -21,6 +25,7 @@
   function fillLevel2(row) {
     const level1 = row.querySelector("select.level1");
     const level2 = row.querySelector("select.level2");
+    if (!level1 || !level2) return;
     const current = level2.value || level2.dataset.value || "";
     const choices = levels[level1.value] || [];
     level2.innerHTML = "";
@@ -66,6 +71,7 @@
     return text.replace(/\.?0+$/, "");
   }
   function showTotal() {
+    if (!document.getElementById("task-total")) return;
     const amounts = [];
     let invalid = 0;
     for (const row of taskRows()) {
@@ -115,8 +121,11 @@
     });
   }
   function readRows(section) {
-    const fields = form.querySelector("table[data-section='" + section + "']").dataset.filled.split(" ");
-    return (section === "tasks" ? taskRows() : indicatorRows()).filter((row) => filled(row, fields));
+    const rows = section === "tasks" ? taskRows() : indicatorRows();
+    const filledBy = form.querySelector("table[data-section='" + section + "']").dataset.filled;
+    if (!filledBy) return rows;  // fixed rows (the self-evaluation's): every row counts
+    const fields = filledBy.split(" ");
+    return rows.filter((row) => filled(row, fields));
   }
 
   // --- Optional fields (部门职能概述, 期望达到的目标, 指标权重 …): shown when switched on ----------
@@ -136,6 +145,7 @@
     if (!loc.section) return null;
     let scope;
     if (loc.row && (loc.section === "tasks" || loc.section === "indicators")) scope = readRows(loc.section)[loc.row - 1];
+    else if (loc.row) scope = form.querySelector("[data-section='" + loc.section + "'] tr[data-row='" + loc.row + "']");
     else scope = form.querySelector("[data-section='" + loc.section + "']:not(h2)") || form;
     if (!scope) return null;
     if (loc.field) {
@@ -218,7 +228,10 @@
           }
           if (!r.ok) return "error";
           syncToken(data.csrf_token);
-          if (mine === sequence) showIssues(data.issues);
+          if (mine === sequence) {
+            showIssues(data.issues);
+            form.dispatchEvent(new CustomEvent("jixiao:checked", { detail: data }));
+          }
           return "ok";
         });
       })
@@ -280,6 +293,8 @@
     number(); changed();
   });
   function addButtonFor(body) { return document.querySelector("button.add-row[data-target='" + body.id + "']"); }
+  // A body without an add button has fixed rows: they are filled in place, never replaced.
+  function fixedRows(body) { return !addButtonFor(body); }
   function newRow(body) {
     const template = document.getElementById(addButtonFor(body).dataset.template);
     return template.content.firstElementChild.cloneNode(true);
@@ -388,7 +403,7 @@
   const prefix = "jixiao-draft:" + filing + ":";
   // Keyed by filing and revision, and by this page, so that two windows never overwrite each other.
   let storageKey = prefix + revision + ":" + Date.now();
-  const BODIES = ["tasks-key", "tasks-other", "indicators"];
+  const BODIES = ["tasks-key", "tasks-other", "indicators"].filter((id) => document.getElementById(id));
 
   function snapshot() {
     const fields = {};
@@ -427,6 +442,14 @@
     }
     for (const id of BODIES) {
       const body = document.getElementById(id);
+      if (fixedRows(body)) {
+        const rows = Array.from(body.querySelectorAll("tr.task-row, tr.ind-row"));
+        (saved.rows[id] || []).forEach((values, i) => {
+          if (!rows[i]) return;
+          rows[i].querySelectorAll("[name]").forEach((field) => { if (field.name in values) setValue(field, values[field.name]); });
+        });
+        continue;
+      }
       body.replaceChildren();
       for (const values of saved.rows[id] || []) {
         const row = newRow(body);
@@ -469,7 +492,9 @@
   // A field's label as the page shows it (its aria-label, or the heading cell before it); null
   // for a field nobody types in (a row's kind or identity).
   function labelOf(name, rowId, index) {
-    const scope = rowId ? document.getElementById(addButtonFor(document.getElementById(rowId)).dataset.template).content : form;
+    const body = rowId ? document.getElementById(rowId) : null;
+    const fixed = body !== null && fixedRows(body);
+    const scope = !body ? form : fixed ? body.querySelectorAll("tr.task-row, tr.ind-row")[index] || body : document.getElementById(addButtonFor(body).dataset.template).content;
     const field = scope.querySelector("[name='" + name + "']");
     if (!field || field.type === "hidden") return null;
     let label = field.getAttribute("aria-label");
@@ -479,6 +504,7 @@
       label = th && th.tagName === "TH" ? th.textContent : null;
     }
     if (!label) return null;
+    if (fixed) return label;  // a fixed row's field names its row itself
     return rowId ? SECTION_NAMES[rowId] + "第" + (index + 1) + "行 " + label : label;
   }
   // The differences between a kept copy and the table on the page, for reading side by side.

@@ -10,7 +10,9 @@
 
   function written() {
     if (!form) return 0;
-    return Array.from(form.querySelectorAll("textarea[name^='comment:']")).filter((box) => box.value.trim() !== "").length;
+    // form.elements: the self-evaluation's row comment boxes sit in its table, outside the form
+    // (their form="review-form" attribute makes them its fields).
+    return Array.from(form.elements).filter((box) => box.tagName === "TEXTAREA" && box.name.indexOf("comment:") === 0 && box.value.trim() !== "").length;
   }
 
   function showCount() {
@@ -57,10 +59,10 @@
       if (!window.confirm(text + "\n\n确定吗？")) { event.preventDefault(); return; }
       confirmed(form);
     });
-    form.addEventListener("input", showCount);
+    document.addEventListener("input", showCount);
 
     // A stock phrase picker in each comment box, when it is opened.
-    form.querySelectorAll("details.comment-box").forEach((box) => {
+    document.querySelectorAll("details.comment-box").forEach((box) => {
       const textarea = box.querySelector("textarea");
       box.addEventListener("toggle", () => {
         if (box.open && textarea) textarea.focus();

@@ -1,0 +1,677 @@
+"""The self-evaluation's pages: the finance bureau's round (open it, see every department), the
+department's form (scores live as it types), its page (versions, comments, history, evidence),
+the bureau's review (per-row comments, 复核 of scores, return, approve, publish) and the public page.
+
+The workflow steps are the shared ones (:func:`jixiao_web.services.transition` through the review
+page's ``decide`` and ``publish`` views and the filing's ``submit`` and ``withdraw``); the form reuses
+the target table's editor script (``editor.js``: drafts kept in the browser, the session watched,
+findings beside the fields) with ``selfeval.js`` showing the scores the live check returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jixiao.catalogue import SELFEVAL_SECTION_TITLES
+from jixiao.findings import Report
+from jixiao.model import format_amount
+from jixiao.model.selfeval import SelfEvaluation
+from jixiao.profile import VARIANTS
+from jixiao_web import disposition, exports, selectors, selfeval, services
+from jixiao_web import evidence as evidence_files
+from jixiao_web.access import Action, allowed, allowed_actions, is_finance
+from jixiao_web.diff import Change
+from jixiao_web.models import Evidence, Filing, Kind, Opened, SelfEvalRound, Version
+from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
+from jixiao_web.uploads import (
+    TooLarge,
+    TooManyUploads,
+    admit,
+    read_limited,
+    read_selfeval_upload,
+    reading_slot,
+)
+from jixiao_web.views.common import actor_of, filing_for, posted_replies
+from jixiao_web.workflow import SELFEVAL, TARGET
+
+SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
+
+
+def selfeval_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    filing = filing_for(request, pk, action)
+    if filing.kind != Kind.SELFEVAL:
+        raise Http404("没有这张自评表，或您无权查看。")
+    return filing
+
+
+def _amount(value: Decimal | None) -> str:
+    return format_amount(value) if value is not None else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The 自评表 as the pages show it
+
+
+@dataclass(slots=True)
+class IndicatorLine:
+    row: int
+    indicator: Any
+    values: dict[str, str]
+    qualitative: bool
+    score: Any
+    reviewed: Any = None
+    final: Decimal | None = None
+
+
+@dataclass(slots=True)
+class Sheet:
+    """Everything the 自评表 shows: the copied parts, what the department typed (``values``, as
+    text: a refused form shows them again) and the scores."""
+
+    evaluation: SelfEvaluation
+    values: dict[str, Any]
+    scored: selfeval.Scored
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    indicators: list[IndicatorLine] = field(default_factory=list)
+
+
+def sheet(scored: selfeval.Scored, values: dict[str, Any] | None = None) -> Sheet:
+    evaluation = scored.evaluation
+    values = values if values is not None else form_values(evaluation)
+    out = Sheet(evaluation, values, scored)
+    copied = selfeval.approved_initial(evaluation)
+    for name, label in FUNDS_ROWS:
+        row = getattr(evaluation.funds, name)
+        out.funds.append(
+            {
+                "name": name,
+                "label": label,
+                "initial": _amount(row.initial_budget),
+                # The approved table does not show it: the department fills it in.
+                "initial_field": None
+                if copied[name] is not None
+                else (f"funds_{name}_initial_budget", values["funds"][name]["initial_budget"]),
+                "fields": [
+                    (f"funds_{name}_{column}", column, column_label, values["funds"][name][column])
+                    for column, column_label in FUNDS_COLUMNS
+                ],
+            }
+        )
+    for number, (task, typed) in enumerate(zip(evaluation.approved.tasks, values["tasks"], strict=True), 1):
+        out.tasks.append({"row": number, "task": task, "amount": _amount(task.amount), **typed})
+    for row, (indicator, typed) in enumerate(
+        zip(evaluation.approved.indicators, values["indicators"], strict=True), 1
+    ):
+        row_score = scored.scores.rows[row - 1]
+        reviewed = scored.reviewed.get(row)
+        out.indicators.append(
+            IndicatorLine(
+                row,
+                indicator,
+                typed,
+                indicator.comparator == "定性",
+                row_score,
+                reviewed,
+                reviewed.score if reviewed is not None else row_score.score,
+            )
+        )
+    return out
+
+
+def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
+    data = report.to_dict() if isinstance(report, Report) else report
+    issues = data.get("issues", [])
+    return {
+        "issues": issues,
+        "errors": sum(1 for i in issues if i["severity"] == "error"),
+        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The finance bureau's round
+
+
+def _deadline(text: str) -> datetime | None:
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+@login_required
+def rounds(request: HttpRequest) -> HttpResponse:
+    """绩效自评: the finance bureau opens a year's round (profile, deadline) and sees every
+    department's self-evaluation of it: status, score, grade, lateness."""
+    if not is_finance(request.user):
+        raise Http404("只有财政局可以管理绩效自评。")
+    years = sorted(set(SelfEvalRound.objects.values_list("year", flat=True)), reverse=True)
+    asked = request.GET.get("year", "")
+    year = int(asked) if asked.isdecimal() and len(asked) <= 4 else (years[0] if years else None)
+    context: dict[str, Any] = {
+        "variants": list(VARIANTS),
+        "rounds": SelfEvalRound.objects.all(),
+        "year": year,
+    }
+    if request.method == "POST":
+        typed = {k: request.POST.get(k, "") for k in ("year", "variant", "profile", "deadline")}
+        context["typed"] = typed
+        try:
+            chosen = int(typed["year"]) if typed["year"].isdecimal() and len(typed["year"]) == 4 else None
+            deadline = _deadline(typed["deadline"])
+            if chosen is None:
+                raise selfeval.RoundError("请填写年度（四位数字）。")
+            if deadline is None:
+                raise selfeval.RoundError("请填写提交截止日期（如 2025-03-31）。")
+            profile = selfeval.profile_named(typed["variant"], typed["profile"])
+            opened = selfeval.open_round(actor_of(request), chosen, profile, deadline)
+        except selfeval.RoundError as error:
+            context["error"] = str(error)
+            return render(request, "jixiao_web/selfeval_rounds.html", context, status=400)
+        made = "、".join(str(f.department) for f in opened.made) or "没有新的部门"
+        messages.success(
+            request, f"已开启{chosen}年度绩效自评（评分设定：{profile.name}）；新生成自评表：{made}。"
+        )
+        return redirect(f"{reverse('selfeval-rounds')}?year={chosen}")
+    if year is not None:
+        context["rows"] = selectors.selfeval_queue(request.user, year)
+        context["current"] = SelfEvalRound.objects.filter(year=year).first()
+    return render(request, "jixiao_web/selfeval_rounds.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The department's form
+
+
+def _editor(
+    request: HttpRequest,
+    filing: Filing,
+    scored: selfeval.Scored,
+    values: dict[str, Any] | None,
+    report: Report,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = {
+        "filing": filing,
+        "sheet": sheet(scored, values),
+        "tiers": TIERS,
+        "editable": True,
+        "report": _report_context(report),
+        "comments": selectors.typed_replies(
+            selectors.shown_comments(filing, request.user, None), request.POST
+        ),
+        "can_reply": True,
+        "check_url": reverse("selfeval-check", args=[filing.pk]),
+        "evidence": filing.evidence.all(),
+        **extra,
+    }
+    return render(request, "jixiao_web/selfeval_edit.html", context, status=status)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 自评表 form.  A save names the revision it started from; a newer one is a conflict."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    if not allowed(request.user, Action.EDIT, filing):
+        messages.info(request, f"这张自评表当前为“{filing.get_status_display()}”，不能修改。")
+        return redirect("selfeval-detail", pk=filing.pk)
+    stored = selfeval.evaluation_of(filing.data)
+    if request.method != "POST":
+        return _editor(
+            request,
+            filing,
+            selfeval.scored(filing),
+            None,
+            selfeval.report_for(filing),
+            revision=filing.revision,
+        )
+    parsed = parse_form(request.POST, stored, selfeval.profile_of(filing.year))
+    revision_text = request.POST.get("revision", "")
+    revision = int(revision_text) if revision_text.isdecimal() and len(revision_text) <= 9 else 0
+    evaluation = selfeval.merged(filing, parsed.data)
+    data = evaluation.model_dump(mode="json")
+    scored = selfeval.scored(filing, data=data)
+    if parsed.findings:
+        report = Report("", [*parsed.findings, *selfeval.report_for(filing, data).findings])
+        message = "有金额或分数无法识别，未保存。请改正标出的栏目后再保存；您填写的内容仍在下面。"
+        return _editor(
+            request, filing, scored, parsed.raw, report, 400, revision=revision, form_error=message
+        )
+    try:
+        filing, _ = selfeval.save(actor_of(request), filing, evaluation, revision)
+        services.reply_to_comments(actor_of(request), filing, posted_replies(request))
+    except selfeval.SaveConflict as error:
+        report = selfeval.report_for(filing, data)
+        return _editor(
+            request,
+            filing,
+            scored,
+            parsed.raw,
+            report,
+            409,
+            revision=revision,
+            form_error=str(error),
+            conflict=True,
+        )
+    except (selfeval.SaveError, services.ServiceError) as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-detail", pk=filing.pk)
+    messages.success(
+        request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
+    )
+    if "submit" in request.POST:
+        return _submit(request, filing)
+    return redirect("selfeval-edit", pk=filing.pk)
+
+
+@require_POST
+def check(request: HttpRequest, pk: int) -> JsonResponse:
+    """The findings and scores of the form as it is now, without saving (the page asks as one
+    types); signed out it answers a JSON 401 the editor script recognises."""
+    if not request.user.is_authenticated:
+        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
+        return JsonResponse(body, status=401)
+    filing = selfeval_for(request, pk, Action.DRAFT)
+    parsed = parse_form(request.POST, selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
+    data = selfeval.merged(filing, parsed.data).model_dump(mode="json")
+    report = Report("", [*parsed.findings, *selfeval.report_for(filing, data).findings])
+    scored = selfeval.scored(filing, data=data)
+    return JsonResponse(
+        {
+            "issues": [f.to_dict() for f in report.findings],
+            "scores": scores_json(scored.scores),
+            "revision": filing.revision,
+            "csrf_token": get_token(request),
+        }
+    )
+
+
+def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
+    try:
+        taken = services.transition(actor_of(request), filing, "submit")
+    except services.NotSubmittable as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-edit", pk=filing.pk)
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-detail", pk=filing.pk)
+    assert taken.version is not None
+    messages.success(request, taken.transition.done.format(number=taken.version.number))
+    return redirect("selfeval-detail", pk=filing.pk)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _submit(request, selfeval_for(request, pk, Action.VIEW))
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = selfeval_for(request, pk, Action.VIEW)
+    try:
+        taken = services.transition(actor_of(request), filing, "withdraw")
+    except services.ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-detail", pk=filing.pk)
+    assert taken.version is not None
+    messages.success(request, taken.transition.done.format(number=taken.version.number))
+    return redirect("selfeval-detail", pk=filing.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# A filled workbook instead of typing: the blank workbook, and reading it back (preview, confirm)
+
+UPLOAD_SALT = "jixiao.selfeval.upload"
+
+
+@login_required
+def workbook(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workbook to fill offline (``jixiao selfeval new``'s): the working copy, the copied
+    parts locked."""
+    from jixiao.write.selfeval import blank_workbook
+
+    filing = selfeval_for(request, pk, Action.DRAFT)
+    content = blank_workbook(selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
+    response = HttpResponse(content, content_type=exports.FORMATS["xlsx"][0])
+    response["Content-Disposition"] = disposition.header(
+        f"{filing.department.name}-{filing.year}年度部门整体支出绩效自评表-待填写.xlsx",
+        f"{filing.year}-{filing.department.code}-selfeval-form.xlsx",
+        attachment=True,
+    )
+    return response
+
+
+def _upload_page(request: HttpRequest, filing: Filing, status: int = 200, **context: Any) -> HttpResponse:
+    return render(request, "jixiao_web/selfeval_upload.html", {"filing": filing, **context}, status=status)
+
+
+def _same_rows(stored: SelfEvaluation, read: dict[str, Any]) -> bool:
+    """Whether a read self-evaluation is of the same approved table, row for row."""
+    approved = read.get("approved") or {}
+
+    def names(rows: Any) -> list[str]:
+        return [row.get("name", "") for row in rows or [] if isinstance(row, dict)]
+
+    return names(approved.get("tasks")) == [t.name for t in stored.approved.tasks] and names(
+        approved.get("indicators")
+    ) == [i.name for i in stored.approved.indicators]
+
+
+@login_required
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a filled 自评表 (our workbook, or any format the library reads): read in the limited
+    child process, shown with its scores and findings; stored only when confirmed."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    if not allowed(request.user, Action.EDIT, filing):
+        messages.info(request, f"这张自评表当前为“{filing.get_status_display()}”，不能导入。")
+        return redirect("selfeval-detail", pk=filing.pk)
+    if request.method != "POST":
+        return _upload_page(request, filing)
+    if "confirm" in request.POST:
+        return _confirm_upload(request, filing)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        return _upload_page(request, filing, 400, error="请选择要上传的文件。")
+    name = uploaded.name or "上传文件"
+    try:
+        data = read_limited(uploaded)
+        admit(request.user)  # type: ignore[arg-type]
+        with reading_slot(request.user):
+            result = read_selfeval_upload(
+                name, data, selfeval.profile_of(filing.year).model_dump(mode="json")
+            )
+    except TooLarge as error:
+        return _upload_page(request, filing, 413, error=str(error))
+    except TooManyUploads as error:
+        return _upload_page(request, filing, 429, error=str(error))
+    context: dict[str, Any] = {"report": _report_context(result.report), "file_name": name}
+    if result.evaluation is None:
+        return _upload_page(request, filing, 400, **context)
+    stored = selfeval.evaluation_of(filing.data)
+    if not _same_rows(stored, result.evaluation):
+        context["error"] = (
+            "文件中的任务或绩效指标与本自评表所依据的批复目标表不一致（可能是其他部门、其他年度的表，或改动了复制的指标），"
+            "不能导入。请下载本页的工作簿填写后再上传。"
+        )
+        return _upload_page(request, filing, 400, **context)
+    evaluation = selfeval.merged(filing, result.evaluation)
+    data_json = evaluation.model_dump(mode="json")
+    context.update(
+        sheet=sheet(selfeval.scored(filing, data=data_json)),
+        editable=False,
+        confirm=signing.dumps(
+            {"evaluation": data_json, "revision": filing.revision, "name": name}, salt=UPLOAD_SALT
+        ),
+    )
+    return _upload_page(request, filing, **context)
+
+
+def _confirm_upload(request: HttpRequest, filing: Filing) -> HttpResponse:
+    try:
+        payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
+        evaluation = selfeval.merged(filing, payload["evaluation"])
+        revision = int(payload["revision"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        messages.error(request, "预览已过期，请重新上传文件。")
+        return redirect("selfeval-upload", pk=filing.pk)
+    try:
+        filing, _ = selfeval.save(actor_of(request), filing, evaluation, revision)
+    except selfeval.SaveError as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-upload", pk=filing.pk)
+    messages.success(
+        request,
+        f"已从“{payload.get('name', '文件')}”导入（第{filing.revision}次修订）："
+        f"错误 {filing.errors} 条，警告 {filing.warnings} 条。",
+    )
+    return redirect("selfeval-edit", pk=filing.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Its page
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The self-evaluation as filed (the department its working copy, the bureau the version it
+    received), its scores with the bureau's reviewed ones, comments, versions, evidence, history."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    can = allowed_actions(request.user, filing)
+    shown = selectors.shown_table(request.user, filing, can)
+    if Action.HISTORY not in can or shown is None:
+        return redirect("public-selfeval", year=filing.year, code=filing.department.code)
+    version = shown.version if shown.version is not None else filing.received_version
+    data = shown.data if shown.version is None else None
+    scored = selfeval.scored(filing, version, data=data)
+    report = shown.version.report if shown.version is not None else selfeval.report_for(filing).to_dict()
+    history = selectors.history_of(filing, request.user, can)
+    return render(
+        request,
+        "jixiao_web/selfeval.html",
+        {
+            "filing": filing,
+            "shown": shown,
+            "sheet": sheet(scored),
+            "editable": False,
+            "report": _report_context(report),
+            "comments": selectors.shown_comments(filing, request.user, None, can),
+            "versions": list(selectors.versions_of(filing, request.user, can)),
+            "history": history[:30],
+            "can": {action.value: action in can for action in Action},
+            "buttons": SELFEVAL.buttons(),
+            "withdrawal": SELFEVAL.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
+            "opened": _opened(filing) if Action.WITHDRAW in can else None,
+            "evidence": filing.evidence.all(),
+            "may_attach": Action.EDIT in can,
+            "evidence_limit": evidence_files.limit_text(),
+        },
+    )
+
+
+def _opened(filing: Filing) -> Opened | None:
+    """When the finance bureau opened the version waiting for it (then it cannot be withdrawn)."""
+    version = selectors.latest_version(filing)
+    return Opened.objects.filter(version=version).first() if version is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence (佐证材料)
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file: read in a limited child process, its type taken from its content."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, "请选择要上传的佐证材料。")
+        return redirect("selfeval-detail", pk=filing.pk)
+    try:
+        item = evidence_files.attach(actor_of(request), filing, uploaded)
+    except evidence_files.EvidenceError as error:
+        messages.error(request, str(error))
+        return redirect("selfeval-detail", pk=filing.pk)
+    messages.success(request, f"已上传佐证材料“{item.name}”。")
+    return redirect("selfeval-detail", pk=filing.pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
+    """A file of the evidence: for the department and the finance bureau only."""
+    filing = selfeval_for(request, pk, Action.VIEW)
+    if not selfeval.may_download_evidence(request.user, filing):
+        raise Http404("没有这份佐证材料，或您无权查看。")
+    found = Evidence.objects.filter(filing=filing, pk=item).first()
+    if found is None:
+        raise Http404("没有这份佐证材料，或您无权查看。")
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+    response["Content-Type"] = evidence_files.CONTENT_TYPES.get(found.kind, "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The finance bureau's review
+
+
+def _changes(previous: Version, latest: Version) -> list[Change]:
+    """What the department changed since ``previous`` (the copied parts never change)."""
+    old, new = selfeval._flat(previous.data), selfeval._flat(latest.data)
+    changes = []
+    for path in sorted(old.keys() | new.keys()):
+        if path.startswith("approved") or old.get(path) == new.get(path):
+            continue
+        section = path.split(".")[0].split("[")[0]
+        row = int(path.split("[")[1].split("]")[0]) if "[" in path else None
+        shown = {"goal_actual": "overall_goal", "problems": "conclusion", "improvements": "conclusion"}
+        changes.append(
+            Change(
+                shown.get(section, section),
+                row,
+                path.rsplit(".", 1)[-1],
+                selfeval._label(path),
+                "" if old.get(path) is None else str(old.get(path)),
+                "" if new.get(path) is None else str(new.get(path)),
+            )
+        )
+    return changes
+
+
+def review_page(
+    request: HttpRequest,
+    filing: Filing,
+    *,
+    typed: dict[str, str] | None = None,
+    error: str = "",
+    confirm: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The review page of a self-evaluation (``views.review`` hands it over by kind)."""
+    can = allowed_actions(request.user, filing)
+    latest = selectors.reviewed_version(request.user, filing, can)
+    if latest is None:
+        raise Http404("这张自评表还没有提交过。")
+    if Action.REVIEW in can:
+        services.mark_opened(actor_of(request), filing, latest)
+    previous = selectors.previous_version(latest, request.user, can)
+    scored = selfeval.scored(filing, latest)
+    typed = typed or {}
+    sections = [
+        (key, label, f"comment:{key}", typed.get(f"comment:{key}", ""))
+        for key, label in SELFEVAL_SECTION_TITLES.items()
+        if key in services.SELFEVAL_SECTIONS
+    ]
+    return render(
+        request,
+        "jixiao_web/selfeval_review.html",
+        {
+            "filing": filing,
+            "version": latest,
+            "previous": previous,
+            "sheet": sheet(scored),
+            "editable": False,
+            "reviewing": Action.REVIEW in can,
+            "issues": latest.report.get("issues", []),
+            "changes": _changes(previous, latest) if previous else None,
+            "comments": selectors.shown_comments(filing, request.user, None, can),
+            "sections": sections,
+            "typed": typed,
+            "can_review": Action.REVIEW in can,
+            "can_publish": Action.PUBLISH in can,
+            "steps": {
+                command: SELFEVAL.by_command(command)[0] for command in ("return", "approve", "publish")
+            },
+            "publish_confirm": SELFEVAL.by_command("publish")[0].confirm.format(number=latest.number),
+            "error": error,
+            "confirm": confirm,
+            "evidence": filing.evidence.all(),
+            "unsent": [(name, text) for name, text in typed.items() if text.strip()]
+            if Action.REVIEW not in can
+            else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def score_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """复核: the bureau's score for one row, with its written reason."""
+    filing = selfeval_for(request, pk, Action.HISTORY)
+    row_text = request.POST.get("row", "")
+    row = int(row_text) if row_text.isdecimal() and len(row_text) <= 6 else 0
+    try:
+        selfeval.review_score(
+            actor_of(request), filing, row, request.POST.get("score", ""), request.POST.get("reason", "")
+        )
+    except selfeval.SaveError as error:
+        if not is_finance(request.user):
+            raise Http404("没有这张自评表，或您无权查看。") from None
+        return review_page(request, filing, error=str(error), status=400)
+    messages.success(request, f"已复核第{row}个指标的得分。")
+    return redirect(f"{reverse('review', args=[filing.pk])}#indicator-{row}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The public page
+
+
+def _published(year: int, code: str) -> Filing:
+    filing = (
+        Filing.objects.filter(
+            kind=Kind.SELFEVAL, year=year, department__code=code, status__in=SELFEVAL.public
+        )
+        .select_related("department", "published_version")
+        .first()
+    )
+    if filing is None or filing.published_version is None:
+        raise Http404("没有公开的自评表。")
+    return filing
+
+
+def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """A published self-evaluation: the scores and grade, beside the year's target table, and its
+    downloads."""
+    filing = _published(year, code)
+    scored = selfeval.scored(filing, filing.published_version)
+    target = Filing.objects.filter(kind=Kind.TARGET, year=year, department=filing.department).first()
+    return render(
+        request,
+        "jixiao_web/selfeval_public.html",
+        {
+            "filing": filing,
+            "sheet": sheet(scored),
+            "editable": False,
+            "public_view": True,
+            "target_public": target is not None and target.status in TARGET.public,
+            "formats": exports.FORMATS,
+        },
+    )
+
+
+def public_download(request: HttpRequest, year: int, code: str, fmt: str) -> FileResponse:
+    """The published self-evaluation as a file (the library's writers, with the reviewed scores)."""
+    filing = _published(year, code)
+    if fmt not in exports.FORMATS:
+        raise Http404("没有这种下载格式。")
+    assert filing.published_version is not None
+    return exports.file_response(filing.published_version, fmt)
