@@ -593,7 +593,7 @@ def get_selfeval(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     if shown is None:
         raise _not_found()
     version = shown.version
-    scored = selfeval.scored(filing, version, data=shown.data if version is None else None)
+    scored = selfeval.scored_as_shown(filing, version, shown.data)
     report = (
         {**version.report, "source": str(filing)}
         if version is not None
@@ -628,8 +628,7 @@ def score_selfeval(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     shown = selectors.shown_table(user, filing)
     if shown is None:
         raise _not_found()
-    version = shown.version
-    return _scores_out(selfeval.scored(filing, version, data=shown.data if version is None else None))
+    return _scores_out(selfeval.scored_as_shown(filing, shown.version, shown.data))
 
 
 @api.post(

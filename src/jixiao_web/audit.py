@@ -183,6 +183,7 @@ def verify(checkpoints: Sequence[Checkpoint] = ()) -> list[Break]:
         *_altered_exports(),
         *_altered_score_reviews(),
         *_altered_evidence(),
+        *_altered_rounds(),
     ]
 
 
@@ -635,6 +636,51 @@ def _altered_score_reviews() -> Iterator[Break]:
             None,
             f"操作记录中的复核得分（自评表 {key[0]} 第{key[2]}个指标：{key[3]} 分）已不在（被改动或删除）",
         )
+    # The review that counts for a row is the last one made: the chain's order decides, not a
+    # stored date or id someone could change.
+    last_recorded: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for e in (
+        AuditEntry.objects.filter(action=AuditAction.SCORE_REVIEW)
+        .order_by("seq")
+        .only("filing_id", "after", "actor_id")
+    ):
+        if isinstance(e.after, dict):
+            where = (e.filing_id, e.after.get(VERSION_KEY), e.after.get("指标行"))
+            last_recorded[where] = _review_key(*where, e.after.get("复核得分"), e.after.get("复核理由"))
+    counting: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for r in ScoreReview.objects.select_related("version").order_by("pk"):
+        counting[(r.filing_id, r.version.number, r.row)] = _review_key(
+            r.filing_id, r.version.number, r.row, r.score, r.reason
+        )
+    for where, review in sorted(counting.items(), key=str):
+        if last_recorded.get(where) not in (None, review):
+            yield Break(
+                None,
+                f"自评表 {where[0]} 第{where[2]}个指标生效的复核得分（{review[3]} 分）不是操作记录中最后一次复核"
+                "（复核的先后被改动）",
+            )
+
+
+def _altered_rounds() -> Iterator[Break]:
+    """Every self-evaluation round's profile (which scores every department) and deadline are the
+    ones its last opening recorded."""
+    from django.utils import timezone
+
+    from jixiao_web.models import SelfEvalRound
+
+    recorded: dict[str, dict[str, Any]] = {}
+    for e in (
+        AuditEntry.objects.filter(action=AuditAction.SELFEVAL_OPEN).order_by("seq").only("target", "after")
+    ):
+        if isinstance(e.after, dict):
+            recorded[e.target] = e.after
+    for round_ in SelfEvalRound.objects.order_by("year"):
+        after = recorded.get(str(round_))
+        deadline = timezone.localtime(round_.deadline).strftime("%Y-%m-%d %H:%M")
+        if after is None:
+            yield Break(None, f"{round_}没有开启的操作记录（被添加）")
+        elif after.get("评分设定哈希") != content_digest(round_.profile) or after.get("截止时间") != deadline:
+            yield Break(None, f"{round_}的评分设定或截止时间与操作记录不同（被改动）")
 
 
 def _altered_evidence() -> Iterator[Break]:

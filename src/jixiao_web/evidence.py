@@ -137,7 +137,7 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
     from jixiao_web.access import Action, allowed
     from jixiao_web.models import AuditAction, Evidence, Kind
     from jixiao_web.models import Filing as FilingModel
-    from jixiao_web.uploads import TIMEOUT_SECONDS, run_limited
+    from jixiao_web.uploads import TIMEOUT_SECONDS, TooManyUploads, admit, reading_slot, run_limited
 
     name = PurePath(str(uploaded.name or "佐证材料")).name[-150:]
     if uploaded.size is not None and uploaded.size > MAX_BYTES:
@@ -147,7 +147,12 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
     data = uploaded.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise EvidenceError(f"“{name}”超过 {MAX_BYTES // 1024 // 1024} MB，未上传。")
-    child = run_limited(["--evidence", name], data)
+    try:  # the same share of the readers as any other upload: per minute, per person, per site
+        admit(actor.user)
+        with reading_slot(actor.user):
+            child = run_limited(["--evidence", name], data)
+    except TooManyUploads as error:
+        raise EvidenceError(f"“{name}”未上传：{error}") from None
     if child.returncode is None:
         raise EvidenceError(f"检查“{name}”超过 {TIMEOUT_SECONDS} 秒，未上传。")
     try:

@@ -118,6 +118,11 @@ def open_round(actor: Actor, year: int, profile: Profile, deadline: datetime) ->
             )
         else:
             before = _round_state(current)
+            received = Filing.objects.filter(kind=Kind.SELFEVAL, year=year, received_version__isnull=False)
+            if current.profile != stored_profile and received.exists():
+                # Scores already submitted were made by this profile; changing it would rescore
+                # them, published ones included, behind the departments' backs.
+                raise RoundError(f"{year}年度已有部门提交了自评表，评分设定不能再改（仍可修改截止时间）。")
             current.profile, current.deadline = stored_profile, deadline
             current.save(update_fields=["profile", "deadline"])
         made = _make_missing(actor, year)
@@ -352,10 +357,12 @@ class Scored:
 
 
 def reviews_of(version: Version | None) -> dict[int, ScoreReview]:
-    """The latest reviewed score per indicator row of ``version``."""
+    """The latest reviewed score per indicator row of ``version`` (latest as stored: by primary key,
+    in the order the reviews were made; ``audit.verify`` checks it is the chain's last one too)."""
     if version is None:
         return {}
-    return {r.row: r for r in ScoreReview.objects.filter(version=version).select_related("author")}
+    reviews = ScoreReview.objects.filter(version=version).select_related("author").order_by("pk")
+    return {r.row: r for r in reviews}
 
 
 def scored(filing: Filing, version: Version | None = None, data: dict[str, Any] | None = None) -> Scored:
@@ -368,6 +375,15 @@ def scored(filing: Filing, version: Version | None = None, data: dict[str, Any] 
         (reviewed[row.row].score if row.row in reviewed else row.score for row in scores.rows), Decimal(0)
     )
     return Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
+
+
+def scored_as_shown(filing: Filing, version: Version | None, data: dict[str, Any]) -> Scored:
+    """The scores of what a person is shown (``selectors.shown_table``): a version with its own
+    reviewed scores, or the department's working copy with those of the last version the bureau
+    received — the department sees the bureau's 复核 wherever it looks (page and API alike)."""
+    if version is not None:
+        return scored(filing, version)
+    return scored(filing, filing.received_version, data=data)
 
 
 def as_reviewed(
@@ -414,9 +430,12 @@ def review_score(actor: Actor, filing: Filing, row: int, value: str, reason: str
             raise SaveError(f"第{row}个指标不存在。")
         target = rows[row - 1]
         try:
-            number = rounded(Decimal(value.strip()))
+            parsed = Decimal(value.strip())
         except (InvalidOperation, ValueError):
             raise SaveError(f"复核得分“{value}”不是数字。") from None
+        if not parsed.is_finite():
+            raise SaveError(f"复核得分“{value}”不是数字。")
+        number = rounded(parsed) + 0  # + 0: "-0" is stored and recorded as 0.00 alike
         if not Decimal(0) <= number <= target.points:
             raise SaveError(f"复核得分须在 0 到该指标分值 {target.points} 分之间。")
         if len(reason) < REASON_MIN_LENGTH:

@@ -458,9 +458,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = selectors.shown_table(request.user, filing, can)
     if Action.HISTORY not in can or shown is None:
         return redirect("public-selfeval", year=filing.year, code=filing.department.code)
-    version = shown.version if shown.version is not None else filing.received_version
-    data = shown.data if shown.version is None else None
-    scored = selfeval.scored(filing, version, data=data)
+    scored = selfeval.scored_as_shown(filing, shown.version, shown.data)
     report = shown.version.report if shown.version is not None else selfeval.report_for(filing).to_dict()
     history = selectors.history_of(filing, request.user, can)
     return render(
