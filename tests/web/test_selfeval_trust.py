@@ -129,3 +129,21 @@ def test_evidence_takes_the_uploads_share_of_readers(
     with pytest.raises(evidence.EvidenceError, match="上传过于频繁"):
         evidence.attach(actor("filer"), opened, SimpleUploadedFile("记录2.txt", b"again"))
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_refused_review_comes_back_with_what_was_typed(
+    opened: Filing,
+    actor: Callable[[str], Actor],
+    login: Callable[[User], Client],
+    people: dict[str, User],
+    no_renderings: None,
+) -> None:
+    filing = _submitted(opened, actor)
+    url = reverse("selfeval-score-review", args=[filing.pk])
+    reason = "抽查的两份记录与申报数不符，<b>需核实</b>"
+    response = login(people["reviewer"]).post(url, {"row": "2", "score": "99", "reason": reason})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="99"' in page
+    assert "抽查的两份记录与申报数不符，&lt;b&gt;需核实&lt;/b&gt;" in page
+    assert "须在 0 到该指标分值" in page

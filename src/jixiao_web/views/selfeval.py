@@ -561,9 +561,11 @@ def review_page(
     typed: dict[str, str] | None = None,
     error: str = "",
     confirm: dict[str, str] | None = None,
+    score_typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The review page of a self-evaluation (``views.review`` hands it over by kind)."""
+    """The review page of a self-evaluation (``views.review`` hands it over by kind);
+    ``score_typed``: a refused 复核 (row, score, reason), shown again in its row's form."""
     can = allowed_actions(request.user, filing)
     latest = selectors.reviewed_version(request.user, filing, can)
     if latest is None:
@@ -602,6 +604,7 @@ def review_page(
             "error": error,
             "confirm": confirm,
             "evidence": filing.evidence.all(),
+            "score_typed": score_typed or {},
             "unsent": [(name, text) for name, text in typed.items() if text.strip()]
             if Action.REVIEW not in can
             else [],
@@ -624,7 +627,8 @@ def score_review(request: HttpRequest, pk: int) -> HttpResponse:
     except selfeval.SaveError as error:
         if not is_finance(request.user):
             raise Http404("没有这张自评表，或您无权查看。") from None
-        return review_page(request, filing, error=str(error), status=400)
+        typed = {name: request.POST.get(name, "") for name in ("row", "score", "reason")}
+        return review_page(request, filing, error=str(error), score_typed=typed, status=400)
     messages.success(request, f"已复核第{row}个指标的得分。")
     return redirect(f"{reverse('review', args=[filing.pk])}#indicator-{row}")
 
