@@ -46,15 +46,15 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     story.goto("/review/")
     # The demo's 2024 has 卫生健康局's table waiting: the queue opens there, what waits first.
     expect(page.locator("h1")).to_have_text(f"{YEAR}年度目标表审核队列")
-    expect(page.locator("nav.tabs a.current")).to_have_text("全部（7）")
-    expect(page.locator("table.queue tbody tr")).to_have_count(7)
+    expect(page.locator("nav.tabs a.current")).to_have_text("全部（9）")
+    expect(page.locator("table.queue tbody tr")).to_have_count(9)
     expect(page.locator("table.queue tbody tr").first).to_contain_text("揭阳市卫生健康局")
     page.get_by_role("link", name="待审核（1）").click()
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
     expect(page.locator("table.queue tbody")).to_contain_text("揭阳市卫生健康局")
     story.shot("queue-1280")
-    page.get_by_role("link", name="全部（7）").click()
-    expect(page.locator("table.queue tbody tr")).to_have_count(7)
+    page.get_by_role("link", name="全部（9）").click()
+    expect(page.locator("table.queue tbody tr")).to_have_count(9)
     page.get_by_label("部门").fill("农业")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
@@ -65,7 +65,7 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     expect(page.locator("svg.chart rect.bar")).to_have_count(7)
     rows = page.locator("table.figures-table tbody tr")
     expect(rows).to_have_count(7)
-    expect(page.locator("table.figures-table tfoot")).to_contain_text("7")
+    expect(page.locator("table.figures-table tfoot")).to_contain_text("9")
     story.shot("progress-1280")
 
     with page.expect_download() as download:
@@ -73,12 +73,15 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     content = Path(download.value.path()).read_bytes()
     book = load_workbook(io.BytesIO(content))
     # Received by the bureau in the demo: 卫生健康局 (submitted), 交通运输局 (returned),
-    # 农业农村局 (approved), 自然资源局 (published); not the drafts nor the head's.
+    # 民政局, 农业农村局, 文化广电旅游体育局 (approved), 自然资源局 (published); not the drafts
+    # nor the head's.
     assert book.sheetnames == [
         "汇总",
         "揭阳市卫生健康局",
         "揭阳市交通运输局",
+        "揭阳市民政局",
         "揭阳市农业农村局",
+        "揭阳市文化广电旅游体育局",
         "揭阳市自然资源局",
     ]
     assert story.console_errors == []
