@@ -84,6 +84,21 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
         "揭阳市文化广电旅游体育局",
         "揭阳市自然资源局",
     ]
+
+    # The year's self-evaluations: sorted by score on the server, two charts, one workbook.
+    story.goto(f"/review/selfeval/?year={YEAR}")
+    page.get_by_role("link", name="总分").click()
+    page.get_by_role("link", name="总分（升序）").click()
+    expect(page.locator("th[aria-sort=descending]")).to_have_text("总分（降序）")
+    expect(page.locator("#selfeval-queue tbody tr").first).to_contain_text("揭阳市民政局")
+    expect(page.locator("#grade-distribution svg.chart rect.bar")).to_have_count(5)
+    expect(page.locator("#scores-by-department svg.chart rect.bar")).to_have_count(3)
+    story.shot("selfeval-overview-1280")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出全部部门自评结果（Excel）").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    # 民政局 (returned, 99.36), 农业农村局 (approved, 90.74 after the bureau's review), 自然资源局 (submitted, 89.05).
+    assert book.sheetnames == ["汇总", "揭阳市民政局", "揭阳市农业农村局", "揭阳市自然资源局"]
     assert story.console_errors == []
     assert story.failed_requests == []
 
@@ -96,6 +111,9 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     phone.goto(f"/review/progress/?year={YEAR}")
     _fits(phone.page)
     phone.shot("progress-390")
+    phone.goto(f"/review/selfeval/?year={YEAR}&sort=-total")
+    _fits(phone.page)
+    phone.shot("selfeval-overview-390")
     assert phone.console_errors == []
 
 
