@@ -113,6 +113,9 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     phone.shot("progress-390")
     phone.goto(f"/review/selfeval/?year={YEAR}&sort=-total")
     _fits(phone.page)
+    # The table keeps its columns and scrolls sideways in its own box.
+    box = phone.page.locator("div.scroll-box:has(#selfeval-queue)")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     phone.shot("selfeval-overview-390")
     assert phone.console_errors == []
 
