@@ -329,7 +329,10 @@ def filled(evaluation: SelfEvaluation, results: Results) -> SelfEvaluation:
     """``evaluation`` as its department fills it in with ``results``."""
     data = evaluation.model_dump(mode="json")
     copied = selfeval.approved_initial(evaluation)
-    initial = copied["total"] if copied["total"] is not None else Decimal(str(results.initial))
+    initial = copied["total"]
+    if initial is None:  # the approved table shows no 年初预算数: the department gives it
+        assert results.initial is not None, evaluation.approved.department.name
+        initial = Decimal(results.initial)
     annual = Decimal(results.annual) if results.annual is not None else initial
     executed = Decimal(results.executed)
     other = copied["other"] or Decimal(0)
