@@ -27,11 +27,14 @@ class Bar:
     percent: Decimal
     #: A CSS class for its colour (``state-submitted`` …).
     kind: str = ""
+    #: What is written after the bar (default: ``count（percent%）``).
+    text: str = ""
 
 
-def bar_chart(bars: Sequence[Bar], title: str) -> SafeString:
-    """Horizontal bars, one per ``bars`` item, long in proportion to its share (``percent``)."""
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+def bar_chart(bars: Sequence[Bar], title: str, label_width: int = LABEL_WIDTH) -> SafeString:
+    """Horizontal bars, one per ``bars`` item, long in proportion to its share (``percent``), with
+    ``label_width`` units for the labels on their left."""
+    width = label_width + BAR_WIDTH + VALUE_WIDTH
     height = ROW_HEIGHT * len(bars) + 10
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
@@ -41,16 +44,17 @@ def bar_chart(bars: Sequence[Bar], title: str) -> SafeString:
     for index, bar in enumerate(bars):
         top = 5 + index * ROW_HEIGHT
         middle = top + ROW_HEIGHT / 2
-        length = round(BAR_WIDTH * float(bar.percent) / 100, 1)
+        length = round(BAR_WIDTH * float(min(max(bar.percent, Decimal(0)), Decimal(100))) / 100, 1)
+        value = bar.text or f"{bar.count}（{bar.percent}%）"
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle}" text-anchor="end" dominant-baseline="middle" '
+            f'<text x="{label_width - 8}" y="{middle}" text-anchor="end" dominant-baseline="middle" '
             f'class="label">{escape(bar.label)}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{middle - BAR_HEIGHT / 2}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
+            f'<rect x="{label_width}" y="{middle - BAR_HEIGHT / 2}" width="{BAR_WIDTH}" height="{BAR_HEIGHT}" '
             f'class="track" fill="#eef1f5"/>'
-            f'<rect x="{LABEL_WIDTH}" y="{middle - BAR_HEIGHT / 2}" width="{length}" height="{BAR_HEIGHT}" '
+            f'<rect x="{label_width}" y="{middle - BAR_HEIGHT / 2}" width="{length}" height="{BAR_HEIGHT}" '
             f'class="bar {escape(bar.kind)}" fill="#5b6675"/>'
-            f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{middle}" dominant-baseline="middle" '
-            f'class="value">{bar.count}（{bar.percent}%）</text>'
+            f'<text x="{label_width + BAR_WIDTH + 8}" y="{middle}" dominant-baseline="middle" '
+            f'class="value">{escape(value)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from jixiao_web.models import User
+    from jixiao_web.selfeval import Scored
 
 
 def visible_filings(
@@ -433,6 +434,8 @@ class SelfEvalRow:
     execution_rate: Decimal | None = None
     total: Decimal | None = None
     grade: str = ""
+    #: The scores of the version the bureau received (None: nothing received yet).
+    scored: Scored | None = None
 
 
 def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
@@ -475,6 +478,7 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
                 scored.scores.execution.rate_percent,
                 scored.total,
                 scored.grade,
+                scored,
             )
         )
     rows.sort(key=lambda r: (r.filing is None, r.department.code))

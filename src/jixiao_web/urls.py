@@ -50,6 +50,7 @@ urlpatterns = [
     # selfeval: the year-end self-evaluation (绩效自评); its review, decision and publication go
     # through review/<pk>/, review/<pk>/decide/ and review/<pk>/publish/ as a target table's do
     path("review/selfeval/", selfeval_views.rounds, name="selfeval-rounds"),
+    path("review/selfeval/export.xlsx", selfeval_views.overview_export, name="selfeval-export"),
     path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),

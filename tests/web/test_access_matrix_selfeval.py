@@ -136,6 +136,14 @@ SELFEVAL_MATRIX: dict[str, list[Case]] = {
             note="opens a round: nobody's table of that year is approved, so no filing is made",
         ),
     ],
+    "selfeval-export": [
+        Case(
+            "GET",
+            {**dict.fromkeys(ROLES, 404), "anon": ">login", "reviewer": 200, "admin": 200},
+            args="none",
+            note="every department's results of a year (default: the latest round), as one XLSX",
+        ),
+    ],
     "selfeval-detail": [
         Case(
             "GET",

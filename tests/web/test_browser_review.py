@@ -46,13 +46,14 @@ class ReviewStory(Story):
 
 
 def _submitted(server: Server) -> tuple[int, str]:
-    """A filing of the demo city waiting for the finance bureau, and its filer's user name."""
+    """A target table of the demo city waiting for the finance bureau (not a self-evaluation), and
+    its filer's user name."""
     database = sqlite3.connect(server.data_dir / "jixiao.sqlite3")
     try:
         rows = database.execute(
             "SELECT f.id, u.username FROM jixiao_web_filing f JOIN jixiao_web_user u "
             "ON u.department_id = f.department_id AND u.role = 'filer' "
-            "WHERE f.status = 'submitted' AND f.year = ? ORDER BY f.id",
+            "WHERE f.status = 'submitted' AND f.kind = 'target' AND f.year = ? ORDER BY f.id",
             (YEAR,),
         ).fetchall()
     finally:

@@ -46,15 +46,15 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     story.goto("/review/")
     # The demo's 2024 has 卫生健康局's table waiting: the queue opens there, what waits first.
     expect(page.locator("h1")).to_have_text(f"{YEAR}年度目标表审核队列")
-    expect(page.locator("nav.tabs a.current")).to_have_text("全部（7）")
-    expect(page.locator("table.queue tbody tr")).to_have_count(7)
+    expect(page.locator("nav.tabs a.current")).to_have_text("全部（9）")
+    expect(page.locator("table.queue tbody tr")).to_have_count(9)
     expect(page.locator("table.queue tbody tr").first).to_contain_text("揭阳市卫生健康局")
     page.get_by_role("link", name="待审核（1）").click()
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
     expect(page.locator("table.queue tbody")).to_contain_text("揭阳市卫生健康局")
     story.shot("queue-1280")
-    page.get_by_role("link", name="全部（7）").click()
-    expect(page.locator("table.queue tbody tr")).to_have_count(7)
+    page.get_by_role("link", name="全部（9）").click()
+    expect(page.locator("table.queue tbody tr")).to_have_count(9)
     page.get_by_label("部门").fill("农业")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("table.queue tbody tr")).to_have_count(1)
@@ -65,7 +65,7 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     expect(page.locator("svg.chart rect.bar")).to_have_count(7)
     rows = page.locator("table.figures-table tbody tr")
     expect(rows).to_have_count(7)
-    expect(page.locator("table.figures-table tfoot")).to_contain_text("7")
+    expect(page.locator("table.figures-table tfoot")).to_contain_text("9")
     story.shot("progress-1280")
 
     with page.expect_download() as download:
@@ -73,14 +73,32 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     content = Path(download.value.path()).read_bytes()
     book = load_workbook(io.BytesIO(content))
     # Received by the bureau in the demo: 卫生健康局 (submitted), 交通运输局 (returned),
-    # 农业农村局 (approved), 自然资源局 (published); not the drafts nor the head's.
+    # 民政局, 农业农村局, 文化广电旅游体育局 (approved), 自然资源局 (published); not the drafts
+    # nor the head's.
     assert book.sheetnames == [
         "汇总",
         "揭阳市卫生健康局",
         "揭阳市交通运输局",
+        "揭阳市民政局",
         "揭阳市农业农村局",
+        "揭阳市文化广电旅游体育局",
         "揭阳市自然资源局",
     ]
+
+    # The year's self-evaluations: sorted by score on the server, two charts, one workbook.
+    story.goto(f"/review/selfeval/?year={YEAR}")
+    page.get_by_role("link", name="总分").click()
+    page.get_by_role("link", name="总分（升序）").click()
+    expect(page.locator("th[aria-sort=descending]")).to_have_text("总分（降序）")
+    expect(page.locator("#selfeval-queue tbody tr").first).to_contain_text("揭阳市民政局")
+    expect(page.locator("#grade-distribution svg.chart rect.bar")).to_have_count(5)
+    expect(page.locator("#scores-by-department svg.chart rect.bar")).to_have_count(3)
+    story.shot("selfeval-overview-1280")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出全部部门自评结果（Excel）").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    # 民政局 (returned, 99.36), 农业农村局 (approved, 90.74 after the bureau's review), 自然资源局 (submitted, 89.05).
+    assert book.sheetnames == ["汇总", "揭阳市民政局", "揭阳市农业农村局", "揭阳市自然资源局"]
     assert story.console_errors == []
     assert story.failed_requests == []
 
@@ -93,6 +111,12 @@ def test_bureau_queue_progress_and_workbook(server: Server, browser: Browser) ->
     phone.goto(f"/review/progress/?year={YEAR}")
     _fits(phone.page)
     phone.shot("progress-390")
+    phone.goto(f"/review/selfeval/?year={YEAR}&sort=-total")
+    _fits(phone.page)
+    # The table keeps its columns and scrolls sideways in its own box.
+    box = phone.page.locator("div.scroll-box:has(#selfeval-queue)")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+    phone.shot("selfeval-overview-390")
     assert phone.console_errors == []
 
 

@@ -11,8 +11,8 @@ import pytest
 from jixiao.check import check_table
 from jixiao.findings import Severity
 from jixiao.read import read_bytes
-from jixiao_web import demo
-from jixiao_web.models import Department, Filing, Status
+from jixiao_web import audit, demo, selfeval
+from jixiao_web.models import Department, Filing, Kind, ScoreReview, Status
 
 TABLES = [(code, demo.OPEN_YEAR) for code, _, _, status in demo.DEPARTMENTS if status] + [("yingji", 2023)]
 NAMES = {code: name for code, name, _, _ in demo.DEPARTMENTS}
@@ -76,7 +76,7 @@ def test_demo_load_puts_each_table_in_its_state(tmp_path: Path) -> None:
     for code, name, _, status in demo.DEPARTMENTS:
         department = Department.objects.get(code=code)
         assert department.name == name
-        filing = Filing.objects.filter(department=department, year=demo.OPEN_YEAR).first()
+        filing = Filing.objects.filter(department=department, year=demo.OPEN_YEAR, kind=Kind.TARGET).first()
         if not status:
             assert filing is None  # 应急管理局 starts 2024 from blank in the browser story
             continue
@@ -85,7 +85,44 @@ def test_demo_load_puts_each_table_in_its_state(tmp_path: Path) -> None:
         assert filing.data["department"]["name"] == name
         errors = 1 if code == "jiaoyu" else 0
         assert (filing.errors, filing.warnings > 0) == (errors, code in demo.PLANTED)
-    returned = Filing.objects.get(department__code="jiaotong")
+    returned = Filing.objects.get(department__code="jiaotong", kind=Kind.TARGET)
     assert sorted(returned.comments.values_list("row", flat=True)) == [4, 7, 8]
-    published = Filing.objects.get(department__code="yingji", year=2023)
+    published = Filing.objects.get(department__code="yingji", year=2023, kind=Kind.TARGET)
     assert published.status == Status.PUBLISHED
+
+
+@pytest.mark.django_db(transaction=False)
+def test_demo_self_evaluations_are_in_their_states_and_the_audit_chain_verifies(tmp_path: Path) -> None:
+    assert demo.load(tmp_path)
+    made = Filing.objects.filter(kind=Kind.SELFEVAL).select_related("department")
+    states = {(f.department.code, f.year): f.status for f in made}
+    assert states == {(code, year): Status(status) for code, year, status in demo.SELFEVALS}
+    # Only where the year's target table was approved (or published).
+    for code, year, _ in demo.SELFEVALS:
+        target = Filing.objects.get(department__code=code, year=year, kind=Kind.TARGET)
+        assert target.status in (Status.APPROVED, Status.PUBLISHED)
+    for filing in made:
+        if filing.status == Status.DRAFT:
+            assert filing.received_version is None
+            continue
+        assert filing.errors == 0, filing.department.code  # submitted: nothing blocked it
+        scored = selfeval.scored(filing, filing.received_version)
+        assert 0 < scored.total <= 100
+        rows = scored.scores.rows
+        short = demo.RESULTS[filing.department.code].short
+        # Rows short of target score less than their points, and say why.
+        for row, (_, deviation) in short.items():
+            if deviation:
+                assert rows[row - 1].score < rows[row - 1].points, (filing.department.code, row)
+        assert any(r.qualitative for r in rows) or filing.department.code == "yingji"
+    yingji = made.get(department__code="yingji")
+    scored = selfeval.scored(yingji, yingji.published_version)
+    assert scored.grade in ("优", "良")
+    assert scored.scores.execution.rate_percent == Decimal("95.6")
+    assert yingji.published_version is not None
+    nongye = made.get(department__code="nongye")
+    assert ScoreReview.objects.filter(filing=nongye).count() == 1
+    returned = made.get(department__code="minzheng")
+    assert returned.comments.count() == len(demo.SELFEVAL_RETURN_COMMENTS)
+    # Everything went through the services: the audit chain holds and matches the records.
+    assert audit.verify() == []

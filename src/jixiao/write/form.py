@@ -115,9 +115,22 @@ def form_workbook(
     sheet = workbook.active
     assert sheet is not None
     sheet.title = sheet_title
+    return workbook, sheet, form_sheet(sheet, blocks, widths, fillable=fillable, landscape=landscape)
+
+
+def form_sheet(
+    sheet: Worksheet,
+    blocks: list[Block],
+    widths: tuple[float, ...],
+    *,
+    fillable: bool = False,
+    landscape: bool = False,
+) -> Lists:
+    """Lay the form out on ``sheet`` (of a workbook given :func:`jixiao.write.xlsx.add_styles`);
+    the coordinates of the cells to fill that have lists."""
     marker = _Marker(fillable)
     xlsx.write_blocks(sheet, blocks, widths, landscape=landscape, columns=_columns, each=marker)
-    return workbook, sheet, marker.lists
+    return marker.lists
 
 
 def fillable_workbook(

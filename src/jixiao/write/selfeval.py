@@ -9,16 +9,20 @@ sheet of their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Final
+
+from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.catalogue import SELFEVAL_SECTION_TITLES
 from jixiao.check import check_selfeval
 from jixiao.model.selfeval import Funds, FundsRow, IndicatorResult, SelfEvaluation, TaskResult
 from jixiao.profile import DEFAULT, Profile
 from jixiao.scoring import score
-from jixiao.write.form import FieldTitles, FormWriters, ListText, fillable_workbook
+from jixiao.write.form import FieldTitles, FormWriters, ListText, fillable_workbook, form_sheet
 from jixiao.write.layout import Block
 from jixiao.write.selfeval_layout import SCORING_HEADING, selfeval_layout, title_of
+from jixiao.write.xlsx import SummaryValue, summary_workbook
 
 #: Captions of the self-evaluation's own tables on a web page (for screen readers).
 _CAPTIONS: Final = ("绩效自评表", "得分计算说明")
@@ -75,6 +79,28 @@ def blank_workbook(evaluation: SelfEvaluation, profile: Profile = DEFAULT) -> by
     )
 
 
+def selfeval_workbook(
+    evaluations: Sequence[tuple[str, SelfEvaluation]],
+    profile: Profile,
+    summary_headings: Sequence[str],
+    summary_rows: Sequence[Sequence[SummaryValue]],
+    summary_title: str = "",
+    links: Sequence[int | None] = (),
+) -> bytes:
+    """A year's self-evaluations in one workbook: a summary sheet first, then each ``(name,
+    evaluation)`` in the official layout, scored with ``profile``, on a sheet named after it (as
+    :func:`jixiao.write.xlsx.write_workbook` does for target tables)."""
+
+    def form(evaluation: SelfEvaluation) -> Callable[[Worksheet], None]:
+        def write(sheet: Worksheet) -> None:
+            form_sheet(sheet, _blocks(evaluation, profile), XLSX_WIDTHS)
+
+        return write
+
+    forms = [(name, form(evaluation)) for name, evaluation in evaluations]
+    return summary_workbook(forms, summary_headings, summary_rows, summary_title, links)
+
+
 # ---------------------------------------------------------------------------------------------
 # The registry
 
@@ -107,6 +133,7 @@ __all__ = [
     "selfeval_html",
     "selfeval_pdf",
     "selfeval_text",
+    "selfeval_workbook",
     "selfeval_xlsx",
     "write_selfeval_bytes",
     "write_selfeval_path",

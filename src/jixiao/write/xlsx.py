@@ -13,6 +13,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final
 
 from openpyxl import Workbook
@@ -369,6 +370,19 @@ def write_workbook(
     ``summary_title``), then each table of ``tables`` in the official form on a sheet named after
     it (``(name, table)``).  ``links[i]``: the index in ``tables`` whose sheet summary row ``i``'s
     first cell links to (None: no link)."""
+    forms = [(name, partial(write_form, table=table)) for name, table in tables]
+    return summary_workbook(forms, summary_headings, summary_rows, summary_title, links)
+
+
+def summary_workbook(
+    forms: Sequence[tuple[str, Callable[[Worksheet], None]]],
+    summary_headings: Sequence[str],
+    summary_rows: Sequence[Sequence[SummaryValue]],
+    summary_title: str = "",
+    links: Sequence[int | None] = (),
+) -> bytes:
+    """As :func:`write_workbook`, for any kind of form: ``forms`` is ``(name, write)``, where
+    ``write(sheet)`` lays one document out on its own sheet (a self-evaluation's, a table's)."""
     workbook = Workbook()
     add_styles(workbook)
     summary = workbook.active
@@ -376,9 +390,9 @@ def write_workbook(
     summary.title = SUMMARY_SHEET
     taken = {SUMMARY_SHEET.casefold()}
     names = []
-    for name, table in tables:
+    for name, write in forms:
         sheet = workbook.create_sheet(sheet_name(name, taken))
-        write_form(sheet, table)
+        write(sheet)
         names.append(sheet.title)
     targets = [names[i] if i is not None else None for i in links]
     _summary_sheet(summary, summary_headings, summary_rows, summary_title, targets)

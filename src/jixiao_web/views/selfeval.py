@@ -10,10 +10,12 @@ findings beside the fields) with ``selfeval.js`` showing the scores the live che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +25,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from jixiao.catalogue import SELFEVAL_SECTION_TITLES
@@ -33,8 +36,9 @@ from jixiao.profile import VARIANTS
 from jixiao_web import disposition, exports, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
+from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
-from jixiao_web.models import Evidence, Filing, Kind, Opened, SelfEvalRound, Version
+from jixiao_web.models import City, Evidence, Filing, Kind, Opened, SelfEvalRound, Status, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
 from jixiao_web.uploads import (
     TooLarge,
@@ -189,9 +193,224 @@ def rounds(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{reverse('selfeval-rounds')}?year={chosen}")
     if year is not None:
-        context["rows"] = selectors.selfeval_queue(request.user, year)
-        context["current"] = SelfEvalRound.objects.filter(year=year).first()
+        current = SelfEvalRound.objects.filter(year=year).first()
+        context["current"] = current
+        if current is not None:
+            context.update(overview(request, year))
     return render(request, "jixiao_web/selfeval_rounds.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The finance bureau's overview of a year: sortable, charted, exported
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the overview the bureau may sort by (``?sort=key``, ``-key`` descending)."""
+
+    key: str
+    label: str
+    value: Callable[[selectors.SelfEvalRow], Any]
+
+
+_STATUS_ORDER = [status.label for status in Status]
+
+
+def _status_rank(row: selectors.SelfEvalRow) -> int:
+    return _STATUS_ORDER.index(row.status_label) if row.status_label in _STATUS_ORDER else -1
+
+
+COLUMNS: Final = (
+    Column("department", "部门", lambda r: r.department.code),
+    Column("status", "状态", _status_rank),
+    Column("submitted", "首次提交", lambda r: r.submitted),
+    Column("execution", "执行率", lambda r: r.execution_rate),
+    Column("total", "总分", lambda r: r.total),
+    Column("grade", "等级", lambda r: r.total if r.grade else None),
+    Column("late", "逾期", lambda r: r.late),
+)
+_BY_KEY: Final = {column.key: column for column in COLUMNS}
+
+
+def sorted_rows(rows: list[selectors.SelfEvalRow], sort: str) -> list[selectors.SelfEvalRow]:
+    """``rows`` sorted as ``sort`` asks (``total``, ``-total`` …; anything else: as they come),
+    rows without the value last either way."""
+    column = _BY_KEY.get(sort.removeprefix("-"))
+    if column is None:
+        return rows
+    known = [r for r in rows if column.value(r) is not None]
+    unknown = [r for r in rows if column.value(r) is None]
+    known.sort(key=lambda r: (column.value(r), r.department.code), reverse=sort.startswith("-"))
+    return known + unknown
+
+
+def _headings(year: int, sort: str) -> list[dict[str, str]]:
+    out = []
+    for column in COLUMNS:
+        ascending, descending = sort == column.key, sort == f"-{column.key}"
+        wanted = f"-{column.key}" if ascending else column.key
+        out.append(
+            {
+                "label": column.label,
+                "href": "?" + urlencode({"year": year, "sort": wanted}),
+                "aria_sort": "ascending" if ascending else "descending" if descending else "",
+                "marker": "（升序）" if ascending else "（降序）" if descending else "",
+            }
+        )
+    return out
+
+
+#: The colour (CSS class) of each grade band, best first; words are always beside the colour.
+GRADE_KINDS: Final = ("grade-best", "grade-good", "grade-fair", "grade-poor")
+UNSCORED = "未评分"
+
+
+def _short(name: str) -> str:
+    """A department's name without the city's (``揭阳市民政局`` → ``民政局``), for the chart."""
+    city = City.current().name
+    return name.removeprefix(city) if city and name != city else name
+
+
+def overview(request: HttpRequest, year: int) -> dict[str, Any]:
+    """The overview's rows (sorted as asked), headings, and two charts with their figures: the
+    grade distribution and the scores by department."""
+    sort = request.GET.get("sort", "")
+    sort = sort if sort.removeprefix("-") in _BY_KEY else ""
+    rows = sorted_rows(selectors.selfeval_queue(request.user, year), sort)
+    profile = selfeval.profile_of(year)
+    grades = [band.grade for band in profile.grade_bands]
+    counted = len(rows)
+    counts = [sum(1 for r in rows if r.grade == grade) for grade in grades]
+    counts.append(counted - sum(counts))
+
+    def share(count: int) -> Decimal:
+        return (Decimal(100 * count) / counted).quantize(Decimal("0.1")) if counted else Decimal(0)
+
+    labels = [*grades, UNSCORED]
+    kinds = [*(GRADE_KINDS[min(i, len(GRADE_KINDS) - 1)] for i in range(len(grades))), "grade-none"]
+    distribution = [
+        Bar(label, count, share(count), kind)
+        for label, count, kind in zip(labels, counts, kinds, strict=True)
+    ]
+    scored = sorted(
+        (r for r in rows if r.total is not None), key=lambda r: (-(r.total or 0), r.department.code)
+    )
+    kind_of = dict(zip(grades, kinds, strict=False))
+    scores = [
+        Bar(
+            _short(r.department.name),
+            0,
+            r.total or Decimal(0),
+            kind_of.get(r.grade, "grade-none"),
+            f"{r.total} 分（{r.grade}）",
+        )
+        for r in scored
+    ]
+    return {
+        "rows": rows,
+        "sort": sort,
+        "headings": _headings(year, sort),
+        "distribution": distribution,
+        "distribution_total": counted,
+        "distribution_chart": bar_chart(distribution, f"{year}年度绩效自评等级分布"),
+        "scored": scored,
+        "scores_chart": bar_chart(scores, f"{year}年度各部门自评总分", label_width=170) if scores else "",
+        "export_query": urlencode({"year": year, **({"sort": sort} if sort else {})}),
+    }
+
+
+OVERVIEW_HEADINGS: Final = (
+    "部门",
+    "状态",
+    "首次提交",
+    "逾期",
+    "所附版本",
+    "年初预算数（万元）",
+    "全年预算数（万元）",
+    "全年执行数（万元）",
+    "执行率（%）",
+    "预算执行得分",
+    "指标得分",
+    "自评总分",
+    "等级",
+    "财政局复核的指标数",
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+@login_required
+def overview_export(request: HttpRequest) -> HttpResponse:
+    """Every department's results of a year's self-evaluation (default: the latest) in one XLSX: a
+    summary sheet (as the overview is sorted), then each self-evaluation the bureau received, in the official
+    layout, with the bureau's reviewed scores."""
+    from jixiao.write.selfeval import selfeval_workbook
+
+    if not is_finance(request.user):
+        raise Http404("只有财政局可以导出绩效自评结果。")
+    asked = request.GET.get("year", "")
+    rounds = SelfEvalRound.objects.order_by("-year")
+    if asked:  # else the latest round, as on the overview
+        rounds = rounds.filter(year=int(asked)) if asked.isdecimal() and len(asked) <= 4 else rounds.none()
+    current = rounds.first()
+    if current is None:
+        raise Http404("该年度尚未开启绩效自评。")
+    year = current.year
+    sort = request.GET.get("sort", "")
+    rows = sorted_rows(selectors.selfeval_queue(request.user, year), sort)
+    profile = selfeval.profile_of(year)
+    evaluations: list[tuple[str, SelfEvaluation]] = []
+    summary: list[list[Any]] = []
+    links: list[int | None] = []
+    for row in rows:
+        version = row.filing.received_version if row.filing is not None else None
+        scored = row.scored
+        if version is not None and scored is not None:
+            links.append(len(evaluations))
+            evaluations.append(
+                (row.department.name, selfeval.as_reviewed(scored.evaluation, scored.reviewed, profile))
+            )
+            total = scored.evaluation.funds.total
+            execution = scored.scores.execution
+            indicators = scored.total - execution.score
+            figures: list[Any] = [
+                f"第{version.number}版",
+                total.initial_budget,
+                total.annual_budget,
+                total.executed,
+                execution.rate_percent,
+                execution.score,
+                indicators,
+                scored.total,
+                scored.grade,
+                len(scored.reviewed),
+            ]
+        else:
+            links.append(None)
+            figures = [""] + [None] * 7 + ["", None]
+        summary.append(
+            [
+                row.department.name,
+                row.status_label,
+                _when(row.submitted),
+                "逾期" if row.late else "",
+                *figures,
+            ]
+        )
+    city = City.current().name
+    title = (
+        f"{city}{year}年度部门整体支出绩效自评结果（评分设定：{profile.name}，{len(rows)}个部门，"
+        f"导出于{_when(timezone.now())}）"
+    )
+    content = selfeval_workbook(evaluations, profile, OVERVIEW_HEADINGS, summary, title, links)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"{city}{year}年度绩效自评结果.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response
 
 
 # ---------------------------------------------------------------------------------------------
