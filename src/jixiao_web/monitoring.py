@@ -24,20 +24,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from jixiao.check import check_monitoring
 from jixiao.findings import Report, Severity
 from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
-from jixiao.monitoring import Warnings, warnings
+from jixiao.monitoring import Alert, Warnings, warnings
 from jixiao.profile import DEFAULT, Profile
 from jixiao_web import audit
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
-from jixiao_web.models import AuditAction, Filing, Kind, MonitoringRound
+from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringRound, Status, User
 from jixiao_web.workflow import TARGET
 
 #: The months a round may be as of (CYCLE.md: 1–11; December is the self-evaluation's).
@@ -342,3 +343,64 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
         )
     current.refresh_from_db()
     return current, findings
+
+
+# ---------------------------------------------------------------------------------------------
+# The finance bureau's list of a round
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    """One department of a monitoring round, as the finance bureau may know it: the warnings are
+    those of the version it received (never a working copy)."""
+
+    department: Department
+    filing: Filing | None
+    #: 未生成 (no approved target table yet), 草稿, or the status the bureau sees.
+    status_label: str
+    submitted: datetime | None
+    late: bool
+    budget: Alert | None = None
+    worst: Alert | None = None
+
+
+def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
+    """Every department for ``year``'s round: its report's status, the budget's and the
+    department's warning (colour and word) in the received version, lateness."""
+    if not is_finance(user):
+        return []
+    round_ = round_of(year)
+    deadline = round_.deadline if round_ is not None else None
+    now = timezone.now()
+    filings = {
+        f.department_id: f
+        for f in Filing.objects.filter(kind=Kind.MONITORING, year=year)
+        .select_related("received_version")
+        .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
+    }
+    rows = []
+    for department in Department.objects.filter(is_finance_bureau=False).order_by("code"):
+        filing = filings.get(department.pk)
+        submitted = getattr(filing, "first", None)
+        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        if filing is None:
+            rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, late))
+            continue
+        version = filing.received_version
+        if version is None:
+            rows.append(RoundRow(department, None, Status.DRAFT.label, submitted, late))
+            continue
+        warned = warnings_for(filing, version.data)
+        rows.append(
+            RoundRow(
+                department,
+                filing,
+                filing.get_status_display(),
+                submitted,
+                late,
+                warned.budget.alert,
+                warned.department,
+            )
+        )
+    rows.sort(key=lambda r: (r.filing is None, r.department.code))
+    return rows

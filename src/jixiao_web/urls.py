@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review, season
 from jixiao_web.views import library as library_views
+from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
 
 handler404 = "jixiao_web.views.common.not_found"
@@ -50,6 +51,8 @@ urlpatterns = [
     # selfeval: the year-end self-evaluation (绩效自评); its review, decision and publication go
     # through review/<pk>/, review/<pk>/decide/ and review/<pk>/publish/ as a target table's do
     path("review/selfeval/", selfeval_views.rounds, name="selfeval-rounds"),
+    # monitoring: the in-year monitoring round (绩效运行监控)
+    path("review/monitoring/", monitoring_views.rounds, name="monitoring-rounds"),
     path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),
