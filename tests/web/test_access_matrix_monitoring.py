@@ -278,3 +278,47 @@ def test_the_round_page_shows_each_warning_as_colour_and_word(world: World) -> N
     draft = _client(world, "reviewer").get(reverse("monitoring-rounds"), {"year": "2024"}).content.decode()
     assert "warning-" not in draft
     assert Status.DRAFT.label in draft
+
+
+#: Other kinds' addresses taking a filing's pk (GET; POST where they change something).
+OTHER_KINDS = (
+    ("filing-detail", ("GET",)),
+    ("filing-edit", ("GET", "POST")),
+    ("filing-check", ("POST",)),
+    ("filing-submit", ("POST",)),
+    ("filing-head-review", ("POST",)),
+    ("filing-withdraw", ("POST",)),
+    ("filing-contact", ("GET", "POST")),
+    ("filing-print", ("GET",)),
+    ("review", ("GET",)),
+    ("review-decide", ("POST",)),
+    ("review-publish", ("POST",)),
+    ("selfeval-score-review", ("POST",)),
+    ("selfeval-detail", ("GET",)),
+    ("selfeval-edit", ("GET", "POST")),
+    ("selfeval-check", ("POST",)),
+    ("selfeval-submit", ("POST",)),
+    ("selfeval-withdraw", ("POST",)),
+    ("selfeval-upload", ("GET",)),
+    ("selfeval-workbook", ("GET",)),
+)
+
+
+def test_other_kinds_addresses_never_fail_on_a_monitoring_report(world: World) -> None:
+    """A monitoring report's number on a target table's or self-evaluation's address is never a
+    server error, and changes nothing."""
+    problems = []
+    for name, methods in OTHER_KINDS:
+        for method in methods:
+            for role in ("filer", "reviewer"):
+                for state in STATES:
+                    with rolled_back():
+                        before = _snapshot()
+                        url = reverse(name, args=[world.filings[state].pk])
+                        client = _client(world, role)
+                        response = (
+                            client.get(url) if method == "GET" else client.post(url, {"decision": "approve"})
+                        )
+                        if response.status_code >= 500 or _snapshot() != before:
+                            problems.append(f"{method} {url} as {role} on {state}: {response.status_code}")
+    assert problems == []

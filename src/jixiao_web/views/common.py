@@ -38,12 +38,14 @@ def actor_of(request: HttpRequest) -> Actor:
 
 
 def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None = None) -> Filing:
-    """The filing ``pk`` (of ``kind``, None: any) if the user may do ``action`` to it; 404
-    otherwise (no hint it exists)."""
+    """The filing ``pk`` (of ``kind``; None: a target table or a self-evaluation, the kinds whose
+    pages are shared) if the user may do ``action`` to it; 404 otherwise (no hint it exists).
+    A monitoring report is found only by its own pages (``kind`` monitoring)."""
     filing = Filing.objects.select_related("department").filter(pk=pk).first()
     if (
         filing is None
         or (kind is not None and filing.kind != kind)
+        or (kind is None and filing.kind == Kind.MONITORING)
         or not allowed(request.user, action, filing)
     ):
         raise Http404("没有这张表，或您无权查看。")
