@@ -53,6 +53,12 @@ urlpatterns = [
     path("review/selfeval/", selfeval_views.rounds, name="selfeval-rounds"),
     # monitoring: the in-year monitoring round (绩效运行监控)
     path("review/monitoring/", monitoring_views.rounds, name="monitoring-rounds"),
+    path("monitoring/<int:pk>/", monitoring_views.detail, name="monitoring-detail"),
+    path("monitoring/<int:pk>/edit/", monitoring_views.edit, name="monitoring-edit"),
+    path("monitoring/<int:pk>/check/", monitoring_views.check, name="monitoring-check"),
+    path("monitoring/<int:pk>/submit/", monitoring_views.submit, name="monitoring-submit"),
+    path("monitoring/<int:pk>/withdraw/", monitoring_views.withdraw, name="monitoring-withdraw"),
+    path("monitoring/<int:pk>/decide/", monitoring_views.decide, name="monitoring-decide"),
     path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),

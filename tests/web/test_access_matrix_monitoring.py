@@ -86,6 +86,38 @@ class Case:
 
 
 BUREAU_ONLY = {**dict.fromkeys(ROLES, 404), "anon": ">login"}
+OWN = (200,) * S4
+NONE = (404,) * S4
+RECEIVED = ("submitted", "returned", "accepted")
+
+
+def department_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
+    """The owning department's row (填报人, 部门负责人) as the table decides ``command``."""
+    return {role: tuple(yes if may(role, command, s) else no for s in STATES) for role in ("filer", "head")}
+
+
+def bureau_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
+    """The finance bureau's row: a draft it never received is not found."""
+    return {
+        role: tuple((yes if may(role, command, s) else no) if s in RECEIVED else 404 for s in STATES)
+        for role in ("reviewer", "admin")
+    }
+
+
+def step(command: str, data: dict[str, Any] | None = None) -> Case:
+    """A workflow step's address: taken where the table allows it (a change, then its page),
+    refused elsewhere (its page, nothing changed)."""
+    return Case(
+        "POST",
+        {
+            "anon": (">login",) * S4,
+            "other_filer": NONE,
+            **department_row(command, ">detail!", ">detail"),
+            **bureau_row(command, ">detail!", ">detail"),
+        },
+        data or {},
+    )
+
 
 MONITORING_MATRIX: dict[str, list[Case]] = {
     "monitoring-rounds": [
@@ -105,6 +137,62 @@ MONITORING_MATRIX: dict[str, list[Case]] = {
             args="none",
             note="the month of a round with reports made is refused",
         ),
+    ],
+    "monitoring-detail": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                "reviewer": (404, 200, 200, 200),
+                "admin": (404, 200, 200, 200),
+            },
+        )
+    ],
+    "monitoring-edit": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", 200, ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", 200, ">detail"),
+            },
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", ">edit!", ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", ">edit!", ">detail"),
+            },
+            {"revision": "{revision}", "problems": "部分检查因经费未到位而推迟。"},
+            note="a save (blank fields stay blank: the form posts every field)",
+        ),
+    ],
+    "monitoring-check": [
+        Case(
+            "POST",
+            {
+                "anon": (401,) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                "reviewer": NONE,
+                "admin": NONE,
+            },
+            {"problems": "只检查，不保存"},
+            note="stores nothing: the department's own, in any state",
+        )
+    ],
+    "monitoring-submit": [step("submit")],
+    "monitoring-withdraw": [step("withdraw")],
+    "monitoring-decide": [
+        step("accept", {"decision": "accept", "reviewed": "1"}),
+        step("return", {"decision": "return", "reviewed": "1", "comment:indicators:1": "请说明完成值的来源"}),
     ],
 }
 
@@ -173,21 +261,30 @@ def _args(case: Case, world: World, state: str) -> list[Any]:
     return {"none": [], "pk": [world.filings[state].pk]}[case.args]
 
 
-def _target(where: str) -> re.Pattern[str]:
-    return {
-        "login": re.compile(re.escape(reverse("login")) + r"\?next="),
-        "rounds": re.compile(re.escape(reverse("monitoring-rounds")) + r"\?year=\d+$"),
-    }[where]
+def _target(where: str, filing: Filing) -> re.Pattern[str]:
+    return re.compile(
+        {
+            "login": re.escape(reverse("login")) + r"\?next=",
+            "rounds": re.escape(reverse("monitoring-rounds")) + r"\?year=\d+$",
+            "detail": re.escape(reverse("monitoring-detail", args=[filing.pk])) + "$",
+            "edit": re.escape(reverse("monitoring-edit", args=[filing.pk])) + "$",
+        }[where]
+    )
 
 
-def _mismatch(response: HttpResponse, expect: Expect) -> str | None:
+def _mismatch(response: HttpResponse, expect: Expect, filing: Filing) -> str | None:
     wanted = str(expect).rstrip("!")
     if not wanted.startswith(">"):
         return None if response.status_code == int(wanted) else f"got {response.status_code}"
     if response.status_code != 302:
         return f"got {response.status_code}, not a redirect"
     url = response["Location"]
-    return None if _target(wanted[1:]).match(url) else f"redirected to {url}"
+    return None if _target(wanted[1:], filing).match(url) else f"redirected to {url}"
+
+
+def _data(case: Case, world: World, state: str) -> dict[str, Any]:
+    filing = Filing.objects.get(pk=world.filings[state].pk)
+    return {key: str(filing.revision) if value == "{revision}" else value for key, value in case.data.items()}
 
 
 def _snapshot() -> tuple[Any, ...]:
@@ -213,9 +310,9 @@ def _run(name: str, case: Case, world: World) -> list[str]:
                 if case.method == "GET":
                     response = client.get(url, case.data)
                 else:
-                    response = client.post(url, case.data, follow=False)
+                    response = client.post(url, _data(case, world, state), follow=False)
                 where = f"{case.method} {url} as {role} on {state}"
-                problem = _mismatch(response, expect)
+                problem = _mismatch(response, expect, world.filings[state])
                 if problem:
                     problems.append(f"{where}: expected {expect}, {problem}")
                 changed = _snapshot() != before

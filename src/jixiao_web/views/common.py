@@ -16,7 +16,7 @@ from django.urls import Resolver404
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing, Kind
-from jixiao_web.services import SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
+from jixiao_web.services import MONITORING_SECTIONS, SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -95,7 +95,9 @@ def comment_field(key: str) -> tuple[str, int | None] | None:
     ``comment:<section>:<row>``); None for any other field."""
     parts = key.split(":")
     # selfeval: a self-evaluation's parts too (the service checks them against the filing's kind)
-    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in (*SECTIONS, *SELFEVAL_SECTIONS):
+    # monitoring: and a monitoring report's
+    sections = (*SECTIONS, *SELFEVAL_SECTIONS, *MONITORING_SECTIONS)
+    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in sections:
         return None
     # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
     row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None
