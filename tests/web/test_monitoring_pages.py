@@ -123,3 +123,17 @@ def test_the_bureau_returns_with_a_row_comment_then_accepts(
     reviewer.post(url, {"decision": "accept", "reviewed": "2"})
     saved.refresh_from_db()
     assert saved.status == Status.ACCEPTED
+
+
+def test_the_department_finds_its_report_and_the_bureau_its_review(
+    opened: Filing, people: dict[str, User], actor: Callable[[str], Actor]
+) -> None:
+    home = _client(people["filer"]).get(reverse("home")).content.decode()
+    assert reverse("monitoring-edit", args=[opened.pk]) in home
+    rounds = _client(people["reviewer"]).get(reverse("monitoring-rounds")).content.decode()
+    assert reverse("monitoring-detail", args=[opened.pk]) not in rounds  # a draft: not received
+    data = on_track(MonitoringReport.model_validate(opened.data))
+    saved, _ = monitoring.save(actor("filer"), opened, monitoring.merged(opened, data), opened.revision)
+    services.submit(actor("filer"), saved)
+    rounds = _client(people["reviewer"]).get(reverse("monitoring-rounds")).content.decode()
+    assert f'href="{reverse("monitoring-detail", args=[opened.pk])}">审核<' in rounds
