@@ -209,9 +209,13 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
         _say_breaks(breaks, count)
         raise typer.Exit(1)
     selfevals = Filing.objects.filter(kind=Kind.SELFEVAL).count()
+    monitored = Filing.objects.filter(kind=Kind.MONITORING).count()
+    others = "、".join(
+        f"{number} 张{noun}" for number, noun in ((selfevals, "自评表"), (monitored, "运行监控表")) if number
+    )
     typer.echo(
-        f"操作记录完整：共 {count} 条，哈希链无断裂；{Filing.objects.count() - selfevals} 张目标表"
-        + (f"和 {selfevals} 张自评表" if selfevals else "")
+        f"操作记录完整：共 {count} 条，哈希链无断裂；{Filing.objects.count() - selfevals - monitored} 张目标表"
+        + (f"和 {others}" if others else "")
         + f"的状态、{Version.objects.count()} 个提交版本、{Export.objects.count()} 个导出文件与记录一致。"
     )
     for path, point in points:

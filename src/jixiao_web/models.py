@@ -148,6 +148,8 @@ class Status(models.TextChoices):
     RETURNED = "returned", "退回修改"
     APPROVED = "approved", "已审核"
     PUBLISHED = "published", "已发布"
+    #: monitoring: the finance bureau took the monitoring report as filed (nothing is published).
+    ACCEPTED = "accepted", "已确认"
 
 
 class Grade(models.TextChoices):
@@ -165,6 +167,7 @@ class Kind(models.TextChoices):
 
     TARGET = "target", "目标表"
     SELFEVAL = "selfeval", "自评表"
+    MONITORING = "monitoring", "监控表"
 
 
 class Filing(models.Model):
@@ -220,6 +223,8 @@ class Filing(models.Model):
     def __str__(self) -> str:
         if self.kind == Kind.SELFEVAL:
             return f"{self.department.name} {self.year}年度自评表"
+        if self.kind == Kind.MONITORING:
+            return f"{self.department.name} {self.year}年度运行监控表"
         return f"{self.department.name} {self.year}年度"
 
 
@@ -379,6 +384,10 @@ class AuditAction(models.TextChoices):
     SELFEVAL_START = "selfeval_start", "生成自评表"
     SCORE_REVIEW = "score_review", "财政局复核得分"
     EVIDENCE_ADD = "evidence_add", "上传佐证材料"
+    # --- monitoring: the in-year monitoring round
+    MONITORING_OPEN = "monitoring_open", "开启绩效运行监控"
+    MONITORING_START = "monitoring_start", "生成运行监控表"
+    ACCEPT = "accept", "财政局确认监控表"
 
     @classmethod
     def label_of(cls, value: str) -> str:
@@ -644,3 +653,25 @@ class Evidence(_Immutable):
     class Meta:
         ordering: ClassVar = ["uploaded_at", "pk"]
         verbose_name = verbose_name_plural = "佐证材料"
+
+
+# --- monitoring: the in-year monitoring round (绩效运行监控) -----------------------------------
+
+
+class MonitoringRound(models.Model):
+    """The finance bureau opened a year's monitoring as of the end of ``month``: the profile its
+    warnings are judged by (the canonical JSON of :class:`jixiao.profile.Profile`) and the deadline."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    month = models.PositiveSmallIntegerField("监控截至月份")
+    profile = models.JSONField("监控设定")
+    deadline = models.DateTimeField("提交截止时间")
+    opened_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="开启人")
+    opened_at = models.DateTimeField("开启时间", auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-year"]
+        verbose_name = verbose_name_plural = "绩效运行监控"
+
+    def __str__(self) -> str:
+        return f"{self.year}年度绩效运行监控（截至{self.month}月）"

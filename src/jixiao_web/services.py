@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from jixiao.catalogue import SELFEVAL_SECTION_TITLES
+from jixiao.catalogue import MONITORING_SECTION_TITLES, SELFEVAL_SECTION_TITLES
 from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
@@ -81,6 +81,13 @@ class NotSubmittable(ServiceError):
 SECTIONS = tuple(section for section in SECTION_TITLES if section != "file")
 #: selfeval: the parts of a self-evaluation a comment can be on.
 SELFEVAL_SECTIONS = tuple(section for section in SELFEVAL_SECTION_TITLES if section not in ("file", "total"))
+#: monitoring: the parts of a monitoring report a comment can be on.
+MONITORING_SECTIONS = tuple(section for section in MONITORING_SECTION_TITLES if section != "file")
+#: The parts a comment can be on, by the kind of document.
+SECTIONS_OF: dict[str, tuple[str, ...]] = {
+    Kind.SELFEVAL: SELFEVAL_SECTIONS,
+    Kind.MONITORING: MONITORING_SECTIONS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,15 +431,22 @@ def _reached(actor: Actor, filing: Filing, workflow: Workflow, step: Transition)
         from jixiao_web import selfeval
 
         selfeval.made_on_approval(actor, filing)
+        from jixiao_web import monitoring  # monitoring: likewise its monitoring report
+
+        monitoring.made_on_approval(actor, filing)
 
 
 def frozen_report(filing: Filing) -> Report:
     """What freezing the working copy checks, by the kind of document: a target table's rules,
-    or a self-evaluation's (with its round's profile)."""
+    a self-evaluation's (with its round's profile), or a monitoring report's."""
     if filing.kind == Kind.SELFEVAL:
         from jixiao_web import selfeval
 
         return selfeval.report_for(filing)
+    if filing.kind == Kind.MONITORING:
+        from jixiao_web import monitoring
+
+        return monitoring.report_for(filing)
     return report_of(TargetTable.model_validate(filing.data), department=filing.department.name)
 
 
@@ -521,7 +535,7 @@ def _comments(actor: Actor, filing: Filing, comments: Sequence[ReviewComment]) -
         "tasks": len(version.data.get("tasks", [])),
         "indicators": len(version.data.get("indicators", [])),
     }
-    sections = SELFEVAL_SECTIONS if filing.kind == Kind.SELFEVAL else SECTIONS
+    sections = SECTIONS_OF.get(filing.kind, SECTIONS)
     made = []
     for comment in comments:
         if comment.section not in sections:

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review, season
 from jixiao_web.views import library as library_views
+from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
 
 handler404 = "jixiao_web.views.common.not_found"
@@ -51,6 +52,14 @@ urlpatterns = [
     # through review/<pk>/, review/<pk>/decide/ and review/<pk>/publish/ as a target table's do
     path("review/selfeval/", selfeval_views.rounds, name="selfeval-rounds"),
     path("review/selfeval/export.xlsx", selfeval_views.overview_export, name="selfeval-export"),
+    # monitoring: the in-year monitoring round (绩效运行监控)
+    path("review/monitoring/", monitoring_views.rounds, name="monitoring-rounds"),
+    path("monitoring/<int:pk>/", monitoring_views.detail, name="monitoring-detail"),
+    path("monitoring/<int:pk>/edit/", monitoring_views.edit, name="monitoring-edit"),
+    path("monitoring/<int:pk>/check/", monitoring_views.check, name="monitoring-check"),
+    path("monitoring/<int:pk>/submit/", monitoring_views.submit, name="monitoring-submit"),
+    path("monitoring/<int:pk>/withdraw/", monitoring_views.withdraw, name="monitoring-withdraw"),
+    path("monitoring/<int:pk>/decide/", monitoring_views.decide, name="monitoring-decide"),
     path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),

@@ -513,8 +513,91 @@ SELFEVAL: Final = Workflow(
     tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
 )
 
+_MONITORING_WITHDRAW = "撤回后，监控表回到“草稿”，可以继续修改后再提交；财政局将看不到这一版。确定撤回吗？"
+
+#: The in-year monitoring (绩效运行监控, CYCLE.md): drafted, submitted, returned or accepted by the
+#: finance bureau; no 部门负责人's review, no grade, nothing published.
+MONITORING: Final = Workflow(
+    kind="monitoring",
+    noun="监控表",
+    states=(
+        State(Status.DRAFT, editable=True),
+        State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
+        State(Status.RETURNED, editable=True, tab="done", queue_order=1),
+        State(Status.ACCEPTED, tab="done", queue_order=2),
+    ),
+    transitions=(
+        Transition(
+            "submit",
+            AuditAction.SUBMIT,
+            _EDITABLE,
+            Status.SUBMITTED,
+            Action.SUBMIT,
+            DEPARTMENT,
+            own=True,
+            freezes=True,
+            receives=True,
+            verb="提交",
+            button="提交审核",
+            done="已提交第{number}版监控表，等待财政局审核。",
+        ),
+        Transition(
+            "withdraw",
+            AuditAction.WITHDRAW,
+            (Status.SUBMITTED,),
+            Status.DRAFT,
+            Action.WITHDRAW,
+            DEPARTMENT,
+            own=True,
+            takes_back=True,
+            verb="撤回",
+            button="撤回提交…",
+            confirm=_MONITORING_WITHDRAW,
+            confirm_button="确认撤回",
+            done="已撤回第{number}版，监控表回到草稿，可以继续修改后再提交。",
+        ),
+        Transition(
+            "return",
+            AuditAction.RETURN,
+            (Status.SUBMITTED,),
+            Status.RETURNED,
+            Action.REVIEW,
+            BUREAU,
+            not_submitter=True,
+            checks_reviewed=True,
+            comments=Need.MUST,
+            verb="退回",
+            button="退回修改",
+            confirm="退回后部门可以修改并重新提交；{sent}。",
+            confirm_button="确认退回",
+            done="已退回部门修改。",
+        ),
+        Transition(
+            "accept",
+            AuditAction.ACCEPT,
+            (Status.SUBMITTED,),
+            Status.ACCEPTED,
+            Action.REVIEW,
+            BUREAU,
+            not_submitter=True,
+            checks_reviewed=True,
+            comments=Need.MAY,
+            verb="确认",
+            button="审核确认",
+            confirm="确认后，这一版即为本期的运行监控结果；{sent}。",
+            confirm_button="确认",
+            done="已确认监控表。",
+        ),
+    ),
+    tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
+)
+
 #: Every document kind's workflow.
-WORKFLOWS: Final[dict[str, Workflow]] = {Kind.TARGET: TARGET, Kind.SELFEVAL: SELFEVAL}
+WORKFLOWS: Final[dict[str, Workflow]] = {
+    Kind.TARGET: TARGET,
+    Kind.SELFEVAL: SELFEVAL,
+    Kind.MONITORING: MONITORING,
+}
 
 
 def workflow_for(document: object) -> Workflow:

@@ -826,10 +826,13 @@ def test_every_named_url_is_in_the_matrix() -> None:
     pages = {name for name in names if ":" not in name}
     api = {name.removeprefix("api:") for name in names if name.startswith("api:")}
     others = {name for name in names if ":" in name and not name.startswith(("api:", "admin:"))}
-    # selfeval: the self-evaluation's addresses have their own matrix (test_access_matrix_selfeval).
+    # selfeval and monitoring: their addresses have their own matrices (test_access_matrix_selfeval,
+    # test_access_matrix_monitoring).
+    from .test_access_matrix_monitoring import MONITORING_MATRIX
     from .test_access_matrix_selfeval import SELFEVAL_API_MATRIX, SELFEVAL_MATRIX
 
-    rows, api_rows = set(MATRIX) | set(SELFEVAL_MATRIX), set(API_MATRIX) | set(SELFEVAL_API_MATRIX)
+    rows = set(MATRIX) | set(SELFEVAL_MATRIX) | set(MONITORING_MATRIX)
+    api_rows = set(API_MATRIX) | set(SELFEVAL_API_MATRIX)
     assert sorted(pages - rows) == [], "pages without a row in MATRIX"
     assert sorted(api - api_rows) == [], "API endpoints without a row in API_MATRIX"
     assert sorted(others) == [], "a new namespace: give it a matrix"

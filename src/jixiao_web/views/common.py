@@ -16,7 +16,7 @@ from django.urls import Resolver404
 from jixiao_web.access import Action, allowed, is_admin, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing, Kind
-from jixiao_web.services import SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
+from jixiao_web.services import MONITORING_SECTIONS, SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -38,12 +38,14 @@ def actor_of(request: HttpRequest) -> Actor:
 
 
 def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None = None) -> Filing:
-    """The filing ``pk`` (of ``kind``, None: any) if the user may do ``action`` to it; 404
-    otherwise (no hint it exists)."""
+    """The filing ``pk`` (of ``kind``; None: a target table or a self-evaluation, the kinds whose
+    pages are shared) if the user may do ``action`` to it; 404 otherwise (no hint it exists).
+    A monitoring report is found only by its own pages (``kind`` monitoring)."""
     filing = Filing.objects.select_related("department").filter(pk=pk).first()
     if (
         filing is None
         or (kind is not None and filing.kind != kind)
+        or (kind is None and filing.kind == Kind.MONITORING)
         or not allowed(request.user, action, filing)
     ):
         raise Http404("没有这张表，或您无权查看。")
@@ -93,7 +95,9 @@ def comment_field(key: str) -> tuple[str, int | None] | None:
     ``comment:<section>:<row>``); None for any other field."""
     parts = key.split(":")
     # selfeval: a self-evaluation's parts too (the service checks them against the filing's kind)
-    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in (*SECTIONS, *SELFEVAL_SECTIONS):
+    # monitoring: and a monitoring report's
+    sections = (*SECTIONS, *SELFEVAL_SECTIONS, *MONITORING_SECTIONS)
+    if parts[0] != "comment" or len(parts) not in (2, 3) or parts[1] not in sections:
         return None
     # isdecimal, not isdigit ("²" is a digit int() refuses); 9 digits fit the database's integer.
     row = int(parts[2]) if len(parts) == 3 and parts[2].isdecimal() and len(parts[2]) <= 9 else None

@@ -54,10 +54,23 @@ def home(request: HttpRequest) -> HttpResponse:
         .defer("data", "row_keys")
     )
     editable |= set(restrict(user, Action.EDIT, selfevals).values_list("pk", flat=True))
+    # monitoring: likewise its monitoring reports
+    monitored = (
+        selectors.visible_filings(user, kind=Kind.MONITORING)
+        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
+        .defer("data", "row_keys")
+    )
+    editable |= set(restrict(user, Action.EDIT, monitored).values_list("pk", flat=True))
     return render(
         request,
         "jixiao_web/home.html",
-        {"filings": filings, "years": years, "editable": editable, "selfevals": selfevals},
+        {
+            "filings": filings,
+            "years": years,
+            "editable": editable,
+            "selfevals": selfevals,
+            "monitored": monitored,
+        },
     )
 
 

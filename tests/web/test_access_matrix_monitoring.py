@@ -1,0 +1,421 @@
+"""The access matrix of the monitoring round (绩效运行监控): every role × every state × every address
+a monitoring report has, as in ``test_access_matrix_selfeval.py`` (``test_access_matrix.py``'s guard
+requires every named URL to have a row here or there).
+
+The owning department's monitoring reports, one per year, are in the states of the ``MONITORING``
+workflow (no 部门负责人 review, no grade, nothing published): draft, submitted, returned, accepted.
+Every one of them is filled without errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from jixiao.model import TargetTable
+from jixiao.model.monitoring import MonitoringReport
+from jixiao.profile import VARIANTS
+from jixiao_web import monitoring, services
+from jixiao_web.access import Action, allowed
+from jixiao_web.audit import Actor
+from jixiao_web.models import (
+    AuditEntry,
+    Comment,
+    Department,
+    Filing,
+    FilingYear,
+    Kind,
+    MonitoringRound,
+    Status,
+    User,
+    Version,
+)
+from jixiao_web.services import ReviewComment
+from jixiao_web.workflow import MONITORING
+
+from .conftest import rolled_back
+from .test_monitoring import on_track
+
+ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
+STATES = ("draft", "submitted", "returned", "accepted")
+YEARS = dict(zip(STATES, (2024, 2023, 2022, 2021), strict=True))
+START_YEAR = 2025  # no round yet
+S4 = len(STATES)
+
+Expect = int | str
+Row = Expect | tuple[Expect, ...]
+
+PEOPLE = {
+    "filer": ("filer", True, True),
+    "head": ("head", True, False),
+    "other_filer": ("filer", False, False),
+    "reviewer": ("reviewer", False, False),
+    "admin": ("admin", False, False),
+}
+
+
+def may(role: str, command: str, state: str) -> bool:
+    """Whether the ``MONITORING`` table lets ``role`` take ``command`` in ``state``."""
+    if role == "anon":
+        return False
+    kind, own, submitter = PEOPLE[role]
+    if command == "edit":
+        return MONITORING.state(state).editable and own and kind in MONITORING.editors
+    return MONITORING.permits(command, state, kind, own=own, submitter=submitter)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str  # GET or POST
+    expect: dict[str, Row]
+    data: dict[str, Any] = field(default_factory=dict)
+    #: "pk" or "none"
+    args: str = "pk"
+    note: str = ""
+
+
+BUREAU_ONLY = {**dict.fromkeys(ROLES, 404), "anon": ">login"}
+OWN = (200,) * S4
+NONE = (404,) * S4
+RECEIVED = ("submitted", "returned", "accepted")
+
+
+def department_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
+    """The owning department's row (填报人, 部门负责人) as the table decides ``command``."""
+    return {role: tuple(yes if may(role, command, s) else no for s in STATES) for role in ("filer", "head")}
+
+
+def bureau_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
+    """The finance bureau's row: a draft it never received is not found."""
+    return {
+        role: tuple((yes if may(role, command, s) else no) if s in RECEIVED else 404 for s in STATES)
+        for role in ("reviewer", "admin")
+    }
+
+
+def step(command: str, data: dict[str, Any] | None = None) -> Case:
+    """A workflow step's address: taken where the table allows it (a change, then its page),
+    refused elsewhere (its page, nothing changed)."""
+    return Case(
+        "POST",
+        {
+            "anon": (">login",) * S4,
+            "other_filer": NONE,
+            **department_row(command, ">detail!", ">detail"),
+            **bureau_row(command, ">detail!", ">detail"),
+        },
+        data or {},
+    )
+
+
+MONITORING_MATRIX: dict[str, list[Case]] = {
+    "monitoring-rounds": [
+        Case("GET", {**BUREAU_ONLY, "reviewer": 200, "admin": 200}, args="none"),
+        Case("GET", {**BUREAU_ONLY, "reviewer": 200, "admin": 200}, {"year": "2023"}, args="none"),
+        Case(
+            "POST",
+            {**BUREAU_ONLY, "reviewer": ">rounds!", "admin": ">rounds!"},
+            {"year": str(START_YEAR), "month": "7", "variant": "默认", "deadline": "2099-08-15"},
+            args="none",
+            note="opens a round: nobody's table of that year is approved, so no report is made",
+        ),
+        Case(
+            "POST",
+            {**BUREAU_ONLY, "reviewer": 400, "admin": 400},
+            {"year": "2024", "month": "9", "variant": "默认", "deadline": "2099-08-15"},
+            args="none",
+            note="the month of a round with reports made is refused",
+        ),
+    ],
+    "monitoring-detail": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                "reviewer": (404, 200, 200, 200),
+                "admin": (404, 200, 200, 200),
+            },
+        )
+    ],
+    "monitoring-edit": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", 200, ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", 200, ">detail"),
+            },
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", ">edit!", ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", ">edit!", ">detail"),
+            },
+            {"revision": "{revision}", "problems": "部分检查因经费未到位而推迟。"},
+            note="a save (blank fields stay blank: the form posts every field)",
+        ),
+    ],
+    "monitoring-check": [
+        Case(
+            "POST",
+            {
+                "anon": (401,) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                "reviewer": NONE,
+                "admin": NONE,
+            },
+            {"problems": "只检查，不保存"},
+            note="stores nothing: the department's own, in any state",
+        )
+    ],
+    "monitoring-submit": [step("submit")],
+    "monitoring-withdraw": [step("withdraw")],
+    "monitoring-decide": [
+        step("accept", {"decision": "accept", "reviewed": "1"}),
+        step("return", {"decision": "return", "reviewed": "1", "comment:indicators:1": "请说明完成值的来源"}),
+    ],
+}
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    department: Department
+    filings: dict[str, Filing]
+    clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
+
+
+def _table(seed: TargetTable, year: int) -> TargetTable:
+    table = seed.model_copy(deep=True)
+    table.year = year
+    table.title = table.title.replace(str(seed.year), str(year))
+    table.budget.basic_expenditure = Decimal("1200.5")
+    return table
+
+
+@pytest.fixture
+def world(
+    people: dict[str, User],
+    department: Department,
+    seed_table: TargetTable,
+    actor: Callable[[str], Actor],
+    no_renderings: None,
+) -> World:
+    deadline = timezone.now() + timedelta(days=10)
+    filings: dict[str, Filing] = {}
+    for state, year in YEARS.items():
+        FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
+        target = services.start_filing(actor("filer"), department, year, _table(seed_table, year))
+        services.submit(actor("filer"), target)
+        services.approve(actor("reviewer"), target, "优")
+        (made,) = monitoring.open_round(actor("reviewer"), year, 7, VARIANTS["默认"], deadline).made
+        data = on_track(MonitoringReport.model_validate(made.data))
+        made, _ = monitoring.save(actor("filer"), made, monitoring.merged(made, data), made.revision)
+        if state != "draft":
+            services.submit(actor("filer"), made)
+        if state == "returned":
+            services.return_filing(actor("reviewer"), made, [ReviewComment("indicators", 1, "请补充")])
+        if state == "accepted":
+            services.transition(actor("reviewer"), made, "accept")
+        made.refresh_from_db()
+        assert made.status == state, (state, made.status)
+        filings[state] = made
+    world = World(people, department, filings)
+    for role in ROLES:
+        _client(world, role)
+    return world
+
+
+def _client(world: World, role: str) -> Client:
+    if role not in world.clients:
+        client = Client()
+        if role != "anon":
+            client.force_login(world.people[role])
+        world.clients[role] = (client, SimpleCookie(client.cookies))
+    client, cookies = world.clients[role]
+    client.cookies = SimpleCookie(cookies)
+    return client
+
+
+def _args(case: Case, world: World, state: str) -> list[Any]:
+    return {"none": [], "pk": [world.filings[state].pk]}[case.args]
+
+
+def _target(where: str, filing: Filing) -> re.Pattern[str]:
+    return re.compile(
+        {
+            "login": re.escape(reverse("login")) + r"\?next=",
+            "rounds": re.escape(reverse("monitoring-rounds")) + r"\?year=\d+$",
+            "detail": re.escape(reverse("monitoring-detail", args=[filing.pk])) + "$",
+            "edit": re.escape(reverse("monitoring-edit", args=[filing.pk])) + "$",
+        }[where]
+    )
+
+
+def _mismatch(response: HttpResponse, expect: Expect, filing: Filing) -> str | None:
+    wanted = str(expect).rstrip("!")
+    if not wanted.startswith(">"):
+        return None if response.status_code == int(wanted) else f"got {response.status_code}"
+    if response.status_code != 302:
+        return f"got {response.status_code}, not a redirect"
+    url = response["Location"]
+    return None if _target(wanted[1:], filing).match(url) else f"redirected to {url}"
+
+
+def _data(case: Case, world: World, state: str) -> dict[str, Any]:
+    filing = Filing.objects.get(pk=world.filings[state].pk)
+    return {key: str(filing.revision) if value == "{revision}" else value for key, value in case.data.items()}
+
+
+def _snapshot() -> tuple[Any, ...]:
+    return (
+        sorted(Filing.objects.values_list("pk", "status", "revision", "data")),
+        Version.objects.count(),
+        Comment.objects.count(),
+        sorted(MonitoringRound.objects.values_list("year", "month", "deadline")),
+        AuditEntry.objects.count(),
+    )
+
+
+def _run(name: str, case: Case, world: World) -> list[str]:
+    problems = []
+    for role in ROLES:
+        row = case.expect[role]
+        cells = row if isinstance(row, tuple) else (row,) * S4
+        for state, expect in zip(STATES, cells, strict=True):
+            with rolled_back():
+                url = reverse(name, args=_args(case, world, state))
+                before = _snapshot()
+                client = _client(world, role)
+                if case.method == "GET":
+                    response = client.get(url, case.data)
+                else:
+                    response = client.post(url, _data(case, world, state), follow=False)
+                where = f"{case.method} {url} as {role} on {state}"
+                problem = _mismatch(response, expect, world.filings[state])
+                if problem:
+                    problems.append(f"{where}: expected {expect}, {problem}")
+                changed = _snapshot() != before
+                if str(expect).endswith("!") and not changed:
+                    problems.append(f"{where}: expected a change, nothing changed")
+                if not str(expect).endswith("!") and changed:
+                    problems.append(f"{where}: expected no change, but data changed")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(MONITORING_MATRIX))
+def test_pages(name: str, world: World) -> None:
+    problems = [p for case in MONITORING_MATRIX[name] for p in _run(name, case, world)]
+    assert problems == []
+
+
+def test_rows_are_complete() -> None:
+    for name, cases in MONITORING_MATRIX.items():
+        for case in cases:
+            assert set(case.expect) == set(ROLES), name
+            for row in case.expect.values():
+                assert not isinstance(row, tuple) or len(row) == S4, name
+
+
+def test_access_decides_as_the_monitoring_table_says(world: World) -> None:
+    """``access.allowed`` (query conditions per kind) and ``MONITORING.permits`` agree for every
+    person, state and workflow action of a monitoring report."""
+    commands: dict[Any, list[str]] = {}
+    for step in MONITORING.transitions:
+        commands.setdefault(step.gate, []).append(step.command)
+    disagree = []
+    for role in PEOPLE:
+        for state in STATES:
+            for gate in MONITORING.gates:
+                wanted = any(may(role, c, state) for c in commands.get(gate, ["edit"]))
+                if allowed(world.people[role], gate, world.filings[state]) != wanted:
+                    disagree.append((role, state, str(gate)))
+    assert disagree == []
+    # Never a target table's head review, never published, never seen by the public.
+    assert not any(
+        allowed(world.people[role], action, filing)
+        for role in PEOPLE
+        for action in (Action.HEAD_REVIEW, Action.PUBLISH)
+        for filing in world.filings.values()
+    )
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not any(allowed(AnonymousUser(), Action.VIEW, f) for f in world.filings.values())
+    assert all(f.kind == Kind.MONITORING for f in world.filings.values())
+
+
+def test_the_round_page_shows_each_warning_as_colour_and_word(world: World) -> None:
+    """The bureau's list: the received version's budget and department warnings, each a colour
+    AND its word; a draft shows no warning (the bureau never sees a working copy)."""
+    page = _client(world, "reviewer").get(reverse("monitoring-rounds"), {"year": "2023"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert re.search(r'<span class="warning-green" title="[^"]+">绿</span>', text)
+    assert Status.SUBMITTED.label in text
+    draft = _client(world, "reviewer").get(reverse("monitoring-rounds"), {"year": "2024"}).content.decode()
+    assert "warning-" not in draft
+    assert Status.DRAFT.label in draft
+
+
+#: Other kinds' addresses taking a filing's pk (GET; POST where they change something).
+OTHER_KINDS = (
+    ("filing-detail", ("GET",)),
+    ("filing-edit", ("GET", "POST")),
+    ("filing-check", ("POST",)),
+    ("filing-submit", ("POST",)),
+    ("filing-head-review", ("POST",)),
+    ("filing-withdraw", ("POST",)),
+    ("filing-contact", ("GET", "POST")),
+    ("filing-print", ("GET",)),
+    ("review", ("GET",)),
+    ("review-decide", ("POST",)),
+    ("review-publish", ("POST",)),
+    ("selfeval-score-review", ("POST",)),
+    ("selfeval-detail", ("GET",)),
+    ("selfeval-edit", ("GET", "POST")),
+    ("selfeval-check", ("POST",)),
+    ("selfeval-submit", ("POST",)),
+    ("selfeval-withdraw", ("POST",)),
+    ("selfeval-upload", ("GET",)),
+    ("selfeval-workbook", ("GET",)),
+)
+
+
+def test_other_kinds_addresses_never_fail_on_a_monitoring_report(world: World) -> None:
+    """A monitoring report's number on a target table's or self-evaluation's address is never a
+    server error, and changes nothing."""
+    problems = []
+    for name, methods in OTHER_KINDS:
+        for method in methods:
+            for role in ("filer", "reviewer"):
+                for state in STATES:
+                    with rolled_back():
+                        before = _snapshot()
+                        url = reverse(name, args=[world.filings[state].pk])
+                        client = _client(world, role)
+                        response = (
+                            client.get(url) if method == "GET" else client.post(url, {"decision": "approve"})
+                        )
+                        if response.status_code >= 500 or _snapshot() != before:
+                            problems.append(f"{method} {url} as {role} on {state}: {response.status_code}")
+    assert problems == []
