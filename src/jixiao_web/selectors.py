@@ -28,7 +28,7 @@ from jixiao_web.models import (
 )
 from jixiao_web.rows import row_of
 from jixiao_web.wording import place_of
-from jixiao_web.workflow import TARGET
+from jixiao_web.workflow import SELFEVAL, TARGET
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -404,16 +404,25 @@ def open_years() -> QuerySet[FilingYear]:
 
 
 def published_years() -> list[int]:
-    return sorted(
-        set(Filing.objects.filter(kind=Kind.TARGET, status__in=TARGET.public).values_list("year", flat=True)),
-        reverse=True,
-    )
+    """The years with a published target table or self-evaluation, latest first."""
+    public = Q(kind=Kind.TARGET, status__in=TARGET.public) | Q(kind=Kind.SELFEVAL, status__in=SELFEVAL.public)
+    return sorted(set(Filing.objects.filter(public).values_list("year", flat=True)), reverse=True)
 
 
 def published(year: int) -> QuerySet[Filing]:
     return (
         Filing.objects.filter(kind=Kind.TARGET, status__in=TARGET.public, year=year)
         .select_related("department", "published_version")
+        .order_by("department__code")
+    )
+
+
+def published_selfevals(year: int) -> QuerySet[Filing]:
+    """A year's published self-evaluations, listed on the public index (each department's is also
+    linked from its target table's page; this one finds it while that table is not published)."""
+    return (
+        Filing.objects.filter(kind=Kind.SELFEVAL, status__in=SELFEVAL.public, year=year)
+        .select_related("department")
         .order_by("department__code")
     )
 

@@ -197,9 +197,12 @@ def _walk(story: Story, browser: Browser, target: int, pk: int, folder: Path) ->
     story.shot("07-published")
     story.log_out()
 
-    # 6. Anyone: /public/ → the target table's page → the self-evaluation → its PDF.
+    # 6. Anyone: /public/ → the target table's page → the self-evaluation → its PDF.  (The index
+    # lists the year's self-evaluations too, after its target tables.)
     story.goto("/public/")
-    page.locator("section", has_text=f"{YEAR}年度").get_by_role("link", name=DEPARTMENT).click()
+    year = page.locator("section", has_text=f"{YEAR}年度")
+    expect(year.locator(f"a[href='/public/{YEAR}/{CODE}/selfeval/']")).to_have_text(DEPARTMENT)
+    year.locator(f"a[href='/public/{YEAR}/{CODE}/']").click()
     page.wait_for_load_state("networkidle")
     link = page.locator("p.selfeval-link a")
     expect(link).to_contain_text(str(before - 1))

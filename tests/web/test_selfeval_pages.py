@@ -220,8 +220,15 @@ def test_review_rescore_approve_publish(
         Client().get(reverse("public-selfeval-download", args=[YEAR, code, "html"])).streaming_content  # type: ignore[attr-defined]
     ).decode()
     assert str(scored.total) in html
+    # Found from the public index while its target table is not published (no open data yet).
+    index = Client().get(reverse("public-index")).content.decode()
+    assert reverse("public-selfeval", args=[YEAR, code]) in index
+    assert reverse("public-open-data", args=[YEAR]) not in index
     # The open-data bundle of the year gains the scores; the target table's page links to it.
     services.publish(actor("reviewer"), Filing.objects.get(kind=Kind.TARGET))
+    index = Client().get(reverse("public-index")).content.decode()
+    assert reverse("public-table", args=[YEAR, code]) in index
+    assert reverse("public-open-data", args=[YEAR]) in index
     beside = Client().get(reverse("public-table", args=[YEAR, filing.department.code])).content.decode()
     assert reverse("public-selfeval", args=[YEAR, filing.department.code]) in beside
     bundle = Client().get(reverse("public-open-data", args=[YEAR]))

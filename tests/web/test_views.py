@@ -659,7 +659,7 @@ def published(
 def test_public_index_lists_published_tables_by_year(published: dict[str, Filing]) -> None:
     response = Client().get(reverse("public-index"))
     assert response.status_code == 200
-    years = [(year, [f.department.code for f in filings]) for year, filings in response.context["years"]]
+    years = [(year, [f.department.code for f in filings]) for year, filings, _ in response.context["years"]]
     assert years == [(YEAR, ["yingji"]), (YEAR - 1, ["jiaoyu"])]
     content = response.content.decode()
     for code, year in (("yingji", YEAR), ("jiaoyu", YEAR - 1)):

@@ -12,10 +12,11 @@ from jixiao_web.models import City, Filing
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    years = selectors.published_years()
-    return render(
-        request, "jixiao_web/public_index.html", {"years": [(y, selectors.published(y)) for y in years]}
-    )
+    years = [
+        (year, selectors.published(year), selectors.published_selfevals(year))
+        for year in selectors.published_years()
+    ]
+    return render(request, "jixiao_web/public_index.html", {"years": years})
 
 
 def _published(year: int, code: str) -> Filing:
