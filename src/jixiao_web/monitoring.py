@@ -26,16 +26,16 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from jixiao.check import check_monitoring
-from jixiao.findings import Report, Severity
+from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.monitoring import Alert, Warnings, warnings
 from jixiao.profile import DEFAULT, Profile
-from jixiao_web import audit
+from jixiao_web import audit, documents
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringRound, Status, User
@@ -90,10 +90,6 @@ def report_for(filing: Filing, data: dict[str, Any] | None = None) -> Report:
 def warnings_for(filing: Filing, data: dict[str, Any] | None = None) -> Warnings:
     """Every warning of a monitoring report (its working copy, or ``data``): colour, word and why."""
     return warnings(report_of(filing.data if data is None else data), profile_of(filing.year))
-
-
-def _counts(report: Report) -> tuple[int, int]:
-    return report.count(Severity.ERROR), report.count(Severity.WARNING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def _make_from(actor: Actor, target: Filing, round_: MonitoringRound) -> Filing:
     report = MonitoringReport.from_table(table, round_.month)
     data = report.model_dump(mode="json")
     profile = Profile.model_validate(round_.profile)
-    errors, warning_count = _counts(check_monitoring(report, profile, approved=table))
+    errors, warning_count = documents.counts(check_monitoring(report, profile, approved=table))
     try:
         with transaction.atomic():
             filing = Filing.objects.create(
@@ -247,20 +243,6 @@ def merged(filing: Filing, posted: dict[str, Any]) -> MonitoringReport:
     return MonitoringReport.model_validate(data)
 
 
-def _flat(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flat(item, f"{path}.{key}" if path else str(key)))
-        return out
-    if isinstance(value, list):
-        out = {}
-        for index, item in enumerate(value, 1):
-            out.update(_flat(item, f"{path}[{index}]"))
-        return out
-    return {path: value}
-
-
 #: The Chinese names of the working copy's fields, for the save history.
 _LABELS = {
     "funds": "资金情况",
@@ -292,15 +274,6 @@ _LABELS = {
 }
 
 
-def _label(path: str) -> str:
-    parts = []
-    for part in path.split("."):
-        name, _, index = part.partition("[")
-        label = _LABELS.get(name, name)
-        parts.append(f"{label}{index.rstrip(']')}" if index else label)
-    return "·".join(parts)
-
-
 def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) -> tuple[Filing, Report]:
     """Store ``report`` as the working copy, if nobody saved since ``revision``; findings never
     block saving."""
@@ -321,28 +294,7 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
                 "本次没有保存，请重新打开后再修改。"
             )
         findings = report_for(current, data)
-        old, new = _flat(stored), _flat(data)
-        changed = sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
-        if not changed:
-            return current, findings
-        errors, warning_count = _counts(findings)
-        Filing.objects.filter(pk=current.pk).update(
-            data=data,
-            revision=F("revision") + 1,
-            errors=errors,
-            warnings=warning_count,
-            updated_by=actor.user,
-            updated_at=timezone.now(),
-        )
-        audit.record(
-            actor,
-            AuditAction.SAVE,
-            filing=current,
-            before={_label(p): old.get(p) for p in changed},
-            after={_label(p): new.get(p) for p in changed},
-        )
-    current.refresh_from_db()
-    return current, findings
+        return documents.store(actor, current, data, findings, _LABELS), findings
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,16 +27,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from jixiao.check import check_selfeval
-from jixiao.findings import Report, Severity
+from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
 from jixiao.scoring import RowScore, Scores, in_band, rounded, score
-from jixiao_web import audit
+from jixiao_web import audit, documents
 from jixiao_web.access import FINANCE, Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
@@ -86,10 +85,6 @@ def report_for(filing: Filing, data: dict[str, Any] | None = None) -> Report:
     round's profile."""
     evaluation = evaluation_of(filing.data if data is None else data)
     return check_selfeval(evaluation, profile_of(filing.year))
-
-
-def _counts(report: Report) -> tuple[int, int]:
-    return report.count(Severity.ERROR), report.count(Severity.WARNING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +168,7 @@ def _make_from(actor: Actor, target: Filing) -> Filing:
     evaluation = SelfEvaluation.from_table(TargetTable.model_validate(version.data))
     data = evaluation.model_dump(mode="json")
     profile = profile_of(target.year)
-    errors, warnings = _counts(check_selfeval(evaluation, profile))
+    errors, warnings = documents.counts(check_selfeval(evaluation, profile))
     try:
         with transaction.atomic():
             filing = Filing.objects.create(
@@ -245,21 +240,7 @@ def merged(filing: Filing, posted: dict[str, Any]) -> SelfEvaluation:
     return SelfEvaluation.model_validate(data)
 
 
-def _flat(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flat(item, f"{path}.{key}" if path else str(key)))
-        return out
-    if isinstance(value, list):
-        out = {}
-        for index, item in enumerate(value, 1):
-            out.update(_flat(item, f"{path}[{index}]"))
-        return out
-    return {path: value}
-
-
-_LABELS = {
+LABELS = {
     "funds": "年度资金",
     "total": "年度资金总额",
     "fiscal": "财政拨款",
@@ -283,15 +264,6 @@ _LABELS = {
 }
 
 
-def _label(path: str) -> str:
-    parts = []
-    for part in path.split("."):
-        name, _, index = part.partition("[")
-        label = _LABELS.get(name, name)
-        parts.append(f"{label}{index.rstrip(']')}" if index else label)
-    return "·".join(parts)
-
-
 def save(actor: Actor, filing: Filing, evaluation: SelfEvaluation, revision: int) -> tuple[Filing, Report]:
     """Store ``evaluation`` as the working copy, if nobody saved since ``revision``; findings
     never block saving."""
@@ -311,28 +283,7 @@ def save(actor: Actor, filing: Filing, evaluation: SelfEvaluation, revision: int
                 "本次没有保存，请重新打开后再修改。"
             )
         report = report_for(current, data)
-        old, new = _flat(current.data), _flat(data)
-        changed = sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
-        if not changed:
-            return current, report
-        errors, warnings = _counts(report)
-        Filing.objects.filter(pk=current.pk).update(
-            data=data,
-            revision=F("revision") + 1,
-            errors=errors,
-            warnings=warnings,
-            updated_by=actor.user,
-            updated_at=timezone.now(),
-        )
-        audit.record(
-            actor,
-            AuditAction.SAVE,
-            filing=current,
-            before={_label(p): old.get(p) for p in changed},
-            after={_label(p): new.get(p) for p in changed},
-        )
-    current.refresh_from_db()
-    return current, report
+        return documents.store(actor, current, data, report, LABELS), report
 
 
 # ---------------------------------------------------------------------------------------------

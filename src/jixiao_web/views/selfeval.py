@@ -33,7 +33,7 @@ from jixiao.findings import Report
 from jixiao.model import format_amount
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
-from jixiao_web import disposition, exports, selectors, selfeval, services
+from jixiao_web import disposition, documents, exports, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Bar, bar_chart
@@ -752,7 +752,7 @@ def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
 
 def _changes(previous: Version, latest: Version) -> list[Change]:
     """What the department changed since ``previous`` (the copied parts never change)."""
-    old, new = selfeval._flat(previous.data), selfeval._flat(latest.data)
+    old, new = documents.flat(previous.data), documents.flat(latest.data)
     changes = []
     for path in sorted(old.keys() | new.keys()):
         if path.startswith("approved") or old.get(path) == new.get(path):
@@ -765,7 +765,7 @@ def _changes(previous: Version, latest: Version) -> list[Change]:
                 shown.get(section, section),
                 row,
                 path.rsplit(".", 1)[-1],
-                selfeval._label(path),
+                documents.labelled(path, selfeval.LABELS),
                 "" if old.get(path) is None else str(old.get(path)),
                 "" if new.get(path) is None else str(new.get(path)),
             )
