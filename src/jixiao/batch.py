@@ -10,11 +10,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
+from jixiao.catalogue import CATALOGUE
 from jixiao.check import check_path
 from jixiao.findings import Report, unreadable
 from jixiao.layouts import UNKNOWN
@@ -23,6 +25,8 @@ from jixiao.profile import Profile
 #: Below this many files one process is quicker than starting workers.
 PARALLEL_THRESHOLD: Final = 64
 CHUNK: Final = 32
+
+Out = TypeVar("Out")
 
 
 def check_one(path: Path, profile: Profile | None = None) -> Report:
@@ -38,8 +42,33 @@ def check_one(path: Path, profile: Profile | None = None) -> Report:
         return Report(str(path), [unreadable(str(path), "internal").finding], UNKNOWN)
 
 
-def _check_chunk(paths: Sequence[Path], profile: Profile | None = None) -> list[Report]:
-    return [check_one(path, profile) for path in paths]
+def is_fatal(report: Report) -> bool:
+    """True when the source could not be read as a table at all."""
+    return any(CATALOGUE[f.code].fatal for f in report.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A report as ``check --json`` prints it, and whether it passed: what a worker sends back
+    instead of the report itself (a line of text crosses processes far quicker)."""
+
+    json: str
+    fatal: bool
+    valid: bool
+
+
+def as_line(report: Report) -> Line:
+    return Line(report.to_json(), is_fatal(report), report.valid)
+
+
+def _keep(report: Report) -> Report:
+    return report
+
+
+def _check_chunk(
+    paths: Sequence[Path], profile: Profile | None, render: Callable[[Report], Out]
+) -> list[Out]:
+    return [render(check_one(path, profile)) for path in paths]
 
 
 def default_workers() -> int:
@@ -54,17 +83,35 @@ def check_files(
 
     ``profile`` judges the self-evaluations among them (default: :data:`jixiao.profile.DEFAULT`).
     """
+    return rendered_files(paths, _keep, workers, profile)
+
+
+def check_lines(
+    paths: Sequence[Path], workers: int | None = None, profile: Profile | None = None
+) -> Iterator[Line]:
+    """:func:`check_files` as the JSON lines ``check --json`` prints, made in the workers."""
+    return rendered_files(paths, as_line, workers, profile)
+
+
+def rendered_files(
+    paths: Sequence[Path],
+    render: Callable[[Report], Out],
+    workers: int | None = None,
+    profile: Profile | None = None,
+) -> Iterator[Out]:
+    """``render`` of each path's report, in order, rendered where the report was made (``render``
+    is a module-level function, so that it reaches the worker processes)."""
     workers = default_workers() if workers is None else max(workers, 1)
     if workers == 1 or len(paths) < PARALLEL_THRESHOLD:
-        yield from (check_one(path, profile) for path in paths)
+        yield from (render(check_one(path, profile)) for path in paths)
         return
     # fork: the workers start with everything already imported.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        in_flight: deque[Future[list[Report]]] = deque()
+        in_flight: deque[Future[list[Out]]] = deque()
         for start in range(0, len(paths), CHUNK):
-            in_flight.append(pool.submit(_check_chunk, paths[start : start + CHUNK], profile))
+            in_flight.append(pool.submit(_check_chunk, paths[start : start + CHUNK], profile, render))
             if len(in_flight) > 2 * workers:
                 yield from in_flight.popleft().result()
         while in_flight:

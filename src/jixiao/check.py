@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from jixiao.catalogue import MONITORING_SECTION_TITLES, SELFEVAL_SECTION_TITLES
 from jixiao.findings import SECTION_TITLES, Finding, Location, ReadError, Report, Severity, finding
 from jixiao.layouts import UNKNOWN, fit_layout
 from jixiao.model import TargetTable
-from jixiao.model.monitoring import MonitoringReport
-from jixiao.model.selfeval import SelfEvaluation
 from jixiao.model.values import compact
-from jixiao.monitoring import MonitoredReport
 from jixiao.profile import DEFAULT, Profile
-from jixiao.read.document import DocumentResult, read_document, read_document_path
-from jixiao.read.monitoring import MonitoringReadResult
-from jixiao.read.selfeval import SelfevalReadResult
-from jixiao.rules import validate, validate_monitoring, validate_selfeval
-from jixiao.scoring import ScoredEvaluation
+from jixiao.read import ReadResult
+from jixiao.read.document import read_document, read_document_path
+from jixiao.rules import validate
+
+if TYPE_CHECKING:
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.model.selfeval import SelfEvaluation
+    from jixiao.read.document import DocumentResult
 
 #: Codes :func:`check_table` emits itself, from what it is told besides the table.
 CHECK_CODES: Final = frozenset({"department-name-mismatch", "part-absent"})
@@ -83,6 +83,9 @@ def check_selfeval(
 ) -> Report:
     """The report for a self-evaluation judged by ``profile``: what reading it found and every
     self-evaluation rule's findings (never the target table's), in the order of the printed form."""
+    from jixiao.rules import validate_selfeval
+    from jixiao.scoring import ScoredEvaluation
+
     findings = [*read_findings, *validate_selfeval(ScoredEvaluation.of(evaluation, profile))]
     findings.sort(key=_in_selfeval_order)
     return Report(source, findings, kind=SELFEVAL_KIND)
@@ -103,6 +106,9 @@ def check_monitoring(
     monitoring rule's findings (never the target table's), in the order of the printed form.
     ``approved``: the approved version it should copy, where known; its rows are then compared with
     the report's (``monitor-indicators-changed``)."""
+    from jixiao.monitoring import MonitoredReport
+    from jixiao.rules import validate_monitoring
+
     monitored = MonitoredReport.of(report, profile, approved)
     findings = [*read_findings, *validate_monitoring(monitored)]
     findings.sort(key=_in_monitoring_order)
@@ -117,13 +123,15 @@ def _checked(source: str, read: Callable[[], DocumentResult], profile: Profile) 
         result = read()
     except ReadError as error:  # unreadable: a report with its one fatal finding
         return Report(source, [error.finding], UNKNOWN)
+    if isinstance(result, ReadResult):
+        return check_table(
+            result.table, source, result.findings, layout=result.layout, unprinted=result.unprinted
+        )
+    from jixiao.read.selfeval import SelfevalReadResult
+
     if isinstance(result, SelfevalReadResult):
         return check_selfeval(result.evaluation, profile, source, result.findings)
-    if isinstance(result, MonitoringReadResult):
-        return check_monitoring(result.report, profile, source, result.findings)
-    return check_table(
-        result.table, source, result.findings, layout=result.layout, unprinted=result.unprinted
-    )
+    return check_monitoring(result.report, profile, source, result.findings)
 
 
 def check_bytes(data: bytes, source: str = "<输入>", profile: Profile = DEFAULT) -> Report:

@@ -34,26 +34,23 @@ from typer._click.exceptions import (
     UsageError,
 )
 
-from jixiao.batch import check_files
-from jixiao.catalogue import CATALOGUE
+from jixiao.batch import check_files, check_lines, is_fatal
 from jixiao.check import MONITORING_KIND, SELFEVAL_KIND, check_monitoring, check_selfeval, check_table
 from jixiao.findings import ReadError, Report, Severity
 from jixiao.layouts import LAYOUTS
 from jixiao.model import TargetTable, format_amount
-from jixiao.model.monitoring import MonitoringReport
-from jixiao.model.selfeval import SelfEvaluation
-from jixiao.monitoring import Alert, Warnings
 from jixiao.profile import DEFAULT, Profile, ProfileError, load_profile
 from jixiao.read import EXTENSIONS, ReadResult
-from jixiao.read.document import DocumentResult, read_document_path
-from jixiao.read.monitoring import MonitoringReadResult
-from jixiao.read.selfeval import SelfevalReadResult
-from jixiao.scoring import Scores, score
-from jixiao.write import UnsupportedOutput, write_bytes
-from jixiao.write.selfeval_layout import target_text
+from jixiao.read.document import read_document_path
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.model.selfeval import SelfEvaluation
+    from jixiao.monitoring import Alert, Warnings
+    from jixiao.read.document import DocumentResult
+    from jixiao.scoring import Scores
 
 app = typer.Typer(
     name="jixiao",
@@ -72,11 +69,6 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 def _fail(message: str) -> typer.Exit:
     sys.stderr.write(message + "\n")
     return typer.Exit(2)
-
-
-def is_fatal(report: Report) -> bool:
-    """True when the source could not be read as a table at all."""
-    return any(CATALOGUE[f.code].fatal for f in report.findings)
 
 
 def walk(paths: list[Path]) -> Iterator[Path]:
@@ -104,6 +96,9 @@ def parse(file: Annotated[Path, typer.Argument(help="表格文件")]) -> None:
 
 
 def _document(result: DocumentResult) -> TargetTable | SelfEvaluation | MonitoringReport:
+    from jixiao.read.monitoring import MonitoringReadResult
+    from jixiao.read.selfeval import SelfevalReadResult
+
     if isinstance(result, SelfevalReadResult):
         return result.evaluation
     if isinstance(result, MonitoringReadResult):
@@ -135,17 +130,21 @@ def check(
 
         console = Console(highlight=False, soft_wrap=True)
     with _progress(len(files)) as advance:
-        for report in check_files(files, jobs, profile):
-            totals["files"] += 1
-            fatal = is_fatal(report)
-            totals["unreadable" if fatal else "valid" if report.valid else "invalid"] += 1
-            for severity in Severity:
-                counts[severity] += report.count(severity)
-            if console is None:
-                sys.stdout.write(report.to_json() + "\n")
-            else:
+        if console is None:
+            for line in check_lines(files, jobs, profile):
+                totals["files"] += 1
+                totals["unreadable" if line.fatal else "valid" if line.valid else "invalid"] += 1
+                sys.stdout.write(line.json + "\n")
+                advance()
+        else:
+            for report in check_files(files, jobs, profile):
+                totals["files"] += 1
+                fatal = is_fatal(report)
+                totals["unreadable" if fatal else "valid" if report.valid else "invalid"] += 1
+                for severity in Severity:
+                    counts[severity] += report.count(severity)
                 _print_report(console, report, fatal)
-            advance()
+                advance()
     if console is not None:
         console.print(
             f"\n共 {totals['files']} 个文件：通过 {totals['valid']}，不通过 {totals['invalid']}，"
@@ -207,6 +206,10 @@ def convert(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件；格式由扩展名决定")],
 ) -> None:
     """把表格（目标表、绩效自评表或绩效运行监控表）转换为另一种格式（.xlsx .html .pdf .docx .txt .json）。"""
+    from jixiao.read.monitoring import MonitoringReadResult
+    from jixiao.read.selfeval import SelfevalReadResult
+    from jixiao.write import UnsupportedOutput, write_bytes
+
     try:
         result = read_document_path(file)
         if isinstance(result, SelfevalReadResult):
@@ -250,6 +253,9 @@ def schema(
     ] = SchemaKind.TABLE,
 ) -> None:
     """输出规范 JSON 的 JSON Schema（默认为目标表的）。"""
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.model.selfeval import SelfEvaluation
+
     models: dict[SchemaKind, type[BaseModel]] = {
         SchemaKind.TABLE: TargetTable,
         SchemaKind.SELFEVAL: SelfEvaluation,
@@ -280,11 +286,15 @@ def _write(output: Path, data: bytes) -> None:
 #: The approved target table a form is made from (``selfeval new``, ``monitor new``).
 ApprovedTableFile = Annotated[Path, typer.Argument(metavar="TABLE", help="批复的目标表（任何可读格式）")]
 
-#: What a document that is not a target table is called, by its read result.
-_KIND_NAMES: Final[dict[type, str]] = {
-    SelfevalReadResult: "绩效自评表",
-    MonitoringReadResult: "绩效运行监控表",
-}
+
+def _kind_name(result: DocumentResult) -> str:
+    """What a document is called: 绩效自评表, 绩效运行监控表 or 部门整体预算绩效目标表."""
+    from jixiao.read.monitoring import MonitoringReadResult
+    from jixiao.read.selfeval import SelfevalReadResult
+
+    if isinstance(result, SelfevalReadResult):
+        return "绩效自评表"
+    return "绩效运行监控表" if isinstance(result, MonitoringReadResult) else "部门整体预算绩效目标表"
 
 
 def _read_table(table_file: Path, profile: Profile) -> TargetTable:
@@ -294,7 +304,7 @@ def _read_table(table_file: Path, profile: Profile) -> TargetTable:
     except ReadError as error:
         raise _fail(error.finding.message) from None
     if not isinstance(result, ReadResult):
-        raise _fail(f"{table_file}：已经是{_KIND_NAMES[type(result)]}；请给出批复的部门整体预算绩效目标表。")
+        raise _fail(f"{table_file}：已经是{_kind_name(result)}；请给出批复的部门整体预算绩效目标表。")
     return result.table
 
 
@@ -313,8 +323,10 @@ def selfeval_new(
     ] = None,
 ) -> None:
     """由批复的目标表生成部门填写的绩效自评工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
-    profile = _profile(profile_file)
+    from jixiao.model.selfeval import SelfEvaluation
     from jixiao.write.selfeval import blank_workbook
+
+    profile = _profile(profile_file)
 
     _new_workbook(
         table_file,
@@ -371,6 +383,10 @@ def score_command(
 
 def _score_one(file: Path, profile: Profile, as_json: bool) -> bool:
     """Score one file and print it; False when it has errors.  Not a self-evaluation: exit 2."""
+    from jixiao.read.monitoring import MonitoringReadResult
+    from jixiao.read.selfeval import SelfevalReadResult
+    from jixiao.scoring import score
+
     try:
         result = read_document_path(file, profile)
     except ReadError as error:
@@ -403,6 +419,8 @@ def scores_json(
 ) -> dict[str, Any]:
     """``jixiao score --json``: every row's target, actual, points, score and why, the execution
     score, the total and grade, and the findings (the report's JSON)."""
+    from jixiao.write.selfeval_layout import target_text
+
     rows = []
     for row in scores.rows:
         indicator = evaluation.approved.indicators[row.row - 1]
@@ -444,6 +462,8 @@ def _print_scores(evaluation: SelfEvaluation, scores: Scores, report: Report, pr
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from jixiao.write.selfeval_layout import target_text
 
     # Piped, rich would wrap the why column at 80 characters: give the table room instead.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -508,6 +528,7 @@ def monitor_new(
     ] = None,
 ) -> None:
     """由批复的目标表生成部门填写的绩效运行监控工作簿：复制的部分锁定，待填写的单元格标为浅黄色。"""
+    from jixiao.model.monitoring import MonitoringReport
     from jixiao.monitoring import month_valid
 
     profile = _profile(profile_file)
@@ -534,6 +555,7 @@ def warnings_command(
 ) -> None:
     """按设定计算绩效运行监控表的预算执行预警、每个指标的预警和部门预警（红、黄、绿、蓝、灰）。"""
     from jixiao.monitoring import warnings
+    from jixiao.read.monitoring import MonitoringReadResult
 
     profile = _profile(profile_file)
     try:
@@ -541,7 +563,7 @@ def warnings_command(
     except ReadError as error:
         raise _fail(error.finding.message) from None
     if not isinstance(result, MonitoringReadResult):
-        kind = _KIND_NAMES.get(type(result), "部门整体预算绩效目标表")
+        kind = _kind_name(result)
         raise _fail(
             f"{file}：这是{kind}，不是绩效运行监控表；"
             f"请先用 jixiao monitor new 目标表 --month 7 -o 监控表.xlsx 生成监控工作簿，填写后再查看预警。"
@@ -570,6 +592,8 @@ def warnings_json(
 ) -> dict[str, Any]:
     """``jixiao warnings --json``: the budget's, every row's, each group's and the department's
     warning (colour, word, v and why), and the findings (the report's JSON)."""
+    from jixiao.write.selfeval_layout import target_text
+
     budget = found.budget
     return {
         **checked.to_dict(),
@@ -627,6 +651,8 @@ def _print_warnings(report: MonitoringReport, found: Warnings, checked: Report, 
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from jixiao.write.selfeval_layout import target_text
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     approved = report.approved

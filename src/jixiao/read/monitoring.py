@@ -82,16 +82,6 @@ SECTION_ONLY: Final = frozenset(
 )
 
 
-def is_monitoring_grid(rows: list[GridRow]) -> bool:
-    """True when the grid is a 监控表: an indicator table with 全年预计完成值 and 完成可能性.
-
-    Every target table is asked this first, so only cells holding 值 or 性 (the same in both
-    scripts, whatever the spacing) are made label keys.
-    """
-    keys = {label_key(cell) for row in rows for cell in row.cells if "值" in cell or "性" in cell}
-    return label_key("全年预计完成值") in keys and label_key("完成可能性") in keys
-
-
 @dataclass(slots=True)
 class MonitoringReadResult:
     """A monitoring report read from a source, and what the reader noticed on the way."""

@@ -134,20 +134,6 @@ SECTION_ONLY: Final = _keys(
 _APPENDIX_KEY: Final = label_key(APPENDIX_HEADING[:12])
 
 
-_ACTUAL_KEY: Final = label_key("实际完成值")
-_SCORE_KEY: Final = label_key("得分")
-
-
-def is_selfeval_grid(rows: list[GridRow]) -> bool:
-    """True when the grid is a 自评表: an indicator table with 实际完成值 and 得分.
-
-    Every target table is asked this first, so only cells holding 值 or 分 (the same in both scripts,
-    whatever the spacing) are made label keys.
-    """
-    keys = {label_key(cell) for row in rows for cell in row.cells if "值" in cell or "分" in cell}
-    return _ACTUAL_KEY in keys and _SCORE_KEY in keys
-
-
 @dataclass(slots=True)
 class Columns:
     """A heading row's fields: each field's first column and the columns up to the next heading's.

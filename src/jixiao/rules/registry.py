@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from jixiao.catalogue import CATALOGUE
 from jixiao.findings import Finding
 from jixiao.model import TargetTable
-from jixiao.monitoring import MonitoredReport
-from jixiao.scoring import ScoredEvaluation
+
+if TYPE_CHECKING:
+    from jixiao.monitoring import MonitoredReport
+    from jixiao.scoring import ScoredEvaluation
 
 DocumentKind = Literal["table", "selfeval", "monitoring"]
 Subject = TypeVar("Subject")
@@ -87,13 +89,3 @@ monitoring_rule = MONITORING_RULES.rule
 def validate(table: TargetTable) -> list[Finding]:
     """Every target-table rule's findings for ``table``, in registration order."""
     return TABLE_RULES.validate(table)
-
-
-def validate_selfeval(scored: ScoredEvaluation) -> list[Finding]:
-    """Every self-evaluation rule's findings for a scored self-evaluation, in registration order."""
-    return SELFEVAL_RULES.validate(scored)
-
-
-def validate_monitoring(monitored: MonitoredReport) -> list[Finding]:
-    """Every monitoring rule's findings for a report with its warnings, in registration order."""
-    return MONITORING_RULES.validate(monitored)
