@@ -87,12 +87,22 @@ def simplified(text: str) -> str:
     return str(_TO_SIMPLIFIED.convert(text))
 
 
+#: Labels are short; longer cells are content, never a label.
+LABEL_MAX: Final = 40
+
+
 def label_key(text: str) -> str:
     """A cell as a label to compare: width-folded, in simplified script, no white space, no colon,
     no leading ``*`` (a required field's mark), no ``(万元)``."""
-    if len(text) > 40:  # labels are short; long cells are content
+    if len(text) > LABEL_MAX:
         return ""
     return _label_key(text)
+
+
+def label_keys(cells: list[str]) -> list[str]:
+    """:func:`label_key` of each cell (an empty cell's is empty): one call for a row."""
+    key = _label_key
+    return [key(cell) if cell and len(cell) <= LABEL_MAX else "" for cell in cells]
 
 
 @lru_cache(maxsize=8192)

@@ -26,7 +26,7 @@ from jixiao.model.framework import (
     split_leading_comparator,
 )
 from jixiao.model.values import compact, leading_quantity, parse_number, to_halfwidth
-from jixiao.read.cells import Unreadable, label_key, parse_amount, parse_count, simplified
+from jixiao.read.cells import Unreadable, label_key, label_keys, parse_amount, parse_count, simplified
 from jixiao.read.columns import (
     INDICATOR_DEFAULT_COLUMNS,
     TASK_DEFAULT_COLUMNS,
@@ -91,8 +91,7 @@ class Row:
     @classmethod
     def of(cls, row: GridRow) -> Row:
         cells = row.cells
-        keys = [label_key(cell) if cell else "" for cell in cells]
-        return cls(cells, keys, row.line, [(i, c) for i, c in enumerate(cells) if c])
+        return cls(cells, label_keys(cells), row.line, [(i, c) for i, c in enumerate(cells) if c])
 
     @property
     def first_index(self) -> int:

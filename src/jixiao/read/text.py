@@ -46,9 +46,10 @@ def _split(line: str) -> list[str]:
             return []  # the |---|---| separator of a Markdown table
         return cells
     cells = line.split("\t")
-    filled = [cell.strip() for cell in cells if cell.strip()]
-    if len(filled) == 1 and filled[0].startswith("#"):
-        return [filled[0].lstrip("#").strip()]  # a Markdown heading
+    if "#" in line:
+        filled = [cell.strip() for cell in cells if cell.strip()]
+        if len(filled) == 1 and filled[0].startswith("#"):
+            return [filled[0].lstrip("#").strip()]  # a Markdown heading
     return cells
 
 

@@ -64,10 +64,8 @@ def label_of(section: Section, field: str) -> str:
     return str(text.title) if field != section and text is not None else SECTION_TITLES[section]
 
 
-def _check(section: Section, field: str, text: str | None, row: int | None = None) -> Iterator[Finding]:
+def _too_long(section: Section, field: str, text: str, row: int | None = None) -> Finding:
     limit = TEXT_LIMITS[(section, field)]
-    if text is None or len(text) <= limit:
-        return
     label = label_of(section, field)
     place = (
         label
@@ -75,22 +73,30 @@ def _check(section: Section, field: str, text: str | None, row: int | None = Non
         else PHRASES["row-field"].format(section=SECTION_TITLES[section], row=row, label=label)
     )
     where = Location(section, row=row, field=field)
-    yield finding("text-too-long", where, place=place, length=len(text), limit=limit)
+    return finding("text-too-long", where, place=place, length=len(text), limit=limit)
+
+
+def _fields(table: TargetTable) -> Iterator[tuple[Section, str, str | None, int | None]]:
+    """Every text field with its section and row, in the order of the form."""
+    yield "title", "title", table.title, None
+    for field in ("name", "competent_department"):
+        yield "department", field, getattr(table.department, field), None
+    for field in HEADER_TEXTS:
+        yield "department", field, getattr(table, field), None
+    for field in ("overall_goal", "duties", "long_term_goal"):
+        yield "overall_goal", field, getattr(table, field), None
+    for row, task in enumerate(table.tasks, start=1):
+        for field in ("name", "content", "expected_outcome"):
+            yield "tasks", field, getattr(task, field), row
+    for row, indicator in enumerate(table.indicators, start=1):
+        for field in _INDICATOR_TEXTS:
+            yield "indicators", field, getattr(indicator, field), row
 
 
 @rule("text-too-long")
 def text_too_long(table: TargetTable) -> Iterator[Finding]:
     """No text field beyond its limit in :data:`TEXT_LIMITS`."""
-    yield from _check("title", "title", table.title)
-    for field in ("name", "competent_department"):
-        yield from _check("department", field, getattr(table.department, field))
-    for field in HEADER_TEXTS:
-        yield from _check("department", field, getattr(table, field))
-    for field in ("overall_goal", "duties", "long_term_goal"):
-        yield from _check("overall_goal", field, getattr(table, field))
-    for row, task in enumerate(table.tasks, start=1):
-        for field in ("name", "content", "expected_outcome"):
-            yield from _check("tasks", field, getattr(task, field), row)
-    for row, indicator in enumerate(table.indicators, start=1):
-        for field in _INDICATOR_TEXTS:
-            yield from _check("indicators", field, getattr(indicator, field), row)
+    limits = TEXT_LIMITS
+    for section, field, text, row in _fields(table):
+        if text is not None and len(text) > limits[(section, field)]:
+            yield _too_long(section, field, text, row)
