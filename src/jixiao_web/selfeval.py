@@ -35,7 +35,7 @@ from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
 from jixiao.scoring import RowScore, Scores, in_band, rounded, score
-from jixiao_web import audit, documents
+from jixiao_web import audit, documents, services
 from jixiao_web.access import FINANCE, Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
@@ -393,6 +393,9 @@ def review_score(actor: Actor, filing: Filing, row: int, value: str, reason: str
             raise SaveError(f"请写明复核理由（至少{REASON_MIN_LENGTH}个字），部门将看到它。")
         if len(reason) > REASON_MAX_LENGTH:
             raise SaveError(f"复核理由超过 {REASON_MAX_LENGTH} 字。")
+        # A review is a reading: from now on the department cannot withdraw this version, even
+        # when the score was posted without the review page having been opened first.
+        services.mark_opened(actor, current, version)
         review = ScoreReview.objects.create(
             filing=current, version=version, row=row, score=number, reason=reason, author=actor.user
         )

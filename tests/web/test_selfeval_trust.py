@@ -147,3 +147,21 @@ def test_a_refused_review_comes_back_with_what_was_typed(
     assert 'value="99"' in page
     assert "抽查的两份记录与申报数不符，&lt;b&gt;需核实&lt;/b&gt;" in page
     assert "须在 0 到该指标分值" in page
+
+
+def test_a_review_posted_without_opening_the_page_still_ends_withdrawal(
+    opened: Filing,
+    actor: Callable[[str], Actor],
+    login: Callable[[User], Client],
+    people: dict[str, User],
+    no_renderings: None,
+) -> None:
+    filing = _submitted(opened, actor)
+    # Straight to 复核, as a script (or a second tab) would, never through the review page.
+    assert _review(login(people["reviewer"]), filing, "1", "0") == 302
+    response = login(people["filer"]).post(reverse("selfeval-withdraw", args=[filing.pk]), follow=True)
+    filing.refresh_from_db()
+    assert filing.status == "submitted"
+    assert "不能再撤回" in response.content.decode()
+    assert ScoreReview.objects.filter(filing=filing).count() == 1
+    assert audit.verify() == []
