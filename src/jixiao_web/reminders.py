@@ -55,6 +55,7 @@ DOCUMENT = {
     Kind.MONITORING: "部门整体支出绩效运行监控表",
 }
 DAY = timedelta(days=1)
+NOT_STARTED = "尚未开始填报"
 
 
 def deadlines(kind: str) -> dict[int, datetime]:
@@ -119,6 +120,17 @@ class Notice:
     @property
     def overdue(self) -> bool:
         return self.days is not None and self.days < 0
+
+    @property
+    def action(self) -> str:
+        """The link's words: 去修改 (returned), 去填报 (not started), 查看 (with the head), 去填写."""
+        if self.returned:
+            return "去修改"
+        if self.status_label == NOT_STARTED:
+            return "去填报"
+        if self.status_label == Status.HEAD_REVIEW.label:
+            return "查看"
+        return "去填写"
 
     @property
     def when(self) -> str:
@@ -186,7 +198,7 @@ def notices(user: User | AnonymousUser, now: datetime | None = None) -> list[Not
                     year,
                     deadline,
                     days_left(deadline, now) if deadline is not None else None,
-                    filing.get_status_display() if filing is not None else "尚未开始填报",
+                    filing.get_status_display() if filing is not None else NOT_STARTED,
                     page_of(filing),
                     returned,
                     returned_comments(filing) if returned and filing is not None else [],
@@ -237,7 +249,7 @@ def _due_mail(
 ) -> tuple[str, str]:
     title = f"{year}年度{DOCUMENT[Kind(kind)]}"
     left = days_left(deadline)
-    state = filing.get_status_display() if filing is not None else "尚未开始填报"
+    state = filing.get_status_display() if filing is not None else NOT_STARTED
     lines = [
         f"{person}：",
         "",
