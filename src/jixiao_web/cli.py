@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -166,23 +167,24 @@ PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:
     """In the worker child: end (SIGTERM: finish the task at hand) when ``serve`` ends, however it
     ends; ``serve`` becomes gunicorn's master, which stays the child's parent (Linux only)."""
-    try:
+    # Not Linux: no prctl; the worker is then ended with the process group.
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the worker is ended with the process group
-        pass
 
 
 def _start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
     """``jixiao worker`` beside the web system, in its process group, ended when it ends."""
     return subprocess.Popen(
         [sys.executable, "-c", "from jixiao.cli import main; main()", "worker", "--data-dir", str(data_dir)],
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads yet in serve)
+        preexec_fn=_die_with_parent,
     )
 
 
 def worker(
     data_dir: DataDir = DEFAULT_DATA_DIR,
-    batch: Annotated[bool, typer.Option("--batch", help="执行完当前已到期的任务后退出（用于定时任务和测试）")] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="执行完当前已到期的任务后退出（用于定时任务和测试）")
+    ] = False,
     interval: Annotated[
         float, typer.Option("--interval", min=0.1, max=3600, help="队列为空时每隔多少秒查看一次")
     ] = 2.0,

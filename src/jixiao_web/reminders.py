@@ -151,13 +151,19 @@ def page_of(filing: Filing | None) -> str:
     name = {Kind.TARGET: "filing-edit", Kind.SELFEVAL: "selfeval-edit", Kind.MONITORING: "monitoring-edit"}
     if filing.status in (Status.DRAFT, Status.RETURNED):
         return reverse(name[Kind(filing.kind)], args=[filing.pk])
-    detail = {Kind.TARGET: "filing-detail", Kind.SELFEVAL: "selfeval-detail", Kind.MONITORING: "monitoring-detail"}
+    detail = {
+        Kind.TARGET: "filing-detail",
+        Kind.SELFEVAL: "selfeval-detail",
+        Kind.MONITORING: "monitoring-detail",
+    }
     return reverse(detail[Kind(filing.kind)], args=[filing.pk])
 
 
 def returned_comments(filing: Filing) -> list[str]:
     """The comments made on the version that was returned (the latest), each with its place."""
-    comments = Comment.objects.filter(filing=filing).select_related("version").order_by("-version__number", "pk")
+    comments = (
+        Comment.objects.filter(filing=filing).select_related("version").order_by("-version__number", "pk")
+    )
     latest: int | None = None
     said: list[str] = []
     for comment in comments:
@@ -215,9 +221,7 @@ def notices(user: User | AnonymousUser, now: datetime | None = None) -> list[Not
 def recipients(department_id: int) -> list[User]:
     """The department's people who fill or sign its documents and have an e-mail address."""
     return list(
-        User.objects.filter(
-            department_id=department_id, is_active=True, role__in=(Role.FILER, Role.HEAD)
-        )
+        User.objects.filter(department_id=department_id, is_active=True, role__in=(Role.FILER, Role.HEAD))
         .exclude(email="")
         .order_by("pk")
     )
@@ -240,7 +244,12 @@ def _returned_mail(filing: Filing, person: User, comments: Sequence[str], by_hea
         lines += ["", "审核意见：", *(f"  {i}. {text}" for i, text in enumerate(comments, 1))]
     if deadline is not None:
         lines += ["", f"提交截止时间：{timezone.localtime(deadline):%Y-%m-%d %H:%M}。"]
-    lines += ["", f"请登录系统修改后重新提交：{link(page_of(filing))}", "", "（本邮件由系统自动发送，请勿回复。）"]
+    lines += [
+        "",
+        f"请登录系统修改后重新提交：{link(page_of(filing))}",
+        "",
+        "（本邮件由系统自动发送，请勿回复。）",
+    ]
     return f"【退回修改】{title}", "\n".join(lines)
 
 
@@ -293,7 +302,9 @@ def _write(
     return reminder
 
 
-def on_returned(filing: Filing, version_number: int, comments: Sequence[str], *, by_head: bool) -> list[Reminder]:
+def on_returned(
+    filing: Filing, version_number: int, comments: Sequence[str], *, by_head: bool
+) -> list[Reminder]:
     """``filing`` was returned (version ``version_number``): tell its department's people by
     e-mail.  Called inside the return's transaction, so the mails go only if the return holds."""
     made = []

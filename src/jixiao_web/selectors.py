@@ -477,7 +477,9 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
         late_by = late_days(deadline, submitted, now)
         late = late_by > 0
         if filing is None:
-            rows.append(SelfEvalRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by))
+            rows.append(
+                SelfEvalRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by)
+            )
             continue
         version = filing.received_version
         if version is None:

@@ -38,7 +38,6 @@ from jixiao_web.models import (
     MailReason,
     MailStatus,
     Reminder,
-    Status,
     User,
 )
 from jixiao_web.services import ReviewComment
@@ -61,7 +60,7 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refused < self.refuse:
             self.refused += 1
             return "451 4.3.0 Mail server busy, try again later"
@@ -172,7 +171,7 @@ def test_queue_and_progress_say_how_many_days_late(
     assert "逾期 3 天" in page.content.decode()
     progress = reviewer.get(reverse("progress"), {"year": YEAR})
     assert "逾期 3 天" not in progress.content.decode()  # the progress page says it in its column
-    assert "<td data-label=\"逾期\">3 天</td>" in progress.content.decode()
+    assert '<td data-label="逾期">3 天</td>' in progress.content.decode()
 
 
 def test_the_monitoring_and_selfeval_rounds_say_how_many_days_late(
@@ -211,11 +210,15 @@ def test_home_lists_what_is_due_and_what_was_returned_for_every_kind(
     assert notice.returned
     assert notice.comments == ["任务第1行：第一项任务请细化到季度"]
     text = page.content.decode()
-    assert "已被退回修改" in text and "第一项任务请细化到季度" in text and "还剩 10 天" in text
+    assert "已被退回修改" in text
+    assert "第一项任务请细化到季度" in text
+    assert "还剩 10 天" in text
     # Approved: the target table is done; its self-evaluation and monitoring report are due.
     services.submit(actor("filer"), draft)
     services.approve(actor("reviewer"), draft, "优")
-    selfeval.open_round(actor("reviewer"), YEAR, VARIANTS["默认"], timezone.now() + timedelta(days=4, hours=1))
+    selfeval.open_round(
+        actor("reviewer"), YEAR, VARIANTS["默认"], timezone.now() + timedelta(days=4, hours=1)
+    )
     monitoring.open_round(actor("reviewer"), YEAR, 7, VARIANTS["默认"], timezone.now() - timedelta(hours=5))
     page = filer.get(reverse("home"))
     notices = page.context["notices"]
@@ -224,9 +227,12 @@ def test_home_lists_what_is_due_and_what_was_returned_for_every_kind(
         (Kind.SELFEVAL, 5, "去填写"),
     ]
     text = page.content.decode()
-    assert "已逾期 1 天" in text and "还剩 5 天" in text
+    assert "已逾期 1 天" in text
+    assert "还剩 5 天" in text
     # The other department and the bureau see none of it.
-    assert login(people["other_filer"]).get(reverse("home")).context["notices"][0].status_label == "尚未开始填报"
+    assert (
+        login(people["other_filer"]).get(reverse("home")).context["notices"][0].status_label == "尚未开始填报"
+    )
     assert reminders.notices(people["reviewer"]) == []
 
 
@@ -247,7 +253,8 @@ def test_a_return_mails_the_department_through_the_worker(
     assert message["From"] == "jixiao@czj.example.gov.cn"
     assert message["Subject"].strip() == f"【退回修改】{YEAR}年度部门整体预算绩效目标表"
     body = _body(message)
-    assert "已被财政局退回修改" in body and "1. 任务第1行：第一项任务请写明完成时限" in body
+    assert "已被财政局退回修改" in body
+    assert "1. 任务第1行：第一项任务请写明完成时限" in body
     assert f"{SITE}{reverse('filing-edit', args=[draft.pk])}" in body
     assert set(made.values_list("status", "attempts")) == {(MailStatus.SENT, 1)}
     run_worker()  # nothing is sent twice
@@ -278,7 +285,9 @@ def test_deadline_reminders_go_once_to_departments_not_submitted(
     (message,) = inbox.messages
     assert message["Subject"].strip() == f"【截止提醒】{YEAR}年度部门整体预算绩效目标表还剩 3 天"
     body = _body(message)
-    assert "揭阳市教育局" in body and "尚未开始填报" in body and f"{SITE}/" in body
+    assert "揭阳市教育局" in body
+    assert "尚未开始填报" in body
+    assert f"{SITE}/" in body
     # A new deadline is a new occasion.
     FilingYear.objects.filter(year=YEAR).update(deadline=timezone.now() + timedelta(days=1))
     assert len(reminders.sweep()) == 1
@@ -322,13 +331,18 @@ def test_a_refusing_mail_server_is_tried_again_and_the_failure_reported(
     _returned(draft, actor)
     run_worker()
     (reminder,) = Reminder.objects.all()
-    assert (reminder.status, reminder.attempts, reminder.address) == (MailStatus.SENT, 3, "filer@example.gov.cn")
+    assert (reminder.status, reminder.attempts, reminder.address) == (
+        MailStatus.SENT,
+        3,
+        "filer@example.gov.cn",
+    )
     assert "451" in reminder.last_error
     assert len(inbox.messages) == 1
     runs = DBTaskResult.objects.filter(task_path=tasks.deliver_reminder.module_path)
     assert sorted(runs.values_list("status", flat=True)) == ["FAILED", "FAILED", "SUCCESSFUL"]
     failed = runs.filter(status="FAILED").first()
-    assert failed is not None and failed.exception_class_path == "jixiao_web.reminders.MailFailed"
+    assert failed is not None
+    assert failed.exception_class_path == "jixiao_web.reminders.MailFailed"
     assert "451" in failed.traceback
 
 
@@ -474,10 +488,13 @@ def test_serve_starts_a_worker_that_ends_with_it(tmp_path: Path) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
     # --no-worker: none.
-    assert "--no-worker" in subprocess.run(
-        [sys.executable, "-c", JIXIAO_CLI, "serve", "--help"],
-        capture_output=True,
-        text=True,
-        env={**child_env(tmp_path / "d"), "COLUMNS": "200"},
-        check=True,
-    ).stdout
+    assert (
+        "--no-worker"
+        in subprocess.run(
+            [sys.executable, "-c", JIXIAO_CLI, "serve", "--help"],
+            capture_output=True,
+            text=True,
+            env={**child_env(tmp_path / "d"), "COLUMNS": "200"},
+            check=True,
+        ).stdout
+    )

@@ -6,37 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jixiao_web', '0006_monitoring'),
+        ("jixiao_web", "0006_monitoring"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('due', '截止提醒'), ('returned', '退回通知')], max_length=10, verbose_name='类别')),
-                ('kind', models.CharField(choices=[('target', '目标表'), ('selfeval', '自评表'), ('monitoring', '监控表')], max_length=10, verbose_name='文件类别')),
-                ('year', models.PositiveIntegerField(verbose_name='年度')),
-                ('occasion', models.CharField(max_length=40, verbose_name='事由')),
-                ('address', models.EmailField(max_length=254, verbose_name='邮箱')),
-                ('subject', models.CharField(max_length=200, verbose_name='主题')),
-                ('body', models.TextField(verbose_name='正文')),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='pending', max_length=10, verbose_name='状态')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='发送次数')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近一次错误')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='jixiao_web.department', verbose_name='部门')),
-                ('filing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='jixiao_web.filing', verbose_name='文件')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("due", "截止提醒"), ("returned", "退回通知")],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("target", "目标表"), ("selfeval", "自评表"), ("monitoring", "监控表")],
+                        max_length=10,
+                        verbose_name="文件类别",
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(verbose_name="年度")),
+                ("occasion", models.CharField(max_length=40, verbose_name="事由")),
+                ("address", models.EmailField(max_length=254, verbose_name="邮箱")),
+                ("subject", models.CharField(max_length=200, verbose_name="主题")),
+                ("body", models.TextField(verbose_name="正文")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sent", "已发送"), ("failed", "发送失败")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="发送次数")),
+                ("last_error", models.TextField(blank=True, verbose_name="最近一次错误")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="jixiao_web.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="jixiao_web.filing",
+                        verbose_name="文件",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="收件人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '邮件提醒',
-                'verbose_name_plural': '邮件提醒',
-                'ordering': ['-created_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('reason', 'kind', 'year', 'department', 'recipient', 'occasion'), name='one_reminder_per_occasion')],
+                "verbose_name": "邮件提醒",
+                "verbose_name_plural": "邮件提醒",
+                "ordering": ["-created_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("reason", "kind", "year", "department", "recipient", "occasion"),
+                        name="one_reminder_per_occasion",
+                    )
+                ],
             },
         ),
     ]
