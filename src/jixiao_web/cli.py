@@ -106,6 +106,9 @@ def serve(
     os.umask(0o077)  # whatever the server makes from now on is its owner's alone
     # Reading uploads may hold at most all but one worker (jixiao_web.uploads.reading_slot).
     os.environ.setdefault("JIXIAO_UPLOAD_READERS", str(max(1, workers - 1)))
+    if demo and not os.environ.get("JIXIAO_SMTP_HOST"):
+        # The demo's addresses are examples: its worker prints the mails instead of sending them.
+        os.environ.setdefault("JIXIAO_MAIL_BACKEND", "console")
     data_dir = _setup(data_dir)
     _private(data_dir)
     from django.core.management import call_command

@@ -10,7 +10,8 @@
   ``JIXIAO_SMTP_PORT`` (25), ``JIXIAO_SMTP_USER``/``JIXIAO_SMTP_PASSWORD`` (none),
   ``JIXIAO_SMTP_SECURITY`` (``starttls``, ``ssl`` or empty), ``JIXIAO_MAIL_FROM`` (the sender),
   ``JIXIAO_SITE_URL`` (the address the links in e-mails start with), ``JIXIAO_REMIND_DAYS``
-  (days before a deadline the reminder goes out, default 3).
+  (days before a deadline the reminder goes out, default 3), ``JIXIAO_MAIL_BACKEND=console`` (print
+  mails instead of sending them).
 """
 
 from __future__ import annotations
@@ -223,7 +224,13 @@ OTP_TOTP_ISSUER = "jixiao"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- reminders: e-mail through Django's SMTP backend ----------------------------------------------
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+#: ``JIXIAO_MAIL_BACKEND=console``: mails are printed by the worker instead of sent (``serve --demo``
+#: without ``JIXIAO_SMTP_HOST``: the demo's addresses are examples).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if os.environ.get("JIXIAO_MAIL_BACKEND") == "console"
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("JIXIAO_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("JIXIAO_SMTP_PORT") or 25)
 EMAIL_HOST_USER = os.environ.get("JIXIAO_SMTP_USER", "")
