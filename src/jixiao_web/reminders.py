@@ -147,7 +147,7 @@ class Notice:
 def page_of(filing: Filing | None) -> str:
     """The page where the department fills ``filing`` in (its home page when not started)."""
     if filing is None:
-        return reverse("home")
+        return reverse("home") + "#start"
     name = {Kind.TARGET: "filing-edit", Kind.SELFEVAL: "selfeval-edit", Kind.MONITORING: "monitoring-edit"}
     if filing.status in (Status.DRAFT, Status.RETURNED):
         return reverse(name[Kind(filing.kind)], args=[filing.pk])
@@ -384,26 +384,24 @@ class MailFailed(RuntimeError):
 
 
 def deliver(reminder_pk: int) -> bool:
-    """Send reminder ``reminder_pk`` (once: False if it was sent already or gave up); a failure is
-    recorded on it and raised as :class:`MailFailed`."""
-    with transaction.atomic():
-        reminder = Reminder.objects.select_for_update().get(pk=reminder_pk)
-        if reminder.status != MailStatus.PENDING:
-            return False
-        reminder.attempts += 1
-        try:
-            EmailMessage(
-                reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, [reminder.address]
-            ).send()
-        except Exception as error:
-            retry = reminder.attempts < settings.MAIL_ATTEMPTS
-            reminder.status = MailStatus.PENDING if retry else MailStatus.FAILED
-            reminder.last_error = f"{type(error).__name__}: {error}"[:2000]
-            reminder.save(update_fields=["attempts", "status", "last_error"])
-            failed = MailFailed(reminder, error, retry)
-        else:
-            reminder.status = MailStatus.SENT
-            reminder.sent_at = timezone.now()
-            reminder.save(update_fields=["attempts", "status", "sent_at"])
-            return True
-    raise failed
+    """Send reminder ``reminder_pk`` (once: False if it was sent already or given up on); a
+    failure is recorded on it and raised as :class:`MailFailed`.
+
+    No lock is held while the mail server answers (on SQLite that would stop every write): one
+    reminder has one delivery task at a time, the next enqueued only after a failure."""
+    reminder = Reminder.objects.get(pk=reminder_pk)
+    if reminder.status != MailStatus.PENDING:
+        return False
+    reminder.attempts += 1
+    try:
+        EmailMessage(reminder.subject, reminder.body, settings.DEFAULT_FROM_EMAIL, [reminder.address]).send()
+    except Exception as error:
+        retry = reminder.attempts < settings.MAIL_ATTEMPTS
+        reminder.status = MailStatus.PENDING if retry else MailStatus.FAILED
+        reminder.last_error = f"{type(error).__name__}: {error}"[:2000]
+        reminder.save(update_fields=["attempts", "status", "last_error"])
+        raise MailFailed(reminder, error, retry) from error
+    reminder.status = MailStatus.SENT
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["attempts", "status", "sent_at"])
+    return True

@@ -287,7 +287,7 @@ def test_deadline_reminders_go_once_to_departments_not_submitted(
     body = _body(message)
     assert "揭阳市教育局" in body
     assert "尚未开始填报" in body
-    assert f"{SITE}/" in body
+    assert f"{SITE}/#start" in body
     # A new deadline is a new occasion.
     FilingYear.objects.filter(year=YEAR).update(deadline=timezone.now() + timedelta(days=1))
     assert len(reminders.sweep()) == 1
@@ -415,7 +415,7 @@ def test_the_worker_process_sweeps_and_sends_the_mail(inbox: Inbox, tmp_path: Pa
     (message,) = inbox.messages
     assert inbox.recipients == [["jiaoyu@example.gov.cn"]]
     assert message["Subject"].strip() == "【截止提醒】2024年度部门整体预算绩效目标表还剩 2 天"
-    assert f"{SITE}/" in _body(message)
+    assert f"{SITE}/#start" in _body(message)
     jixiao("worker", "--batch")
     assert jixiao("remind").stdout.strip() == "已放入任务队列 0 封截止提醒邮件。"
     assert len(inbox.messages) == 1
