@@ -367,9 +367,9 @@ def test_a_mail_server_that_keeps_refusing_is_given_up_on_and_kept(
     assert inbox.messages == []
 
 
-#: Run in the worker's own database (a child process cannot reach the test run's database: SQLite's
-#: is in memory, PostgreSQL's holds the test's uncommitted transaction): a department that has not
-#: started its table two days before the deadline, and a person with an address.
+#: Run in the worker's own database (a child process cannot use the test run's database: SQLite's
+#: is in memory, PostgreSQL's is inside the test's uncommitted transaction): a department that has
+#: not started its table two days before the deadline, and a person with an address.
 SETUP = """
 from datetime import timedelta
 from django.utils import timezone
@@ -380,11 +380,47 @@ User.objects.create_user("jiaoyu", email="jiaoyu@example.gov.cn", role=Role.FILE
 """
 
 
-def test_the_worker_process_sweeps_and_sends_the_mail(inbox: Inbox, tmp_path: Path) -> None:
+@pytest.fixture
+def worker_database(db: None) -> Iterator[dict[str, str]]:
+    """The child processes' database: on a PostgreSQL run a fresh PostgreSQL database beside the
+    test database (dropped afterwards), else SQLite in their data dir."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield {}
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    name = f"{settings['NAME']}_worker"[:63]
+    server = {
+        "host": settings["HOST"],
+        "port": settings["PORT"] or "5432",
+        "user": settings["USER"],
+        "password": settings["PASSWORD"],
+    }
+
+    def run(sql: str) -> None:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(sql)
+
+    run(f'DROP DATABASE IF EXISTS "{name}"')
+    run(f'CREATE DATABASE "{name}"')
+    auth = f"{server['user']}:{server['password']}@" if server["password"] else f"{server['user']}@"
+    try:
+        yield {"DATABASE_URL": f"postgresql://{auth}{server['host']}:{server['port']}/{name}"}
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_worker_process_sweeps_and_sends_the_mail(
+    inbox: Inbox, tmp_path: Path, worker_database: dict[str, str]
+) -> None:
     """``jixiao worker`` as a process of its own: it schedules the sweep, the sweep writes the
     reminder, the worker sends it to the SMTP server; run again, it sends nothing more."""
     env = child_env(
         tmp_path,
+        **worker_database,
         JIXIAO_SMTP_HOST="127.0.0.1",
         JIXIAO_SMTP_PORT=str(inbox.port),
         JIXIAO_MAIL_FROM="jixiao@czj.example.gov.cn",
@@ -419,6 +455,12 @@ def test_the_worker_process_sweeps_and_sends_the_mail(inbox: Inbox, tmp_path: Pa
     jixiao("worker", "--batch")
     assert jixiao("remind").stdout.strip() == "已放入任务队列 0 封截止提醒邮件。"
     assert len(inbox.messages) == 1
+    if worker_database:  # the children worked in PostgreSQL
+        import psycopg
+
+        with psycopg.connect(worker_database["DATABASE_URL"]) as worked_in:
+            row = worked_in.execute("SELECT status, attempts FROM jixiao_web_reminder").fetchall()
+        assert row == [("sent", 1)]
 
 
 def _answers(url: str) -> bool:
