@@ -123,14 +123,15 @@ class Notice:
 
     @property
     def action(self) -> str:
-        """The link's words: 去修改 (returned), 去填报 (not started), 查看 (with the head), 去填写."""
+        """The link's words: 去修改 (returned), 去填报 (not started), 详情 (with the head), 继续填报;
+        none of them the words of the lists' own links (编辑, 填写, 查看) on the same page."""
         if self.returned:
             return "去修改"
         if self.status_label == NOT_STARTED:
             return "去填报"
         if self.status_label == Status.HEAD_REVIEW.label:
-            return "查看"
-        return "去填写"
+            return "详情"
+        return "继续填报"
 
     @property
     def when(self) -> str:

@@ -223,8 +223,8 @@ def test_home_lists_what_is_due_and_what_was_returned_for_every_kind(
     page = filer.get(reverse("home"))
     notices = page.context["notices"]
     assert [(n.kind, n.days, n.action) for n in notices] == [
-        (Kind.MONITORING, -1, "去填写"),
-        (Kind.SELFEVAL, 5, "去填写"),
+        (Kind.MONITORING, -1, "继续填报"),
+        (Kind.SELFEVAL, 5, "继续填报"),
     ]
     text = page.content.decode()
     assert "已逾期 1 天" in text
