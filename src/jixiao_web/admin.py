@@ -28,6 +28,7 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    Reminder,
     Role,
     StockPhrase,
     User,
@@ -242,6 +243,40 @@ class FilingAdmin(ReadOnly):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Filing]:
         return restrict(request.user, Action.VIEW, super().get_queryset(request))
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnly):
+    """reminders: every e-mail written, whether it went out, and the last error if not."""
+
+    list_display = (
+        "created_at",
+        "reason",
+        "kind",
+        "year",
+        "department",
+        "address",
+        "status",
+        "attempts",
+        "sent_at",
+    )
+    list_filter = ("status", "reason", "kind", "year")
+    search_fields = ("address", "subject")
+    fields = (
+        "reason",
+        "kind",
+        "year",
+        "department",
+        "recipient",
+        "address",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
 
 
 class ActionFilter(admin.SimpleListFilter):

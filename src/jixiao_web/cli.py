@@ -1,11 +1,16 @@
 """The web system's commands, added to ``jixiao`` through the ``jixiao.commands`` plug-in hook:
-``jixiao serve``, ``jixiao manage``, ``jixiao audit verify`` and ``jixiao audit checkpoint``."""
+``jixiao serve``, ``jixiao worker``, ``jixiao remind``, ``jixiao manage``, ``jixiao audit verify`` and
+``jixiao audit checkpoint``."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import socket
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -83,8 +88,15 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口")] = 8000,
     data_dir: DataDir = DEFAULT_DATA_DIR,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="gunicorn 工作进程数")] = 3,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="同时启动一个后台任务进程（发送提醒邮件等）；另行运行 jixiao worker 时用 --no-worker",
+        ),
+    ] = True,
 ) -> None:
-    """启动网页系统（gunicorn，只监听 127.0.0.1）：先执行数据库迁移，--demo 载入示例数据。"""
+    """启动网页系统（gunicorn，只监听 127.0.0.1）：先执行数据库迁移，--demo 载入示例数据，并启动一个后台任务进程。"""
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             typer.echo(
@@ -94,6 +106,9 @@ def serve(
     os.umask(0o077)  # whatever the server makes from now on is its owner's alone
     # Reading uploads may hold at most all but one worker (jixiao_web.uploads.reading_slot).
     os.environ.setdefault("JIXIAO_UPLOAD_READERS", str(max(1, workers - 1)))
+    if demo and not os.environ.get("JIXIAO_SMTP_HOST"):
+        # The demo's addresses are examples: its worker prints the mails instead of sending them.
+        os.environ.setdefault("JIXIAO_MAIL_BACKEND", "console")
     data_dir = _setup(data_dir)
     _private(data_dir)
     from django.core.management import call_command
@@ -119,6 +134,9 @@ def serve(
         typer.echo(f"示例账号（密码另存于 {data_dir / 'demo-accounts.txt'}{first}）：")
         for username, password, who in accounts:
             typer.echo(f"  {username:<18} {password:<14} {who}")
+    if worker:
+        _start_worker(data_dir)
+        typer.echo("后台任务进程已启动（随网页系统一同停止）。")
     sys.stdout.flush()
     os.execv(
         sys.executable,
@@ -144,6 +162,66 @@ def serve(
             '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms',
         ],
     )
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the worker child: end (SIGTERM: finish the task at hand) when ``serve`` ends, however it
+    ends; ``serve`` becomes gunicorn's master, which stays the child's parent (Linux only)."""
+    # Not Linux: no prctl; the worker is then ended with the process group.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
+    """``jixiao worker`` beside the web system, in its process group, ended when it ends."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from jixiao.cli import main; main()", "worker", "--data-dir", str(data_dir)],
+        preexec_fn=_die_with_parent,
+    )
+
+
+def worker(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="执行完当前已到期的任务后退出（用于定时任务和测试）")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, max=3600, help="队列为空时每隔多少秒查看一次")
+    ] = 2.0,
+) -> None:
+    """运行后台任务进程：从数据库中的任务队列取任务执行（提醒邮件等），并定期检查截止提醒。可在多台机器上各运行一个。"""
+    _setup(data_dir)
+    from django.core.management import call_command
+    from django.db import DatabaseError
+
+    from jixiao_web import tasks
+
+    try:
+        tasks.schedule(tasks.sweep_reminders)
+    except DatabaseError as error:
+        typer.echo(f"无法使用任务队列（{error}）：请先运行 jixiao serve 或 jixiao manage migrate。", err=True)
+        raise typer.Exit(2) from None
+    call_command(
+        "db_worker",
+        queue_name="default",
+        interval=interval,
+        batch=batch,
+        reload=False,
+        startup_delay=not batch,
+        verbosity=1,
+    )
+
+
+def remind(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """立即检查截止提醒：把到期应发的提醒邮件放入任务队列（已发过的不重发），由后台任务进程发送。"""
+    _setup(data_dir)
+    from jixiao_web import reminders
+
+    made = reminders.sweep()
+    typer.echo(f"已放入任务队列 {len(made)} 封截止提醒邮件。")
 
 
 def manage(
@@ -273,5 +351,7 @@ def checkpoint(
 def register(app: typer.Typer) -> None:
     """The ``jixiao.commands`` hook: add ``serve`` and ``audit`` to the ``jixiao`` command."""
     app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.command("remind")(remind)
     app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(manage)
     app.add_typer(audit_app, name="audit")

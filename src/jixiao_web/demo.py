@@ -244,6 +244,8 @@ def _user(
         role=role,
         department=department,
         full_name=full_name,
+        # reminders: an example address (example.gov.cn is never delivered to anyone)
+        email=f"{username.replace('_', '.')}@example.gov.cn",
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )

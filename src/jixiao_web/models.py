@@ -675,3 +675,55 @@ class MonitoringRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年度绩效运行监控（截至{self.month}月）"
+
+
+# --- reminders: deadlines and e-mail reminders ----------------------------------------------------
+
+
+class MailReason(models.TextChoices):
+    DUE = "due", "截止提醒"
+    RETURNED = "returned", "退回通知"
+
+
+class MailStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class Reminder(models.Model):
+    """One e-mail to one person about one document (:mod:`jixiao_web.reminders`): written once per
+    (reason, document, person, occasion), so a sweep run again sends nothing twice; sent by the
+    background worker, which records each attempt here."""
+
+    reason = models.CharField("类别", max_length=10, choices=MailReason.choices)
+    kind = models.CharField("文件类别", max_length=10, choices=Kind.choices)
+    year = models.PositiveIntegerField("年度")
+    department = models.ForeignKey(Department, models.CASCADE, related_name="+", verbose_name="部门")
+    filing = models.ForeignKey(
+        Filing, models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name="文件"
+    )
+    recipient = models.ForeignKey(User, models.CASCADE, related_name="reminders", verbose_name="收件人")
+    #: The occasion: the deadline (ISO text) of a due reminder, the returned version's number.
+    occasion = models.CharField("事由", max_length=40)
+    address = models.EmailField("邮箱")
+    subject = models.CharField("主题", max_length=200)
+    body = models.TextField("正文")
+    status = models.CharField("状态", max_length=10, choices=MailStatus.choices, default=MailStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近一次错误", blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["reason", "kind", "year", "department", "recipient", "occasion"],
+                name="one_reminder_per_occasion",
+            )
+        ]
+        verbose_name = verbose_name_plural = "邮件提醒"
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}：{self.subject} → {self.address}"

@@ -39,6 +39,7 @@ from jixiao_web import audit, documents
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringRound, Status, User
+from jixiao_web.reminders import late_days
 from jixiao_web.workflow import TARGET
 
 #: The months a round may be as of (CYCLE.md: 1–11; December is the self-evaluation's).
@@ -314,6 +315,8 @@ class RoundRow:
     late: bool
     budget: Alert | None = None
     worst: Alert | None = None
+    #: reminders: days late (0: not late).
+    late_days: int = 0
 
 
 def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
@@ -334,13 +337,14 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
     for department in Department.objects.filter(is_finance_bureau=False).order_by("code"):
         filing = filings.get(department.pk)
         submitted = getattr(filing, "first", None)
-        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        late_by = late_days(deadline, submitted, now)
+        late = late_by > 0
         if filing is None:
-            rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, late))
+            rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by))
             continue
         version = filing.received_version
         if version is None:
-            rows.append(RoundRow(department, None, Status.DRAFT.label, submitted, late))
+            rows.append(RoundRow(department, None, Status.DRAFT.label, submitted, late, late_days=late_by))
             continue
         warned = warnings_for(filing, version.data)
         rows.append(
@@ -352,6 +356,7 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
                 late,
                 warned.budget.alert,
                 warned.department,
+                late_by,
             )
         )
     rows.sort(key=lambda r: (r.filing is None, r.department.code))

@@ -26,6 +26,7 @@ from jixiao_web.models import (
     Status,
     Version,
 )
+from jixiao_web.reminders import late_days
 from jixiao_web.rows import row_of
 from jixiao_web.wording import place_of
 from jixiao_web.workflow import SELFEVAL, TARGET
@@ -236,6 +237,8 @@ class QueueRow:
     late: bool
     #: Where a table the finance bureau cannot see yet stands: 未开始, 草稿, 待部门负责人审核.
     progress: str = "未开始"
+    #: reminders: days late (0: not late).
+    late_days: int = 0
 
     @property
     def status_label(self) -> str:
@@ -291,9 +294,10 @@ def review_queue(user: User | AnonymousUser, year: int) -> list[QueueRow]:
     rows = []
     for department in Department.objects.filter(is_finance_bureau=False):
         status, submitted = states.get(department.pk, (None, None))
-        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        late_by = late_days(deadline, submitted, now)
+        late = late_by > 0
         progress = PROGRESS.get(status, TARGET.state(TARGET.initial).label)
-        rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress))
+        rows.append(QueueRow(department, seen.get(department.pk), submitted, late, progress, late_by))
     rows.sort(key=lambda r: (TARGET.state(r.filing.status).queue_order if r.filing else 9, r.department.code))
     return rows
 
@@ -445,6 +449,8 @@ class SelfEvalRow:
     grade: str = ""
     #: The scores of the version the bureau received (None: nothing received yet).
     scored: Scored | None = None
+    #: reminders: days late (0: not late).
+    late_days: int = 0
 
 
 def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
@@ -468,13 +474,16 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
     for department in Department.objects.filter(is_finance_bureau=False):
         filing = filings.get(department.pk)
         submitted = getattr(filing, "first", None)
-        late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
+        late_by = late_days(deadline, submitted, now)
+        late = late_by > 0
         if filing is None:
-            rows.append(SelfEvalRow(department, None, "未生成（目标表未审核）", None, late))
+            rows.append(
+                SelfEvalRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by)
+            )
             continue
         version = filing.received_version
         if version is None:
-            rows.append(SelfEvalRow(department, None, Status.DRAFT.label, submitted, late))
+            rows.append(SelfEvalRow(department, None, Status.DRAFT.label, submitted, late, late_days=late_by))
             continue
         scored = selfeval.scored(filing, version)
         rows.append(
@@ -488,6 +497,7 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
                 scored.total,
                 scored.grade,
                 scored,
+                late_by,
             )
         )
     rows.sort(key=lambda r: (r.filing is None, r.department.code))

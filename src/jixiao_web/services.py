@@ -21,7 +21,7 @@ from jixiao.catalogue import MONITORING_SECTION_TITLES, SELFEVAL_SECTION_TITLES
 from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
-from jixiao_web import audit, library
+from jixiao_web import audit, library, reminders
 from jixiao_web.access import FINANCE, Action, allowed, departments_filing_for, may_manage_library
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
@@ -415,6 +415,14 @@ def transition(
             before={audit.STATUS_KEY: Status(before).label},
             after={**audit.filing_state(filing), **extra},
         )
+        if step.target == Status.RETURNED:  # reminders: the department hears of it by e-mail
+            returned = latest_version(filing)
+            reminders.on_returned(
+                filing,
+                returned.number if returned is not None else 0,
+                _said(made),
+                by_head=step.command == "head_return",
+            )
         _reached(actor, filing, workflow, step)
     if step.publishes:
         _render(version)

@@ -6,6 +6,12 @@
 - ``JIXIAO_PRODUCTION=1``: behind HTTPS (secure cookies, HSTS, SSL redirect); ``JIXIAO_ALLOWED_HOSTS``
   then names the host(s).
 - ``JIXIAO_IDLE_MINUTES``: minutes without a request after which a session ends (default 30).
+- E-mail (reminders, :mod:`jixiao_web.reminders`): ``JIXIAO_SMTP_HOST`` (default ``localhost``),
+  ``JIXIAO_SMTP_PORT`` (25), ``JIXIAO_SMTP_USER``/``JIXIAO_SMTP_PASSWORD`` (none),
+  ``JIXIAO_SMTP_SECURITY`` (``starttls``, ``ssl`` or empty), ``JIXIAO_MAIL_FROM`` (the sender),
+  ``JIXIAO_SITE_URL`` (the address the links in e-mails start with), ``JIXIAO_REMIND_DAYS``
+  (days before a deadline the reminder goes out, default 3), ``JIXIAO_MAIL_BACKEND=console`` (print
+  mails instead of sending them).
 """
 
 from __future__ import annotations
@@ -89,6 +95,9 @@ INSTALLED_APPS = [
     # accounts: TOTP two-factor authentication (the device model; the pages are jixiao_web's)
     "django_otp",
     "jixiao_web.apps.TwoFactorConfig",
+    # tasks: background work on the database queue (jixiao_web.tasks, ``jixiao worker``)
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +217,37 @@ IDLE_MINUTES = max(float(os.environ.get("JIXIAO_IDLE_MINUTES") or 30), 1.0)
 SESSION_COOKIE_AGE = round(IDLE_MINUTES * 60)
 #: The name shown in authenticator apps beside the user name.
 OTP_TOTP_ISSUER = "jixiao"
+
+# --- tasks: background work, run by ``jixiao worker`` (``jixiao serve`` starts one) ---------------
+#: The queue lives in the database (the same one as everything else): what is enqueued inside a
+#: transaction is enqueued only if it commits, and every node of a deployment sees the same queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- reminders: e-mail through Django's SMTP backend ----------------------------------------------
+#: ``JIXIAO_MAIL_BACKEND=console``: mails are printed by the worker instead of sent (``serve --demo``
+#: without ``JIXIAO_SMTP_HOST``: the demo's addresses are examples).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if os.environ.get("JIXIAO_MAIL_BACKEND") == "console"
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("JIXIAO_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JIXIAO_SMTP_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("JIXIAO_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JIXIAO_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("JIXIAO_SMTP_SECURITY", "") == "starttls"
+EMAIL_USE_SSL = os.environ.get("JIXIAO_SMTP_SECURITY", "") == "ssl"
+#: A mail server that does not answer must not hold the worker for long.
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("JIXIAO_MAIL_FROM", "jixiao@localhost")
+#: The site's address as people reach it, for the links in e-mails (no request to take it from).
+SITE_URL = os.environ.get("JIXIAO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+#: A department is reminded this many days before a deadline of what it has not submitted.
+REMIND_DAYS_BEFORE = max(int(os.environ.get("JIXIAO_REMIND_DAYS") or 3), 0)
+#: How often the worker looks for reminders to send (the sweep re-enqueues itself).
+REMIND_SWEEP_MINUTES = max(float(os.environ.get("JIXIAO_REMIND_SWEEP_MINUTES") or 60), 1.0)
+#: A mail that could not be sent is tried again this many times in all, waiting longer each time.
+MAIL_ATTEMPTS = 5
 
 LOGGING = {
     "version": 1,

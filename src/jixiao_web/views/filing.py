@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
-from jixiao_web import selectors, services
+from jixiao_web import reminders, selectors, services
 from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
 from jixiao_web.models import Department, Filing, Kind, Opened
 from jixiao_web.rows import keys_for
@@ -70,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "editable": editable,
             "selfevals": selfevals,
             "monitored": monitored,
+            # reminders: what is due (days left) and what was returned (with the comments)
+            "notices": reminders.notices(user),
         },
     )
 

@@ -224,7 +224,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
             [
                 row.department.name,
                 row.status_label,
-                "逾期" if row.late else "",
+                f"逾期 {row.late_days} 天" if row.late else "",
                 _when(row.first_submitted),
                 f"第{version.number}版" if version is not None else "",
                 _when(version.created_at) if version is not None else "",

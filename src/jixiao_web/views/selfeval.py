@@ -227,7 +227,7 @@ COLUMNS: Final = (
     Column("execution", "执行率", lambda r: r.execution_rate),
     Column("total", "总分", lambda r: r.total),
     Column("grade", "等级", lambda r: r.total if r.grade else None),
-    Column("late", "逾期", lambda r: r.late),
+    Column("late", "逾期", lambda r: r.late_days),
 )
 _BY_KEY: Final = {column.key: column for column in COLUMNS}
 
@@ -395,7 +395,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
                 row.department.name,
                 row.status_label,
                 _when(row.submitted),
-                "逾期" if row.late else "",
+                f"逾期 {row.late_days} 天" if row.late else "",
                 *figures,
             ]
         )
