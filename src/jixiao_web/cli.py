@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 import sys
@@ -38,8 +39,13 @@ def _setup(data_dir: Path) -> Path:
     os.environ["JIXIAO_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jixiao_web.settings"
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:  # a key or setting named by the environment
+        typer.echo(f"设置有误：{error}", err=True)
+        raise typer.Exit(2) from None
     return data_dir
 
 
@@ -94,7 +100,12 @@ def serve(
     os.umask(0o077)  # whatever the server makes from now on is its owner's alone
     # Reading uploads may hold at most all but one worker (jixiao_web.uploads.reading_slot).
     os.environ.setdefault("JIXIAO_UPLOAD_READERS", str(max(1, workers - 1)))
+    # ops: the workers' request counts in files /metrics adds up, fresh at each start.
+    metrics_dir = data_dir.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     data_dir = _setup(data_dir)
+    metrics_dir.mkdir(mode=0o700, exist_ok=True)
     _private(data_dir)
     from django.core.management import call_command
 
@@ -138,10 +149,8 @@ def serve(
             # gunicorn's control socket goes into the data dir, not the home directory.
             "--control-socket",
             str(data_dir / "gunicorn.ctl"),
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms',
+            # No access log: jixiao_web.ops writes one JSON line per request instead, without the
+            # query string's values and the client's address.
         ],
     )
 
@@ -161,10 +170,15 @@ audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True
 
 
 def _need_key(data_dir: Path) -> None:
+    """The audit key must already exist (from the environment or the data dir): verifying with a
+    key made on the spot would only say that everything is altered."""
+    if os.environ.get("JIXIAO_AUDIT_KEY", "").strip() or os.environ.get("JIXIAO_AUDIT_KEY_FILE"):
+        return
     if not (data_dir / "audit_key").is_file():
         typer.echo(
-            f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥）：请用 --data-dir 指向"
-            " jixiao serve 使用的数据目录。",
+            f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥），也没有设置环境变量"
+            " JIXIAO_AUDIT_KEY 或 JIXIAO_AUDIT_KEY_FILE：请用 --data-dir 指向 jixiao serve 使用的数据目录，"
+            "或设置与其他节点相同的密钥。",
             err=True,
         )
         raise typer.Exit(2)
