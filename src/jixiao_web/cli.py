@@ -1,5 +1,6 @@
 """The web system's commands, added to ``jixiao`` through the ``jixiao.commands`` plug-in hook:
-``jixiao serve``, ``jixiao manage``, ``jixiao audit verify`` and ``jixiao audit checkpoint``."""
+``jixiao serve``, ``jixiao manage``, ``jixiao audit verify`` and ``jixiao audit checkpoint``,
+``jixiao backup`` and ``jixiao restore``."""
 
 from __future__ import annotations
 
@@ -284,8 +285,64 @@ def checkpoint(
     )
 
 
+def backup(
+    output: Annotated[Path, typer.Option("-o", "--output", help="写入的备份文件（不可已存在），如 jixiao-备份.tar.gz")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """备份数据库（SQLite 或 PostgreSQL）、密钥和数据目录中保存的文件（导出文件、佐证材料）到一个文件。"""
+    _need_key(data_dir)
+    _setup(data_dir)
+    from jixiao_web import backup as backups
+
+    try:
+        made = backups.create(data_dir.resolve(), output)
+    except backups.Refused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(made.engine, made.engine)
+    typer.echo(
+        f"已写出备份 {output}（{made.size / 1024 / 1024:.1f} MB）：{engine} 数据库、密钥、{made.files} 个文件；"
+        f"操作记录到第{made.chain_seq}条。备份中含有密钥，请加密保存，检查点另行保管。"
+    )
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="jixiao backup 写出的备份文件")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """由备份恢复到新的（或空的）数据目录；设置了 DATABASE_URL 时恢复到该空 PostgreSQL 数据库。先整体核对备份，再写入，最后校验操作记录。"""
+    from jixiao_web import backup as backups
+
+    if not archive.is_file():
+        typer.echo(f"找不到备份文件 {archive}。", err=True)
+        raise typer.Exit(2)
+    os.umask(0o077)
+    try:
+        made, manifest = backups.restore(archive, data_dir)
+    except backups.Refused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1 if error.altered else 2) from None
+    from jixiao_web.audit import Break
+    from jixiao_web.audit import verify as verify_chain
+    from jixiao_web.models import AuditEntry, AuditHead
+
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(made.engine, made.engine)
+    typer.echo(f"已恢复到 {data_dir.resolve()}：{engine} 数据库、密钥、{made.files} 个文件。")
+    breaks = verify_chain()
+    head = AuditHead.objects.filter(pk=1).first()
+    restored = (head.seq, head.hash) if head else (0, "")
+    if restored != (manifest["chain"]["seq"], manifest["chain"]["hash"]):
+        breaks.append(Break(None, f"恢复的链尾（第{restored[0]}条）不是备份时记下的链尾（第{made.chain_seq}条）"))
+    if breaks:
+        _say_breaks(breaks, AuditEntry.objects.count())
+        raise typer.Exit(1)
+    typer.echo(f"操作记录完整：共 {AuditEntry.objects.count()} 条，与备份时的链尾（第{made.chain_seq}条）一致。")
+
+
 def register(app: typer.Typer) -> None:
     """The ``jixiao.commands`` hook: add ``serve`` and ``audit`` to the ``jixiao`` command."""
     app.command("serve")(serve)
     app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(manage)
     app.add_typer(audit_app, name="audit")
+    app.command("backup")(backup)
+    app.command("restore")(restore)
