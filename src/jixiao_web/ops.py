@@ -118,8 +118,8 @@ class _Forward(Collector):
 
 
 @cache
-def _allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(item, strict=False) for item in settings.METRICS_ALLOWED)
+def _networks(allowed: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in allowed)
 
 
 def _hops(request: HttpRequest) -> list[str]:
@@ -132,7 +132,7 @@ def _hops(request: HttpRequest) -> list[str]:
 
 def metrics_allowed(request: HttpRequest) -> bool:
     """Whether every hop of ``request`` is an allowed address (a client behind the local proxy is not)."""
-    networks = _allowed_networks()
+    networks = _networks(tuple(settings.METRICS_ALLOWED))
     for hop in _hops(request):
         try:
             address = ipaddress.ip_address(hop)

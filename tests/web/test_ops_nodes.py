@@ -1,0 +1,148 @@
+"""ops: several nodes, one database: keys from the environment (or files it names), the same on every
+node; each node verifies the chain the others wrote; a node with another key says so and writes
+nothing.  Each node is a process of its own with its own data dir, on a PostgreSQL database made here."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+
+from .conftest import child_env, run_jixiao
+
+#: A node's work: apply the migrations (once), append an audit entry in its name, or ask its own
+#: /healthz and /readyz (through Django's test client, in that process).
+NODE = """
+import json, sys
+import django
+django.setup()
+from django.test import Client
+what = sys.argv[1]
+if what == "migrate":
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+elif what == "record":
+    from jixiao_web import audit
+    from jixiao_web.models import AuditAction
+    try:
+        audit.record(audit.Actor(None, name=sys.argv[2]), AuditAction.LIBRARY_REBUILD, target=sys.argv[2])
+    except audit.WrongAuditKey as error:
+        print(error, file=sys.stderr)
+        sys.exit(3)
+else:
+    for path in ("/healthz", "/readyz"):
+        response = Client(HTTP_HOST="127.0.0.1").get(path)
+        print(json.dumps({"path": path, "code": response.status_code, **response.json()}))
+"""
+
+
+def _server_url() -> str:
+    return os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao")
+
+
+@pytest.fixture
+def shared_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for the nodes of one test, dropped afterwards."""
+    import psycopg
+
+    server = urlparse(_server_url())
+    name = f"jixiao_nodes_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = urlunparse(server._replace(path="/postgres"))
+    try:
+        connection = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {server.hostname}:{server.port}: {error}")
+    with connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunparse(server._replace(path=f"/{name}"))
+        finally:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def node(data_dir: Path, database: str, *args: str, **keys: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", NODE, *args],
+        capture_output=True,
+        text=True,
+        env=child_env(data_dir, DATABASE_URL=database, **keys),
+        check=False,
+    )
+
+
+def test_nodes_with_the_same_keys_verify_each_others_chain(tmp_path: Path, shared_database: str) -> None:
+    keys = {"JIXIAO_SECRET_KEY": _key(), "JIXIAO_AUDIT_KEY": _key()}
+    a, b = tmp_path / "node-a", tmp_path / "node-b"
+    assert node(a, shared_database, "migrate", **keys).returncode == 0
+    for data_dir, name in ((a, "节点A"), (b, "节点B"), (a, "节点A"), (b, "节点B")):
+        done = node(data_dir, shared_database, "record", name, **keys)
+        assert done.returncode == 0, done.stderr
+    for data_dir in (a, b):
+        done = run_jixiao(data_dir, "audit", "verify", DATABASE_URL=shared_database, **keys)
+        assert done.returncode == 0, done.stderr
+        assert "共 4 条，哈希链无断裂" in done.stdout
+        # The keys came from the environment: no node made keys of its own.
+        assert not (data_dir / "audit_key").exists()
+        assert not (data_dir / "secret_key").exists()
+    # A key in a file the environment names (a mounted secret) serves as well.
+    (tmp_path / "audit.key").write_text(keys["JIXIAO_AUDIT_KEY"] + "\n")
+    by_file = {"JIXIAO_SECRET_KEY": keys["JIXIAO_SECRET_KEY"], "JIXIAO_AUDIT_KEY_FILE": str(tmp_path / "audit.key")}
+    done = run_jixiao(tmp_path / "node-c", "audit", "verify", DATABASE_URL=shared_database, **by_file)
+    assert done.returncode == 0, done.stderr
+    ready = node(tmp_path / "node-c", shared_database, "probe", **by_file)
+    assert '"code": 200' in ready.stdout.splitlines()[1], ready.stdout + ready.stderr
+
+
+def test_a_node_with_another_key_fails_verification_clearly_and_writes_nothing(
+    tmp_path: Path, shared_database: str
+) -> None:
+    keys = {"JIXIAO_SECRET_KEY": _key(), "JIXIAO_AUDIT_KEY": _key()}
+    good, wrong = tmp_path / "good", tmp_path / "wrong"
+    assert node(good, shared_database, "migrate", **keys).returncode == 0
+    assert node(good, shared_database, "record", "节点A", **keys).returncode == 0
+    other = {**keys, "JIXIAO_AUDIT_KEY": _key()}
+    done = run_jixiao(wrong, "audit", "verify", DATABASE_URL=shared_database, **other)
+    assert done.returncode == 1
+    assert "不是记录这条链时所用的" in done.stderr
+    assert "JIXIAO_AUDIT_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+    # Its readiness fails (the load balancer sends it nothing); it refuses to append.
+    probe = node(wrong, shared_database, "probe", **other)
+    health, ready = probe.stdout.splitlines()
+    assert '"code": 200' in health
+    assert '"code": 503' in ready and '"keys": false' in ready
+    refused = node(wrong, shared_database, "record", "节点B", **other)
+    assert refused.returncode == 3
+    assert "JIXIAO_AUDIT_KEY" in refused.stderr
+    done = run_jixiao(good, "audit", "verify", DATABASE_URL=shared_database, **keys)
+    assert done.returncode == 0, done.stderr
+    assert "共 1 条" in done.stdout
+
+
+def test_keys_named_by_the_environment_that_cannot_serve_are_refused_in_chinese(tmp_path: Path) -> None:
+    short = run_jixiao(tmp_path / "a", "audit", "verify", JIXIAO_AUDIT_KEY="short")
+    assert short.returncode == 2
+    assert "JIXIAO_AUDIT_KEY 太短" in short.stderr
+    missing = run_jixiao(tmp_path / "b", "audit", "verify", JIXIAO_AUDIT_KEY_FILE=str(tmp_path / "nothing"))
+    assert missing.returncode == 2
+    assert "JIXIAO_AUDIT_KEY_FILE 指向的文件" in missing.stderr
+    for done in (short, missing):
+        assert "Traceback" not in done.stderr
+
+
+def test_health_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
+    """A node whose database is down (nothing listens on port 9): alive, but not healthy nor ready."""
+    done = node(tmp_path, "postgresql://postgres@127.0.0.1:9/jixiao", "probe", JIXIAO_AUDIT_KEY=_key())
+    health, ready = done.stdout.splitlines()
+    assert '"code": 503' in health and '"database": false' in health
+    assert '"code": 503' in ready and '"database": false' in ready
