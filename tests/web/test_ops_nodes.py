@@ -8,9 +8,8 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 
@@ -42,28 +41,9 @@ else:
 """
 
 
-def _server_url() -> str:
-    return os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao")
-
-
 @pytest.fixture
-def shared_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for the nodes of one test, dropped afterwards."""
-    import psycopg
-
-    server = urlparse(_server_url())
-    name = f"jixiao_nodes_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = urlunparse(server._replace(path="/postgres"))
-    try:
-        connection = psycopg.connect(admin, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable at {server.hostname}:{server.port}: {error}")
-    with connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunparse(server._replace(path=f"/{name}"))
-        finally:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def shared_database(fresh_postgres: Callable[[], str]) -> str:
+    return fresh_postgres()
 
 
 def _key() -> str:
