@@ -95,7 +95,9 @@ def _pg_env(database: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
 def _run_pg(program: str, arguments: list[str], env: dict[str, str]) -> None:
     found = shutil.which(program)
     if found is None:
-        raise Refused(f"本机没有 {program}（PostgreSQL 客户端，Debian 软件包 postgresql-client）：无法处理 PostgreSQL 数据库。")
+        raise Refused(
+            f"本机没有 {program}（PostgreSQL 客户端，Debian 软件包 postgresql-client）：无法处理 PostgreSQL 数据库。"
+        )
     done = subprocess.run([found, *arguments], capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise Refused(f"{program} 失败（退出码 {done.returncode}）：{done.stderr.strip()[-800:]}")
@@ -135,8 +137,11 @@ def create(data_dir: Path, output: Path) -> Summary:
             target = folder / PGDUMP_MEMBER
             _run_pg(
                 "pg_dump",
-                [*arguments, "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)]
-                + ["--dbname", str(database["NAME"])],
+                [
+                    *arguments,
+                    *("--format=custom", "--no-owner", "--no-privileges", "--file", str(target)),
+                    *("--dbname", str(database["NAME"])),
+                ],
                 env,
             )
             members[PGDUMP_MEMBER] = target
@@ -208,9 +213,13 @@ def unpack(archive_path: Path, into: Path) -> dict[str, Any]:
     """Unpack ``archive_path`` into the empty folder ``into`` and check it whole (members, digests,
     signature); the manifest when all is well, else :class:`Refused`."""
     try:
-        archive = tarfile.open(archive_path, mode="r:gz")
+        archive = tarfile.open(archive_path, mode="r:gz")  # noqa: SIM115 (closed by the with below)
     except (OSError, tarfile.TarError, EOFError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else "不是 jixiao 备份文件或已损坏"
+        reason = (
+            error.strerror
+            if isinstance(error, OSError) and error.strerror
+            else "不是 jixiao 备份文件或已损坏"
+        )
         raise Refused(f"无法读取备份文件 {archive_path}：{reason}。") from None
     seen: dict[str, tuple[str, int]] = {}
     manifest_bytes = signature = b""
@@ -247,7 +256,9 @@ def unpack(archive_path: Path, into: Path) -> dict[str, Any]:
         if manifest.get("format") != FORMAT:
             raise ValueError
     except (ValueError, AttributeError):
-        raise Refused(f"{ALTERED}，或不是 jixiao 备份文件：没有可读的清单（manifest.json），拒绝恢复。") from None
+        raise Refused(
+            f"{ALTERED}，或不是 jixiao 备份文件：没有可读的清单（manifest.json），拒绝恢复。"
+        ) from None
     if manifest.get("version") != VERSION:
         raise Refused(f"备份文件的格式版本为 {manifest.get('version')}，本程序只能恢复第 {VERSION} 版。")
     key_file = into / "keys" / "audit_key"
@@ -275,7 +286,9 @@ def restore(archive_path: Path, data_dir: Path) -> tuple[Summary, dict[str, Any]
     up here, for ``data_dir``; the caller verifies the chain afterwards."""
     data_dir = data_dir.resolve()
     if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
-        raise Refused(f"数据目录 {data_dir} 已存在且不是空目录：恢复只写入新的或空的数据目录，不覆盖已有的安装。")
+        raise Refused(
+            f"数据目录 {data_dir} 已存在且不是空目录：恢复只写入新的或空的数据目录，不覆盖已有的安装。"
+        )
     target_engine = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     environment_key = os.environ.get("JIXIAO_AUDIT_KEY", "").strip()
     made = not data_dir.exists()
@@ -339,8 +352,11 @@ def _pg_restore(dump: Path) -> None:
     arguments, env = _pg_env(database)
     _run_pg(
         "pg_restore",
-        [*arguments, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-        + ["--dbname", str(database["NAME"]), str(dump)],
+        [
+            *arguments,
+            *("--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"),
+            *("--dbname", str(database["NAME"]), str(dump)),
+        ],
         env,
     )
 

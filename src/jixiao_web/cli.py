@@ -286,7 +286,9 @@ def checkpoint(
 
 
 def backup(
-    output: Annotated[Path, typer.Option("-o", "--output", help="写入的备份文件（不可已存在），如 jixiao-备份.tar.gz")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="写入的备份文件（不可已存在），如 jixiao-备份.tar.gz")
+    ],
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """备份数据库（SQLite 或 PostgreSQL）、密钥和数据目录中保存的文件（导出文件、佐证材料）到一个文件。"""
@@ -332,11 +334,15 @@ def restore(
     head = AuditHead.objects.filter(pk=1).first()
     restored = (head.seq, head.hash) if head else (0, "")
     if restored != (manifest["chain"]["seq"], manifest["chain"]["hash"]):
-        breaks.append(Break(None, f"恢复的链尾（第{restored[0]}条）不是备份时记下的链尾（第{made.chain_seq}条）"))
+        breaks.append(
+            Break(None, f"恢复的链尾（第{restored[0]}条）不是备份时记下的链尾（第{made.chain_seq}条）")
+        )
     if breaks:
         _say_breaks(breaks, AuditEntry.objects.count())
         raise typer.Exit(1)
-    typer.echo(f"操作记录完整：共 {AuditEntry.objects.count()} 条，与备份时的链尾（第{made.chain_seq}条）一致。")
+    typer.echo(
+        f"操作记录完整：共 {AuditEntry.objects.count()} 条，与备份时的链尾（第{made.chain_seq}条）一致。"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,7 +89,9 @@ def _key(name: str) -> str:
         KEY_SOURCES[name] = "data-dir"
         return _secret_key(DATA_DIR / name)
     if len(value) < MIN_KEY_LENGTH:
-        raise UnusableKey(f"{variable} 太短（{len(value)} 个字符）：密钥至少 {MIN_KEY_LENGTH} 个字符，请用随机生成的值。")
+        raise UnusableKey(
+            f"{variable} 太短（{len(value)} 个字符）：密钥至少 {MIN_KEY_LENGTH} 个字符，请用随机生成的值。"
+        )
     KEY_SOURCES[name] = source
     return value
 
@@ -264,7 +266,9 @@ OTP_TOTP_ISSUER = "jixiao"
 # --- ops: who may read /metrics, the request log
 #: Addresses or networks that may read /metrics (every hop of a request must be one of them).
 METRICS_ALLOWED = [
-    item.strip() for item in os.environ.get("JIXIAO_METRICS_ALLOWED", "127.0.0.1,::1").split(",") if item.strip()
+    item.strip()
+    for item in os.environ.get("JIXIAO_METRICS_ALLOWED", "127.0.0.1,::1").split(",")
+    if item.strip()
 ]
 for _item in METRICS_ALLOWED:
     try:

@@ -188,9 +188,13 @@ def fresh_postgres() -> Iterator[Callable[[], str]]:
 
     import psycopg
 
-    server = urlparse(os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao"))
+    server = urlparse(
+        os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao")
+    )
     try:
-        admin = psycopg.connect(urlunparse(server._replace(path="/postgres")), autocommit=True, connect_timeout=5)
+        admin = psycopg.connect(
+            urlunparse(server._replace(path="/postgres")), autocommit=True, connect_timeout=5
+        )
     except psycopg.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable at {server.hostname}:{server.port}: {error}")
     made: list[str] = []
