@@ -130,3 +130,15 @@ def test_health_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None
     for answer in (health, ready):
         assert '"code": 503' in answer
         assert '"database": false' in answer
+
+
+def test_readiness_waits_for_the_migrations(tmp_path: Path) -> None:
+    """A node on a database not yet migrated (a fresh SQLite file here): healthy, not ready."""
+    keys = {"JIXIAO_AUDIT_KEY": _key()}
+    health, ready = node(tmp_path, "", "probe", **keys).stdout.splitlines()
+    assert '"code": 200' in health
+    assert '"code": 503' in ready
+    assert '"migrations": false' in ready
+    assert node(tmp_path, "", "migrate", **keys).returncode == 0
+    health, ready = node(tmp_path, "", "probe", **keys).stdout.splitlines()
+    assert '"code": 200' in ready
