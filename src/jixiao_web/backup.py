@@ -12,10 +12,14 @@ evidence are append-only), so every file the copied database names is in the bac
 
 Restoring checks everything before it writes anything: each member's digest against the manifest,
 the manifest against its signature, no member outside the manifest, no path leaving the folder.
-The signature detects a backup altered by anyone who does not hold the audit key — which includes
-no one who holds the backup itself, since the key is inside: keep backups encrypted, and keep
-checkpoints (``jixiao audit checkpoint``) apart from them.  After restoring, the audit chain is
-verified in the restored installation.
+The manifest, its signature and the keys come first: restoring checks the signature before it
+writes anything large, and writes each later member only up to its signed size.  The key is in
+the backup, so on its own the signature proves the backup consistent (nothing damaged, nothing
+edited by hand) but not genuine: a forger can put in a key of their own and sign again.  What
+proves it genuine is a key or a checkpoint from outside the backup: ``JIXIAO_AUDIT_KEY`` set when
+restoring (the backup's key must be that one), or ``--checkpoint`` (the restored chain must contain
+the checkpoint's entry).  Keep backups encrypted, and checkpoints apart from them.  After restoring,
+the audit chain is verified in the restored installation.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Final
+from typing import IO, Any, Final
 
 FORMAT: Final = "jixiao-backup"
 VERSION: Final = 1
@@ -54,7 +59,7 @@ class Refused(Exception):
     @property
     def altered(self) -> bool:
         """Whether the backup file itself is altered or damaged (not a setting to correct)."""
-        return str(self).startswith((ALTERED, "无法读取备份文件"))
+        return str(self).startswith((ALTERED, "无法读取备份文件", "备份中的操作记录密钥"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sign(manifest: bytes, audit_key: str) -> str:
+def sign_manifest(manifest: bytes, audit_key: str) -> str:
     return hmac.new(audit_key.encode(), b"jixiao-backup:" + manifest, hashlib.sha256).hexdigest()
 
 
@@ -121,6 +126,11 @@ def create(data_dir: Path, output: Path) -> Summary:
     with tempfile.TemporaryDirectory(prefix=".jixiao-backup-", dir=output.resolve().parent) as work:
         folder = Path(work)
         members: dict[str, Path] = {}
+        for name in KEYS:  # first after the manifest: restoring checks the signature with them
+            key_file = folder / "keys" / name
+            key_file.parent.mkdir(mode=0o700, exist_ok=True)
+            key_file.write_text(getattr(settings, name.upper()), encoding="utf-8")
+            members[f"keys/{name}"] = key_file
         if engine == "sqlite":
             target = folder / SQLITE_MEMBER
             source = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
@@ -147,11 +157,6 @@ def create(data_dir: Path, output: Path) -> Summary:
             members[PGDUMP_MEMBER] = target
         else:
             raise Refused(f"不支持备份 {engine} 数据库。")
-        for name in KEYS:
-            key_file = folder / "keys" / name
-            key_file.parent.mkdir(mode=0o700, exist_ok=True)
-            key_file.write_text(getattr(settings, name.upper()), encoding="utf-8")
-            members[f"keys/{name}"] = key_file
         for kept in KEPT:
             path = data_dir / kept
             found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -176,7 +181,7 @@ def create(data_dir: Path, output: Path) -> Summary:
         try:
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
                 _add_bytes(archive, "manifest.json", text)
-                _add_bytes(archive, "manifest.sig", _sign(text, settings.AUDIT_KEY).encode())
+                _add_bytes(archive, "manifest.sig", sign_manifest(text, settings.AUDIT_KEY).encode())
                 for name, path in members.items():
                     info = tarfile.TarInfo(name)
                     info.size = path.stat().st_size
@@ -209,9 +214,26 @@ def _safe_name(name: str) -> bool:
     return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
-def unpack(archive_path: Path, into: Path) -> dict[str, Any]:
-    """Unpack ``archive_path`` into the empty folder ``into`` and check it whole (members, digests,
-    signature); the manifest when all is well, else :class:`Refused`."""
+#: The members read first, in this order, before anything is written: the manifest, its signature
+#: and the keys (to check the signature); each small.
+HEAD_MEMBERS: Final = ("manifest.json", "manifest.sig", "keys/secret_key", "keys/audit_key")
+HEAD_MAX: Final = {
+    "manifest.json": MANIFEST_MAX,
+    "manifest.sig": 1024,
+    "keys/secret_key": 4096,
+    "keys/audit_key": 4096,
+}
+
+
+def unpack(archive_path: Path, into: Path, expected_key: str = "") -> dict[str, Any]:
+    """Unpack ``archive_path`` into the empty folder ``into`` and check it whole; the manifest when
+    all is well, else :class:`Refused`.
+
+    The manifest, its signature and the keys come first and are checked before anything else is
+    read: each later member must be listed, and is written only up to its listed size (a forged
+    archive cannot fill the disk) and compared with its listed digest.  ``expected_key``, when
+    given (the deployment's own audit key), must be the backup's: only then does the signature
+    prove more than the backup's consistency, since a forger could put in a key of their own."""
     try:
         archive = tarfile.open(archive_path, mode="r:gz")  # noqa: SIM115 (closed by the with below)
     except (OSError, tarfile.TarError, EOFError) as error:
@@ -221,63 +243,102 @@ def unpack(archive_path: Path, into: Path) -> dict[str, Any]:
             else "不是 jixiao 备份文件或已损坏"
         )
         raise Refused(f"无法读取备份文件 {archive_path}：{reason}。") from None
-    seen: dict[str, tuple[str, int]] = {}
-    manifest_bytes = signature = b""
+    head: dict[str, bytes] = {}
+    listed: dict[str, dict[str, Any]] = {}
+    manifest: dict[str, Any] = {}
+    written: set[str] = set()
     try:
         with archive:
             for member in archive:
-                if not member.isfile() or not _safe_name(member.name) or member.name in seen:
-                    raise Refused(f"{ALTERED}：含有不属于备份的条目“{member.name}”，拒绝恢复。")
+                name = member.name
+                if not member.isfile() or not _safe_name(name) or name in head or name in written:
+                    raise Refused(f"{ALTERED}：含有不属于备份的条目“{name}”，拒绝恢复。")
                 handle = archive.extractfile(member)
                 assert handle is not None
-                if member.name in ("manifest.json", "manifest.sig"):
-                    data = handle.read(MANIFEST_MAX)
-                    if member.name == "manifest.json":
-                        manifest_bytes = data
-                    else:
-                        signature = data
-                    seen[member.name] = ("", len(data))
+                if len(head) < len(HEAD_MEMBERS):
+                    if name != HEAD_MEMBERS[len(head)]:
+                        raise Refused(
+                            f"{ALTERED}，或不是 jixiao 备份文件：开头不是清单、签名和密钥，拒绝恢复。"
+                        )
+                    head[name] = handle.read(HEAD_MAX[name] + 1)
+                    if len(head[name]) > HEAD_MAX[name]:
+                        raise Refused(f"{ALTERED}：{name} 过大，拒绝恢复。")
+                    if len(head) == len(HEAD_MEMBERS):
+                        manifest = _checked_manifest(head, expected_key)
+                        listed = manifest["members"]
+                        for key in ("keys/secret_key", "keys/audit_key"):
+                            _same(key, head[key], listed)
+                            _write(into / key, [head[key]])
+                            written.add(key)
                     continue
-                target = into / member.name
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                digest = hashlib.sha256()
-                size = 0
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    while chunk := handle.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
-                seen[member.name] = (digest.hexdigest(), size)
+                if name not in listed:
+                    raise Refused(f"{ALTERED}：含有清单中没有的文件（{name}），拒绝恢复。")
+                _write(into / name, _bounded(handle, int(listed[name]["size"]), name), listed[name], name)
+                written.add(name)
     except (OSError, tarfile.TarError, EOFError, zlib.error) as error:
         raise Refused(f"{ALTERED}：无法完整读出（{error}），拒绝恢复。") from None
+    if len(head) < len(HEAD_MEMBERS):
+        raise Refused(f"{ALTERED}，或不是 jixiao 备份文件：没有完整的清单、签名和密钥，拒绝恢复。")
+    missing = sorted(set(listed) - written)
+    if missing:
+        raise Refused(f"{ALTERED}：缺少清单中的文件（{'、'.join(missing[:5])}），拒绝恢复。")
+    return manifest
+
+
+def _checked_manifest(head: dict[str, bytes], expected_key: str) -> dict[str, Any]:
     try:
-        manifest = json.loads(manifest_bytes)
-        if manifest.get("format") != FORMAT:
+        manifest = json.loads(head["manifest.json"])
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ValueError
-    except (ValueError, AttributeError):
+    except ValueError:
         raise Refused(
             f"{ALTERED}，或不是 jixiao 备份文件：没有可读的清单（manifest.json），拒绝恢复。"
         ) from None
     if manifest.get("version") != VERSION:
         raise Refused(f"备份文件的格式版本为 {manifest.get('version')}，本程序只能恢复第 {VERSION} 版。")
-    key_file = into / "keys" / "audit_key"
-    if not key_file.is_file():
-        raise Refused(f"{ALTERED}：缺少操作记录密钥（keys/audit_key），拒绝恢复。")
-    audit_key = key_file.read_text(encoding="utf-8")
-    if not hmac.compare_digest(signature.decode(errors="replace"), _sign(manifest_bytes, audit_key)):
+    audit_key = head["keys/audit_key"].decode("utf-8", errors="replace")
+    signature = head["manifest.sig"].decode("ascii", errors="replace")
+    if not hmac.compare_digest(signature, sign_manifest(head["manifest.json"], audit_key)):
         raise Refused(f"{ALTERED}：清单与其签名不符（清单或密钥被改动），拒绝恢复。")
-    listed: dict[str, dict[str, Any]] = manifest.get("members", {})
-    unlisted = sorted(set(seen) - set(listed) - {"manifest.json", "manifest.sig"})
-    if unlisted:
-        raise Refused(f"{ALTERED}：含有清单中没有的文件（{'、'.join(unlisted[:5])}），拒绝恢复。")
-    missing = sorted(set(listed) - set(seen))
-    if missing:
-        raise Refused(f"{ALTERED}：缺少清单中的文件（{'、'.join(missing[:5])}），拒绝恢复。")
-    changed = sorted(name for name, item in listed.items() if seen[name] != (item["sha256"], item["size"]))
-    if changed:
-        raise Refused(f"{ALTERED}：{'、'.join(changed[:5])} 的内容与清单记录的 SHA-256 不符，拒绝恢复。")
-    return dict(manifest)
+    if expected_key and not hmac.compare_digest(expected_key, audit_key):
+        raise Refused(
+            "备份中的操作记录密钥与本节点的 JIXIAO_AUDIT_KEY 不同：备份可能被人换上了别的密钥，或来自另一套安装。"
+            "请设置与备份时相同的密钥，或取消该变量（使用备份中的密钥，此时请用检查点核对），拒绝恢复。"
+        )
+    if not isinstance(manifest.get("members"), dict):
+        raise Refused(f"{ALTERED}：清单中没有文件列表，拒绝恢复。")
+    return manifest
+
+
+def _same(name: str, data: bytes, listed: dict[str, dict[str, Any]]) -> None:
+    item = listed.get(name)
+    if item is None or (hashlib.sha256(data).hexdigest(), len(data)) != (item["sha256"], item["size"]):
+        raise Refused(f"{ALTERED}：{name} 的内容与清单记录的 SHA-256 不符，拒绝恢复。")
+
+
+def _bounded(handle: IO[bytes], size: int, name: str) -> Iterator[bytes]:
+    """The member's bytes, refused as soon as they run past the size the manifest lists."""
+    total = 0
+    while chunk := handle.read(CHUNK):
+        total += len(chunk)
+        if total > size:
+            raise Refused(f"{ALTERED}：{name} 比清单记录的大，拒绝恢复。")
+        yield chunk
+
+
+def _write(target: Path, chunks: Iterable[bytes], item: dict[str, Any] | None = None, name: str = "") -> None:
+    """Write ``chunks`` to the new file ``target`` (owner only); with ``item``, check its digest."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    if item is not None and (digest.hexdigest(), size) != (item["sha256"], item["size"]):
+        raise Refused(f"{ALTERED}：{name} 的内容与清单记录的 SHA-256 不符，拒绝恢复。")
 
 
 def restore(archive_path: Path, data_dir: Path) -> tuple[Summary, dict[str, Any]]:
@@ -290,14 +351,14 @@ def restore(archive_path: Path, data_dir: Path) -> tuple[Summary, dict[str, Any]
             f"数据目录 {data_dir} 已存在且不是空目录：恢复只写入新的或空的数据目录，不覆盖已有的安装。"
         )
     target_engine = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
-    environment_key = os.environ.get("JIXIAO_AUDIT_KEY", "").strip()
+    environment_key = _environment_audit_key()
     made = not data_dir.exists()
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     data_dir.chmod(0o700)
     try:
         with tempfile.TemporaryDirectory(prefix=".jixiao-restore-", dir=data_dir) as work:
             staging = Path(work)
-            manifest = unpack(archive_path, staging)
+            manifest = unpack(archive_path, staging, expected_key=environment_key)
             engine = manifest["engine"]
             if engine != target_engine:
                 raise Refused(
@@ -305,12 +366,6 @@ def restore(archive_path: Path, data_dir: Path) -> tuple[Summary, dict[str, Any]
                         "postgresql": "备份来自 PostgreSQL 数据库：恢复时请设置 DATABASE_URL，指向一个空的 PostgreSQL 数据库。",
                         "sqlite": "备份来自数据目录中的 SQLite 数据库：恢复时请不要设置 DATABASE_URL。",
                     }.get(engine, f"备份中的数据库类型 {engine} 无法恢复。")
-                )
-            audit_key = (staging / "keys" / "audit_key").read_text(encoding="utf-8")
-            if environment_key and environment_key != audit_key:
-                raise Refused(
-                    "环境变量 JIXIAO_AUDIT_KEY 与备份中的操作记录密钥不同：用它无法校验恢复的操作记录。"
-                    "请设置与备份时相同的密钥，或取消该变量（使用备份中的密钥）。"
                 )
             for name in KEYS:
                 (staging / "keys" / name).replace(data_dir / name)
@@ -330,6 +385,17 @@ def restore(archive_path: Path, data_dir: Path) -> tuple[Summary, dict[str, Any]
     except BaseException:
         _empty(data_dir, remove=made)
         raise
+
+
+def _environment_audit_key() -> str:
+    """The deployment's audit key, when the environment gives it (itself or by a file)."""
+    value = os.environ.get("JIXIAO_AUDIT_KEY", "").strip()
+    if not value and os.environ.get("JIXIAO_AUDIT_KEY_FILE"):
+        try:
+            value = Path(os.environ["JIXIAO_AUDIT_KEY_FILE"]).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            raise Refused("JIXIAO_AUDIT_KEY_FILE 指向的文件无法读取。") from None
+    return value
 
 
 def _setup_django(data_dir: Path) -> None:

@@ -207,14 +207,7 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
     """检查操作记录的哈希链，以及提交版本、目标表状态和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
     _need_key(data_dir)
     _setup(data_dir)
-    points = []
-    for path in checkpoint or []:
-        try:
-            points.append((path, _read_checkpoint(path)))
-        except (OSError, ValueError) as error:
-            reason = error.strerror if isinstance(error, OSError) else str(error)
-            typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
-            raise typer.Exit(2) from None
+    points = _checkpoints(checkpoint)
     from jixiao_web.audit import verify as verify_chain
     from jixiao_web.models import AuditEntry, Export, Filing, Kind, Version
 
@@ -240,6 +233,18 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
             "（没有给出检查点：同时掌握数据库和密钥的人可以改写全部记录而不被发现；"
             "请定期用 jixiao audit checkpoint 写出检查点并另行保管，核对时用 --checkpoint 给出。）"
         )
+
+
+def _checkpoints(paths: list[Path] | None) -> list[tuple[Path, Checkpoint]]:
+    points = []
+    for path in paths or []:
+        try:
+            points.append((path, _read_checkpoint(path)))
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
+            raise typer.Exit(2) from None
+    return points
 
 
 def _read_checkpoint(path: Path) -> Checkpoint:
@@ -311,6 +316,7 @@ def backup(
 def restore(
     archive: Annotated[Path, typer.Argument(help="jixiao backup 写出的备份文件")],
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    checkpoint: Checkpoints = None,
 ) -> None:
     """由备份恢复到新的（或空的）数据目录；设置了 DATABASE_URL 时恢复到该空 PostgreSQL 数据库。先整体核对备份，再写入，最后校验操作记录。"""
     from jixiao_web import backup as backups
@@ -318,6 +324,10 @@ def restore(
     if not archive.is_file():
         typer.echo(f"找不到备份文件 {archive}。", err=True)
         raise typer.Exit(2)
+    for path in checkpoint or []:  # read after restoring (Django set up), but there before anything
+        if not path.is_file():
+            typer.echo(f"无法读取检查点文件 {path}：文件不存在。", err=True)
+            raise typer.Exit(2)
     os.umask(0o077)
     try:
         made, manifest = backups.restore(archive, data_dir)
@@ -330,7 +340,8 @@ def restore(
 
     engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(made.engine, made.engine)
     typer.echo(f"已恢复到 {data_dir.resolve()}：{engine} 数据库、密钥、{made.files} 个文件。")
-    breaks = verify_chain()
+    points = _checkpoints(checkpoint)
+    breaks = verify_chain([point for _, point in points])
     head = AuditHead.objects.filter(pk=1).first()
     restored = (head.seq, head.hash) if head else (0, "")
     if restored != (manifest["chain"]["seq"], manifest["chain"]["hash"]):
@@ -339,10 +350,20 @@ def restore(
         )
     if breaks:
         _say_breaks(breaks, AuditEntry.objects.count())
+        typer.echo(
+            f"恢复的数据保留在 {data_dir.resolve()} 以便检查：操作记录未通过校验，请不要用它启动服务。", err=True
+        )
         raise typer.Exit(1)
     typer.echo(
         f"操作记录完整：共 {AuditEntry.objects.count()} 条，与备份时的链尾（第{made.chain_seq}条）一致。"
     )
+    for path, point in points:
+        typer.echo(f"与检查点 {path} 一致：第{point.seq}条（{point.when}）及其之前的记录没有被改动或删除。")
+    if not points and not os.environ.get("JIXIAO_AUDIT_KEY") and not os.environ.get("JIXIAO_AUDIT_KEY_FILE"):
+        typer.echo(
+            "（密钥取自备份本身：以上只说明备份完整、前后一致。要证明它就是当时的备份，请用 --checkpoint 给出"
+            "另行保管的检查点，或设置当时的 JIXIAO_AUDIT_KEY。）"
+        )
 
 
 def register(app: typer.Typer) -> None:

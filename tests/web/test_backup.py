@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from jixiao_web.backup import sign_manifest
+
 from .conftest import child_env, run_jixiao
 
 pytestmark = pytest.mark.slow
@@ -61,6 +63,8 @@ def demo_backup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, s
     assert done.returncode == 0, done.stderr[-3000:]
     verified = run_jixiao(source, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
+    # The bureau's checkpoint, kept apart from the backups.
+    assert run_jixiao(source, "audit", "checkpoint", "-o", str(root / "checkpoint.json")).returncode == 0
     made = run_jixiao(source, "backup", "-o", str(root / "jixiao.tar.gz"))
     assert made.returncode == 0, made.stderr
     assert "SQLite 数据库、密钥" in made.stdout
@@ -72,9 +76,10 @@ def test_a_restored_demo_city_verifies_in_its_new_data_dir(
 ) -> None:
     source, backup, verified = demo_backup
     target = tmp_path / "restored"
-    done = run_jixiao(target, "restore", str(backup))
+    done = run_jixiao(target, "restore", str(backup), "--checkpoint", str(backup.parent / "checkpoint.json"))
     assert done.returncode == 0, done.stderr
     assert "操作记录完整" in done.stdout
+    assert "与检查点" in done.stdout
     again = run_jixiao(target, "audit", "verify")
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines()[0] == verified  # the same entries, filings, versions, exports
@@ -120,7 +125,9 @@ def test_an_altered_backup_is_refused_in_chinese_and_nothing_is_written(
     with tarfile.open(backup, "r:gz") as archive:
         handle = archive.extractfile("manifest.json")
         assert handle is not None
-        manifest = json.loads(handle.read())
+        manifest_text = handle.read()
+    manifest = json.loads(manifest_text)
+    forged_manifest = json.loads(manifest_text)
     altered_database = _flip(_database_bytes(backup))
 
     def database(name: str, data: bytes) -> bytes:
@@ -139,11 +146,29 @@ def test_an_altered_backup_is_refused_in_chinese_and_nothing_is_written(
     def key_replaced(name: str, data: bytes) -> bytes:
         return b"an-attacker's-own-audit-key-0123456789abcdef" if name == "keys/audit_key" else data
 
+    def rekeyed(name: str, data: bytes) -> bytes:
+        """A forger's backup: a key of their own, the manifest signed again with it."""
+        forged_key = b"a-forger's-own-audit-key-0123456789abcdef"
+        if name == "keys/audit_key":
+            return forged_key
+        listed = forged_manifest["members"]["keys/audit_key"]
+        listed.update(sha256=hashlib.sha256(forged_key).hexdigest(), size=len(forged_key))
+        text = json.dumps(forged_manifest, ensure_ascii=False, sort_keys=True, indent=1).encode()
+        if name == "manifest.json":
+            return text
+        if name == "manifest.sig":
+            return sign_manifest(text, forged_key.decode()).encode()
+        return data
+
+    def grown(name: str, data: bytes) -> bytes:
+        return data + b"\0" * 4096 if name == "database.sqlite3" else data
+
     cases = {
         "database": (_rewrite(backup, tmp_path / "a.tar.gz", database), "database.sqlite3 的内容与清单"),
         "manifest": (_rewrite(backup, tmp_path / "b.tar.gz", database_and_manifest), "清单与其签名不符"),
         "dropped": (_rewrite(backup, tmp_path / "c.tar.gz", evidence_dropped), "缺少清单中的文件"),
         "key": (_rewrite(backup, tmp_path / "d.tar.gz", key_replaced), "清单与其签名不符"),
+        "grown": (_rewrite(backup, tmp_path / "h.tar.gz", grown), "database.sqlite3 比清单记录的大"),
     }
     truncated = tmp_path / "e.tar.gz"
     truncated.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])
@@ -161,6 +186,19 @@ def test_an_altered_backup_is_refused_in_chinese_and_nothing_is_written(
         assert "Traceback" not in done.stderr, case
         assert not target.exists(), case  # nothing written, not even the keys
     assert not (tmp_path.parent / "escape").exists()
+    # A forger's backup signed with a key of their own: consistent in itself, so it takes the
+    # deployment's own key …
+    forged = _rewrite(backup, tmp_path / "i.tar.gz", rekeyed)
+    original_key = (demo_backup[0] / "audit_key").read_text()
+    done = run_jixiao(tmp_path / "restored-forged", "restore", str(forged), JIXIAO_AUDIT_KEY=original_key)
+    assert done.returncode == 1
+    assert "与本节点的 JIXIAO_AUDIT_KEY 不同" in done.stderr
+    assert not (tmp_path / "restored-forged").exists()
+    # … or the bureau's checkpoint to be found out.
+    checkpoint = str(backup.parent / "checkpoint.json")
+    done = run_jixiao(tmp_path / "restored-forged-2", "restore", str(forged), "--checkpoint", checkpoint)
+    assert done.returncode == 1
+    assert "不是记录这条链时所用的" in done.stderr
 
 
 def _database_bytes(backup: Path) -> bytes:
