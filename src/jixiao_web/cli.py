@@ -351,7 +351,8 @@ def restore(
     if breaks:
         _say_breaks(breaks, AuditEntry.objects.count())
         typer.echo(
-            f"恢复的数据保留在 {data_dir.resolve()} 以便检查：操作记录未通过校验，请不要用它启动服务。", err=True
+            f"恢复的数据保留在 {data_dir.resolve()} 以便检查：操作记录未通过校验，请不要用它启动服务。",
+            err=True,
         )
         raise typer.Exit(1)
     typer.echo(
