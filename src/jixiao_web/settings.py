@@ -13,6 +13,8 @@
   ``127.0.0.1,::1``, the local proxy and scraper).
 - ``JIXIAO_LOG_LEVEL``: the level of the request log (``jixiao.requests``, one JSON line per request,
   to standard error; default INFO, ``WARNING`` silences it).
+- ``PROMETHEUS_MULTIPROC_DIR``: set by ``jixiao serve`` (the data dir's ``metrics/``) so that /metrics
+  adds up the counts of every gunicorn worker.
 """
 
 from __future__ import annotations
