@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
@@ -47,6 +48,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 #: The table of django-tasks' database backend, read for the queue's gauges once it exists.
 TASK_TABLE = "django_tasks_database_dbtaskresult"
+#: The longest path written to the log (a request may send any path).
+PATH_MAX = 512
 
 # --- metrics -----------------------------------------------------------------------------------
 
@@ -264,13 +267,21 @@ def request_line(
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "request_id": request_id,
         "method": request.method,
-        "path": request.path,
-        "query_keys": sorted(request.GET.keys()),
+        "path": request.path[:PATH_MAX],
+        "query_keys": _query_keys(request),
         "view": view,
         "status": status,
         "duration_ms": round(duration_ms, 1),
         "user": _user_id(request),
     }
+
+
+def _query_keys(request: HttpRequest) -> list[str]:
+    """The query string's parameter names (never their values); none for one Django refused."""
+    try:
+        return sorted(key[:64] for key in request.GET)[:50]
+    except (SuspiciousOperation, ValueError):
+        return []
 
 
 class Observe:

@@ -209,6 +209,15 @@ def test_one_json_line_per_request_with_user_id_and_no_personal_data(
 
 
 @pytest.mark.django_db
+def test_a_refused_query_string_is_still_logged_without_it(request_log: Lines, settings: object) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3  # type: ignore[attr-defined]
+    response = Client().get("/public/?a=1&b=2&c=3&d=4")
+    assert response.status_code == 400
+    (line,) = request_log.lines
+    assert (line["path"], line["query_keys"], line["status"]) == ("/public/", [], 400)
+
+
+@pytest.mark.django_db
 def test_health_checks_are_not_logged_unless_they_fail(request_log: Lines) -> None:
     for _ in range(3):
         Client().get("/healthz")
