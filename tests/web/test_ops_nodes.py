@@ -4,15 +4,23 @@ nothing.  Each node is a process of its own with its own data dir, on a PostgreS
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from .conftest import child_env, run_jixiao
+from .conftest import JIXIAO_CLI, child_env, run_jixiao
 
 #: A node's work: apply the migrations (once), append an audit entry in its name, or ask its own
 #: /healthz and /readyz (through Django's test client, in that process).
@@ -142,3 +150,64 @@ def test_readiness_waits_for_the_migrations(tmp_path: Path) -> None:
     assert node(tmp_path, "", "migrate", **keys).returncode == 0
     health, ready = node(tmp_path, "", "probe", **keys).stdout.splitlines()
     assert '"code": 200' in ready
+
+
+def test_jixiao_serve_adds_up_its_workers_counts_and_logs_json_lines(tmp_path: Path) -> None:
+    """The real server: two gunicorn workers count requests into one /metrics (prometheus_client's
+    multiprocess mode), and each request is one JSON line on the server's standard error."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            JIXIAO_CLI,
+            "serve",
+            *("--data-dir", str(tmp_path / "data")),
+            *("--port", str(port)),
+            *("--workers", "2"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**child_env(tmp_path / "data"), "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240  # as the browser tests allow a busy machine
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+                time.sleep(0.3)
+        requests = 24
+
+        def fetch(number: int) -> int:
+            with urllib.request.urlopen(f"{url}/public/?page={number}", timeout=30) as response:
+                return int(response.status)
+
+        with ThreadPoolExecutor(4) as pool:  # at the same time: both workers answer
+            assert set(pool.map(fetch, range(requests))) == {200}
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    counted = re.search(r'^jixiao_http_responses_total\{[^}]*view="public-index"[^}]*\} (\S+)$', text, re.M)
+    assert counted is not None, text
+    assert float(counted.group(1)) == requests
+    lines = [
+        json.loads(line)
+        for line in (tmp_path / "serve.log").read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    public = [line for line in lines if line["path"] == "/public/"]
+    assert len(public) == requests
+    assert {tuple(line["query_keys"]) for line in public} == {("page",)}
