@@ -15,7 +15,7 @@ Usage::
 Figures (p50/p95/p99 per request type, failures, requests/s, client- and server-side) are printed
 and written to ``bench/out/web_load.{json,md}`` (``--name`` changes the name); locust's own CSV
 files (steady phase) go to ``bench/out/web_load_*.csv``, its log to ``web_load-locust.log``, the
-server's access log to ``web_load-server.log``.  The database is dropped at the end unless
+server's request log (JSON lines) to ``web_load-server.log``.  The database is dropped at the end unless
 ``--keep-db``.  The exit status is 1 when an acknowledged save is missing.
 
 Locust runs on the same machine as the server and PostgreSQL; the CPU each used in the steady
@@ -54,7 +54,7 @@ OUT = ROOT / "bench" / "out"
 YEAR = 2024
 PASSWORD = "load-test-password-2024"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/jixiao_load"
-#: Request types, from the path (for the server's access log).
+#: Request types, from the path (for the server's request log).
 ROUTES = (
     ("POST", re.compile(r"^/accounts/login/$"), "login"),
     ("GET", re.compile(r"^/accounts/login/$"), "login page"),
@@ -375,25 +375,28 @@ def run_locust(
 
 
 def server_times(log: Path, since: float, until: float = float("inf")) -> dict[str, dict[str, float]]:
-    """Per request type, the time spent inside gunicorn (access log ``%(M)s``) between two times.
+    """Per request type, the time spent inside the application (the request log's ``duration_ms``,
+    one JSON line per request from ``jixiao_web.ops``) between two times.
 
     This excludes waiting in the listen queue for a free worker and the client's own overhead; the
     difference to locust's figures is that queueing.
     """
-    line = re.compile(r'\[([^\]]+)\] "(\w+) (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+)ms')
-    times: dict[str, list[int]] = defaultdict(list)
+    times: dict[str, list[float]] = defaultdict(list)
     for text in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        match = line.search(text)
-        if match is None:
+        if not text.startswith("{"):
             continue
-        at = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        try:
+            line = json.loads(text)
+            at = datetime.fromisoformat(line["time"]).timestamp()
+            method, path, status, took = line["method"], line["path"], line["status"], line["duration_ms"]
+        except (ValueError, KeyError, TypeError):
+            continue
         if not since <= at < until:
             continue
-        method, path = match.group(2), match.group(3).split("?")[0]
         name = next((n for m, p, n in ROUTES if m == method and p.match(path)), f"{method} other")
-        if name == "save" and match.group(4) == "409":
+        if name == "save" and status == 409:
             name = "save (stale revision)"  # the only saves refused as conflicts in this run
-        times[name].append(int(match.group(5)))
+        times[name].append(float(took))
     out = {}
     for name, values in sorted(times.items()):
         values.sort()
@@ -407,7 +410,7 @@ def server_times(log: Path, since: float, until: float = float("inf")) -> dict[s
     return out
 
 
-def percentile(values: list[int], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     return float(values[min(len(values) - 1, int(q * len(values)))]) if values else 0.0
 
 

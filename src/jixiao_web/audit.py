@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 
 
+class WrongAuditKey(RuntimeError):
+    """This process's audit key is not the one the chain was written with (the message is Chinese)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts, and from which address (None for the command line); ``name`` names an actor
@@ -135,6 +139,12 @@ def record(
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"hash": GENESIS, "mac": head_mac(0, GENESIS)}
         )
+        if head.key_id and head.key_id != key_id():
+            # ops: a node started with another key would write entries no other node verifies.
+            raise WrongAuditKey(
+                "本节点的操作记录密钥（audit_key）不是记录这条链时所用的，拒绝写入操作记录："
+                "多节点部署时请为每个节点设置相同的 JIXIAO_AUDIT_KEY（或 JIXIAO_AUDIT_KEY_FILE）。"
+            )
         user = actor.user
         entry = AuditEntry(
             seq=head.seq + 1,
@@ -485,7 +495,9 @@ def _breaks() -> Iterator[Break]:
     if head is not None and head.key_id and head.key_id != key_id():
         yield Break(
             None,
-            "校验所用的密钥（数据目录中的 audit_key）不是记录这条链时所用的：请用 --data-dir 指向 jixiao serve 的数据目录。无法判断记录是否被改动。",
+            "校验所用的密钥（数据目录中的 audit_key，或环境变量 JIXIAO_AUDIT_KEY / JIXIAO_AUDIT_KEY_FILE 给出的）"
+            "不是记录这条链时所用的：请用 --data-dir 指向 jixiao serve 的数据目录，或设置与记录时相同的密钥。"
+            "无法判断记录是否被改动。",
         )
         return
     expected_seq, previous = 1, GENESIS

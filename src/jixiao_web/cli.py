@@ -1,12 +1,13 @@
 """The web system's commands, added to ``jixiao`` through the ``jixiao.commands`` plug-in hook:
 ``jixiao serve``, ``jixiao worker``, ``jixiao remind``, ``jixiao manage``, ``jixiao audit verify`` and
-``jixiao audit checkpoint``."""
+``jixiao audit checkpoint``, ``jixiao backup`` and ``jixiao restore``."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -43,8 +44,13 @@ def _setup(data_dir: Path) -> Path:
     os.environ["JIXIAO_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jixiao_web.settings"
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:  # a key or setting named by the environment
+        typer.echo(f"设置有误：{error}", err=True)
+        raise typer.Exit(2) from None
     return data_dir
 
 
@@ -109,7 +115,12 @@ def serve(
     if demo and not os.environ.get("JIXIAO_SMTP_HOST"):
         # The demo's addresses are examples: its worker prints the mails instead of sending them.
         os.environ.setdefault("JIXIAO_MAIL_BACKEND", "console")
+    # ops: the workers' request counts in files /metrics adds up, fresh at each start.
+    metrics_dir = data_dir.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     data_dir = _setup(data_dir)
+    metrics_dir.mkdir(mode=0o700, exist_ok=True)
     _private(data_dir)
     from django.core.management import call_command
 
@@ -156,10 +167,8 @@ def serve(
             # gunicorn's control socket goes into the data dir, not the home directory.
             "--control-socket",
             str(data_dir / "gunicorn.ctl"),
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms',
+            # No access log: jixiao_web.ops writes one JSON line per request instead, without the
+            # query string's values and the client's address.
         ],
     )
 
@@ -239,10 +248,15 @@ audit_app = typer.Typer(help="操作记录（哈希链）", no_args_is_help=True
 
 
 def _need_key(data_dir: Path) -> None:
+    """The audit key must already exist (from the environment or the data dir): verifying with a
+    key made on the spot would only say that everything is altered."""
+    if os.environ.get("JIXIAO_AUDIT_KEY", "").strip() or os.environ.get("JIXIAO_AUDIT_KEY_FILE"):
+        return
     if not (data_dir / "audit_key").is_file():
         typer.echo(
-            f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥）：请用 --data-dir 指向"
-            " jixiao serve 使用的数据目录。",
+            f"数据目录 {data_dir.resolve()} 中没有 audit_key（操作记录的密钥），也没有设置环境变量"
+            " JIXIAO_AUDIT_KEY 或 JIXIAO_AUDIT_KEY_FILE：请用 --data-dir 指向 jixiao serve 使用的数据目录，"
+            "或设置与其他节点相同的密钥。",
             err=True,
         )
         raise typer.Exit(2)
@@ -270,14 +284,7 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
     """检查操作记录的哈希链，以及提交版本、目标表状态和导出文件是否与记录一致：任何改动或删除都会被指出（退出码 1）。"""
     _need_key(data_dir)
     _setup(data_dir)
-    points = []
-    for path in checkpoint or []:
-        try:
-            points.append((path, _read_checkpoint(path)))
-        except (OSError, ValueError) as error:
-            reason = error.strerror if isinstance(error, OSError) else str(error)
-            typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
-            raise typer.Exit(2) from None
+    points = _checkpoints(checkpoint)
     from jixiao_web.audit import verify as verify_chain
     from jixiao_web.models import AuditEntry, Export, Filing, Kind, Version
 
@@ -303,6 +310,18 @@ def verify(data_dir: DataDir = DEFAULT_DATA_DIR, checkpoint: Checkpoints = None)
             "（没有给出检查点：同时掌握数据库和密钥的人可以改写全部记录而不被发现；"
             "请定期用 jixiao audit checkpoint 写出检查点并另行保管，核对时用 --checkpoint 给出。）"
         )
+
+
+def _checkpoints(paths: list[Path] | None) -> list[tuple[Path, Checkpoint]]:
+    points = []
+    for path in paths or []:
+        try:
+            points.append((path, _read_checkpoint(path)))
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            typer.echo(f"无法读取检查点文件 {path}：{reason}。", err=True)
+            raise typer.Exit(2) from None
+    return points
 
 
 def _read_checkpoint(path: Path) -> Checkpoint:
@@ -348,6 +367,83 @@ def checkpoint(
     )
 
 
+def backup(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="写入的备份文件（不可已存在），如 jixiao-备份.tar.gz")
+    ],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """备份数据库（SQLite 或 PostgreSQL）、密钥和数据目录中保存的文件（导出文件、佐证材料）到一个文件。"""
+    _need_key(data_dir)
+    _setup(data_dir)
+    from jixiao_web import backup as backups
+
+    try:
+        made = backups.create(data_dir.resolve(), output)
+    except backups.Refused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(made.engine, made.engine)
+    typer.echo(
+        f"已写出备份 {output}（{made.size / 1024 / 1024:.1f} MB）：{engine} 数据库、密钥、{made.files} 个文件；"
+        f"操作记录到第{made.chain_seq}条。备份中含有密钥，请加密保存，检查点另行保管。"
+    )
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="jixiao backup 写出的备份文件")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    checkpoint: Checkpoints = None,
+) -> None:
+    """由备份恢复到新的（或空的）数据目录；设置了 DATABASE_URL 时恢复到该空 PostgreSQL 数据库。先整体核对备份，再写入，最后校验操作记录。"""
+    from jixiao_web import backup as backups
+
+    if not archive.is_file():
+        typer.echo(f"找不到备份文件 {archive}。", err=True)
+        raise typer.Exit(2)
+    for path in checkpoint or []:  # read after restoring (Django set up), but there before anything
+        if not path.is_file():
+            typer.echo(f"无法读取检查点文件 {path}：文件不存在。", err=True)
+            raise typer.Exit(2)
+    os.umask(0o077)
+    try:
+        made, manifest = backups.restore(archive, data_dir)
+    except backups.Refused as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1 if error.altered else 2) from None
+    from jixiao_web.audit import Break
+    from jixiao_web.audit import verify as verify_chain
+    from jixiao_web.models import AuditEntry, AuditHead
+
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(made.engine, made.engine)
+    typer.echo(f"已恢复到 {data_dir.resolve()}：{engine} 数据库、密钥、{made.files} 个文件。")
+    points = _checkpoints(checkpoint)
+    breaks = verify_chain([point for _, point in points])
+    head = AuditHead.objects.filter(pk=1).first()
+    restored = (head.seq, head.hash) if head else (0, "")
+    if restored != (manifest["chain"]["seq"], manifest["chain"]["hash"]):
+        breaks.append(
+            Break(None, f"恢复的链尾（第{restored[0]}条）不是备份时记下的链尾（第{made.chain_seq}条）")
+        )
+    if breaks:
+        _say_breaks(breaks, AuditEntry.objects.count())
+        typer.echo(
+            f"恢复的数据保留在 {data_dir.resolve()} 以便检查：操作记录未通过校验，请不要用它启动服务。",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"操作记录完整：共 {AuditEntry.objects.count()} 条，与备份时的链尾（第{made.chain_seq}条）一致。"
+    )
+    for path, point in points:
+        typer.echo(f"与检查点 {path} 一致：第{point.seq}条（{point.when}）及其之前的记录没有被改动或删除。")
+    if not points and not os.environ.get("JIXIAO_AUDIT_KEY") and not os.environ.get("JIXIAO_AUDIT_KEY_FILE"):
+        typer.echo(
+            "（密钥取自备份本身：以上只说明备份完整、前后一致。要证明它就是当时的备份，请用 --checkpoint 给出"
+            "另行保管的检查点，或设置当时的 JIXIAO_AUDIT_KEY。）"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """The ``jixiao.commands`` hook: add ``serve`` and ``audit`` to the ``jixiao`` command."""
     app.command("serve")(serve)
@@ -355,3 +451,5 @@ def register(app: typer.Typer) -> None:
     app.command("remind")(remind)
     app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(manage)
     app.add_typer(audit_app, name="audit")
+    app.command("backup")(backup)
+    app.command("restore")(restore)

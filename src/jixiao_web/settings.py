@@ -12,14 +12,27 @@
   ``JIXIAO_SITE_URL`` (the address the links in e-mails start with), ``JIXIAO_REMIND_DAYS``
   (days before a deadline the reminder goes out, default 3), ``JIXIAO_MAIL_BACKEND=console`` (print
   mails instead of sending them).
+- ``JIXIAO_SECRET_KEY`` / ``JIXIAO_AUDIT_KEY`` (or ``JIXIAO_SECRET_KEY_FILE`` / ``JIXIAO_AUDIT_KEY_FILE``
+  naming a file that holds it): the keys, the same on every node of a multi-node deployment; without
+  them each is read from (and on first start made in) the data dir.
+- ``JIXIAO_METRICS_ALLOWED``: the addresses (or networks) that may read ``/metrics`` (default
+  ``127.0.0.1,::1``, the local proxy and scraper).
+- ``JIXIAO_LOG_LEVEL``: the level of the request log (``jixiao.requests``, one JSON line per request,
+  to standard error; default INFO, ``WARNING`` silences it).
+- ``PROMETHEUS_MULTIPROC_DIR``: set by ``jixiao serve`` (the data dir's ``metrics/``) so that /metrics
+  adds up the counts of every gunicorn worker.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("JIXIAO_DATA_DIR", "jixiao-data")).resolve()
@@ -51,6 +64,46 @@ def _secret_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+#: Where each key came from (readiness and backups say so; never the key itself).
+KeySource = Literal["environment", "file", "data-dir"]
+KEY_SOURCES: dict[str, KeySource] = {}
+#: Shorter keys from the environment are refused: an HMAC key must not be guessable.
+MIN_KEY_LENGTH = 32
+
+
+class UnusableKey(ImproperlyConfigured):
+    """A key named by the environment that cannot be used (the message is Chinese)."""
+
+
+def _key(name: str) -> str:
+    """The key ``name`` (``secret_key``, ``audit_key``): ``JIXIAO_<NAME>`` itself, else the file
+    ``JIXIAO_<NAME>_FILE`` names, else the data dir's file of that name, made on first start.
+
+    Nodes of one deployment share a database, so they must share the keys: from the environment
+    (or a secrets file mounted on each node), never one made per machine."""
+    variable = f"JIXIAO_{name.upper()}"
+    value = os.environ.get(variable, "").strip()
+    source: KeySource = "environment"
+    if not value and os.environ.get(f"{variable}_FILE"):
+        file = Path(os.environ[f"{variable}_FILE"])
+        try:
+            value = file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "不是文本文件"
+            raise UnusableKey(f"{variable}_FILE 指向的文件 {file} 无法读取：{reason}。") from None
+        source = "file"
+        variable = f"{variable}_FILE 指向的文件 {file} 中的密钥"
+    if not value:
+        KEY_SOURCES[name] = "data-dir"
+        return _secret_key(DATA_DIR / name)
+    if len(value) < MIN_KEY_LENGTH:
+        raise UnusableKey(
+            f"{variable} 太短（{len(value)} 个字符）：密钥至少 {MIN_KEY_LENGTH} 个字符，请用随机生成的值。"
+        )
+    KEY_SOURCES[name] = source
+    return value
+
+
 def _database(url: str | None) -> dict[str, object]:
     if not url:
         return {
@@ -74,10 +127,11 @@ def _database(url: str | None) -> dict[str, object]:
     }
 
 
-SECRET_KEY = _secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = _key("secret_key")
 #: The key of the audit chain's HMAC (jixiao_web.audit): whoever can write to the database but not
-#: read the data dir cannot forge a chain that verifies.  Keep it with the database's backups.
-AUDIT_KEY = _secret_key(DATA_DIR / "audit_key")
+#: read the data dir (or the environment) cannot forge a chain that verifies.  Keep it with the
+#: database's backups.
+AUDIT_KEY = _key("audit_key")
 DEBUG = os.environ.get("JIXIAO_DEBUG") == "1"
 ALLOWED_HOSTS = [
     host for host in os.environ.get("JIXIAO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host
@@ -101,6 +155,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # ops: /healthz, /readyz, /metrics answered first; every other request timed, counted, logged
+    "jixiao_web.ops.Observe",
     "jixiao_web.middleware.HostGuard",  # harden: a foreign Host is 400, before anything asks for it
     "django.middleware.security.SecurityMiddleware",
     "jixiao_web.middleware.SecurityHeaders",  # harden: CSP, Permissions-Policy, no-store when signed in
@@ -248,10 +304,38 @@ REMIND_DAYS_BEFORE = max(int(os.environ.get("JIXIAO_REMIND_DAYS") or 3), 0)
 REMIND_SWEEP_MINUTES = max(float(os.environ.get("JIXIAO_REMIND_SWEEP_MINUTES") or 60), 1.0)
 #: A mail that could not be sent is tried again this many times in all, waiting longer each time.
 MAIL_ATTEMPTS = 5
+# --- ops: who may read /metrics, the request log
+#: Addresses or networks that may read /metrics (every hop of a request must be one of them).
+METRICS_ALLOWED = [
+    item.strip()
+    for item in os.environ.get("JIXIAO_METRICS_ALLOWED", "127.0.0.1,::1").split(",")
+    if item.strip()
+]
+for _item in METRICS_ALLOWED:
+    try:
+        ipaddress.ip_network(_item, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"JIXIAO_METRICS_ALLOWED 中的“{_item}”不是地址或网段（如 127.0.0.1、10.0.0.0/24）。"
+        ) from None
+#: A health checker asks by address, over plain HTTP: never sent to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # One JSON object per line (jixiao_web.ops.request_line), to standard error.
+        "requests": {"class": "logging.StreamHandler", "formatter": "line"},
+    },
+    "loggers": {
+        "jixiao.requests": {
+            "handlers": ["requests"],
+            "level": os.environ.get("JIXIAO_LOG_LEVEL", "INFO").upper(),
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

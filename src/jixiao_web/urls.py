@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from jixiao_web import ops
 from jixiao_web.api import api
 from jixiao_web.views import account, common, filing, public, review, season
 from jixiao_web.views import library as library_views
@@ -94,4 +95,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # words: the site's icon at the address browsers ask for by themselves.
     path("favicon.ico", common.favicon, name="favicon"),
+    # ops: health and readiness for the load balancer, metrics for the local scraper (answered
+    # first by jixiao_web.ops.Observe; listed here so that they have names and a matrix row)
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
 ]

@@ -179,6 +179,40 @@ def api_token(user: User, name: str = "测试") -> tuple[str, ApiToken]:
     return key, ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(key), prefix=key[:8])
 
 
+@pytest.fixture
+def fresh_postgres() -> Iterator[Callable[[], str]]:
+    """ops: makes fresh PostgreSQL databases (for processes of their own: nodes, restores) on the
+    server of JIXIAO_TEST_DATABASE_URL, and drops them afterwards; skips where none is reachable."""
+    import secrets
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    server = urlparse(
+        os.environ.get("JIXIAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/jixiao")
+    )
+    try:
+        admin = psycopg.connect(
+            urlunparse(server._replace(path="/postgres")), autocommit=True, connect_timeout=5
+        )
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {server.hostname}:{server.port}: {error}")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"jixiao_ops_{os.getpid()}_{secrets.token_hex(3)}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return urlunparse(server._replace(path=f"/{name}"))
+
+    with admin:
+        try:
+            yield make
+        finally:
+            for name in made:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 # --- the browser tests (tests/web/browsing.py): one server and one browser per module -----------
 
 

@@ -514,6 +514,11 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "public-index": [Case("GET", every(200))],
     "favicon": [Case("GET", every(200))],  # words: the site's icon
+    # ops: for the load balancer and the local scraper, by address and not by role (the test client
+    # asks from 127.0.0.1, an allowed address; every other address gets 404 from /metrics: test_ops)
+    "healthz": [Case("GET", every(200)), Case("POST", every(405))],
+    "readyz": [Case("GET", every(200)), Case("POST", every(405))],
+    "metrics": [Case("GET", every(200)), Case("POST", every(405))],
     "public-open-data": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year")],
     "public-table": [Case("GET", every((404, 404, 404, 404, 404, 200)), args="year-code")],
     "public-download": [
