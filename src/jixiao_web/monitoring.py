@@ -244,7 +244,7 @@ def merged(filing: Filing, posted: dict[str, Any]) -> MonitoringReport:
 
 
 #: The Chinese names of the working copy's fields, for the save history.
-_LABELS = {
+LABELS = {
     "funds": "资金情况",
     "total": "年度资金总额",
     "basic": "基本支出",
@@ -294,7 +294,7 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
                 "本次没有保存，请重新打开后再修改。"
             )
         findings = report_for(current, data)
-        return documents.store(actor, current, data, findings, _LABELS), findings
+        return documents.store(actor, current, data, findings, LABELS), findings
 
 
 # ---------------------------------------------------------------------------------------------
