@@ -181,7 +181,9 @@ def test_the_confirmation_is_bound_to_the_report_and_the_person(
     filer = _client(people["filer"])
     blank = filer.get(reverse("monitoring-workbook", args=[opened.pk])).content
     url = reverse("monitoring-upload", args=[opened.pk])
-    page = filer.post(url, {"file": SimpleUploadedFile("监控表.xlsx", filled_workbook(blank))}).content.decode()
+    page = filer.post(
+        url, {"file": SimpleUploadedFile("监控表.xlsx", filled_workbook(blank))}
+    ).content.decode()
     token = _confirm_token(page)
     # The department's head, who may edit the same report, cannot use the filer's preview.
     head = _client(people["head"]).post(url, {"confirm": token}, follow=True)
@@ -245,7 +247,9 @@ def test_refused_uploads_say_why_and_store_nothing(
     assert "截至6月末" in refused("6月.xlsx", write_monitoring_bytes(june, ".xlsx"))
     changed = stored.approved.as_target_table()
     changed.indicators = changed.indicators[:2]
-    assert "不一致" in refused("改过.xlsx", write_monitoring_bytes(MonitoringReport.from_table(changed, 7), ".xlsx"))
+    assert "不一致" in refused(
+        "改过.xlsx", write_monitoring_bytes(MonitoringReport.from_table(changed, 7), ".xlsx")
+    )
     # Hostile or broken files: a zip bomb, an executable named .xlsx, words.
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -274,7 +278,7 @@ def test_evidence_stays_with_the_version_it_was_submitted_with(
     add = reverse("monitoring-evidence", args=[opened.pk])
     assert filer.post(add, {"file": SimpleUploadedFile("检查台账.pdf", _pdf("检查台账"))}).status_code == 302
     assert filer.post(add, {"file": SimpleUploadedFile("照片.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)})
-    first, = Evidence.objects.filter(filing=opened)
+    (first,) = Evidence.objects.filter(filing=opened)
     assert first.name == "检查台账.pdf"
     download = reverse("monitoring-evidence-download", args=[opened.pk, first.pk])
     assert reviewer.get(download).status_code == 404  # a draft's file: the bureau has not received it
@@ -291,13 +295,16 @@ def test_evidence_stays_with_the_version_it_was_submitted_with(
     services.return_filing(actor("reviewer"), opened, [ReviewComment("indicators", 1, "台账不是本期的")])
     # Returned: the department replaces the file.
     assert filer.post(remove).status_code == 302
-    assert filer.post(add, {"file": SimpleUploadedFile("检查台账（7月）.pdf", _pdf("7月"))}).status_code == 302
+    assert (
+        filer.post(add, {"file": SimpleUploadedFile("检查台账（7月）.pdf", _pdf("7月"))}).status_code == 302
+    )
     services.submit(actor("filer"), opened)
     versions = {v.number: [e.name for e in evidence.of_version(v)] for v in opened.versions.all()}
     assert versions == {1: ["检查台账.pdf"], 2: ["检查台账（7月）.pdf"]}
     # Both versions' files stay readable where they may be: the bureau sees each version's list.
     page = reviewer.get(reverse("monitoring-detail", args=[opened.pk])).content.decode()
-    assert "第2版提交时" in page and "第1版提交时" in page
+    assert "第2版提交时" in page
+    assert "第1版提交时" in page
     assert page.index("检查台账（7月）.pdf") < page.index("检查台账.pdf")
     assert reviewer.get(download).status_code == 200
     assert first.file.storage.exists(first.file.name)  # a version holds it: kept
@@ -320,10 +327,14 @@ def test_a_file_removed_before_any_version_is_deleted(
     name, storage = item.file.name, item.file.storage
     assert storage.exists(name)
     page = filer.get(reverse("monitoring-detail", args=[opened.pk])).content.decode()
-    assert "误传.pdf" in page and "确认删除" in page
-    assert _client(people["other_filer"]).post(
-        reverse("monitoring-evidence-remove", args=[opened.pk, item.pk])
-    ).status_code == 404
+    assert "误传.pdf" in page
+    assert "确认删除" in page
+    assert (
+        _client(people["other_filer"])
+        .post(reverse("monitoring-evidence-remove", args=[opened.pk, item.pk]))
+        .status_code
+        == 404
+    )
     with pytest.raises(evidence.EvidenceError):
         evidence.remove(actor("reviewer"), opened, item.pk)
     with django_capture_on_commit_callbacks(execute=True):  # the file goes once the removal is committed

@@ -367,6 +367,11 @@ def test_a_filled_workbook_is_previewed_then_imported(
     assert opened.revision == 1  # nothing stored before confirming
     confirm = re.search(r'name="confirm" value="([^"]+)"', page)
     assert confirm is not None
+    # The preview is the filer's: the department's head cannot confirm it (monup).
+    head = login(people["head"]).post(url, {"confirm": confirm.group(1)}, follow=True)
+    assert "不是您为这张自评表读取的" in head.content.decode()
+    opened.refresh_from_db()
+    assert opened.revision == 1
     done = client.post(url, {"confirm": confirm.group(1)})
     assert done["Location"] == reverse("selfeval-edit", args=[opened.pk])
     opened.refresh_from_db()
