@@ -173,7 +173,7 @@ def freeze(version: Version) -> list[str]:
         return []
     items = list(current(version.filing).order_by("pk"))
     VersionEvidence.objects.bulk_create([VersionEvidence(version=version, evidence=e) for e in items])
-    return [e.file.name for e in items]
+    return [str(e.file.name) for e in items]
 
 
 def recorded(item: Evidence, data_len: int | None = None) -> dict[str, Any]:
@@ -269,7 +269,7 @@ def remove(actor: Actor, filing: Filing, item_pk: int) -> Evidence:
             after={"文件": item.file.name, "保留于已提交版本": kept},
         )
         if not kept:  # nobody received it: gone for good once the removal is committed
-            name, storage = item.file.name, item.file.storage
+            name, storage = str(item.file.name), item.file.storage
             transaction.on_commit(lambda: storage.delete(name))
     return item
 

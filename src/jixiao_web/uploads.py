@@ -349,6 +349,8 @@ def read_document_upload(kind: str, name: str, data: bytes, profile: dict[str, A
 
 def _document_child(kind: str, name: str, profile_json: str) -> None:
     """A filled 自评表 or 监控表 read and checked (no Django here either)."""
+    from pydantic import BaseModel
+
     from jixiao.check import check_monitoring, check_selfeval
     from jixiao.profile import Profile
     from jixiao.read.document import read_document
@@ -371,6 +373,7 @@ def _document_child(kind: str, name: str, profile_json: str) -> None:
             fatal = ReadError(f"not-a-{kind}", Location("file"), source=name, **why).finding
         out = {"document": None, "found": "", "report": Report(name, [fatal]).to_dict()}
     else:
+        document: BaseModel | None
         if isinstance(read, SelfevalReadResult):
             found, document = "selfeval", read.evaluation
             report = check_selfeval(read.evaluation, profile, name, read.findings)

@@ -153,7 +153,7 @@ def _monitoring_blank(filing: Filing) -> bytes:
     return blank_workbook(monitoring.report_of(filing.data), monitoring.profile_of(filing.year))
 
 
-OFFLINE: Final = {
+OFFLINE: Final[dict[str, Offline]] = {
     Kind.SELFEVAL: Offline(
         kind=Kind.SELFEVAL,
         noun="自评表",
