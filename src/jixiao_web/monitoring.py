@@ -335,7 +335,8 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
         filing = filings.get(department.pk)
         submitted = getattr(filing, "first", None)
         late = deadline is not None and (submitted > deadline if submitted is not None else now > deadline)
-        if filing is None:
+        if filing is None:  # monup: nothing was due (no approved table), so nothing is late
+            late = False
             rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, late))
             continue
         version = filing.received_version
