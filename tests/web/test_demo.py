@@ -160,7 +160,8 @@ def test_demo_monitoring_round_shows_every_colour_and_one_late(tmp_path: Path) -
     # The blue: a row far ahead of time progress (a warning, not an error).
     minzheng = reports.get(department__code="minzheng")
     warned = monitoring.warnings_for(minzheng, minzheng.received_version.data)
-    assert [r.alert.colour.value for r in warned.rows if r.alert.colour][0] == "blue"
+    assert warned.rows[0].alert.colour is not None
+    assert warned.rows[0].alert.colour.value == "blue"
     assert "monitor-far-ahead" in {i["code"] for i in minzheng.received_version.report["issues"]}
     # Departments without an approved table owe nothing: never late.
     assert [code for code, r in rows.items() if r.late] == ["wenlv"]
