@@ -277,7 +277,7 @@ def remove(actor: Actor, filing: Filing, item_pk: int) -> Evidence:
 def may_download(user: Any, filing: Filing, item: Evidence) -> bool:
     """佐证材料 are the department's and the finance bureau's only (never the public's): the
     department's own files (not deleted from storage), and for the bureau those of the versions it
-    received."""
+    received (and nobody took back)."""
     from jixiao_web.access import FINANCE, Action, allowed
 
     if not getattr(user, "is_authenticated", False) or item.filing_id != filing.pk:
@@ -285,7 +285,9 @@ def may_download(user: Any, filing: Filing, item: Evidence) -> bool:
     if user.role in FINANCE:
         return (
             allowed(user, Action.HISTORY, filing)
-            and item.versions.filter(version__received__isnull=False).exists()
+            and item.versions.filter(
+                version__received__isnull=False, version__withdrawal__isnull=True
+            ).exists()
         )
     return allowed(user, Action.DRAFT, filing) and (not hasattr(item, "removal") or item.versions.exists())
 

@@ -358,6 +358,13 @@ def test_verify_compares_each_files_name_type_and_size(
         assert any("佐证材料" in m and word in m for m in messages), (word, messages)
         Evidence.objects.filter(pk=item.pk).update(name=item.name, kind=item.kind, size=item.size)
     assert audit.verify() == []
-    # A removal nobody recorded, and a version's evidence added afterwards, are found too.
+    # A version's evidence changed after it was submitted is found (its submission lists them).
+    data = on_track(MonitoringReport.model_validate(opened.data))
+    opened, _ = monitoring.save(actor("filer"), opened, monitoring.merged(opened, data), opened.revision)
+    services.submit(actor("filer"), opened)
+    assert audit.verify() == []
+    VersionEvidence.objects.filter(evidence=item).delete()
+    assert any("佐证材料与提交时的记录不符" in b.message for b in audit.verify())
+    # A removal nobody recorded is found too.
     EvidenceRemoval.objects.create(evidence=item, by=item.uploaded_by)
     assert any("没有删除的操作记录" in b.message for b in audit.verify())
