@@ -3,8 +3,8 @@
 row and the department turn red as it types a figure far behind time progress, gives the cause and
 the measure, loses its session while typing and loses nothing, and submits; the finance bureau's
 reviewer sees the department red on the round page, returns the report with a comment on that row;
-the department sees the comment, fixes the figure and submits again; the bureau sees it green and
-accepts it.  The form is also checked at 390 px: nothing scrolls the page sideways.
+the department sees the comment, fixes the figure, attaches the evidence and submits again; the
+bureau sees it green, with the evidence beside the version it came with, and accepts it.  The form is also checked at 390 px: nothing scrolls the page sideways.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -60,6 +61,20 @@ def _monitoring_pk(server: Server) -> int:
     return int(pk)
 
 
+def _evidence(folder: Path) -> Path:
+    """A small real PDF, written by the library."""
+    from jixiao.model import TargetTable
+    from jixiao.write.pdf import write_pdf
+
+    path = folder / "送戏下乡演出台账.pdf"
+    path.write_bytes(
+        write_pdf(
+            TargetTable.model_validate({"title": "送戏下乡演出台账", "department": {"name": DEPARTMENT}})
+        )
+    )
+    return path
+
+
 def _no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
@@ -103,13 +118,13 @@ def _save(page: Page, button: str = "保存") -> None:
         page.locator(".toolbar").get_by_role("button", name=button, exact=True).click()
 
 
-def test_monitoring_story(server: Server, browser: Browser) -> None:
+def test_monitoring_story(server: Server, browser: Browser, tmp_path: Path) -> None:
     shots = fresh_folder(SHOTS)
     pk = _monitoring_pk(server)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     story = Story(context.new_page(), server, shots=shots)
     try:
-        _walk(story, browser, pk)
+        _walk(story, browser, pk, tmp_path)
     finally:
         context.close()
     assert not story.console_errors, story.console_errors
@@ -118,7 +133,7 @@ def test_monitoring_story(server: Server, browser: Browser) -> None:
     assert [r for r in story.failed_requests if not noticing.match(r)] == []
 
 
-def _walk(story: Story, browser: Browser, pk: int) -> None:
+def _walk(story: Story, browser: Browser, pk: int, folder: Path) -> None:
     page = story.page
     # 1. The bureau's round page: the department has not reported and the deadline has passed.
     story.log_in(REVIEWER)
@@ -216,6 +231,11 @@ def _walk(story: Story, browser: Browser, pk: int) -> None:
     story.goto(f"/monitoring/{pk}/")
     expect(page.locator("ul.comments")).to_contain_text(COMMENT)
     story.shot("07-returned")
+    # The 1–7月 performance log as evidence, attached to the version about to be submitted.
+    page.get_by_label("上传佐证材料").set_input_files(_evidence(folder))
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator("#evidence").get_by_role("button", name="上传", exact=True).click()
+    expect(page.locator("#evidence ul.evidence-current")).to_contain_text("送戏下乡演出台账.pdf")
     story.goto(f"/monitoring/{pk}/edit/")
     row = _row(page, 1)
     checked(page, lambda: row.locator("input[name=ind_to_date]").fill("75"))
@@ -234,6 +254,14 @@ def _walk(story: Story, browser: Browser, pk: int) -> None:
     expect(line.locator("td").nth(3)).to_have_text("绿")
     with page.expect_navigation(wait_until="networkidle"):
         line.get_by_role("link", name="审核").click()
+    # The evidence came with the second version only.
+    expect(page.locator("#evidence ul[data-version='2']")).to_contain_text("送戏下乡演出台账.pdf")
+    expect(page.locator("#evidence ul[data-version='1']")).to_contain_text("没有佐证材料")
+    href = page.locator("#evidence ul[data-version='2'] a").get_attribute("href")
+    assert href
+    response = page.request.get(story.server.url + href)
+    assert response.ok, response.status
+    assert response.body().startswith(b"%PDF-")
     with page.expect_navigation(wait_until="networkidle"):
         page.get_by_role("button", name="审核确认").click()
     expect(story.message().last).to_contain_text("已确认")
