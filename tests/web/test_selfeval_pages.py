@@ -400,5 +400,19 @@ def test_another_tables_workbook_is_refused(
     )
     assert refused.status_code == 400
     assert "不一致" in refused.content.decode()
+    # A monitoring workbook of the same table is another kind of form (monup).
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.write.monitoring import write_monitoring_bytes
+
+    stored = SelfEvaluation.model_validate(opened.data)
+    monitoring_form = write_monitoring_bytes(
+        MonitoringReport.from_table(stored.approved.as_target_table(), 7), ".xlsx"
+    )
+    wrong = client.post(
+        reverse("selfeval-upload", args=[opened.pk]),
+        {"file": SimpleUploadedFile("监控表.xlsx", monitoring_form)},
+    )
+    assert wrong.status_code == 400
+    assert "是部门整体支出绩效运行监控表，不是部门整体支出绩效自评表" in wrong.content.decode()
     opened.refresh_from_db()
     assert opened.revision == 1
