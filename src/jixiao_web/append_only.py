@@ -23,6 +23,9 @@ TABLES: Final = (
     # selfeval: the bureau's reviewed scores, and evidence files
     "jixiao_web_scorereview",
     "jixiao_web_evidence",
+    # monup: evidence removed from a working copy, and the evidence each version froze
+    "jixiao_web_evidenceremoval",
+    "jixiao_web_versionevidence",
 )
 MESSAGE: Final = "只能追加：这张表中的记录不可修改或删除"
 

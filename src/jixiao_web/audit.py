@@ -215,12 +215,19 @@ IDENTITY: Final = {
     "提交时间": "提交时间",
     "错误数": "错误数",
     "警告数": "警告数",
+    # monup: the evidence files it was submitted with (self-evaluations, monitoring reports)
+    "佐证材料": "佐证材料",
 }
+#: The key under which a submission lists the evidence files frozen with the version.
+EVIDENCE_KEY = "佐证材料"
 
 
 def version_identity(version: Version) -> dict[str, Any]:
-    """What the submission entry records of the version it freezes."""
-    return {
+    """What the submission entry records of the version it freezes (for a kind that takes
+    evidence, the stored names of the files frozen with it)."""
+    from jixiao_web.evidence import KINDS
+
+    identity: dict[str, Any] = {
         DIGEST_KEY: content_digest(version.data),
         "校验结果哈希": content_digest(version.report),
         "提交人编号": version.created_by_id,
@@ -228,6 +235,9 @@ def version_identity(version: Version) -> dict[str, Any]:
         "错误数": version.errors,
         "警告数": version.warnings,
     }
+    if version.filing.kind in KINDS:
+        identity[EVIDENCE_KEY] = sorted(version.evidence.values_list("evidence__file", flat=True))
+    return identity
 
 
 def receipt(received: Received) -> dict[str, Any]:
@@ -262,7 +272,7 @@ def _altered_versions() -> Iterator[Break]:
                 None, f"“{version.filing}”第{version.number}版的内容与提交时记录的哈希值不符（版本被改动）"
             )
         for key, name in IDENTITY.items():
-            if key != DIGEST_KEY and key in after and after[key] != identity[key]:
+            if key != DIGEST_KEY and key in after and after[key] != identity.get(key):
                 yield Break(
                     None, f"“{version.filing}”第{version.number}版的{name}与提交时的记录不符（版本被改动）"
                 )
@@ -696,8 +706,9 @@ def _altered_rounds() -> Iterator[Break]:
 
 
 def _altered_evidence() -> Iterator[Break]:
-    """Every evidence file is the one its entry records, with the recorded digest, and its content
-    still has that digest."""
+    """Every evidence file is the one its entry records (name, type, size and digest), its content
+    still has that digest, and every removal is the one its entry records; a file removed before
+    any version held it is gone from storage, as its removal said."""
     from jixiao_web.models import Evidence
 
     recorded = {
@@ -705,21 +716,44 @@ def _altered_evidence() -> Iterator[Break]:
         for e in AuditEntry.objects.filter(action=AuditAction.EVIDENCE_ADD).only("filing_id", "after")
         if isinstance(e.after, dict)
     }
-    seen = set()
-    for item in Evidence.objects.order_by("pk"):
+    removals = {
+        (e.filing_id, e.after.get("文件")): e.after
+        for e in AuditEntry.objects.filter(action=AuditAction.EVIDENCE_REMOVE).only("filing_id", "after")
+        if isinstance(e.after, dict)
+    }
+    fields = {"文件名": "name", "类型": "kind", "大小": "size", EXPORT_DIGEST_KEY: "sha256"}
+    seen, removed = set(), set()
+    for item in Evidence.objects.select_related("removal").order_by("pk"):
         key = (item.filing_id, item.file.name)
         seen.add(key)
         after = recorded.get(key)
         if after is None or after.get(EXPORT_DIGEST_KEY) != item.sha256:
             yield Break(None, f"佐证材料 {item.file.name} 与上传时的操作记录不符（被添加或改动）")
             continue
+        differ = [
+            label for label, name in fields.items() if label in after and after[label] != getattr(item, name)
+        ]
+        if differ:
+            yield Break(
+                None,
+                f"佐证材料 {item.file.name} 的{'、'.join(differ)}与上传时的操作记录不符（被改动）",
+            )
+        gone = False
+        if hasattr(item, "removal"):
+            removed.add(key)
+            if key not in removals:
+                yield Break(None, f"佐证材料 {item.file.name} 被标为删除，但没有删除的操作记录（被改动）")
+            gone = not removals.get(key, {}).get("保留于已提交版本", True)
         try:
             with item.file.open("rb") as handle:
                 actual = hashlib.sha256(handle.read()).hexdigest()
         except OSError:
-            yield Break(None, f"佐证材料 {item.file.name} 缺失")
+            if not gone:
+                yield Break(None, f"佐证材料 {item.file.name} 缺失")
             continue
         if actual != item.sha256:
             yield Break(None, f"佐证材料 {item.file.name} 的内容与上传时记录的哈希值不符（文件被改动）")
     for filing_id, name in sorted(set(recorded) - seen, key=str):
-        yield Break(None, f"操作记录中的佐证材料 {name}（自评表 {filing_id}）已不在（被删除）")
+        yield Break(None, f"操作记录中的佐证材料 {name}（文件所属 {filing_id}）已不在（被删除）")
+    for filing_id, name in sorted(set(removals) - removed, key=str):
+        yield Break(None, f"操作记录中删除的佐证材料 {name}（文件所属 {filing_id}）没有删除记录（被改动）")

@@ -15,7 +15,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -23,11 +23,13 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from jixiao.model import TargetTable
+from jixiao.model import Comparator, TargetTable
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
 from jixiao.read import read_bytes
-from jixiao_web import selfeval, services
+from jixiao.scoring import read_target
+from jixiao_web import monitoring, selfeval, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Department, Filing, FilingYear, Role, User
 from jixiao_web.services import ReviewComment
@@ -218,6 +220,141 @@ SELFEVAL_RETURN_COMMENTS = (
 SELFEVAL_REVIEW = (4, "0", "例行监测抽检批次少于年度计划，合格率依据不足，按未提供佐证计 0 分。")
 
 
+#: monup: the July 2024 monitoring round (绩效运行监控).  Every department with an approved 2024
+#: table gets a report; three report on time, with a red, a yellow and a green department warning
+#: (the green one with a blue row, far ahead of time progress: a department's colour is its worst
+#: and the budget is never blue), and one has not reported though the deadline passed.
+MONITORING_MONTH = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What a department reports as of the end of July: the share of its budget spent, why when
+    it is behind, and the rows off course (row → 1–7月完成值, 全年预计完成值, 完成可能性, 原因说明,
+    纠偏措施); every other row is on course.  ``state``: how far the report goes."""
+
+    state: str
+    spent: Decimal
+    reason: str
+    rows: dict[int, tuple[str, str, str, str, str]]
+    problems: str
+    next_steps: str
+    #: The department's warning its report shows (红、黄、绿).
+    colour: str
+
+
+PROGRESS: dict[str, Progress] = {
+    "nongye": Progress(
+        state="submitted",
+        spent=Decimal("0.6"),
+        reason="",
+        rows={
+            1: (
+                "0.6",
+                "2.1",
+                "有可能",
+                "汛期持续降雨，揭西县两个片区停工约两个月，已建成0.6万亩。",
+                "雨季过后增加施工班组，按周调度进度，力争年底前完成2.1万亩，余下部分列入次年计划。",
+            )
+        },
+        problems="高标准农田建设受汛期影响进度滞后。",
+        next_steps="第三季度集中施工，按周通报各片区进度。",
+        colour="red",
+    ),
+    "ziran": Progress(
+        state="returned",
+        spent=Decimal("0.45"),
+        reason="地质灾害治理工程1处因用地协调延后开工，详细规划编制合同按节点付款，下半年集中支付。",
+        rows={},
+        problems="工程项目前期工作不足，资金支付慢于序时进度。",
+        next_steps="按月调度工程进度和合同支付，第三季度完成用地协调。",
+        colour="yellow",
+    ),
+    "minzheng": Progress(
+        state="accepted",
+        spent=Decimal("0.6"),
+        reason="",
+        rows={1: ("18", "24", "确定能", "", "")},
+        problems="部分站点运营经费依赖财政补助。",
+        next_steps="引导社会力量参与站点运营。",
+        colour="green",
+    ),
+    "wenlv": Progress(
+        state="draft", spent=Decimal(0), reason="", rows={}, problems="", next_steps="", colour=""
+    ),
+}
+#: The finance bureau's comment on 自然资源局's report when it sent it back.
+MONITORING_RETURN_COMMENT = ("funds", None, "请写明下半年每月的支付计划和预计全年执行数的依据。")
+
+
+_ACCRUING = (Comparator.GE, Comparator.GT, Comparator.EQ)
+
+
+def _ahead(target: Decimal, month: int) -> str:
+    """A figure on course as of ``month``: the target pro-rated, rounded up (a whole number for a
+    whole target, else one decimal)."""
+    places = Decimal(1) if target == target.to_integral_value() else Decimal("0.1")
+    share = target * month / 12
+    return str(share.quantize(places, rounding=ROUND_CEILING))
+
+
+def on_course(report: MonitoringReport, progress: Progress) -> MonitoringReport:
+    """``report`` as its department fills it in with ``progress``."""
+    data = report.model_dump(mode="json")
+    month = report.month
+    for name in ("total", "basic", "project", "fiscal", "other"):
+        row = data["funds"][name]
+        if row["initial_budget"] is None:
+            continue
+        initial = Decimal(row["initial_budget"])
+        row["adjusted_budget"] = str(initial)
+        row["executed"] = str(_money(initial * progress.spent))
+        row["forecast"] = str(initial)
+    data["funds"]["reason"] = progress.reason
+    for task, row in zip(report.approved.tasks, data["tasks"], strict=True):
+        row["executed"] = str(_money((task.amount or Decimal(0)) * progress.spent))
+        row["progress"] = "按计划推进。"
+    for number, (indicator, row) in enumerate(
+        zip(report.approved.indicators, data["indicators"], strict=True), 1
+    ):
+        target = read_target(indicator, report.year)
+        if number in progress.rows:
+            to_date, forecast, likelihood, note, measures = progress.rows[number]
+            row.update(to_date=to_date, forecast=forecast, likelihood=likelihood)
+            if note:
+                row.update(causes=["其他"], cause_note=note, measures=measures)
+            continue
+        row["likelihood"] = "确定能"
+        if target.kind == "qualitative":
+            row["tier"] = row["forecast"] = "达成"
+        elif target.kind == "date":
+            row["forecast"] = indicator.value  # not completed yet: on time until its deadline
+        else:
+            assert target.value is not None
+            accrues = target.comparator in _ACCRUING and indicator.unit.strip() != "%"
+            row["to_date"] = _ahead(target.value, month) if accrues and target.value > 0 else indicator.value
+            row["forecast"] = indicator.value
+    data.update(problems=progress.problems, next_steps=progress.next_steps)
+    return MonitoringReport.model_validate(data)
+
+
+def _monitor(filing: Filing, reviewer: User) -> None:
+    """Take a monitoring report through the workflow up to its ``state``, as its people would."""
+    progress = PROGRESS[filing.department.code]
+    if progress.state == "draft":
+        return
+    filer = User.objects.get(department=filing.department, role=Role.FILER)
+    as_filer, as_reviewer = Actor(filer), Actor(reviewer)
+    report = on_course(monitoring.report_of(filing.data), progress)
+    filing, _ = monitoring.save(as_filer, filing, report, filing.revision)
+    services.submit(as_filer, filing)
+    filing.refresh_from_db()
+    if progress.state == "returned":
+        services.return_filing(as_reviewer, filing, [ReviewComment(*MONITORING_RETURN_COMMENT)])
+    elif progress.state == "accepted":
+        services.transition(as_reviewer, filing, "accept")
+
+
 def demo_table(code: str, year: int) -> TargetTable:
     """The demo table of department ``code`` for ``year`` (a fresh copy; read once)."""
     return _read(f"jieyang-{code}-{year}.txt").model_copy(deep=True)
@@ -285,6 +422,14 @@ def load(data_dir: Path) -> bool:
                 _evaluate(filing, _state_of(filing), reviewer)
             if deadline < now:
                 selfeval.open_round(Actor(reviewer), year, VARIANTS["默认"], deadline)
+        # monup: July 2024's monitoring, opened while its deadline was ahead; the reports came in
+        # on time, and the deadline has passed since (one department has still not reported).
+        opened_round = monitoring.open_round(
+            Actor(reviewer), OPEN_YEAR, MONITORING_MONTH, VARIANTS["默认"], now + timedelta(days=30)
+        )
+        for filing in opened_round.made:
+            _monitor(filing, reviewer)
+        monitoring.open_round(Actor(reviewer), OPEN_YEAR, MONITORING_MONTH, VARIANTS["默认"], timezone.now())
     _save_passwords(data_dir, passwords)
     return True
 

@@ -1,11 +1,18 @@
-"""佐证材料: files a department attaches to its self-evaluation (PDF, images, office files).
+"""佐证材料: files a department attaches to its self-evaluation or monitoring report (PDF, images,
+office files): the same for both kinds (:data:`KINDS`).
 
 An attached file is untrusted like any upload: its size is capped before it is read, and what it
 is comes from its content, found in the same limited child process as uploads
 (:func:`jixiao_web.uploads.run_limited`, ``python -m jixiao_web.uploads --evidence NAME``): a PDF
 must open, an image must decode, an office file must be a well-formed zip (entries and sizes
 capped) or an OLE file of the kind its name says.  Its name must agree with its content.  It is
-stored with its SHA-256, and the digest is recorded in the audit chain.
+stored with its SHA-256, and its name, type, size and digest are recorded in the audit chain.
+
+Evidence belongs to the version it was submitted with: freezing a version records the working
+copy's files with it (:func:`freeze`, a :class:`~jixiao_web.models.VersionEvidence` each), so a
+document returned and submitted again still shows what each version had.  While the department may
+edit, it may remove a file (:func:`remove`, audited): the working copy no longer lists it; a file
+no version holds is deleted from storage, one a version holds stays for that version.
 
 :func:`sniff` runs in the child and imports no Django; :func:`attach` runs in the web process.
 """
@@ -18,8 +25,13 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from jixiao_web.audit import Actor
-    from jixiao_web.models import Evidence, Filing
+    from jixiao_web.models import Evidence, Filing, Version
+
+#: The document kinds that take evidence (``Kind`` values: no Django import here).
+KINDS: Final = ("selfeval", "monitoring")
 
 #: A file's kind → the extensions its name may have.
 EXTENSIONS: Final = {
@@ -50,7 +62,7 @@ MAX_BYTES: Final = 10 * 1024 * 1024
 MAX_UNPACKED: Final = 200 * 1024 * 1024
 MAX_ENTRIES: Final = 5000
 MAX_PIXELS: Final = 60_000_000
-#: Files per self-evaluation.
+#: Files per document (its working copy).
 MAX_FILES: Final = 30
 _OFFICE_PARTS: Final = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 
@@ -124,6 +136,57 @@ def limit_text() -> str:
     return f"{KIND_NAMES}，每个不超过 {MAX_BYTES // 1024 // 1024} MB，最多 {MAX_FILES} 个"
 
 
+def _noun(filing: Filing) -> str:
+    from jixiao_web.workflow import workflow_for
+
+    return workflow_for(filing).noun
+
+
+def _refused(filing: Filing, what: str) -> EvidenceError:
+    return EvidenceError(f"您不能为“{filing}”{what}佐证材料（当前状态：{filing.get_status_display()}）。")
+
+
+def _may_edit(actor: Actor, filing: Filing) -> bool:
+    from jixiao_web.access import Action, allowed
+
+    return actor.user is not None and filing.kind in KINDS and allowed(actor.user, Action.EDIT, filing)
+
+
+def current(filing: Filing) -> QuerySet[Evidence]:
+    """The working copy's evidence: every file attached and not removed."""
+    return filing.evidence.filter(removal__isnull=True).select_related("uploaded_by")
+
+
+def of_version(version: Version) -> QuerySet[Evidence]:
+    """The evidence ``version`` was submitted with."""
+    from jixiao_web.models import Evidence
+
+    return Evidence.objects.filter(versions__version=version).select_related("uploaded_by").order_by("pk")
+
+
+def freeze(version: Version) -> list[str]:
+    """Record the working copy's evidence as ``version``'s (called as it is frozen); the stored
+    names, for the submission's audit entry."""
+    from jixiao_web.models import VersionEvidence
+
+    if version.filing.kind not in KINDS:
+        return []
+    items = list(current(version.filing).order_by("pk"))
+    VersionEvidence.objects.bulk_create([VersionEvidence(version=version, evidence=e) for e in items])
+    return [str(e.file.name) for e in items]
+
+
+def recorded(item: Evidence, data_len: int | None = None) -> dict[str, Any]:
+    """What the audit chain records of an evidence file (and checks again: ``audit verify``)."""
+    return {
+        "文件名": item.name,
+        "类型": item.kind,
+        "大小": item.size if data_len is None else data_len,
+        "哈希": item.sha256,
+        "文件": item.file.name,
+    }
+
+
 def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
     """Store an evidence file for ``filing`` (the department, while it may edit), once its content
     has been checked in the limited child process; the audit entry records its digest."""
@@ -134,16 +197,16 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
     from django.db import transaction
 
     from jixiao_web import audit
-    from jixiao_web.access import Action, allowed
-    from jixiao_web.models import AuditAction, Evidence, Kind
+    from jixiao_web.models import AuditAction, Evidence
     from jixiao_web.models import Filing as FilingModel
     from jixiao_web.uploads import TIMEOUT_SECONDS, TooManyUploads, admit, reading_slot, run_limited
 
     name = PurePath(str(uploaded.name or "佐证材料")).name[-150:]
     if uploaded.size is not None and uploaded.size > MAX_BYTES:
         raise EvidenceError(f"“{name}”超过 {MAX_BYTES // 1024 // 1024} MB，未上传。")
-    if actor.user is None or filing.kind != Kind.SELFEVAL or not allowed(actor.user, Action.EDIT, filing):
-        raise EvidenceError(f"您不能为“{filing}”上传佐证材料（当前状态：{filing.get_status_display()}）。")
+    if not _may_edit(actor, filing):
+        raise _refused(filing, "上传")
+    assert actor.user is not None
     data = uploaded.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise EvidenceError(f"“{name}”超过 {MAX_BYTES // 1024 // 1024} MB，未上传。")
@@ -165,22 +228,94 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
         raise EvidenceError(f"“{name}”未上传：{problem}。")
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        current = FilingModel.objects.select_for_update().get(pk=filing.pk)
-        if not allowed(actor.user, Action.EDIT, current):
-            raise EvidenceError(
-                f"您不能为“{current}”上传佐证材料（当前状态：{current.get_status_display()}）。"
-            )
-        if current.evidence.count() >= MAX_FILES:
-            raise EvidenceError(f"每张自评表最多 {MAX_FILES} 个佐证材料。")
+        locked = FilingModel.objects.select_for_update().get(pk=filing.pk)
+        if not _may_edit(actor, locked):
+            raise _refused(locked, "上传")
+        if current(locked).count() >= MAX_FILES:
+            raise EvidenceError(f"每张{_noun(locked)}最多 {MAX_FILES} 个佐证材料，请先删除不需要的文件。")
         item = Evidence(
-            filing=current, name=name, kind=kind, sha256=digest, size=len(data), uploaded_by=actor.user
+            filing=locked, name=name, kind=kind, sha256=digest, size=len(data), uploaded_by=actor.user
         )
         item.file.save(f"{digest[:16]}{PurePath(name).suffix.lower()}", ContentFile(data), save=False)
         item.save()
+        audit.record(actor, AuditAction.EVIDENCE_ADD, filing=locked, after=recorded(item))
+    return item
+
+
+def remove(actor: Actor, filing: Filing, item_pk: int) -> Evidence:
+    """Take an evidence file off ``filing``'s working copy (the department, while it may edit),
+    recorded in the audit chain; its stored file is deleted unless a submitted version holds it."""
+    from django.db import transaction
+
+    from jixiao_web import audit
+    from jixiao_web.models import AuditAction, EvidenceRemoval
+    from jixiao_web.models import Filing as FilingModel
+
+    with transaction.atomic():
+        locked = FilingModel.objects.select_for_update().get(pk=filing.pk)
+        if not _may_edit(actor, locked):
+            raise _refused(locked, "删除")
+        assert actor.user is not None
+        item = current(locked).filter(pk=item_pk).first()
+        if item is None:
+            raise EvidenceError("没有这份佐证材料，或它已被删除。")
+        kept = item.versions.exists()
+        EvidenceRemoval.objects.create(evidence=item, by=actor.user)
         audit.record(
             actor,
-            AuditAction.EVIDENCE_ADD,
-            filing=current,
-            after={"文件名": name, "类型": kind, "大小": len(data), "哈希": digest, "文件": item.file.name},
+            AuditAction.EVIDENCE_REMOVE,
+            filing=locked,
+            before=recorded(item),
+            after={"文件": item.file.name, "保留于已提交版本": kept},
         )
+        if not kept:  # nobody received it: gone for good once the removal is committed
+            name, storage = str(item.file.name), item.file.storage
+            transaction.on_commit(lambda: storage.delete(name))
     return item
+
+
+def may_download(user: Any, filing: Filing, item: Evidence) -> bool:
+    """佐证材料 are the department's and the finance bureau's only (never the public's): the
+    department's own files (not deleted from storage), and for the bureau those of the versions it
+    received (and nobody took back)."""
+    from jixiao_web.access import FINANCE, Action, allowed
+
+    if not getattr(user, "is_authenticated", False) or item.filing_id != filing.pk:
+        return False
+    if user.role in FINANCE:
+        return (
+            allowed(user, Action.HISTORY, filing)
+            and item.versions.filter(
+                version__received__isnull=False, version__withdrawal__isnull=True
+            ).exists()
+        )
+    return allowed(user, Action.DRAFT, filing) and (not hasattr(item, "removal") or item.versions.exists())
+
+
+#: Where each kind's evidence is attached, removed and downloaded (URL names).
+URLS: Final = {
+    kind: {"add": f"{kind}-evidence", "remove": f"{kind}-evidence-remove", "get": f"{kind}-evidence-download"}
+    for kind in KINDS
+}
+
+
+def panel(user: Any, filing: Filing, can: Any) -> dict[str, Any]:
+    """What a document's page shows of its evidence: for the department the working copy's files
+    (removable while it may edit), and for everyone who may read them each version's files as it
+    was submitted (the bureau: the versions it received)."""
+    from jixiao_web import selectors
+    from jixiao_web.access import Action
+
+    department = Action.DRAFT in can
+    versions = [
+        (version, list(of_version(version)))
+        for version in selectors.versions_of(filing, user, can).order_by("-number")
+    ]
+    return {
+        "current": list(current(filing)) if department else None,
+        "versions": versions,
+        "may_attach": Action.EDIT in can,
+        "limit": limit_text(),
+        "urls": URLS.get(filing.kind, {}),
+        "noun": _noun(filing),
+    }

@@ -384,6 +384,9 @@ class AuditAction(models.TextChoices):
     SELFEVAL_START = "selfeval_start", "生成自评表"
     SCORE_REVIEW = "score_review", "财政局复核得分"
     EVIDENCE_ADD = "evidence_add", "上传佐证材料"
+    #: monup: the department removed an evidence file from its working copy (kept where a submitted
+    #: version holds it).
+    EVIDENCE_REMOVE = "evidence_remove", "删除佐证材料"
     # --- monitoring: the in-year monitoring round
     MONITORING_OPEN = "monitoring_open", "开启绩效运行监控"
     MONITORING_START = "monitoring_start", "生成运行监控表"
@@ -639,9 +642,11 @@ class ScoreReview(_Immutable):
 
 
 class Evidence(_Immutable):
-    """佐证材料: a file the department attached to its self-evaluation, stored with its digest."""
+    """佐证材料: a file the department attached to its self-evaluation or monitoring report, stored
+    with its digest.  The working copy's files are those not removed (:class:`EvidenceRemoval`); a
+    submitted version's are those it froze (:class:`VersionEvidence`)."""
 
-    filing = models.ForeignKey(Filing, models.PROTECT, related_name="evidence", verbose_name="自评表")
+    filing = models.ForeignKey(Filing, models.PROTECT, related_name="evidence", verbose_name="文件所属")
     name = models.CharField("文件名", max_length=200)
     file = models.FileField("文件", upload_to="evidence/%Y/")
     kind = models.CharField("类型", max_length=10)
@@ -653,6 +658,32 @@ class Evidence(_Immutable):
     class Meta:
         ordering: ClassVar = ["uploaded_at", "pk"]
         verbose_name = verbose_name_plural = "佐证材料"
+
+
+class EvidenceRemoval(_Immutable):
+    """monup: an evidence file taken off the working copy by the department (while it may edit).
+    A version that froze it still shows it; a file no version holds is deleted from storage."""
+
+    evidence = models.OneToOneField(Evidence, models.PROTECT, related_name="removal", verbose_name="佐证材料")
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="删除人")
+    at = models.DateTimeField("删除时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "删除的佐证材料"
+
+
+class VersionEvidence(_Immutable):
+    """monup: an evidence file as part of a submitted version (frozen with it)."""
+
+    version = models.ForeignKey(Version, models.PROTECT, related_name="evidence", verbose_name="版本")
+    evidence = models.ForeignKey(Evidence, models.PROTECT, related_name="versions", verbose_name="佐证材料")
+
+    class Meta:
+        ordering: ClassVar = ["version", "evidence"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["version", "evidence"], name="one_evidence_per_version")
+        ]
+        verbose_name = verbose_name_plural = "版本的佐证材料"
 
 
 # --- monitoring: the in-year monitoring round (绩效运行监控) -----------------------------------

@@ -245,7 +245,7 @@ def merged(filing: Filing, posted: dict[str, Any]) -> MonitoringReport:
 
 
 #: The Chinese names of the working copy's fields, for the save history.
-_LABELS = {
+LABELS = {
     "funds": "资金情况",
     "total": "年度资金总额",
     "basic": "基本支出",
@@ -295,7 +295,7 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
                 "本次没有保存，请重新打开后再修改。"
             )
         findings = report_for(current, data)
-        return documents.store(actor, current, data, findings, _LABELS), findings
+        return documents.store(actor, current, data, findings, LABELS), findings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,8 +339,8 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
         submitted = getattr(filing, "first", None)
         late_by = late_days(deadline, submitted, now)
         late = late_by > 0
-        if filing is None:
-            rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by))
+        if filing is None:  # nothing was due (no approved table), so nothing is late
+            rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, False, late_days=0))
             continue
         version = filing.received_version
         if version is None:

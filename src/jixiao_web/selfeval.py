@@ -36,7 +36,7 @@ from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
 from jixiao.scoring import RowScore, Scores, in_band, rounded, score
 from jixiao_web import audit, documents, services
-from jixiao_web.access import FINANCE, Action, allowed, is_finance
+from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
     AuditAction,
@@ -464,15 +464,6 @@ def published_of(target: Filing) -> Scored | None:
     if filing is None or filing.published_version is None:
         return None
     return scored(filing, filing.published_version)
-
-
-def may_download_evidence(user: Any, filing: Filing) -> bool:
-    """佐证材料 are the department's and the finance bureau's only (never the public's)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.role in FINANCE:
-        return allowed(user, Action.HISTORY, filing)
-    return allowed(user, Action.DRAFT, filing)
 
 
 def digest(data: bytes) -> str:

@@ -21,7 +21,7 @@ from jixiao.catalogue import MONITORING_SECTION_TITLES, SELFEVAL_SECTION_TITLES
 from jixiao.check import check_table
 from jixiao.findings import SECTION_TITLES, Finding, Report, Severity
 from jixiao.model import TargetTable
-from jixiao_web import audit, library, reminders
+from jixiao_web import audit, evidence, library, reminders
 from jixiao_web.access import FINANCE, Action, allowed, departments_filing_for, may_manage_library
 from jixiao_web.audit import Actor
 from jixiao_web.diff import diff_tables
@@ -477,6 +477,7 @@ def _freeze(actor: Actor, filing: Filing) -> Version:
         warnings=warnings,
         created_by=actor.user,
     )
+    evidence.freeze(version)  # monup: the files it is submitted with stay with it
     filing.row_keys = version.row_keys  # a table from before rows had keys keeps the version's
     filing.submitted_by = actor.user
     filing.errors, filing.warnings = errors, warnings

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from jixiao.check import check_table
-from jixiao.findings import ReadError, Report, unreadable
+from jixiao.findings import Location, ReadError, Report, unreadable
 from jixiao.model import TargetTable
 from jixiao.read import read_bytes
 
@@ -319,35 +319,43 @@ def _child(name: str) -> None:
 
 
 @dataclass(slots=True)
-class SelfevalUpload:
-    """selfeval: what reading a filled 自评表 gave: its JSON (None when unreadable), the report."""
+class DocumentUpload:
+    """What reading a filled self-evaluation or monitoring report gave: its JSON (None when
+    unreadable or of another kind), what the file turned out to be, and the report."""
 
-    evaluation: dict[str, Any] | None
+    document: dict[str, Any] | None
     report: dict[str, Any] = field(default_factory=dict)
+    #: ``selfeval``, ``monitoring``, ``table`` (a target table), or "" when unreadable.
+    found: str = ""
 
 
-def read_selfeval_upload(name: str, data: bytes, profile: dict[str, Any]) -> SelfevalUpload:
-    """Read and check a filled self-evaluation (any format the library reads) in the limited
-    child process, scored by ``profile`` (a profile's JSON)."""
-    child = run_limited(["--selfeval", name, json.dumps(profile, ensure_ascii=False)], data)
+def read_document_upload(kind: str, name: str, data: bytes, profile: dict[str, Any]) -> DocumentUpload:
+    """Read and check a filled document of ``kind`` (``selfeval`` or ``monitoring``, any format the
+    library reads) in the limited child process, judged by ``profile`` (a profile's JSON).  A file
+    of another kind gives no document, and says what it is (``found``)."""
+    child = run_limited(["--document", kind, name, json.dumps(profile, ensure_ascii=False)], data)
     if child.returncode is None:
-        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+        return DocumentUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
     if child.returncode == 0 and child.stdout:
         result = json.loads(child.stdout)
-        return SelfevalUpload(result["evaluation"], result["report"])
-    log.warning("reading self-evaluation upload %r failed (exit %s)", name, child.returncode)
+        return DocumentUpload(result["document"], result["report"], result["found"])
+    log.warning("reading %s upload %r failed (exit %s)", kind, name, child.returncode)
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return SelfevalUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
+        return DocumentUpload(None, _failed(name, "timeout", seconds=TIMEOUT_SECONDS).report)
     if b"MemoryError" in child.stderr:
-        return SelfevalUpload(None, _failed(name, "memory").report)
-    return SelfevalUpload(None, _failed(name, "internal").report)
+        return DocumentUpload(None, _failed(name, "memory").report)
+    return DocumentUpload(None, _failed(name, "internal").report)
 
 
-def _selfeval_child(name: str, profile_json: str) -> None:
-    """selfeval: a filled 自评表 read and checked (no Django here either)."""
-    from jixiao.check import check_selfeval
+def _document_child(kind: str, name: str, profile_json: str) -> None:
+    """A filled 自评表 or 监控表 read and checked (no Django here either)."""
+    from pydantic import BaseModel
+
+    from jixiao.check import check_monitoring, check_selfeval
     from jixiao.profile import Profile
-    from jixiao.read.selfeval import read_selfeval_bytes
+    from jixiao.read.document import read_document
+    from jixiao.read.monitoring import MonitoringReadResult
+    from jixiao.read.selfeval import SelfevalReadResult
 
     signal.signal(signal.SIGTERM, _orphaned)
     with contextlib.suppress(OSError, ValueError):
@@ -355,14 +363,29 @@ def _selfeval_child(name: str, profile_json: str) -> None:
             _orphaned(signal.SIGTERM, None)
     profile = Profile.model_validate_json(profile_json)
     data = sys.stdin.buffer.read()
+    out: dict[str, Any]
     try:
-        read = read_selfeval_bytes(data, name, profile)
+        read = read_document(data, name, profile)
     except ReadError as error:
-        out = {"evaluation": None, "report": Report(name, [error.finding]).to_dict()}
+        fatal = error.finding
+        if fatal.code == "not-a-target-table":  # nothing jixiao knows: say it is not what was asked for
+            why = {"why": "未找到监控表的栏目"} if kind == "monitoring" else {}
+            fatal = ReadError(f"not-a-{kind}", Location("file"), source=name, **why).finding
+        out = {"document": None, "found": "", "report": Report(name, [fatal]).to_dict()}
     else:
+        document: BaseModel | None
+        if isinstance(read, SelfevalReadResult):
+            found, document = "selfeval", read.evaluation
+            report = check_selfeval(read.evaluation, profile, name, read.findings)
+        elif isinstance(read, MonitoringReadResult):
+            found, document = "monitoring", read.report
+            report = check_monitoring(read.report, profile, name, read.findings)
+        else:
+            found, document, report = "table", None, Report(name, list(read.findings))
         out = {
-            "evaluation": read.evaluation.model_dump(mode="json"),
-            "report": check_selfeval(read.evaluation, profile, name, read.findings).to_dict(),
+            "document": document.model_dump(mode="json") if document is not None and found == kind else None,
+            "found": found,
+            "report": report.to_dict() if found == kind else Report(name, []).to_dict(),
         }
     sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
@@ -380,7 +403,7 @@ def _evidence_child(name: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--evidence":
         _evidence_child(sys.argv[2])
-    elif len(sys.argv) > 3 and sys.argv[1] == "--selfeval":
-        _selfeval_child(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 4 and sys.argv[1] == "--document":
+        _document_child(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         _child(sys.argv[1] if len(sys.argv) > 1 else "<上传>")

@@ -9,10 +9,14 @@ from django.views.generic import RedirectView
 
 from jixiao_web import ops
 from jixiao_web.api import api
-from jixiao_web.views import account, common, filing, public, review, season
+from jixiao_web.models import Kind
+from jixiao_web.views import account, common, documents, filing, public, review, season
 from jixiao_web.views import library as library_views
 from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
+
+SELFEVAL = {"kind": Kind.SELFEVAL}
+MONITORING = {"kind": Kind.MONITORING}
 
 handler404 = "jixiao_web.views.common.not_found"
 admin.site.site_header = admin.site.site_title = "预算绩效目标管理"
@@ -61,19 +65,43 @@ urlpatterns = [
     path("monitoring/<int:pk>/submit/", monitoring_views.submit, name="monitoring-submit"),
     path("monitoring/<int:pk>/withdraw/", monitoring_views.withdraw, name="monitoring-withdraw"),
     path("monitoring/<int:pk>/decide/", monitoring_views.decide, name="monitoring-decide"),
+    # monup: a monitoring report's evidence and its workbook, filled offline and uploaded (the same
+    # views as a self-evaluation's, the kind a parameter)
+    path("monitoring/<int:pk>/evidence/", documents.attach, MONITORING, name="monitoring-evidence"),
+    path(
+        "monitoring/<int:pk>/evidence/<int:item>/",
+        documents.download,
+        MONITORING,
+        name="monitoring-evidence-download",
+    ),
+    path(
+        "monitoring/<int:pk>/evidence/<int:item>/remove/",
+        documents.remove,
+        MONITORING,
+        name="monitoring-evidence-remove",
+    ),
+    path("monitoring/<int:pk>/upload/", documents.upload, MONITORING, name="monitoring-upload"),
+    path("monitoring/<int:pk>/workbook.xlsx", documents.workbook, MONITORING, name="monitoring-workbook"),
     path("review/<int:pk>/score/", selfeval_views.score_review, name="selfeval-score-review"),
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),
     path("selfeval/<int:pk>/check/", selfeval_views.check, name="selfeval-check"),
     path("selfeval/<int:pk>/submit/", selfeval_views.submit, name="selfeval-submit"),
     path("selfeval/<int:pk>/withdraw/", selfeval_views.withdraw, name="selfeval-withdraw"),
-    path("selfeval/<int:pk>/evidence/", selfeval_views.attach, name="selfeval-evidence"),
-    path("selfeval/<int:pk>/upload/", selfeval_views.upload, name="selfeval-upload"),
-    path("selfeval/<int:pk>/workbook.xlsx", selfeval_views.workbook, name="selfeval-workbook"),
+    path("selfeval/<int:pk>/evidence/", documents.attach, SELFEVAL, name="selfeval-evidence"),
+    path("selfeval/<int:pk>/upload/", documents.upload, SELFEVAL, name="selfeval-upload"),
+    path("selfeval/<int:pk>/workbook.xlsx", documents.workbook, SELFEVAL, name="selfeval-workbook"),
     path(
         "selfeval/<int:pk>/evidence/<int:item>/",
-        selfeval_views.evidence_download,
+        documents.download,
+        SELFEVAL,
         name="selfeval-evidence-download",
+    ),
+    path(
+        "selfeval/<int:pk>/evidence/<int:item>/remove/",
+        documents.remove,
+        SELFEVAL,
+        name="selfeval-evidence-remove",
     ),
     path("public/<int:year>/<slug:code>/selfeval/", selfeval_views.public, name="public-selfeval"),
     path(

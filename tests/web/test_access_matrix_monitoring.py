@@ -4,7 +4,8 @@ requires every named URL to have a row here or there).
 
 The owning department's monitoring reports, one per year, are in the states of the ``MONITORING``
 workflow (no 部门负责人 review, no grade, nothing published): draft, submitted, returned, accepted.
-Every one of them is filled without errors.
+Every one of them is filled without errors and has one evidence file (attached while it was a
+draft, so its first version holds it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -26,13 +28,15 @@ from django.utils import timezone
 from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.profile import VARIANTS
-from jixiao_web import monitoring, services
+from jixiao_web import evidence, monitoring, services
 from jixiao_web.access import Action, allowed
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
     AuditEntry,
     Comment,
     Department,
+    Evidence,
+    EvidenceRemoval,
     Filing,
     FilingYear,
     Kind,
@@ -80,7 +84,7 @@ class Case:
     method: str  # GET or POST
     expect: dict[str, Row]
     data: dict[str, Any] = field(default_factory=dict)
-    #: "pk" or "none"
+    #: "pk", "evidence" or "none"
     args: str = "pk"
     note: str = ""
 
@@ -190,6 +194,84 @@ MONITORING_MATRIX: dict[str, list[Case]] = {
     ],
     "monitoring-submit": [step("submit")],
     "monitoring-withdraw": [step("withdraw")],
+    # monup: evidence, and the workbook worked on offline
+    "monitoring-evidence": [
+        Case("GET", {**dict.fromkeys(ROLES, 405), "anon": ">login"}),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", ">detail!", ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", ">detail!", ">detail"),
+            },
+            {"file": "pdf"},
+            note="a real PDF, checked in the limited child process",
+        ),
+    ],
+    "monitoring-evidence-remove": [
+        Case("GET", {**dict.fromkeys(ROLES, 405), "anon": ">login"}, args="evidence"),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", ">detail!", ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", ">detail!", ">detail"),
+            },
+            args="evidence",
+            note="returned: the file leaves the working copy, its first version keeps it",
+        ),
+    ],
+    "monitoring-evidence-download": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                # Only what it received (a draft's file never).
+                "reviewer": (404, 200, 200, 200),
+                "admin": (404, 200, 200, 200),
+            },
+            args="evidence",
+        )
+    ],
+    "monitoring-upload": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", 200, ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", 200, ">detail"),
+            },
+        ),
+        Case(
+            "POST",
+            {
+                "anon": (">login",) * S4,
+                **department_row("edit", 400, ">detail"),
+                "other_filer": NONE,
+                **bureau_row("edit", 400, ">detail"),
+            },
+            note="no file: the page says so",
+        ),
+    ],
+    "monitoring-workbook": [
+        Case(
+            "GET",
+            {
+                "anon": (">login",) * S4,
+                "filer": OWN,
+                "head": OWN,
+                "other_filer": NONE,
+                "reviewer": NONE,
+                "admin": NONE,
+            },
+        )
+    ],
     "monitoring-decide": [
         step("accept", {"decision": "accept", "reviewed": "1"}),
         step("return", {"decision": "return", "reviewed": "1", "comment:indicators:1": "请说明完成值的来源"}),
@@ -202,7 +284,21 @@ class World:
     people: dict[str, User]
     department: Department
     filings: dict[str, Filing]
+    evidence: dict[str, Evidence]
     clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
+
+
+def _pdf() -> bytes:
+    from jixiao.write.pdf import write_pdf
+
+    return write_pdf(
+        TargetTable.model_validate({"title": "佐证材料", "department": {"name": "揭阳市应急管理局"}})
+    )
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return _pdf()
 
 
 def _table(seed: TargetTable, year: int) -> TargetTable:
@@ -220,9 +316,11 @@ def world(
     seed_table: TargetTable,
     actor: Callable[[str], Actor],
     no_renderings: None,
+    pdf: bytes,
 ) -> World:
     deadline = timezone.now() + timedelta(days=10)
     filings: dict[str, Filing] = {}
+    files: dict[str, Evidence] = {}
     for state, year in YEARS.items():
         FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
         target = services.start_filing(actor("filer"), department, year, _table(seed_table, year))
@@ -231,6 +329,7 @@ def world(
         (made,) = monitoring.open_round(actor("reviewer"), year, 7, VARIANTS["默认"], deadline).made
         data = on_track(MonitoringReport.model_validate(made.data))
         made, _ = monitoring.save(actor("filer"), made, monitoring.merged(made, data), made.revision)
+        files[state] = evidence.attach(actor("filer"), made, SimpleUploadedFile("佐证.pdf", pdf))
         if state != "draft":
             services.submit(actor("filer"), made)
         if state == "returned":
@@ -240,7 +339,7 @@ def world(
         made.refresh_from_db()
         assert made.status == state, (state, made.status)
         filings[state] = made
-    world = World(people, department, filings)
+    world = World(people, department, filings, files)
     for role in ROLES:
         _client(world, role)
     return world
@@ -258,7 +357,8 @@ def _client(world: World, role: str) -> Client:
 
 
 def _args(case: Case, world: World, state: str) -> list[Any]:
-    return {"none": [], "pk": [world.filings[state].pk]}[case.args]
+    filing = world.filings[state]
+    return {"none": [], "pk": [filing.pk], "evidence": [filing.pk, world.evidence[state].pk]}[case.args]
 
 
 def _target(where: str, filing: Filing) -> re.Pattern[str]:
@@ -282,9 +382,17 @@ def _mismatch(response: HttpResponse, expect: Expect, filing: Filing) -> str | N
     return None if _target(wanted[1:], filing).match(url) else f"redirected to {url}"
 
 
-def _data(case: Case, world: World, state: str) -> dict[str, Any]:
+def _data(case: Case, world: World, state: str, pdf: bytes) -> dict[str, Any]:
     filing = Filing.objects.get(pk=world.filings[state].pk)
-    return {key: str(filing.revision) if value == "{revision}" else value for key, value in case.data.items()}
+    data: dict[str, Any] = {}
+    for key, value in case.data.items():
+        if value == "{revision}":
+            data[key] = str(filing.revision)
+        elif key == "file":
+            data[key] = SimpleUploadedFile("检查照片.pdf", pdf)
+        else:
+            data[key] = value
+    return data
 
 
 def _snapshot() -> tuple[Any, ...]:
@@ -293,11 +401,13 @@ def _snapshot() -> tuple[Any, ...]:
         Version.objects.count(),
         Comment.objects.count(),
         sorted(MonitoringRound.objects.values_list("year", "month", "deadline")),
+        Evidence.objects.count(),
+        EvidenceRemoval.objects.count(),
         AuditEntry.objects.count(),
     )
 
 
-def _run(name: str, case: Case, world: World) -> list[str]:
+def _run(name: str, case: Case, world: World, pdf: bytes) -> list[str]:
     problems = []
     for role in ROLES:
         row = case.expect[role]
@@ -310,7 +420,7 @@ def _run(name: str, case: Case, world: World) -> list[str]:
                 if case.method == "GET":
                     response = client.get(url, case.data)
                 else:
-                    response = client.post(url, _data(case, world, state), follow=False)
+                    response = client.post(url, _data(case, world, state, pdf), follow=False)
                 where = f"{case.method} {url} as {role} on {state}"
                 problem = _mismatch(response, expect, world.filings[state])
                 if problem:
@@ -324,8 +434,8 @@ def _run(name: str, case: Case, world: World) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(MONITORING_MATRIX))
-def test_pages(name: str, world: World) -> None:
-    problems = [p for case in MONITORING_MATRIX[name] for p in _run(name, case, world)]
+def test_pages(name: str, world: World, pdf: bytes) -> None:
+    problems = [p for case in MONITORING_MATRIX[name] for p in _run(name, case, world, pdf)]
     assert problems == []
 
 
@@ -398,6 +508,7 @@ OTHER_KINDS = (
     ("selfeval-withdraw", ("POST",)),
     ("selfeval-upload", ("GET",)),
     ("selfeval-workbook", ("GET",)),
+    ("selfeval-evidence", ("POST",)),
 )
 
 

@@ -37,6 +37,7 @@ from jixiao_web.models import (
     Comment,
     Department,
     Evidence,
+    EvidenceRemoval,
     Filing,
     FilingYear,
     Kind,
@@ -202,6 +203,11 @@ SELFEVAL_MATRIX: dict[str, list[Case]] = {
             {"file": "pdf"},
             note="a real PDF, checked in the limited child process",
         ),
+    ],
+    # monup: the department takes a file off its working copy while it may edit
+    "selfeval-evidence-remove": [
+        Case("GET", {**dict.fromkeys(ROLES, 405), "anon": ">login"}, args="evidence"),
+        Case("POST", {**OUTSIDERS, **by_table("edit", ">detail!", ">detail")}, args="evidence"),
     ],
     "selfeval-upload": [
         Case("GET", {**OUTSIDERS, **by_table("edit", 200, ">detail")}),
@@ -481,6 +487,7 @@ def _snapshot() -> tuple[Any, ...]:
         Comment.objects.count(),
         ScoreReview.objects.count(),
         Evidence.objects.count(),
+        EvidenceRemoval.objects.count(),
         SelfEvalRound.objects.count(),
         # A download's first rendering records its digest in the chain (a cache, not a change).
         AuditEntry.objects.exclude(action=AuditAction.EXPORT).count(),

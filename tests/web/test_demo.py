@@ -11,7 +11,7 @@ import pytest
 from jixiao.check import check_table
 from jixiao.findings import Severity
 from jixiao.read import read_bytes
-from jixiao_web import audit, demo, selfeval
+from jixiao_web import audit, demo, monitoring, selfeval
 from jixiao_web.models import Department, Filing, Kind, ScoreReview, Status
 
 TABLES = [(code, demo.OPEN_YEAR) for code, _, _, status in demo.DEPARTMENTS if status] + [("yingji", 2023)]
@@ -126,3 +126,47 @@ def test_demo_self_evaluations_are_in_their_states_and_the_audit_chain_verifies(
     assert returned.comments.count() == len(demo.SELFEVAL_RETURN_COMMENTS)
     # Everything went through the services: the audit chain holds and matches the records.
     assert audit.verify() == []
+
+
+@pytest.mark.django_db(transaction=False)
+def test_demo_monitoring_round_shows_every_colour_and_one_late(tmp_path: Path) -> None:
+    """July 2024's monitoring round (monup): a red, a yellow and a green department (the green one
+    with a blue row), in the states the demo says, on time; one department has not reported though
+    the deadline has passed.  Loading again changes nothing."""
+    from jixiao_web.models import MonitoringRound, User
+
+    assert demo.load(tmp_path)
+    round_ = MonitoringRound.objects.get(year=demo.OPEN_YEAR)
+    assert round_.month == demo.MONITORING_MONTH
+    reviewer = User.objects.get(username="shenhe1")
+    rows = {r.department.code: r for r in monitoring.round_rows(reviewer, demo.OPEN_YEAR)}
+    reports = Filing.objects.filter(kind=Kind.MONITORING, year=demo.OPEN_YEAR)
+    assert {f.department.code: f.status for f in reports} == {
+        code: Status(progress.state) for code, progress in demo.PROGRESS.items()
+    }
+    colours = {}
+    for code, progress in demo.PROGRESS.items():
+        row = rows[code]
+        if progress.state == "draft":
+            assert (row.late, row.submitted, row.worst) == (True, None, None)
+            continue
+        assert not row.late, code
+        assert row.worst is not None
+        colours[code] = row.worst.colour.value if row.worst.colour else None
+        filing = reports.get(department__code=code)
+        assert filing.errors == 0, code
+    assert colours == {code: p.colour for code, p in demo.PROGRESS.items() if p.state != "draft"}
+    assert sorted(colours.values()) == ["green", "red", "yellow"]
+    # The blue: a row far ahead of time progress (a warning, not an error).
+    minzheng = reports.get(department__code="minzheng")
+    warned = monitoring.warnings_for(minzheng, minzheng.received_version.data)
+    assert warned.rows[0].alert.colour is not None
+    assert warned.rows[0].alert.colour.value == "blue"
+    assert "monitor-far-ahead" in {i["code"] for i in minzheng.received_version.report["issues"]}
+    # Departments without an approved table owe nothing: never late.
+    assert [code for code, r in rows.items() if r.late] == ["wenlv"]
+    # Loading again: nothing new.
+    before = (Filing.objects.count(), MonitoringRound.objects.count(), audit.verify())
+    assert not demo.load(tmp_path)
+    assert (Filing.objects.count(), MonitoringRound.objects.count(), audit.verify()) == before
+    assert before[2] == []

@@ -367,6 +367,11 @@ def test_a_filled_workbook_is_previewed_then_imported(
     assert opened.revision == 1  # nothing stored before confirming
     confirm = re.search(r'name="confirm" value="([^"]+)"', page)
     assert confirm is not None
+    # The preview is the filer's: the department's head cannot confirm it (monup).
+    head = login(people["head"]).post(url, {"confirm": confirm.group(1)}, follow=True)
+    assert "不是您为这张自评表读取的" in head.content.decode()
+    opened.refresh_from_db()
+    assert opened.revision == 1
     done = client.post(url, {"confirm": confirm.group(1)})
     assert done["Location"] == reverse("selfeval-edit", args=[opened.pk])
     opened.refresh_from_db()
@@ -395,5 +400,19 @@ def test_another_tables_workbook_is_refused(
     )
     assert refused.status_code == 400
     assert "不一致" in refused.content.decode()
+    # A monitoring workbook of the same table is another kind of form (monup).
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.write.monitoring import write_monitoring_bytes
+
+    stored = SelfEvaluation.model_validate(opened.data)
+    monitoring_form = write_monitoring_bytes(
+        MonitoringReport.from_table(stored.approved.as_target_table(), 7), ".xlsx"
+    )
+    wrong = client.post(
+        reverse("selfeval-upload", args=[opened.pk]),
+        {"file": SimpleUploadedFile("监控表.xlsx", monitoring_form)},
+    )
+    assert wrong.status_code == 400
+    assert "是部门整体支出绩效运行监控表，不是部门整体支出绩效自评表" in wrong.content.decode()
     opened.refresh_from_db()
     assert opened.revision == 1

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from jixiao.findings import Report
 from jixiao.profile import VARIANTS
+from jixiao_web import evidence as evidence_files
 from jixiao_web import monitoring, selectors, selfeval, services
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.models import Filing, Kind, MonitoringRound
@@ -182,6 +183,7 @@ def _editor(
         "editable": True,
         "report": _report_context(report),
         "check_url": reverse("monitoring-check", args=[filing.pk]),
+        "evidence": evidence_files.current(filing),
         **extra,
     }
     return render(request, "jixiao_web/monitoring_edit.html", context, status=status)
@@ -322,6 +324,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comments": selectors.shown_comments(filing, request.user, None, can),
         "history": selectors.history_of(filing, request.user, can),
         "reviewed": filing.received_version.number if filing.received_version is not None else "",
+        "evidence": evidence_files.panel(request.user, filing, can),
     }
     return render(request, "jixiao_web/monitoring.html", context)
 

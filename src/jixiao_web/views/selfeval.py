@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -33,21 +32,13 @@ from jixiao.findings import Report
 from jixiao.model import format_amount
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
-from jixiao_web import disposition, documents, exports, selectors, selfeval, services
+from jixiao_web import documents, exports, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
-from jixiao_web.models import City, Evidence, Filing, Kind, Opened, SelfEvalRound, Status, Version
+from jixiao_web.models import City, Filing, Kind, Opened, SelfEvalRound, Status, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
-from jixiao_web.uploads import (
-    TooLarge,
-    TooManyUploads,
-    admit,
-    read_limited,
-    read_selfeval_upload,
-    reading_slot,
-)
 from jixiao_web.views.common import actor_of, filing_for, posted_replies
 from jixiao_web.workflow import SELFEVAL, TARGET
 
@@ -437,7 +428,7 @@ def _editor(
         ),
         "can_reply": True,
         "check_url": reverse("selfeval-check", args=[filing.pk]),
-        "evidence": filing.evidence.all(),
+        "evidence": evidence_files.current(filing),
         **extra,
     }
     return render(request, "jixiao_web/selfeval_edit.html", context, status=status)
@@ -556,115 +547,6 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------
-# A filled workbook instead of typing: the blank workbook, and reading it back (preview, confirm)
-
-UPLOAD_SALT = "jixiao.selfeval.upload"
-
-
-@login_required
-def workbook(request: HttpRequest, pk: int) -> HttpResponse:
-    """The workbook to fill offline (``jixiao selfeval new``'s): the working copy, the copied
-    parts locked."""
-    from jixiao.write.selfeval import blank_workbook
-
-    filing = selfeval_for(request, pk, Action.DRAFT)
-    content = blank_workbook(selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
-    response = HttpResponse(content, content_type=exports.FORMATS["xlsx"][0])
-    response["Content-Disposition"] = disposition.header(
-        f"{filing.department.name}-{filing.year}年度部门整体支出绩效自评表-待填写.xlsx",
-        f"{filing.year}-{filing.department.code}-selfeval-form.xlsx",
-        attachment=True,
-    )
-    return response
-
-
-def _upload_page(request: HttpRequest, filing: Filing, status: int = 200, **context: Any) -> HttpResponse:
-    return render(request, "jixiao_web/selfeval_upload.html", {"filing": filing, **context}, status=status)
-
-
-def _same_rows(stored: SelfEvaluation, read: dict[str, Any]) -> bool:
-    """Whether a read self-evaluation is of the same approved table, row for row."""
-    approved = read.get("approved") or {}
-
-    def names(rows: Any) -> list[str]:
-        return [row.get("name", "") for row in rows or [] if isinstance(row, dict)]
-
-    return names(approved.get("tasks")) == [t.name for t in stored.approved.tasks] and names(
-        approved.get("indicators")
-    ) == [i.name for i in stored.approved.indicators]
-
-
-@login_required
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload a filled 自评表 (our workbook, or any format the library reads): read in the limited
-    child process, shown with its scores and findings; stored only when confirmed."""
-    filing = selfeval_for(request, pk, Action.VIEW)
-    if not allowed(request.user, Action.EDIT, filing):
-        messages.info(request, f"这张自评表当前为“{filing.get_status_display()}”，不能导入。")
-        return redirect("selfeval-detail", pk=filing.pk)
-    if request.method != "POST":
-        return _upload_page(request, filing)
-    if "confirm" in request.POST:
-        return _confirm_upload(request, filing)
-    uploaded = request.FILES.get("file")
-    if uploaded is None:
-        return _upload_page(request, filing, 400, error="请选择要上传的文件。")
-    name = uploaded.name or "上传文件"
-    try:
-        data = read_limited(uploaded)
-        admit(request.user)  # type: ignore[arg-type]
-        with reading_slot(request.user):
-            result = read_selfeval_upload(
-                name, data, selfeval.profile_of(filing.year).model_dump(mode="json")
-            )
-    except TooLarge as error:
-        return _upload_page(request, filing, 413, error=str(error))
-    except TooManyUploads as error:
-        return _upload_page(request, filing, 429, error=str(error))
-    context: dict[str, Any] = {"report": _report_context(result.report), "file_name": name}
-    if result.evaluation is None:
-        return _upload_page(request, filing, 400, **context)
-    stored = selfeval.evaluation_of(filing.data)
-    if not _same_rows(stored, result.evaluation):
-        context["error"] = (
-            "文件中的任务或绩效指标与本自评表所依据的批复目标表不一致（可能是其他部门、其他年度的表，或改动了复制的指标），"
-            "不能导入。请下载本页的工作簿填写后再上传。"
-        )
-        return _upload_page(request, filing, 400, **context)
-    evaluation = selfeval.merged(filing, result.evaluation)
-    data_json = evaluation.model_dump(mode="json")
-    context.update(
-        sheet=sheet(selfeval.scored(filing, data=data_json)),
-        editable=False,
-        confirm=signing.dumps(
-            {"evaluation": data_json, "revision": filing.revision, "name": name}, salt=UPLOAD_SALT
-        ),
-    )
-    return _upload_page(request, filing, **context)
-
-
-def _confirm_upload(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        payload = signing.loads(request.POST["confirm"], salt=UPLOAD_SALT, max_age=3600)
-        evaluation = selfeval.merged(filing, payload["evaluation"])
-        revision = int(payload["revision"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        messages.error(request, "预览已过期，请重新上传文件。")
-        return redirect("selfeval-upload", pk=filing.pk)
-    try:
-        filing, _ = selfeval.save(actor_of(request), filing, evaluation, revision)
-    except selfeval.SaveError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-upload", pk=filing.pk)
-    messages.success(
-        request,
-        f"已从“{payload.get('name', '文件')}”导入（第{filing.revision}次修订）："
-        f"错误 {filing.errors} 条，警告 {filing.warnings} 条。",
-    )
-    return redirect("selfeval-edit", pk=filing.pk)
-
-
-# ---------------------------------------------------------------------------------------------
 # Its page
 
 
@@ -696,9 +578,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "buttons": SELFEVAL.buttons(),
             "withdrawal": SELFEVAL.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
             "opened": _opened(filing) if Action.WITHDRAW in can else None,
-            "evidence": filing.evidence.all(),
-            "may_attach": Action.EDIT in can,
-            "evidence_limit": evidence_files.limit_text(),
+            "evidence": evidence_files.panel(request.user, filing, can),
         },
     )
 
@@ -707,43 +587,6 @@ def _opened(filing: Filing) -> Opened | None:
     """When the finance bureau opened the version waiting for it (then it cannot be withdrawn)."""
     version = selectors.latest_version(filing)
     return Opened.objects.filter(version=version).first() if version is not None else None
-
-
-# ---------------------------------------------------------------------------------------------
-# Evidence (佐证材料)
-
-
-@login_required
-@require_POST
-def attach(request: HttpRequest, pk: int) -> HttpResponse:
-    """Attach a file: read in a limited child process, its type taken from its content."""
-    filing = selfeval_for(request, pk, Action.VIEW)
-    uploaded = request.FILES.get("file")
-    if uploaded is None:
-        messages.error(request, "请选择要上传的佐证材料。")
-        return redirect("selfeval-detail", pk=filing.pk)
-    try:
-        item = evidence_files.attach(actor_of(request), filing, uploaded)
-    except evidence_files.EvidenceError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-detail", pk=filing.pk)
-    messages.success(request, f"已上传佐证材料“{item.name}”。")
-    return redirect("selfeval-detail", pk=filing.pk)
-
-
-@login_required
-def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
-    """A file of the evidence: for the department and the finance bureau only."""
-    filing = selfeval_for(request, pk, Action.VIEW)
-    if not selfeval.may_download_evidence(request.user, filing):
-        raise Http404("没有这份佐证材料，或您无权查看。")
-    found = Evidence.objects.filter(filing=filing, pk=item).first()
-    if found is None:
-        raise Http404("没有这份佐证材料，或您无权查看。")
-    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
-    response["Content-Type"] = evidence_files.CONTENT_TYPES.get(found.kind, "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # ---------------------------------------------------------------------------------------------
@@ -822,7 +665,7 @@ def review_page(
             "publish_confirm": SELFEVAL.by_command("publish")[0].confirm.format(number=latest.number),
             "error": error,
             "confirm": confirm,
-            "evidence": filing.evidence.all(),
+            "evidence": evidence_files.of_version(latest),
             "score_typed": score_typed or {},
             "unsent": [(name, text) for name, text in typed.items() if text.strip()]
             if Action.REVIEW not in can
