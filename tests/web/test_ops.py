@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -152,15 +151,15 @@ def test_metrics_are_refused_to_other_addresses_as_no_page(settings: object) -> 
 
 
 @pytest.mark.django_db
-def test_queue_gauges_read_django_tasks_table_once_it_exists() -> None:
-    """The gauges read the task table of django-tasks' database backend, whoever made it."""
-    from jixiao_web.ops import TASK_TABLE
+def test_queue_gauges_count_the_task_queue_by_status() -> None:
+    """The gauges read the task table of django-tasks' database backend (ready, running, failed)."""
+    from django_tasks_db.models import DBTaskResult
 
-    table = connection.ops.quote_name(TASK_TABLE)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {table} (id integer PRIMARY KEY, status varchar(10) NOT NULL)")
-        for number, status in enumerate(["READY"] * 3 + ["RUNNING", "FAILED", "FAILED", "SUCCESSFUL"]):
-            cursor.execute(f"INSERT INTO {table} (id, status) VALUES (%s, %s)", [number, status])
+    from jixiao_web.tasks import sweep_reminders
+
+    made = [sweep_reminders.enqueue().id for _ in range(7)]
+    for task_id, status in zip(made[3:], ["RUNNING", "FAILED", "FAILED", "SUCCESSFUL"], strict=True):
+        DBTaskResult.objects.filter(id=task_id).update(status=status)
     text = Client().get("/metrics").content.decode()
     assert _sample(text, "jixiao_task_queue_depth") == 3
     assert _sample(text, "jixiao_task_running") == 1
