@@ -167,6 +167,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("JIXIAO_CPU_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--name", default="view_cpu")
     args = parser.parse_args()
+    os.environ.setdefault("JIXIAO_LOG_LEVEL", "WARNING")  # the request log is not measured here
     recreate_database(args.database_url)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -395,7 +395,11 @@ class AuditAction(models.TextChoices):
     @classmethod
     def label_of(cls, value: str) -> str:
         """The Chinese name of a stored action ("操作" for one this code does not know)."""
-        return cls(value).label if value in cls.values else "操作"
+        return _ACTION_LABELS.get(value, "操作")
+
+
+#: Each action's Chinese name, by its stored value.
+_ACTION_LABELS: dict[str, str] = {str(action.value): str(action.label) for action in AuditAction}
 
 
 class AuditEntry(_Immutable):
