@@ -265,9 +265,8 @@ GRADE_KINDS: Final = ("grade-best", "grade-good", "grade-fair", "grade-poor")
 UNSCORED = "未评分"
 
 
-def _short(name: str) -> str:
-    """A department's name without the city's (``揭阳市民政局`` → ``民政局``), for the chart."""
-    city = City.current().name
+def short_name(name: str, city: str) -> str:
+    """A department's name without the city's (``揭阳市民政局`` → ``民政局``), for the charts."""
     return name.removeprefix(city) if city and name != city else name
 
 
@@ -292,13 +291,14 @@ def overview(request: HttpRequest, year: int) -> dict[str, Any]:
         Bar(label, count, share(count), kind)
         for label, count, kind in zip(labels, counts, kinds, strict=True)
     ]
+    city = City.current().name
     scored = sorted(
         (r for r in rows if r.total is not None), key=lambda r: (-(r.total or 0), r.department.code)
     )
     kind_of = dict(zip(grades, kinds, strict=False))
     scores = [
         Bar(
-            _short(r.department.name),
+            short_name(r.department.name, city),
             0,
             r.total or Decimal(0),
             kind_of.get(r.grade, "grade-none"),
