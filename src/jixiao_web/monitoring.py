@@ -32,12 +32,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from jixiao.catalogue import COLOUR_WORDS
 from jixiao.check import check_monitoring
 from jixiao.findings import Report
 from jixiao.model import TargetTable
-from jixiao.model.monitoring import MonitoringReport
-from jixiao.catalogue import COLOUR_WORDS
 from jixiao.model.framework import BENEFIT, COST, OUTPUT, SATISFACTION
+from jixiao.model.monitoring import MonitoringReport
 from jixiao.monitoring import Alert, Colour, Warnings, warnings
 from jixiao.profile import DEFAULT, Profile
 from jixiao_web import audit, documents

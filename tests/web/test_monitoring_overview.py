@@ -28,7 +28,7 @@ from jixiao_web.audit import Actor
 from jixiao_web.models import Department, Filing, Role, Status, User
 
 from .conftest import YEAR, _make
-from .test_monitoring import approved_target, on_track
+from .test_monitoring import on_track
 
 CAUSE_NOTE = "上半年检查经费尚未下达，检查推迟到下半年。"
 MEASURE = "经费下达后集中开展检查。"
@@ -164,7 +164,8 @@ def test_the_grid_shows_the_librarys_warnings_with_words(city: City) -> None:
     # shown beside it.
     assert grid["揭阳市文化局"] == ["绿", "绿", "绿", "绿"]
     (also,) = page.xpath('//section[@id="warning-grid"]//span[contains(@class, "also")]')
-    assert also.text_content() == "含蓝1" and "第1行" in also.get("title")
+    assert also.text_content() == "含蓝1"
+    assert "第1行" in also.get("title")
     assert also.xpath("ancestor::tr/th")[0].text_content() == "揭阳市文化局"
     # Each colour is a class beside its word, never alone; worst first.
     spans = page.xpath('//section[@id="warning-grid"]//tbody//span[not(contains(@class, "also"))]')
@@ -176,7 +177,7 @@ def test_the_grid_shows_the_librarys_warnings_with_words(city: City) -> None:
         "warning-none": "未定",
     }
     assert all(words[s.get("class")] == s.text_content() and s.get("title") for s in spans)
-    assert list(grid)[0] == "揭阳市应急管理局"
+    assert next(iter(grid)) == "揭阳市应急管理局"
 
 
 def test_the_red_list_comes_first_with_cause_and_measure(city: City) -> None:
@@ -187,7 +188,8 @@ def test_the_red_list_comes_first_with_cause_and_measure(city: City) -> None:
     assert [e.xpath("h3")[0].text_content().split()[0] for e in entries] == ["揭阳市应急管理局"]
     text = entries[0].text_content()
     assert "第1行 提供安全审查、检查项目" in text
-    assert f"经费保障：{CAUSE_NOTE}" in text and MEASURE in text
+    assert f"经费保障：{CAUSE_NOTE}" in text
+    assert MEASURE in text
 
 
 def test_the_chart_draws_each_department_and_time_progress(city: City) -> None:
@@ -199,7 +201,8 @@ def test_the_chart_draws_each_department_and_time_progress(city: City) -> None:
     labels = [t.text_content() for t in chart.xpath(".//*[local-name()='text'][@class='label']")]
     values = [t.text_content() for t in chart.xpath(".//*[local-name()='text'][@class='value']")]
     assert len(dots) == len(labels) == len(values) == 4  # one per received report
-    assert "自然资源局" in labels and not any(label.startswith("揭阳市") for label in labels)
+    assert "自然资源局" in labels
+    assert not any(label.startswith("揭阳市") for label in labels)
     assert values[labels.index("自然资源局")] == "45.00%（黄）"
     assert dots[labels.index("自然资源局")].get("class") == "dot warning-yellow"
     (line,) = chart.xpath(".//*[local-name()='line'][@class='progress-line']")
@@ -293,7 +296,8 @@ def test_only_the_bureau_and_no_round_is_a_message(city: City, people: dict[str,
         assert _client(people[role]).get(reverse("monitoring-warnings-export")).status_code == 404
     assert Client().get(reverse("monitoring-warnings")).status_code == 302
     page = _client(city.reviewer).get(reverse("monitoring-warnings"), {"year": "1999"})
-    assert page.status_code == 200 and "尚未开启" in page.content.decode()
+    assert page.status_code == 200
+    assert "尚未开启" in page.content.decode()
     assert (
         _client(city.reviewer).get(reverse("monitoring-warnings-export"), {"year": "1999"}).status_code == 404
     )

@@ -529,11 +529,11 @@ def warnings_workbook(overview: Overview, city: str) -> bytes:
         "说明",
     ]
     sheet.append(headings)
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
+    for heading in sheet[3]:
+        heading.font = Font(bold=True)
     for line in overview.rows:
         row = line.row
-        cells = [line.budget, *line.groups, line.department]
+        warned = [line.budget, *line.groups, line.department]
         sheet.append(
             [
                 row.department.name,
@@ -541,19 +541,19 @@ def warnings_workbook(overview: Overview, city: str) -> bytes:
                 f"第{row.version}版" if row.version is not None else "",
                 "逾期" if row.late else "",
                 line.rate,
-                *(_worded(cell) for cell in cells),
+                *(_worded(cell) for cell in warned),
                 line.department.why if row.warned is not None else "",
             ]
         )
-        for offset, cell in enumerate(cells):
-            if cell.colour is not None:
-                sheet.cell(sheet.max_row, 6 + offset).fill = _fill(cell.colour.value)
+        for offset, shown in enumerate(warned):
+            if shown.colour is not None:
+                sheet.cell(sheet.max_row, 6 + offset).fill = _fill(shown.colour.value)
     for letter, width in zip("ABCDE", (26, 12, 10, 8, 12), strict=True):
         sheet.column_dimensions[letter].width = width
     reds = book.create_sheet("红色预警清单")
     reds.append(["部门", "红色预警项", "预警说明", "偏差原因", "纠偏措施"])
-    for cell in reds[1]:
-        cell.font = Font(bold=True)
+    for heading in reds[1]:
+        heading.font = Font(bold=True)
     for line in overview.red:
         for item in line.reds:
             reds.append([line.row.department.name, item.what, item.why, item.cause, item.measure])
