@@ -306,11 +306,13 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
 # Warnings of received versions, computed once per version
 
 
-#: A version's report and its warnings, by (version id, digest of the profile judging it).  Versions
-#: are immutable (``_Immutable``) and the profile is part of the key, so an entry never goes
-#: stale; the bureau's pages (the round list, the warnings overview, its export) compute a
-#: version's warnings once per server process instead of once per page view.
-_WARNED: OrderedDict[tuple[int, str], tuple[MonitoringReport, Warnings]] = OrderedDict()
+#: A version's report and its warnings, by (version id, when it was made, digest of the profile
+#: judging it).  Versions are immutable (``_Immutable``), the time they were made tells a number
+#: used again (a database made anew, SQLite reusing a rolled-back row's number) from the one
+#: computed, and the profile is part of the key: an entry never goes stale.  The bureau's pages
+#: (the round list, the warnings overview, its export) and the self-evaluation's forecasts thus
+#: compute a version's warnings once per server process instead of once per page view.
+_WARNED: OrderedDict[tuple[int, datetime, str], tuple[MonitoringReport, Warnings]] = OrderedDict()
 _WARNED_LOCK = threading.Lock()
 #: Entries kept per process (one per department and round is enough for a year's pages).
 WARNED_CACHE_SIZE = 2048
@@ -321,26 +323,30 @@ def profile_key(profile: Profile) -> str:
     return audit.content_digest(profile.model_dump(mode="json"))
 
 
-def warned_versions(version_ids: list[int], profile: Profile) -> dict[int, tuple[MonitoringReport, Warnings]]:
-    """Each version's report and its warnings (the library's ``warnings``, the same function the
-    form uses), by version id; only versions not computed before are read from the database."""
+def warned_versions(
+    versions: list[tuple[int, datetime]], profile: Profile
+) -> dict[int, tuple[MonitoringReport, Warnings]]:
+    """Each version's (id, created_at) report and its warnings (the library's ``warnings``, the same
+    function the form uses), by version id; only versions not computed before are read from the
+    database."""
     key = profile_key(profile)
     found: dict[int, tuple[MonitoringReport, Warnings]] = {}
     with _WARNED_LOCK:
-        for pk in version_ids:
-            cached = _WARNED.get((pk, key))
+        for pk, made in versions:
+            cached = _WARNED.get((pk, made, key))
             if cached is not None:
-                _WARNED.move_to_end((pk, key))
+                _WARNED.move_to_end((pk, made, key))
                 found[pk] = cached
-    missing = [pk for pk in version_ids if pk not in found]
+    missing = {pk: made for pk, made in versions if pk not in found}
     if missing:
-        for pk, data in Version.objects.filter(pk__in=missing).values_list("pk", "data"):
+        for pk, made, data in Version.objects.filter(pk__in=missing).values_list("pk", "created_at", "data"):
             report = report_of(data)
             found[pk] = (report, warnings(report, profile))
+            missing[pk] = made
         with _WARNED_LOCK:
-            for pk in missing:
+            for pk, made in missing.items():
                 if pk in found:
-                    _WARNED[(pk, key)] = found[pk]
+                    _WARNED[(pk, made, key)] = found[pk]
             while len(_WARNED) > WARNED_CACHE_SIZE:
                 _WARNED.popitem(last=False)
     return found
@@ -416,9 +422,14 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
         .annotate(
             first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)),
             received_number=F("received_version__number"),
+            received_made=F("received_version__created_at"),
         )
     }
-    received = [f.received_version_id for f in filings.values() if f.received_version_id is not None]
+    received = [
+        (f.received_version_id, f.received_made)
+        for f in filings.values()
+        if f.received_version_id is not None
+    ]
     warned_by_version = warned_versions(received, profile)
     rows = []
     for department in Department.objects.filter(is_finance_bureau=False).order_by("code"):
@@ -557,3 +568,73 @@ def grid(rows: list[RoundRow], groups: list[str]) -> list[GridRow]:
         cells = [_group_cell(warned, group) for group in groups]
         out.append(GridRow(row, budget, cells, department, warned.budget.rate, _reds(report, warned)))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the self-evaluation (issue 12, item 6): what the year's monitoring forecast, per row
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What one indicator's monitoring said of the year: 全年预计完成值 and 完成可能性."""
+
+    forecast: str
+    likelihood: str
+
+
+@dataclass(frozen=True, slots=True)
+class LastMonitoring:
+    """A department's last monitoring report of a year as the bureau has it: the accepted version,
+    else the latest submitted one (``received_version``: an accepted report is final, and a
+    withdrawn submission is no longer received); its forecast per indicator, keyed by the row's
+    一级/二级/三级指标 (the self-evaluation and the report are both made from the approved table,
+    so the keys meet; a row the report does not have has no forecast)."""
+
+    filing: Filing
+    version: int
+    month: int
+    accepted: bool
+    rows: dict[tuple[str, str, str], Forecast]
+
+    def of(self, level1: str, level2: str, name: str) -> Forecast | None:
+        return self.rows.get((level1, level2, name))
+
+    @property
+    def label(self) -> str:
+        """运行监控（截至7月，第2版，已确认）."""
+        state = Status.ACCEPTED.label if self.accepted else Status.SUBMITTED.label
+        return f"运行监控（截至{self.month}月，第{self.version}版，{state}）"
+
+
+def last_monitoring(department_id: int, year: int) -> LastMonitoring | None:
+    """The department's monitoring report of ``year`` the self-evaluation takes its forecasts from
+    (None: there is none, or the bureau never received it)."""
+    filing = (
+        Filing.objects.filter(kind=Kind.MONITORING, year=year, department_id=department_id)
+        .defer("data", "row_keys")
+        .annotate(
+            received_number=F("received_version__number"), received_made=F("received_version__created_at")
+        )
+        .first()
+    )
+    if filing is None or filing.received_version_id is None:
+        return None
+    received = (filing.received_version_id, filing.received_made)
+    report, _ = warned_versions([received], profile_of(year))[filing.received_version_id]
+    rows = {}
+    for _, indicator, progress in report.indicator_rows():
+        key = (indicator.level1, indicator.level2, indicator.name)
+        if key in rows:  # the same indicator twice: no way to tell which is which
+            rows[key] = Forecast("", "")
+            continue
+        rows[key] = Forecast(
+            (progress.forecast or "").strip(),
+            (progress.likelihood or "").strip(),
+        )
+    return LastMonitoring(
+        filing,
+        getattr(filing, "received_number", 0),
+        report.month,
+        filing.status == Status.ACCEPTED,
+        rows,
+    )

@@ -14,6 +14,14 @@ through the workflow table's ``SELFEVAL`` (:mod:`jixiao_web.workflow`) with the 
   round's profile) and what the form shows live (:func:`check`).
 - :func:`save`: the department's working copy (the copied parts are the stored ones, whatever is
   posted).
+- :func:`with_monitoring`: each row's 运行监控时的完成可能性 (``monitoring_likelihood``, which the
+  library's ``selfeval-monitor-contradicts`` judges) copied from the department's last monitoring
+  report of the year (:func:`jixiao_web.monitoring.last_monitoring`: the accepted version, else the
+  latest submitted one).  It is taken when the self-evaluation is made from the approved table
+  and refreshed on every save of the working copy (:func:`merged`: the form, its live check, a
+  confirmed upload), that is while the department may edit it (draft or returned); a submitted
+  version keeps what it was submitted with.  Like the approved table it is a copied part: what a
+  post or an uploaded file says of it is never taken.
 - :func:`review_score`: 复核, the bureau's score of a row with its written reason, kept beside the
   department's own; :func:`scored` gives totals and the grade with the reviewed scores.
 """
@@ -35,7 +43,7 @@ from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
 from jixiao.scoring import RowScore, Scores, in_band, rounded, score
-from jixiao_web import audit, documents
+from jixiao_web import audit, documents, monitoring
 from jixiao_web.access import FINANCE, Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
@@ -165,7 +173,9 @@ def _make_from(actor: Actor, target: Filing) -> Filing:
     version = target.received_version
     assert version is not None
     assert target.status in TARGET.approved
-    evaluation = SelfEvaluation.from_table(TargetTable.model_validate(version.data))
+    evaluation = with_monitoring(
+        SelfEvaluation.from_table(TargetTable.model_validate(version.data)), target.department_id, target.year
+    )
     data = evaluation.model_dump(mode="json")
     profile = profile_of(target.year)
     errors, warnings = documents.counts(check_selfeval(evaluation, profile))
@@ -237,7 +247,27 @@ def merged(filing: Filing, posted: dict[str, Any]) -> SelfEvaluation:
     data["funds"] = funds
     for key in ("printed_total", "printed_grade"):
         data.pop(key, None)
-    return SelfEvaluation.model_validate(data)
+    return with_monitoring(SelfEvaluation.model_validate(data), filing.department_id, filing.year)
+
+
+def with_monitoring(evaluation: SelfEvaluation, department_id: int, year: int) -> SelfEvaluation:
+    """``evaluation`` with each row's ``monitoring_likelihood`` taken from the department's last
+    monitoring report of ``year`` (None where there is none, or it said nothing of the row)."""
+    last = monitoring.last_monitoring(department_id, year)
+    likelihoods = []
+    for indicator in evaluation.approved.indicators:
+        said = last.of(indicator.level1, indicator.level2, indicator.name) if last is not None else None
+        likelihoods.append(said.likelihood or None if said is not None else None)
+    if [row.monitoring_likelihood for row in evaluation.indicators] == likelihoods:
+        return evaluation
+    return evaluation.model_copy(
+        update={
+            "indicators": [
+                row.model_copy(update={"monitoring_likelihood": said})
+                for row, said in zip(evaluation.indicators, likelihoods, strict=True)
+            ]
+        }
+    )
 
 
 LABELS = {
@@ -258,6 +288,7 @@ LABELS = {
     "entered_score": "自评得分",
     "score_reason": "得分理由",
     "deviation": "偏差原因分析及改进措施",
+    "monitoring_likelihood": "运行监控时的完成可能性",
     "conclusion": "自评结论",
     "problems": "存在问题",
     "improvements": "改进措施",

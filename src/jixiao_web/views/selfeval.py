@@ -33,7 +33,7 @@ from jixiao.findings import Report
 from jixiao.model import format_amount
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
-from jixiao_web import disposition, documents, exports, selectors, selfeval, services
+from jixiao_web import disposition, documents, exports, monitoring, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Bar, bar_chart
@@ -78,6 +78,8 @@ class IndicatorLine:
     score: Any
     reviewed: Any = None
     final: Decimal | None = None
+    #: What the year's last monitoring report forecast of this row (None: nothing).
+    forecast: monitoring.Forecast | None = None
 
 
 @dataclass(slots=True)
@@ -91,12 +93,20 @@ class Sheet:
     funds: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     indicators: list[IndicatorLine] = field(default_factory=list)
+    #: The year's last monitoring report the forecasts come from (not on the public page).
+    monitored: monitoring.LastMonitoring | None = None
 
 
-def sheet(scored: selfeval.Scored, values: dict[str, Any] | None = None) -> Sheet:
+def sheet(
+    scored: selfeval.Scored,
+    values: dict[str, Any] | None = None,
+    monitored: monitoring.LastMonitoring | None = None,
+) -> Sheet:
+    """The 自评表 as a page shows it; ``monitored``: the department's last monitoring report of the
+    year, whose forecast each row shows (the department's and the bureau's pages, never the public)."""
     evaluation = scored.evaluation
     values = values if values is not None else form_values(evaluation)
-    out = Sheet(evaluation, values, scored)
+    out = Sheet(evaluation, values, scored, monitored=monitored)
     copied = selfeval.approved_initial(evaluation)
     for name, label in FUNDS_ROWS:
         row = getattr(evaluation.funds, name)
@@ -131,9 +141,16 @@ def sheet(scored: selfeval.Scored, values: dict[str, Any] | None = None) -> Shee
                 row_score,
                 reviewed,
                 reviewed.score if reviewed is not None else row_score.score,
+                monitored.of(indicator.level1, indicator.level2, indicator.name)
+                if monitored is not None
+                else None,
             )
         )
     return out
+
+
+def _monitored(filing: Filing) -> monitoring.LastMonitoring | None:
+    return monitoring.last_monitoring(filing.department_id, filing.year)
 
 
 def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +445,7 @@ def _editor(
 ) -> HttpResponse:
     context = {
         "filing": filing,
-        "sheet": sheet(scored, values),
+        "sheet": sheet(scored, values, _monitored(filing)),
         "tiers": TIERS,
         "editable": True,
         "report": _report_context(report),
@@ -686,7 +703,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "filing": filing,
             "shown": shown,
-            "sheet": sheet(scored),
+            "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
             "report": _report_context(report),
             "comments": selectors.shown_comments(filing, request.user, None, can),
@@ -806,7 +823,7 @@ def review_page(
             "filing": filing,
             "version": latest,
             "previous": previous,
-            "sheet": sheet(scored),
+            "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
             "reviewing": Action.REVIEW in can,
             "issues": latest.report.get("issues", []),
