@@ -29,6 +29,8 @@ through the workflow table's ``SELFEVAL`` (:mod:`jixiao_web.workflow`) with the 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -357,6 +359,60 @@ def scored(filing: Filing, version: Version | None = None, data: dict[str, Any] 
         (reviewed[row.row].score if row.row in reviewed else row.score for row in scores.rows), Decimal(0)
     )
     return Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
+
+
+#: A version's self-evaluation and its department's scores, by (version id, when it was made, digest
+#: of the profile): versions are immutable, so the overview scores each once per server process;
+#: the bureau's reviewed scores (which do change) are applied on top each time.
+_SCORES: OrderedDict[tuple[int, datetime, str], tuple[SelfEvaluation, Scores]] = OrderedDict()
+_SCORES_LOCK = threading.Lock()
+SCORES_CACHE_SIZE = 2048
+
+
+def forget_scores() -> None:
+    """Empty the cache of computed scores (tests, benchmarks)."""
+    with _SCORES_LOCK:
+        _SCORES.clear()
+
+
+def scored_versions(versions: list[tuple[int, datetime]], profile: Profile) -> dict[int, Scored]:
+    """Each version's (id, created_at) scores with its reviewed ones, by version id: what
+    :func:`scored` gives each, in a fixed number of queries (the versions not scored before, and
+    every reviewed score), whatever their number."""
+    key = audit.content_digest(profile.model_dump(mode="json"))
+    computed: dict[int, tuple[SelfEvaluation, Scores]] = {}
+    with _SCORES_LOCK:
+        for pk, made in versions:
+            cached = _SCORES.get((pk, made, key))
+            if cached is not None:
+                _SCORES.move_to_end((pk, made, key))
+                computed[pk] = cached
+    missing = {pk: made for pk, made in versions if pk not in computed}
+    if missing:
+        for pk, data in Version.objects.filter(pk__in=missing).values_list("pk", "data"):
+            evaluation = evaluation_of(data)
+            computed[pk] = (evaluation, score(evaluation, profile))
+        with _SCORES_LOCK:
+            for pk, made in missing.items():
+                if pk in computed:
+                    _SCORES[(pk, made, key)] = computed[pk]
+            while len(_SCORES) > SCORES_CACHE_SIZE:
+                _SCORES.popitem(last=False)
+    reviews: dict[int, dict[int, ScoreReview]] = {}
+    for review in (
+        ScoreReview.objects.filter(version_id__in=[pk for pk, _ in versions])
+        .select_related("author")
+        .order_by("pk")
+    ):
+        reviews.setdefault(review.version_id, {})[review.row] = review
+    out = {}
+    for pk, (evaluation, scores) in computed.items():
+        reviewed = reviews.get(pk, {})
+        total = scores.execution.score + sum(
+            (reviewed[row.row].score if row.row in reviewed else row.score for row in scores.rows), Decimal(0)
+        )
+        out[pk] = Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
+    return out
 
 
 def scored_as_shown(filing: Filing, version: Version | None, data: dict[str, Any]) -> Scored:

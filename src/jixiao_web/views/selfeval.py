@@ -382,9 +382,8 @@ def overview_export(request: HttpRequest) -> HttpResponse:
     summary: list[list[Any]] = []
     links: list[int | None] = []
     for row in rows:
-        version = row.filing.received_version if row.filing is not None else None
         scored = row.scored
-        if version is not None and scored is not None:
+        if row.version is not None and scored is not None:
             links.append(len(evaluations))
             evaluations.append(
                 (row.department.name, selfeval.as_reviewed(scored.evaluation, scored.reviewed, profile))
@@ -393,7 +392,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
             execution = scored.scores.execution
             indicators = scored.total - execution.score
             figures: list[Any] = [
-                f"第{version.number}版",
+                f"第{row.version}版",
                 total.initial_budget,
                 total.annual_budget,
                 total.executed,
