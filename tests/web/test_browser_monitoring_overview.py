@@ -152,7 +152,9 @@ def test_the_overview_at_desktop_and_on_a_phone(server: Server, browser: Browser
                 # The red list stacks: its cause and measure one under the other, inside the page.
                 dt = page.locator("#red-list dt").first.bounding_box()
                 dd = page.locator("#red-list dd").first.bounding_box()
-                assert dt is not None and dd is not None and dd["y"] > dt["y"]
+                assert dt is not None
+                assert dd is not None
+                assert dd["y"] > dt["y"]
                 assert dd["x"] + dd["width"] <= width
             # Filtering by red leaves the red department alone.
             page.get_by_label("含预警颜色").select_option("red")
@@ -165,7 +167,9 @@ def test_the_overview_at_desktop_and_on_a_phone(server: Server, browser: Browser
             content = download.value.path().read_bytes()
             book = load_workbook(io.BytesIO(content))
             rows = [r for r in book["预警汇总"].iter_rows(min_row=4, values_only=True) if r[0]]
-            assert len(rows) == 1 and "红" in rows[0]
-            assert story.console_errors == [] and story.failed_requests == []
+            assert len(rows) == 1
+            assert "红" in rows[0]
+            assert story.console_errors == []
+            assert story.failed_requests == []
         finally:
             context.close()
