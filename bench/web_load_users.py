@@ -396,7 +396,8 @@ class Reviewer(FastHttpUser):
             self.submitted.remove(pk)  # decided by someone else meanwhile
             return
         # The version read, as the real form posts it: a newer one would make the decision a conflict.
-        fields = {"csrfmiddlewaretoken": _csrf(html), "version": _hidden(html, "version")}
+        # As review.js posts it after its confirmation box (without it the server asks first).
+        fields = {"csrfmiddlewaretoken": _csrf(html), "version": _hidden(html, "version"), "confirmed": "1"}
         if random.random() < 0.5:
             fields.update(decision="approve", grade="优")
         else:
