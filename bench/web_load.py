@@ -8,9 +8,17 @@ save, check and view their table; reviewers list the queue, open review pages, r
 then reads every table straight from the database and checks that each user's last acknowledged
 save is there, that no stale save overwrote anything, and that the audit chain is intact.
 
+With ``--overviews N`` the city also has a finished year (``OVERVIEW_YEAR``) for N departments:
+each an approved target table, a monitoring report as of July (submitted or accepted, with red,
+yellow, green and blue warnings) and a self-evaluation (submitted or approved, scores varied), and
+the reviewers also open the finance bureau's two overview pages of that year (the self-evaluation
+overview ``/review/selfeval/`` and the monitoring warnings overview ``/review/monitoring/warnings/``)
+while the department users load the system as usual: their server-side p50/p95 are the pages'
+cost under load.
+
 Usage::
 
-    .venv/bin/python bench/web_load.py [--users 100 --reviewers 5 --duration 60s]
+    .venv/bin/python bench/web_load.py [--users 100 --reviewers 5 --duration 60s] [--overviews 150]
 
 Figures (p50/p95/p99 per request type, failures, requests/s, client- and server-side) are printed
 and written to ``bench/out/web_load.{json,md}`` (``--name`` changes the name); locust's own CSV
@@ -52,6 +60,8 @@ BIN = Path(sys.executable).parent
 TICK = os.sysconf("SC_CLK_TCK")
 OUT = ROOT / "bench" / "out"
 YEAR = 2024
+#: The finished year of ``--overviews``: target tables approved, monitoring and self-evaluation filed.
+OVERVIEW_YEAR = 2023
 PASSWORD = "load-test-password-2024"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/jixiao_load"
 #: Request types, from the path (for the server's request log).
@@ -66,6 +76,8 @@ ROUTES = (
     ("GET", re.compile(r"^/review/$"), "queue"),
     ("GET", re.compile(r"^/review/\d+/$"), "review page"),
     ("POST", re.compile(r"^/review/\d+/decide/$"), "decide"),
+    ("GET", re.compile(r"^/review/selfeval/$"), "selfeval overview"),
+    ("GET", re.compile(r"^/review/monitoring/warnings/$"), "warnings overview"),
 )
 
 
@@ -116,7 +128,7 @@ def setup_django(data_dir: Path, url: str) -> None:
     django.setup()
 
 
-def build_city(departments: int, submitted: int, reviewers: int) -> dict[str, list[dict[str, Any]]]:
+def build_city(departments: int, submitted: int, reviewers: int) -> dict[str, Any]:
     """The city, its people and tables; returns the accounts locust uses."""
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -164,7 +176,7 @@ def build_city(departments: int, submitted: int, reviewers: int) -> dict[str, li
             )
             for i in range(1, reviewers + 1)
         )
-        accounts: dict[str, list[dict[str, Any]]] = {"departments": [], "reviewers": []}
+        accounts: dict[str, Any] = {"departments": [], "reviewers": []}
         for index, (department, filer) in enumerate(zip(made, filers, strict=True)):
             table = seed.model_copy(deep=True)
             table.title = f"揭阳市{YEAR}年市直部门整体预算绩效目标表"
@@ -181,6 +193,125 @@ def build_city(departments: int, submitted: int, reviewers: int) -> dict[str, li
         accounts["reviewers"] = [{"username": u.username, "password": PASSWORD} for u in checkers]
     connections.close_all()
     return accounts
+
+
+def _monitoring_data(report: Any, index: int) -> dict[str, Any]:
+    """The monitoring report of the ``index``-th department, as of its month: the money and every
+    row on track (green), then by ``index % 5`` row 1 far behind with its cause (red), the money
+    behind time progress with its reason (yellow), row 1 far ahead (blue), or left green."""
+    data = report.model_dump(mode="json")
+    share = Decimal("0.45") if index % 5 == 1 else Decimal(report.month) / 12
+    for name in ("total", "basic", "project", "fiscal", "other"):
+        row = data["funds"][name]
+        if row["initial_budget"] is None:
+            continue
+        initial = Decimal(row["initial_budget"])
+        row["adjusted_budget"], row["forecast"] = str(initial), str(initial)
+        row["executed"] = str((initial * share).quantize(Decimal("0.00001")))
+    if index % 5 == 1:
+        data["funds"]["reason"] = "部分项目资金尚未拨付，下半年加快执行进度。"
+    for indicator, row in zip(report.approved.indicators, data["indicators"], strict=True):
+        target = indicator.value.split("-")[-1]
+        row.update(to_date=target, forecast=target, stock=True, likelihood="确定能")
+    first = data["indicators"][0]
+    if index % 5 == 0:
+        first.update(
+            to_date="0",
+            likelihood="有可能",
+            causes=["经费保障"],
+            cause_note="上半年检查经费尚未下达，检查推迟到下半年开展。",
+            measures="经费下达后集中开展检查。",
+        )
+    elif index % 5 == 2:
+        first.update(stock=False)  # 4 of 4 by July, pro-rated: far ahead
+    return data
+
+
+def _selfeval_data(evaluation: Any, index: int) -> dict[str, Any]:
+    """The ``index``-th department's self-evaluation: every row met, row 1 lower by ``index % 4``
+    (with its deviation explained), the money spent as budgeted."""
+    data = evaluation.model_dump(mode="json")
+    total = data["funds"]["total"]
+    total["annual_budget"] = total["initial_budget"]
+    total["executed"] = str(
+        (Decimal(total["initial_budget"]) * (Decimal("0.95") + Decimal(index % 6) / 100)).quantize(
+            Decimal("0.00001")
+        )
+    )
+    data["goal_actual"] = "全年完成应急演练、值守和培训等各项工作任务，安全生产形势总体平稳，群众满意度较高。"
+    for indicator, row in zip(evaluation.approved.indicators, data["indicators"], strict=True):
+        row["actual"] = indicator.value.split("-")[-1]
+    first = data["indicators"][0]
+    first["actual"] = str(4 - index % 4)
+    first["deviation"] = "部分检查因经费未到位而推迟，明年提前安排经费和计划。"
+    data["conclusion"] = "基本完成年度目标。"
+    return data
+
+
+def build_overviews(count: int) -> dict[str, Any]:
+    """A finished ``OVERVIEW_YEAR`` for ``count`` departments (more made if the city has fewer):
+    approved target tables, monitoring reports and self-evaluations in varied states."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connections
+    from django.utils import timezone
+
+    from jixiao.model.monitoring import MonitoringReport
+    from jixiao.model.selfeval import SelfEvaluation
+    from jixiao.profile import VARIANTS
+    from jixiao.read import read_path
+    from jixiao_web import monitoring, selfeval, services
+    from jixiao_web.audit import Actor
+    from jixiao_web.models import Department, FilingYear, Role, User
+
+    started = time.monotonic()
+    seed = read_path(SEED).table
+    assert seed is not None
+    seed.budget.basic_expenditure = Decimal("1200.5")
+    FilingYear.objects.create(year=OVERVIEW_YEAR, deadline=timezone.now() + timedelta(days=14))
+    reviewer = Actor(User.objects.filter(role=Role.REVIEWER).order_by("username").first(), "127.0.0.1")
+    have = Department.objects.filter(is_finance_bureau=False).count()
+    if have < count:
+        hashed = make_password(PASSWORD)
+        extra = Department.objects.bulk_create(
+            Department(code=f"bm{i:03d}", name=f"揭阳市第{i:03d}局", competent_department=f"第{i:03d}类")
+            for i in range(have + 1, count + 1)
+        )
+        User.objects.bulk_create(
+            User(username=f"{d.code}_tianbao", password=hashed, role=Role.FILER, department=d) for d in extra
+        )
+    departments = list(Department.objects.filter(is_finance_bureau=False).order_by("code")[:count])
+    filers = {u.department_id: Actor(u, "127.0.0.1") for u in User.objects.filter(role=Role.FILER)}
+    for department in departments:
+        table = seed.model_copy(deep=True)
+        table.title = f"揭阳市{OVERVIEW_YEAR}年市直部门整体预算绩效目标表"
+        table.year = OVERVIEW_YEAR
+        table.department.name = department.name
+        filing = services.start_filing(filers[department.pk], department, OVERVIEW_YEAR, table)
+        services.submit(filers[department.pk], filing)
+        services.approve(reviewer, filing, "优")
+    deadline = timezone.now() + timedelta(days=30)
+    made = monitoring.open_round(reviewer, OVERVIEW_YEAR, 7, VARIANTS["默认"], deadline).made
+    for index, filing in enumerate(made):
+        filer = filers[filing.department_id]
+        report = MonitoringReport.model_validate(filing.data)
+        filing, _ = monitoring.save(
+            filer, filing, monitoring.merged(filing, _monitoring_data(report, index)), filing.revision
+        )
+        services.submit(filer, filing)
+        if index % 2 == 0:
+            services.transition(reviewer, filing, "accept")
+    made = selfeval.open_round(reviewer, OVERVIEW_YEAR, VARIANTS["默认"], deadline).made
+    for index, filing in enumerate(made):
+        filer = filers[filing.department_id]
+        evaluation = SelfEvaluation.model_validate(filing.data)
+        filing, _ = selfeval.save(
+            filer, filing, selfeval.merged(filing, _selfeval_data(evaluation, index)), filing.revision
+        )
+        services.submit(filer, filing)
+        if index % 3 == 0:
+            services.approve(reviewer, filing, "")
+    connections.close_all()
+    return {"departments": len(departments), "seconds": round(time.monotonic() - started, 1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,6 +629,8 @@ ORDER = (
     "queue",
     "review page",
     "decide",
+    "selfeval overview",
+    "warnings overview",
 )
 
 
@@ -597,6 +730,10 @@ def measure(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     recreate_database(args.database_url)
     setup_django(data_dir, args.database_url)
     accounts = build_city(args.users, args.submitted, args.reviewers)
+    overviews = build_overviews(args.overviews) if args.overviews else None
+    if overviews is not None:
+        accounts["overview_year"] = OVERVIEW_YEAR
+        print(f"  {OVERVIEW_YEAR}: {overviews['departments']} departments filed in {overviews['seconds']} s")
     accounts_file = data_dir / "accounts.json"
     accounts_file.write_text(json.dumps(accounts), encoding="utf-8")
     print(
@@ -638,6 +775,7 @@ def measure(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
             "settle_s": args.settle,
             "workers": args.workers,
             "cpus": os.cpu_count(),
+            "overviews": args.overviews,
         },
         "steady": seen["steady"],
         "warmup": seen["warmup"],
@@ -666,6 +804,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--database-url", default=os.environ.get("JIXIAO_LOAD_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--overviews",
+        type=int,
+        default=0,
+        help=f"departments with a finished {OVERVIEW_YEAR} (monitoring, self-evaluation) whose two "
+        "overview pages the reviewers open (0: none)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     parser.add_argument("--name", default="web_load", help="output files: bench/out/NAME.{json,md} …")
     args = parser.parse_args()

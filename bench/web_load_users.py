@@ -4,7 +4,9 @@ Run by ``web_load.py`` (``locust -f bench/web_load_users.py --headless ...``), w
 through the environment:
 
 - ``WEB_LOAD_ACCOUNTS``: a JSON file ``{"departments": [{"username", "password", "filing"}...],
-  "reviewers": [{"username", "password"}...]}``; every locust user takes its own account;
+  "reviewers": [{"username", "password"}...], "overview_year": 2023}``; every locust user takes its
+  own account; with ``overview_year`` (``web_load.py --overviews``) the reviewers also open the
+  finance bureau's two overviews of that year;
 - ``WEB_LOAD_RESULTS``: where this file writes what it saw (JSON, see :func:`_write_results`);
 - ``WEB_LOAD_DURATION``: seconds of the measured (steady) phase;
 - ``WEB_LOAD_WAIT``: think time between actions, ``"MIN-MAX"`` seconds;
@@ -49,7 +51,7 @@ STEP = Decimal("0.00001")
 #: Task rows whose amounts each save changes: one gains STEP, the other loses it.
 PLUS_TASK, MINUS_TASK = 0, 2
 
-ACCOUNTS: dict[str, list[dict[str, Any]]] = json.loads(Path(os.environ["WEB_LOAD_ACCOUNTS"]).read_text())
+ACCOUNTS: dict[str, Any] = json.loads(Path(os.environ["WEB_LOAD_ACCOUNTS"]).read_text())
 RESULTS = Path(os.environ["WEB_LOAD_RESULTS"])
 DURATION = float(os.environ.get("WEB_LOAD_DURATION", "60"))
 SETTLE = float(os.environ.get("WEB_LOAD_SETTLE", "10"))
@@ -348,6 +350,20 @@ class Reviewer(FastHttpUser):
         _ready(self.environment)
 
     @task(3)
+    def overviews(self) -> None:
+        """The self-evaluation overview and the monitoring warnings overview of the finished year."""
+        year = ACCOUNTS.get("overview_year")
+        if not year:
+            return
+        for path, name, marker in (
+            ("/review/selfeval/", "selfeval overview", 'id="selfeval-queue"'),
+            ("/review/monitoring/warnings/", "warnings overview", 'id="warning-grid"'),
+        ):
+            with self.client.get(f"{path}?year={year}", name=name, catch_response=True) as page:
+                if page.status_code != 200 or marker not in (page.text or ""):
+                    page.failure(f"{name}: HTTP {page.status_code}")
+
+    @task(3)
     def queue(self) -> None:
         with self.client.get(f"/review/?year={YEAR}", name="queue", catch_response=True) as page:
             if page.status_code != 200 or not page.text:
@@ -380,7 +396,8 @@ class Reviewer(FastHttpUser):
             self.submitted.remove(pk)  # decided by someone else meanwhile
             return
         # The version read, as the real form posts it: a newer one would make the decision a conflict.
-        fields = {"csrfmiddlewaretoken": _csrf(html), "version": _hidden(html, "version")}
+        # As review.js posts it after its confirmation box (without it the server asks first).
+        fields = {"csrfmiddlewaretoken": _csrf(html), "version": _hidden(html, "version"), "confirmed": "1"}
         if random.random() < 0.5:
             fields.update(decision="approve", grade="优")
         else:

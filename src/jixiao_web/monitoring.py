@@ -20,25 +20,30 @@ One round a year: the month is fixed once reports were made (they are as of that
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from jixiao.catalogue import COLOUR_WORDS
 from jixiao.check import check_monitoring
 from jixiao.findings import Report
 from jixiao.model import TargetTable
+from jixiao.model.framework import BENEFIT, COST, OUTPUT, SATISFACTION
 from jixiao.model.monitoring import MonitoringReport
-from jixiao.monitoring import Alert, Warnings, warnings
+from jixiao.monitoring import Alert, Colour, Warnings, warnings
 from jixiao.profile import DEFAULT, Profile
 from jixiao_web import audit, documents
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
-from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringRound, Status, User
+from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringRound, Status, User, Version
 from jixiao_web.reminders import late_days
 from jixiao_web.workflow import TARGET
 
@@ -299,7 +304,69 @@ def save(actor: Actor, filing: Filing, report: MonitoringReport, revision: int) 
 
 
 # ---------------------------------------------------------------------------------------------
+# Warnings of received versions, computed once per version
+
+
+#: A version's report and its warnings, by (version id, when it was made, digest of the profile
+#: judging it).  Versions are immutable (``_Immutable``), the time they were made tells a number
+#: used again (a database made anew, SQLite reusing a rolled-back row's number) from the one
+#: computed, and the profile is part of the key: an entry never goes stale.  The bureau's pages
+#: (the round list, the warnings overview, its export) and the self-evaluation's forecasts thus
+#: compute a version's warnings once per server process instead of once per page view.
+_WARNED: OrderedDict[tuple[int, datetime, str], tuple[MonitoringReport, Warnings]] = OrderedDict()
+_WARNED_LOCK = threading.Lock()
+#: Entries kept per process: one per department and year is what the pages ask for; an entry takes
+#: about 55 KiB (150 departments' reports: 8.5 MiB measured), so at most about 55 MiB.
+WARNED_CACHE_SIZE = 1000
+
+
+def profile_key(profile: Profile) -> str:
+    """A digest of ``profile``: part of the cache key of a version's warnings."""
+    return audit.content_digest(profile.model_dump(mode="json"))
+
+
+def warned_versions(
+    versions: list[tuple[int, datetime]], profile: Profile
+) -> dict[int, tuple[MonitoringReport, Warnings]]:
+    """Each version's (id, created_at) report and its warnings (the library's ``warnings``, the same
+    function the form uses), by version id; only versions not computed before are read from the
+    database."""
+    key = profile_key(profile)
+    found: dict[int, tuple[MonitoringReport, Warnings]] = {}
+    with _WARNED_LOCK:
+        for pk, made in versions:
+            cached = _WARNED.get((pk, made, key))
+            if cached is not None:
+                _WARNED.move_to_end((pk, made, key))
+                found[pk] = cached
+    missing = {pk: made for pk, made in versions if pk not in found}
+    if missing:
+        for pk, made, data in Version.objects.filter(pk__in=missing).values_list("pk", "created_at", "data"):
+            report = report_of(data)
+            found[pk] = (report, warnings(report, profile))
+            missing[pk] = made
+        with _WARNED_LOCK:
+            for pk, made in missing.items():
+                if pk in found:
+                    _WARNED[(pk, made, key)] = found[pk]
+            while len(_WARNED) > WARNED_CACHE_SIZE:
+                _WARNED.popitem(last=False)
+    return found
+
+
+def forget_warnings() -> None:
+    """Empty the cache of computed warnings (tests, benchmarks)."""
+    with _WARNED_LOCK:
+        _WARNED.clear()
+
+
+# ---------------------------------------------------------------------------------------------
 # The finance bureau's list of a round
+
+
+#: The filing statuses the bureau's pages filter by, with 未提交 (a draft never received, or no
+#: report yet) last.
+NOT_RECEIVED = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +382,31 @@ class RoundRow:
     late: bool
     budget: Alert | None = None
     worst: Alert | None = None
+    #: The received version's number, report and warnings (None: nothing received).
+    version: int | None = None
+    report: MonitoringReport | None = None
+    warned: Warnings | None = None
+
+    @property
+    def status_key(self) -> str:
+        """The status filtered by: the filing's, or ``none`` when the bureau received nothing."""
+        return self.filing.status if self.filing is not None else NOT_RECEIVED
+
+    @property
+    def colour_key(self) -> str:
+        """The department's colour (its worst, ``red`` …), ``none`` when it has none."""
+        return self.worst.colour.value if self.worst is not None and self.worst.colour else NOT_RECEIVED
+
+    @property
+    def colours(self) -> set[str]:
+        """Every colour of the budget and the rows (grey apart), ``{"none"}`` when none has one:
+        what filtering by colour looks at (a blue row counts though its group is green)."""
+        if self.warned is None:
+            return {NOT_RECEIVED}
+        alerts = [self.warned.budget.alert, *(row.alert for row in self.warned.rows)]
+        found = {a.colour.value for a in alerts if a.colour is not None and a.colour is not Colour.GREY}
+        return found or {NOT_RECEIVED}
+
     #: reminders: days late (0: not late).
     late_days: int = 0
 
@@ -326,13 +418,24 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
         return []
     round_ = round_of(year)
     deadline = round_.deadline if round_ is not None else None
+    profile = Profile.model_validate(round_.profile) if round_ is not None else DEFAULT
     now = timezone.now()
     filings = {
         f.department_id: f
         for f in Filing.objects.filter(kind=Kind.MONITORING, year=year)
-        .select_related("received_version")
-        .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
+        .defer("data", "row_keys")
+        .annotate(
+            first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)),
+            received_number=F("received_version__number"),
+            received_made=F("received_version__created_at"),
+        )
     }
+    received = [
+        (f.received_version_id, f.received_made)
+        for f in filings.values()
+        if f.received_version_id is not None
+    ]
+    warned_by_version = warned_versions(received, profile)
     rows = []
     for department in Department.objects.filter(is_finance_bureau=False).order_by("code"):
         filing = filings.get(department.pk)
@@ -342,11 +445,10 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
         if filing is None:  # nothing was due (no approved table), so nothing is late
             rows.append(RoundRow(department, None, "未生成（目标表未审核）", None, False, late_days=0))
             continue
-        version = filing.received_version
-        if version is None:
+        if filing.received_version_id is None:
             rows.append(RoundRow(department, None, Status.DRAFT.label, submitted, late, late_days=late_by))
             continue
-        warned = warnings_for(filing, version.data)
+        report, warned = warned_by_version[filing.received_version_id]
         rows.append(
             RoundRow(
                 department,
@@ -356,8 +458,190 @@ def round_rows(user: User | AnonymousUser, year: int) -> list[RoundRow]:
                 late,
                 warned.budget.alert,
                 warned.department,
+                getattr(filing, "received_number", None),
+                report,
+                warned,
                 late_by,
             )
         )
     rows.sort(key=lambda r: (r.filing is None, r.department.code))
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The warnings overview (issue 12, item 4): every department × (budget, each 一级指标), the red list
+
+
+#: The 一级指标 groups in the order of the printed form; others (a city's own) follow as met.
+GROUP_ORDER = (OUTPUT, COST, BENEFIT, SATISFACTION)
+BUDGET_LABEL = "预算执行"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One colour of the grid: its word beside it, and why (the rows that gave it)."""
+
+    colour: Colour | None
+    why: str
+    #: Rows far ahead (blue) under a worse colour: shown beside it (the target may be too low).
+    blue_rows: int = 0
+    blue_why: str = ""
+
+    @property
+    def word(self) -> str:
+        return self.colour.word if self.colour is not None else COLOUR_WORDS["none"]
+
+    @property
+    def css(self) -> str:
+        return f"warning-{self.colour.value}" if self.colour is not None else "warning-none"
+
+
+@dataclass(frozen=True, slots=True)
+class RedItem:
+    """What is red in a department's report: the budget or a row, why, its cause and measure."""
+
+    what: str
+    why: str
+    cause: str
+    measure: str
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    row: RoundRow
+    budget: Cell
+    groups: list[Cell]
+    department: Cell
+    rate: Decimal | None
+    reds: list[RedItem]
+
+
+def groups_of(rows: list[RoundRow]) -> list[str]:
+    """The 一级指标 groups of every received report: the printed form's first, then others."""
+    seen: list[str] = []
+    for row in rows:
+        if row.warned is not None:
+            seen += [g for g in row.warned.groups if g not in seen]
+    return [g for g in GROUP_ORDER if g in seen] + [g for g in seen if g not in GROUP_ORDER]
+
+
+def _group_cell(warned: Warnings, group: str) -> Cell:
+    if group not in warned.groups:
+        return Cell(None, f"{group}：本表没有该类指标")
+    colour = warned.groups[group]
+    if colour is None:
+        return Cell(None, f"{group}：尚不能判断（完成值未填或无法识别）")
+    mine = [r for r in warned.rows if r.level1 == group]
+    rows = [f"第{r.row}行“{r.name}”" for r in mine if r.alert.colour is colour]
+    blue = [f"第{r.row}行“{r.name}”" for r in mine if r.alert.colour is Colour.BLUE]
+    if colour is Colour.BLUE:
+        return Cell(colour, f"{group}：{colour.word}（{'、'.join(rows)}）")
+    return Cell(
+        colour,
+        f"{group}：{colour.word}（{'、'.join(rows)}）",
+        len(blue),
+        f"{group}远超进度（蓝）：{'、'.join(blue)}，目标可能定得偏低" if blue else "",
+    )
+
+
+def _reds(report: MonitoringReport, warned: Warnings) -> list[RedItem]:
+    items = []
+    if warned.budget.alert.colour is Colour.RED:
+        reason = report.funds.reason.strip()
+        items.append(RedItem(BUDGET_LABEL, warned.budget.alert.why, reason, reason))
+    for row in warned.rows:
+        if row.alert.colour is not Colour.RED:
+            continue
+        progress = report.indicators[row.row - 1]
+        cause = "、".join(progress.causes)
+        if progress.cause_note.strip():
+            cause = f"{cause}：{progress.cause_note.strip()}" if cause else progress.cause_note.strip()
+        items.append(RedItem(f"第{row.row}行 {row.name}", row.alert.why, cause, progress.measures.strip()))
+    return items
+
+
+def grid(rows: list[RoundRow], groups: list[str]) -> list[GridRow]:
+    """The grid of ``rows`` (departments) × (budget, ``groups``), each cell a colour with its word;
+    the figures are the library's ``warnings`` of the version the bureau received."""
+    out = []
+    for row in rows:
+        warned, report = row.warned, row.report
+        if warned is None or report is None:
+            blank = Cell(None, "财政局尚未收到监控表")
+            out.append(GridRow(row, blank, [blank for _ in groups], blank, None, []))
+            continue
+        budget = Cell(warned.budget.alert.colour, warned.budget.alert.why)
+        department = Cell(warned.department.colour, warned.department.why)
+        cells = [_group_cell(warned, group) for group in groups]
+        out.append(GridRow(row, budget, cells, department, warned.budget.rate, _reds(report, warned)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the self-evaluation (issue 12, item 6): what the year's monitoring forecast, per row
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What one indicator's monitoring said of the year: 全年预计完成值 and 完成可能性."""
+
+    forecast: str
+    likelihood: str
+
+
+@dataclass(frozen=True, slots=True)
+class LastMonitoring:
+    """A department's last monitoring report of a year as the bureau has it: the accepted version,
+    else the latest submitted one (``received_version``: an accepted report is final, and a
+    withdrawn submission is no longer received); its forecast per indicator, keyed by the row's
+    一级/二级/三级指标 (the self-evaluation and the report are both made from the approved table,
+    so the keys meet; a row the report does not have has no forecast)."""
+
+    filing: Filing
+    version: int
+    month: int
+    accepted: bool
+    rows: dict[tuple[str, str, str], Forecast]
+
+    def of(self, level1: str, level2: str, name: str) -> Forecast | None:
+        return self.rows.get((level1, level2, name))
+
+    @property
+    def label(self) -> str:
+        """运行监控（截至7月，第2版，已确认）."""
+        state = Status.ACCEPTED.label if self.accepted else Status.SUBMITTED.label
+        return f"运行监控（截至{self.month}月，第{self.version}版，{state}）"
+
+
+def last_monitoring(department_id: int, year: int) -> LastMonitoring | None:
+    """The department's monitoring report of ``year`` the self-evaluation takes its forecasts from
+    (None: there is none, or the bureau never received it)."""
+    filing = (
+        Filing.objects.filter(kind=Kind.MONITORING, year=year, department_id=department_id)
+        .defer("data", "row_keys")
+        .annotate(
+            received_number=F("received_version__number"), received_made=F("received_version__created_at")
+        )
+        .first()
+    )
+    if filing is None or filing.received_version_id is None:
+        return None
+    received = (filing.received_version_id, filing.received_made)
+    report, _ = warned_versions([received], profile_of(year))[filing.received_version_id]
+    rows = {}
+    for _, indicator, progress in report.indicator_rows():
+        key = (indicator.level1, indicator.level2, indicator.name)
+        if key in rows:  # the same indicator twice: no way to tell which is which
+            rows[key] = Forecast("", "")
+            continue
+        rows[key] = Forecast(
+            (progress.forecast or "").strip(),
+            (progress.likelihood or "").strip(),
+        )
+    return LastMonitoring(
+        filing,
+        getattr(filing, "received_number", 0),
+        report.month,
+        filing.status == Status.ACCEPTED,
+        rows,
+    )

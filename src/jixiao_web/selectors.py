@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from jixiao_web.access import FINANCE, Action, allowed, is_finance, restrict
@@ -449,6 +449,8 @@ class SelfEvalRow:
     grade: str = ""
     #: The scores of the version the bureau received (None: nothing received yet).
     scored: Scored | None = None
+    #: The number of the version the bureau received.
+    version: int | None = None
     #: reminders: days late (0: not late).
     late_days: int = 0
 
@@ -467,9 +469,23 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
     filings = {
         f.department_id: f
         for f in Filing.objects.filter(kind=Kind.SELFEVAL, year=year)
-        .select_related("received_version")
-        .annotate(first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)))
+        .defer("data", "row_keys")
+        .annotate(
+            first=Min("versions__received__at", filter=Q(versions__withdrawal__isnull=True)),
+            received_number=F("received_version__number"),
+            received_made=F("received_version__created_at"),
+        )
     }
+    # Every received version scored at once (a fixed number of queries, each version scored once
+    # per process): the overview of a city's hundred departments is one page view.
+    scored_by_version = selfeval.scored_versions(
+        [
+            (f.received_version_id, f.received_made)
+            for f in filings.values()
+            if f.received_version_id is not None
+        ],
+        selfeval.profile_of(year),
+    )
     rows = []
     for department in Department.objects.filter(is_finance_bureau=False):
         filing = filings.get(department.pk)
@@ -481,11 +497,10 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
                 SelfEvalRow(department, None, "未生成（目标表未审核）", None, late, late_days=late_by)
             )
             continue
-        version = filing.received_version
-        if version is None:
+        if filing.received_version_id is None:
             rows.append(SelfEvalRow(department, None, Status.DRAFT.label, submitted, late, late_days=late_by))
             continue
-        scored = selfeval.scored(filing, version)
+        scored = scored_by_version[filing.received_version_id]
         rows.append(
             SelfEvalRow(
                 department,
@@ -497,6 +512,7 @@ def selfeval_queue(user: User | AnonymousUser, year: int) -> list[SelfEvalRow]:
                 scored.total,
                 scored.grade,
                 scored,
+                getattr(filing, "received_number", None),
                 late_by,
             )
         )

@@ -14,6 +14,14 @@ through the workflow table's ``SELFEVAL`` (:mod:`jixiao_web.workflow`) with the 
   round's profile) and what the form shows live (:func:`check`).
 - :func:`save`: the department's working copy (the copied parts are the stored ones, whatever is
   posted).
+- :func:`with_monitoring`: each row's 运行监控时的完成可能性 (``monitoring_likelihood``, which the
+  library's ``selfeval-monitor-contradicts`` judges) copied from the department's last monitoring
+  report of the year (:func:`jixiao_web.monitoring.last_monitoring`: the accepted version, else the
+  latest submitted one).  It is taken when the self-evaluation is made from the approved table
+  and refreshed on every save of the working copy (:func:`merged`: the form, its live check, a
+  confirmed upload), that is while the department may edit it (draft or returned); a submitted
+  version keeps what it was submitted with.  Like the approved table it is a copied part: what a
+  post or an uploaded file says of it is never taken.
 - :func:`review_score`: 复核, the bureau's score of a row with its written reason, kept beside the
   department's own; :func:`scored` gives totals and the grade with the reviewed scores.
 """
@@ -21,6 +29,8 @@ through the workflow table's ``SELFEVAL`` (:mod:`jixiao_web.workflow`) with the 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +45,7 @@ from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation, Tier, initial_total
 from jixiao.profile import DEFAULT, VARIANTS, Profile, ProfileError, profile_from_json
 from jixiao.scoring import RowScore, Scores, in_band, rounded, score
-from jixiao_web import audit, documents, services
+from jixiao_web import audit, documents, monitoring, services
 from jixiao_web.access import Action, allowed, is_finance
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
@@ -165,7 +175,9 @@ def _make_from(actor: Actor, target: Filing) -> Filing:
     version = target.received_version
     assert version is not None
     assert target.status in TARGET.approved
-    evaluation = SelfEvaluation.from_table(TargetTable.model_validate(version.data))
+    evaluation = with_monitoring(
+        SelfEvaluation.from_table(TargetTable.model_validate(version.data)), target.department_id, target.year
+    )
     data = evaluation.model_dump(mode="json")
     profile = profile_of(target.year)
     errors, warnings = documents.counts(check_selfeval(evaluation, profile))
@@ -237,7 +249,27 @@ def merged(filing: Filing, posted: dict[str, Any]) -> SelfEvaluation:
     data["funds"] = funds
     for key in ("printed_total", "printed_grade"):
         data.pop(key, None)
-    return SelfEvaluation.model_validate(data)
+    return with_monitoring(SelfEvaluation.model_validate(data), filing.department_id, filing.year)
+
+
+def with_monitoring(evaluation: SelfEvaluation, department_id: int, year: int) -> SelfEvaluation:
+    """``evaluation`` with each row's ``monitoring_likelihood`` taken from the department's last
+    monitoring report of ``year`` (None where there is none, or it said nothing of the row)."""
+    last = monitoring.last_monitoring(department_id, year)
+    likelihoods = []
+    for indicator in evaluation.approved.indicators:
+        said = last.of(indicator.level1, indicator.level2, indicator.name) if last is not None else None
+        likelihoods.append(said.likelihood or None if said is not None else None)
+    if [row.monitoring_likelihood for row in evaluation.indicators] == likelihoods:
+        return evaluation
+    return evaluation.model_copy(
+        update={
+            "indicators": [
+                row.model_copy(update={"monitoring_likelihood": said})
+                for row, said in zip(evaluation.indicators, likelihoods, strict=True)
+            ]
+        }
+    )
 
 
 LABELS = {
@@ -258,6 +290,7 @@ LABELS = {
     "entered_score": "自评得分",
     "score_reason": "得分理由",
     "deviation": "偏差原因分析及改进措施",
+    "monitoring_likelihood": "运行监控时的完成可能性",
     "conclusion": "自评结论",
     "problems": "存在问题",
     "improvements": "改进措施",
@@ -326,6 +359,61 @@ def scored(filing: Filing, version: Version | None = None, data: dict[str, Any] 
         (reviewed[row.row].score if row.row in reviewed else row.score for row in scores.rows), Decimal(0)
     )
     return Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
+
+
+#: A version's self-evaluation and its department's scores, by (version id, when it was made, digest
+#: of the profile): versions are immutable, so the overview scores each once per server process;
+#: the bureau's reviewed scores (which do change) are applied on top each time.
+_SCORES: OrderedDict[tuple[int, datetime, str], tuple[SelfEvaluation, Scores]] = OrderedDict()
+_SCORES_LOCK = threading.Lock()
+#: About 50 KiB an entry (150 departments' self-evaluations: 7.4 MiB measured).
+SCORES_CACHE_SIZE = 1000
+
+
+def forget_scores() -> None:
+    """Empty the cache of computed scores (tests, benchmarks)."""
+    with _SCORES_LOCK:
+        _SCORES.clear()
+
+
+def scored_versions(versions: list[tuple[int, datetime]], profile: Profile) -> dict[int, Scored]:
+    """Each version's (id, created_at) scores with its reviewed ones, by version id: what
+    :func:`scored` gives each, in a fixed number of queries (the versions not scored before, and
+    every reviewed score), whatever their number."""
+    key = audit.content_digest(profile.model_dump(mode="json"))
+    computed: dict[int, tuple[SelfEvaluation, Scores]] = {}
+    with _SCORES_LOCK:
+        for pk, made in versions:
+            cached = _SCORES.get((pk, made, key))
+            if cached is not None:
+                _SCORES.move_to_end((pk, made, key))
+                computed[pk] = cached
+    missing = {pk: made for pk, made in versions if pk not in computed}
+    if missing:
+        for pk, data in Version.objects.filter(pk__in=missing).values_list("pk", "data"):
+            evaluation = evaluation_of(data)
+            computed[pk] = (evaluation, score(evaluation, profile))
+        with _SCORES_LOCK:
+            for pk, made in missing.items():
+                if pk in computed:
+                    _SCORES[(pk, made, key)] = computed[pk]
+            while len(_SCORES) > SCORES_CACHE_SIZE:
+                _SCORES.popitem(last=False)
+    reviews: dict[int, dict[int, ScoreReview]] = {}
+    for review in (
+        ScoreReview.objects.filter(version_id__in=[pk for pk, _ in versions])
+        .select_related("author")
+        .order_by("pk")
+    ):
+        reviews.setdefault(review.version_id, {})[review.row] = review
+    out = {}
+    for pk, (evaluation, scores) in computed.items():
+        reviewed = reviews.get(pk, {})
+        total = scores.execution.score + sum(
+            (reviewed[row.row].score if row.row in reviewed else row.score for row in scores.rows), Decimal(0)
+        )
+        out[pk] = Scored(evaluation, profile, scores, reviewed, total, profile.grade(total))
+    return out
 
 
 def scored_as_shown(filing: Filing, version: Version | None, data: dict[str, Any]) -> Scored:

@@ -59,6 +59,10 @@ urlpatterns = [
     path("review/selfeval/export.xlsx", selfeval_views.overview_export, name="selfeval-export"),
     # monitoring: the in-year monitoring round (绩效运行监控)
     path("review/monitoring/", monitoring_views.rounds, name="monitoring-rounds"),
+    path("review/monitoring/warnings/", monitoring_views.warnings_overview, name="monitoring-warnings"),
+    path(
+        "review/monitoring/warnings.xlsx", monitoring_views.warnings_export, name="monitoring-warnings-export"
+    ),
     path("monitoring/<int:pk>/", monitoring_views.detail, name="monitoring-detail"),
     path("monitoring/<int:pk>/edit/", monitoring_views.edit, name="monitoring-edit"),
     path("monitoring/<int:pk>/check/", monitoring_views.check, name="monitoring-check"),

@@ -142,6 +142,32 @@ MONITORING_MATRIX: dict[str, list[Case]] = {
             note="the month of a round with reports made is refused",
         ),
     ],
+    "monitoring-warnings": [
+        Case("GET", {**BUREAU_ONLY, "reviewer": 200, "admin": 200}, args="none"),
+        Case(
+            "GET",
+            {**BUREAU_ONLY, "reviewer": 200, "admin": 200},
+            {"year": "2023", "colour": "green", "status": "submitted"},
+            args="none",
+        ),
+        Case(
+            "GET",
+            {**BUREAU_ONLY, "reviewer": 200, "admin": 200},
+            {"year": str(START_YEAR)},
+            args="none",
+            note="a year without a round: a message, no figures",
+        ),
+    ],
+    "monitoring-warnings-export": [
+        Case("GET", {**BUREAU_ONLY, "reviewer": 200, "admin": 200}, {"year": "2023"}, args="none"),
+        Case(
+            "GET",
+            {**BUREAU_ONLY, "reviewer": 404, "admin": 404},
+            {"year": str(START_YEAR)},
+            args="none",
+            note="no round that year",
+        ),
+    ],
     "monitoring-detail": [
         Case(
             "GET",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -169,3 +170,33 @@ def test_export_is_the_bureaus_only(bureau: Client, login: Callable[[User], Clie
     assert login(User.objects.get(username="nongye_tianbao")).get(url).status_code == 404
     assert bureau.get(reverse("selfeval-export") + "?year=1999").status_code == 404
     assert bureau.get(reverse("selfeval-export") + "?year=abc").status_code == 404
+
+
+def test_scores_are_computed_once_per_version_and_reviews_still_count(
+    bureau: Client, django_assert_max_num_queries: Any
+) -> None:
+    """Each received version is scored once per process (cache by version and profile); the
+    bureau's reviewed scores, which change, are applied on every view; the page's queries do not
+    grow with the departments."""
+    from jixiao_web import selfeval
+    from jixiao_web.audit import Actor
+    from jixiao_web.models import Filing, Kind
+
+    selfeval.forget_scores()
+    reviewer = User.objects.get(username="shenhe1")
+    before = {r.department.name: r for r in selectors.selfeval_queue(reviewer, YEAR)}
+    cached = dict(selfeval._SCORES)
+    assert len(cached) == 3  # the three versions the bureau received
+    with django_assert_max_num_queries(20):
+        _page(bureau, f"?year={YEAR}")
+    assert all(selfeval._SCORES[key][1] is scores for key, (_, scores) in cached.items())
+    # The bureau lowers a row of 自然资源局's (submitted): the overview's total follows at once.
+    filing = Filing.objects.get(kind=Kind.SELFEVAL, year=YEAR, department__code="ziran")
+    row = before["揭阳市自然资源局"]
+    assert row.scored is not None
+    first = row.scored.scores.rows[0]
+    assert first.score > 0
+    selfeval.review_score(Actor(reviewer, "192.0.2.1"), filing, 1, "0", "佐证材料不能证明完成值。")
+    after = {r.department.name: r for r in selectors.selfeval_queue(reviewer, YEAR)}
+    assert after["揭阳市自然资源局"].total == (row.total or 0) - first.score
+    assert len(selfeval._SCORES) == 3

@@ -7,8 +7,12 @@ monitoring report is and how a round is opened lives in :mod:`jixiao_web.monitor
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,17 +21,27 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
 from pydantic import ValidationError
 
 from jixiao.findings import Report
+from jixiao.monitoring import WORST_FIRST, month_valid, time_progress
 from jixiao.profile import VARIANTS
+from jixiao.scoring import rounded
 from jixiao_web import evidence as evidence_files
 from jixiao_web import monitoring, selectors, selfeval, services
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
-from jixiao_web.models import Filing, Kind, MonitoringRound
+from jixiao_web.charts import Point, dot_chart
+from jixiao_web.models import City, Filing, Kind, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
+from jixiao_web.views import selfeval as selfeval_views
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.workflow import MONITORING
 
 SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
 
@@ -348,3 +362,264 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("monitoring-detail", pk=filing.pk)
     messages.success(request, taken.transition.done)
     return redirect("monitoring-detail", pk=filing.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# The finance bureau's warnings overview of a round (issue 12, item 4)
+
+#: The colours one may filter by (a department with a warning of it anywhere: the budget or a row),
+#: worst first, and 未定 (nothing received, or no colour yet).
+COLOUR_FILTERS: Final = (
+    *((colour.value, f"{colour.word}色") for colour in WORST_FIRST),
+    (monitoring.NOT_RECEIVED, "未定"),
+)
+#: The statuses one may filter by: the bureau's, and 未收到 (a draft, or no report yet).
+STATUS_FILTERS: Final = (
+    *(
+        (state.status.value, state.status.label)
+        for state in MONITORING.states
+        if state.status != Status.DRAFT
+    ),
+    (monitoring.NOT_RECEIVED, "未收到"),
+)
+_SEVERITY: Final = {colour.value: index for index, colour in enumerate(WORST_FIRST)}
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the overview and its export show: the year's round, the filters, the rows."""
+
+    year: int
+    round: MonitoringRound
+    colour: str
+    status: str
+    groups: list[str]
+    rows: list[monitoring.GridRow]
+    time_progress: Decimal | None
+
+    @property
+    def red(self) -> list[monitoring.GridRow]:
+        return [r for r in self.rows if r.reds]
+
+    @property
+    def query(self) -> str:
+        chosen = {"colour": self.colour, "status": self.status}
+        return urlencode({"year": self.year, **{k: v for k, v in chosen.items() if v}})
+
+
+def _overview(request: HttpRequest) -> Overview | None:
+    """The asked year's overview (default: the latest round), filtered by colour and status."""
+    asked = request.GET.get("year", "")
+    rounds = MonitoringRound.objects.order_by("-year")
+    if asked:
+        rounds = rounds.filter(year=int(asked)) if asked.isdecimal() and len(asked) <= 4 else rounds.none()
+    current = rounds.first()
+    if current is None:
+        return None
+    colour = request.GET.get("colour", "")
+    colour = colour if colour in dict(COLOUR_FILTERS) else ""
+    status = request.GET.get("status", "")
+    status = status if status in dict(STATUS_FILTERS) else ""
+    rows = monitoring.round_rows(request.user, current.year)
+    groups = monitoring.groups_of(rows)
+    rows = [r for r in rows if (not colour or colour in r.colours) and (not status or r.status_key == status)]
+    rows.sort(key=lambda r: (_SEVERITY.get(r.colour_key, len(_SEVERITY)), r.department.code))
+    t = time_progress(current.month) * 100 if month_valid(current.month) else None
+    return Overview(
+        current.year,
+        current,
+        colour,
+        status,
+        groups,
+        monitoring.grid(rows, groups),
+        rounded(t) if t is not None else None,
+    )
+
+
+def _points(overview: Overview) -> list[Point]:
+    """One point per department with a received report: its execution rate, coloured and worded
+    by its budget warning."""
+    city = City.current().name
+    return [
+        Point(
+            selfeval_views.short_name(r.row.department.name, city),
+            r.rate,
+            r.budget.css,
+            f"{r.rate}%（{r.budget.word}）",
+        )
+        for r in overview.rows
+        if r.rate is not None
+    ]
+
+
+def _span(cell: monitoring.Cell) -> str:
+    shown = format_html('<span class="{}" title="{}">{}</span>', cell.css, cell.why, cell.word)
+    if cell.blue_rows:
+        shown += format_html(
+            ' <span class="warning-blue also" title="{}">含蓝{}</span>', cell.blue_why, cell.blue_rows
+        )
+    return shown
+
+
+def grid_rows_html(overview: Overview) -> SafeString:
+    """The grid's rows: written here rather than in the template, where a hundred departments'
+    thousand cells cost most of the page's time (measured by ``bench/web_load.py --overviews``)."""
+    lines = []
+    for line in overview.rows:
+        row = line.row
+        name = (
+            format_html(
+                '<a href="{}">{}</a>', reverse("monitoring-detail", args=[row.filing.pk]), row.department.name
+            )
+            if row.filing is not None
+            else escape(row.department.name)
+        )
+        rate = f"{line.rate}%" if line.rate is not None else "—"
+        cells = "".join(f"<td>{_span(cell)}</td>" for cell in (line.budget, *line.groups, line.department))
+        lines.append(
+            format_html(
+                '<tr><th scope="row">{}</th><td>{}</td><td class="number">{}</td>{}<td>{}</td></tr>',
+                name,
+                row.status_label,
+                rate,
+                mark_safe(cells),
+                "逾期" if row.late else "",
+            )
+        )
+    return mark_safe("\n".join(lines))
+
+
+@login_required
+def warnings_overview(request: HttpRequest) -> HttpResponse:
+    """预警总览: every department × (预算执行, each 一级指标) as colours with words, the red list
+    first, execution rate against time progress, filters by colour and status."""
+    if not is_finance(request.user):
+        raise Http404("只有财政局可以查看运行监控预警。")
+    overview = _overview(request)
+    context: dict[str, Any] = {
+        "overview": overview,
+        "rounds": MonitoringRound.objects.all(),
+        "colour_filters": COLOUR_FILTERS,
+        "status_filters": STATUS_FILTERS,
+    }
+    if overview is not None:
+        points = _points(overview)
+        context["points"] = points
+        context["grid_rows"] = grid_rows_html(overview)
+        if points and overview.time_progress is not None:
+            context["chart"] = dot_chart(
+                points,
+                f"{overview.year}年度各部门预算执行率与序时进度",
+                overview.time_progress,
+                f"序时进度 {overview.time_progress}%",
+                label_width=170,
+            )
+    return render(request, "jixiao_web/monitoring_warnings.html", context)
+
+
+def _fill(colour: str) -> PatternFill:
+    return PatternFill("solid", fgColor=_XLSX_FILLS.get(colour, "FFFFFF"))
+
+
+_XLSX_FILLS: Final = {
+    "red": "F8D7DA",
+    "yellow": "FFF3CD",
+    "green": "D1E7DD",
+    "blue": "CFE2FF",
+    "grey": "E2E3E5",
+}
+
+
+def _worded(cell: monitoring.Cell) -> str:
+    """A grid cell in the export: its colour's word, and blue rows under it as on the page."""
+    if cell.colour is None:
+        return ""
+    return f"{cell.word}（含蓝{cell.blue_rows}）" if cell.blue_rows else cell.word
+
+
+def warnings_workbook(overview: Overview, city: str) -> bytes:
+    """The overview as an XLSX: the grid (words, cells filled in their colours) and the red list."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "预警汇总"
+    filters = "、".join(
+        label
+        for key, value, choices in (
+            ("colour", overview.colour, COLOUR_FILTERS),
+            ("status", overview.status, STATUS_FILTERS),
+        )
+        for code, label in choices
+        if value and code == value
+    )
+    sheet.append(
+        [
+            f"{city}{overview.year}年度部门整体支出绩效运行监控预警（数据截至{overview.round.month}月末，"
+            f"序时进度{overview.time_progress}%{'，筛选：' + filters if filters else ''}，"
+            f"导出于{timezone.localtime().strftime('%Y-%m-%d %H:%M')}）"
+        ]
+    )
+    sheet.append([])
+    headings = [
+        "部门",
+        "状态",
+        "所附版本",
+        "逾期",
+        "执行率（%）",
+        f"{monitoring.BUDGET_LABEL}预警",
+        *(f"{group}预警" for group in overview.groups),
+        "部门预警",
+        "说明",
+    ]
+    sheet.append(headings)
+    for heading in sheet[3]:
+        heading.font = Font(bold=True)
+    for line in overview.rows:
+        row = line.row
+        warned = [line.budget, *line.groups, line.department]
+        sheet.append(
+            [
+                row.department.name,
+                row.status_label,
+                f"第{row.version}版" if row.version is not None else "",
+                "逾期" if row.late else "",
+                line.rate,
+                *(_worded(cell) for cell in warned),
+                line.department.why if row.warned is not None else "",
+            ]
+        )
+        for offset, shown in enumerate(warned):
+            if shown.colour is not None:
+                sheet.cell(sheet.max_row, 6 + offset).fill = _fill(shown.colour.value)
+    for letter, width in zip("ABCDE", (26, 12, 10, 8, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    reds = book.create_sheet("红色预警清单")
+    reds.append(["部门", "红色预警项", "预警说明", "偏差原因", "纠偏措施"])
+    for heading in reds[1]:
+        heading.font = Font(bold=True)
+    for line in overview.red:
+        for item in line.reds:
+            reds.append([line.row.department.name, item.what, item.why, item.cause, item.measure])
+    for letter, width in zip("ABCDE", (26, 30, 50, 40, 40), strict=True):
+        reds.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@login_required
+def warnings_export(request: HttpRequest) -> HttpResponse:
+    """The overview (same filters, same figures) as one XLSX."""
+    if not is_finance(request.user):
+        raise Http404("只有财政局可以导出运行监控预警。")
+    overview = _overview(request)
+    if overview is None:
+        raise Http404("该年度尚未开启绩效运行监控。")
+    city = City.current().name
+    response = HttpResponse(
+        warnings_workbook(overview, city),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"{city}{overview.year}年度运行监控预警.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response

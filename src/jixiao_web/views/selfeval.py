@@ -32,7 +32,7 @@ from jixiao.findings import Report
 from jixiao.model import format_amount
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
-from jixiao_web import documents, exports, selectors, selfeval, services
+from jixiao_web import documents, exports, monitoring, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Bar, bar_chart
@@ -69,6 +69,8 @@ class IndicatorLine:
     score: Any
     reviewed: Any = None
     final: Decimal | None = None
+    #: What the year's last monitoring report forecast of this row (None: nothing).
+    forecast: monitoring.Forecast | None = None
 
 
 @dataclass(slots=True)
@@ -82,12 +84,20 @@ class Sheet:
     funds: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     indicators: list[IndicatorLine] = field(default_factory=list)
+    #: The year's last monitoring report the forecasts come from (not on the public page).
+    monitored: monitoring.LastMonitoring | None = None
 
 
-def sheet(scored: selfeval.Scored, values: dict[str, Any] | None = None) -> Sheet:
+def sheet(
+    scored: selfeval.Scored,
+    values: dict[str, Any] | None = None,
+    monitored: monitoring.LastMonitoring | None = None,
+) -> Sheet:
+    """The 自评表 as a page shows it; ``monitored``: the department's last monitoring report of the
+    year, whose forecast each row shows (the department's and the bureau's pages, never the public)."""
     evaluation = scored.evaluation
     values = values if values is not None else form_values(evaluation)
-    out = Sheet(evaluation, values, scored)
+    out = Sheet(evaluation, values, scored, monitored=monitored)
     copied = selfeval.approved_initial(evaluation)
     for name, label in FUNDS_ROWS:
         row = getattr(evaluation.funds, name)
@@ -122,9 +132,16 @@ def sheet(scored: selfeval.Scored, values: dict[str, Any] | None = None) -> Shee
                 row_score,
                 reviewed,
                 reviewed.score if reviewed is not None else row_score.score,
+                monitored.of(indicator.level1, indicator.level2, indicator.name)
+                if monitored is not None
+                else None,
             )
         )
     return out
+
+
+def _monitored(filing: Filing) -> monitoring.LastMonitoring | None:
+    return monitoring.last_monitoring(filing.department_id, filing.year)
 
 
 def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
@@ -256,9 +273,8 @@ GRADE_KINDS: Final = ("grade-best", "grade-good", "grade-fair", "grade-poor")
 UNSCORED = "未评分"
 
 
-def _short(name: str) -> str:
-    """A department's name without the city's (``揭阳市民政局`` → ``民政局``), for the chart."""
-    city = City.current().name
+def short_name(name: str, city: str) -> str:
+    """A department's name without the city's (``揭阳市民政局`` → ``民政局``), for the charts."""
     return name.removeprefix(city) if city and name != city else name
 
 
@@ -283,13 +299,14 @@ def overview(request: HttpRequest, year: int) -> dict[str, Any]:
         Bar(label, count, share(count), kind)
         for label, count, kind in zip(labels, counts, kinds, strict=True)
     ]
+    city = City.current().name
     scored = sorted(
         (r for r in rows if r.total is not None), key=lambda r: (-(r.total or 0), r.department.code)
     )
     kind_of = dict(zip(grades, kinds, strict=False))
     scores = [
         Bar(
-            _short(r.department.name),
+            short_name(r.department.name, city),
             0,
             r.total or Decimal(0),
             kind_of.get(r.grade, "grade-none"),
@@ -356,9 +373,8 @@ def overview_export(request: HttpRequest) -> HttpResponse:
     summary: list[list[Any]] = []
     links: list[int | None] = []
     for row in rows:
-        version = row.filing.received_version if row.filing is not None else None
         scored = row.scored
-        if version is not None and scored is not None:
+        if row.version is not None and scored is not None:
             links.append(len(evaluations))
             evaluations.append(
                 (row.department.name, selfeval.as_reviewed(scored.evaluation, scored.reviewed, profile))
@@ -367,7 +383,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
             execution = scored.scores.execution
             indicators = scored.total - execution.score
             figures: list[Any] = [
-                f"第{version.number}版",
+                f"第{row.version}版",
                 total.initial_budget,
                 total.annual_budget,
                 total.executed,
@@ -419,7 +435,7 @@ def _editor(
 ) -> HttpResponse:
     context = {
         "filing": filing,
-        "sheet": sheet(scored, values),
+        "sheet": sheet(scored, values, _monitored(filing)),
         "tiers": TIERS,
         "editable": True,
         "report": _report_context(report),
@@ -568,7 +584,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "filing": filing,
             "shown": shown,
-            "sheet": sheet(scored),
+            "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
             "report": _report_context(report),
             "comments": selectors.shown_comments(filing, request.user, None, can),
@@ -649,7 +665,7 @@ def review_page(
             "filing": filing,
             "version": latest,
             "previous": previous,
-            "sheet": sheet(scored),
+            "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
             "reviewing": Action.REVIEW in can,
             "issues": latest.report.get("issues", []),
