@@ -152,6 +152,7 @@ def test_whole_round(opened: Filing, actor: Callable[[str], Actor]) -> None:
         "selfeval_start",
         "save",
         "submit",
+        "review_open",  # a review is a reading: the department can no longer withdraw
         "score_review",
         "return",
         "submit",
