@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     assert fields, "the edit page has no form"
     assert submitted, "the queue lists no submitted table"
     views: dict[str, Callable[[], Any]] = {
+        "session ping (the least a signed-in request costs)": lambda: filer.get("/accounts/session/"),
         "home": lambda: filer.get("/"),
         "edit page": lambda: filer.get(edit),
         "save (edit page + post)": save,

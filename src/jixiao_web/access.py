@@ -41,6 +41,7 @@ __all__ = [
     "departments_filing_for",
     "is_admin",
     "is_finance",
+    "may",
     "may_manage_library",
     "may_print",
     "may_use_library",
@@ -130,7 +131,12 @@ def allowed_actions(user: User | AnonymousUser, filing: Filing) -> set[Action]:
     SQL once per action (which cost a page more CPU than everything else it did).  What changes
     anything is decided again by the service, on the row locked (:func:`allowed`).
     """
-    return {action for action in Action if matches(_rule(user, action), filing)}
+    return {action for action in Action if may(user, action, filing)}
+
+
+def may(user: User | AnonymousUser, action: Action | str, filing: Filing) -> bool:
+    """Whether ``user`` may do ``action`` to ``filing`` as loaded (see :func:`allowed_actions`)."""
+    return matches(_rule(user, Action(action)), filing)
 
 
 def matches(condition: Q, filing: Filing) -> bool:

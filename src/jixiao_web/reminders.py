@@ -176,10 +176,13 @@ def returned_comments(filing: Filing) -> list[str]:
     return said
 
 
-def notices(user: User | AnonymousUser, now: datetime | None = None) -> list[Notice]:
+def notices(
+    user: User | AnonymousUser, now: datetime | None = None, filings: Sequence[Filing] | None = None
+) -> list[Notice]:
     """What ``user``'s department has to do: each document not yet submitted whose year has a
     deadline (a target table also when not yet started), returned ones with their comments;
-    the most urgent first."""
+    the most urgent first.  ``filings``: the department's documents of every kind, when the caller
+    has loaded them already (the home page)."""
     department_id = getattr(user, "department_id", None)
     if department_id is None or getattr(user, "role", None) not in (Role.FILER, Role.HEAD):
         return []
@@ -187,12 +190,14 @@ def notices(user: User | AnonymousUser, now: datetime | None = None) -> list[Not
     found: list[Notice] = []
     for kind in (Kind.TARGET, Kind.SELFEVAL, Kind.MONITORING):
         years = deadlines(kind)
-        filings = {
-            f.year: f
-            for f in Filing.objects.filter(department_id=department_id, kind=kind).defer("data", "row_keys")
-        }
-        for year in sorted({*years, *(y for y, f in filings.items() if f.status == Status.RETURNED)}):
-            filing = filings.get(year)
+        of_kind = (
+            [f for f in filings if f.kind == kind and f.department_id == department_id]
+            if filings is not None
+            else Filing.objects.filter(department_id=department_id, kind=kind).defer("data", "row_keys")
+        )
+        by_year = {f.year: f for f in of_kind}
+        for year in sorted({*years, *(y for y, f in by_year.items() if f.status == Status.RETURNED)}):
+            filing = by_year.get(year)
             if filing is None and kind != Kind.TARGET:
                 continue  # made by the round once the target table is approved
             if filing is not None and filing.status not in NOT_SUBMITTED:

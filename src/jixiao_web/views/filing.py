@@ -17,7 +17,14 @@ from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import reminders, selectors, services
-from jixiao_web.access import Action, allowed, allowed_actions, departments_filing_for, is_finance, restrict
+from jixiao_web.access import (
+    Action,
+    allowed,
+    allowed_actions,
+    departments_filing_for,
+    is_finance,
+    may,
+)
 from jixiao_web.models import Department, Filing, Kind, Opened
 from jixiao_web.rows import keys_for
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
@@ -38,29 +45,18 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_finance(request.user):
         return redirect("queue")
     user = request.user
-    filings = (
-        selectors.visible_filings(user)
+    # One query for every document of the department (the list shows states and counts, never
+    # the tables); what may be edited is judged on the rows loaded.
+    mine = list(
+        selectors.visible_filings(user, kind=None)
         .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
-        .defer("data", "row_keys")  # the list shows states and counts, never the tables
+        .defer("data", "row_keys")
     )
-    started = set(filings.values_list("year", flat=True))
+    filings, selfevals, monitored = ([f for f in mine if f.kind == kind] for kind in Kind)
+    started = {f.year for f in filings}
     can_start = departments_filing_for(user).exists()
     years = [y for y in selectors.open_years() if y.year not in started] if can_start else []
-    editable = set(restrict(user, Action.EDIT, filings).values_list("pk", flat=True))
-    # selfeval: the department's self-evaluations (made from its approved tables)
-    selfevals = (
-        selectors.visible_filings(user, kind=Kind.SELFEVAL)
-        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
-        .defer("data", "row_keys")
-    )
-    editable |= set(restrict(user, Action.EDIT, selfevals).values_list("pk", flat=True))
-    # monitoring: likewise its monitoring reports
-    monitored = (
-        selectors.visible_filings(user, kind=Kind.MONITORING)
-        .filter(department_id=getattr(user, "department_id", None))  # type: ignore[misc]
-        .defer("data", "row_keys")
-    )
-    editable |= set(restrict(user, Action.EDIT, monitored).values_list("pk", flat=True))
+    editable = {f.pk for f in mine if may(user, Action.EDIT, f)}
     return render(
         request,
         "jixiao_web/home.html",
@@ -71,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "selfevals": selfevals,
             "monitored": monitored,
             # reminders: what is due (days left) and what was returned (with the comments)
-            "notices": reminders.notices(user),
+            "notices": reminders.notices(user, filings=mine),
         },
     )
 
