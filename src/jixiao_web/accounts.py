@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -102,3 +104,12 @@ class AccountGuard:
             messages.info(request, message)
             return redirect(step)
         return self.get_response(request)
+
+
+class UserBackend(ModelBackend):
+    """Django's own password backend, except that the signed-in user of each request is loaded
+    with their department in the same query (most pages show or use it)."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = User._default_manager.select_related("department").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

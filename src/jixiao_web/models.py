@@ -9,6 +9,9 @@ hash-chained history (:mod:`jixiao_web.audit`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -45,7 +48,33 @@ class City(models.Model):
 
     @classmethod
     def current(cls) -> City:
+        """The city's settings: read once per request (``ops.Observe`` opens the request's scope),
+        else every time."""
+        scope = _REQUEST_SCOPE.get()
+        if scope is None:
+            return cls._load()
+        city = scope.get("city")
+        if not isinstance(city, City):
+            city = scope["city"] = cls._load()
+        return city
+
+    @classmethod
+    def _load(cls) -> City:
         return cls.objects.order_by("pk").first() or cls.objects.create(name="本市")
+
+
+#: What one request reads once (the city's settings): a dict while a request is handled, else None.
+_REQUEST_SCOPE: ContextVar[dict[str, object] | None] = ContextVar("jixiao_request_scope", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Within it, :meth:`City.current` reads the database once."""
+    token = _REQUEST_SCOPE.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_SCOPE.reset(token)
 
 
 class Department(models.Model):

@@ -39,6 +39,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from jixiao_web.models import request_scope
+
 log = logging.getLogger("jixiao.requests")
 
 #: The methods counted by name; anything else is counted as "other" (a label per junk method
@@ -305,7 +307,8 @@ class Observe:
             if response.status_code != 200:  # a failing check or a refused scraper, not the routine
                 _log(request_line(request, response.status_code, elapsed * 1000, request_id, name))
             return response
-        response = self.get_response(request)
+        with request_scope():  # the city's settings read once for the whole request
+            response = self.get_response(request)
         view_name = _view_name(request)
         elapsed = _count(view_name, request, response, started)
         response["X-Request-ID"] = request_id

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
-from jixiao_web.access import FINANCE, Action, allowed, is_finance, restrict
+from jixiao_web.access import FINANCE, Action, is_finance, may, restrict
 from jixiao_web.models import (
     AuditAction,
     AuditEntry,
@@ -80,7 +80,7 @@ Can = Collection[Action] | None
 
 
 def _may(user: User | AnonymousUser, action: Action, filing: Filing, can: Can) -> bool:
-    return action in can if can is not None else allowed(user, action, filing)
+    return action in can if can is not None else may(user, action, filing)
 
 
 def comments_of(filing: Filing, user: User | AnonymousUser, can: Can = None) -> QuerySet[Comment]:

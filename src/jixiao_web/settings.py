@@ -174,6 +174,12 @@ MIDDLEWARE = [
 ]
 
 AUTH_USER_MODEL = "jixiao_web.User"
+#: The first signs people in and loads them with their department; Django's own stays so that a
+#: session begun before it still resolves.
+AUTHENTICATION_BACKENDS = [
+    "jixiao_web.accounts.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "public-index"

@@ -13,7 +13,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import Resolver404
 
-from jixiao_web.access import Action, allowed, is_admin, is_finance
+from jixiao_web.access import Action, is_admin, is_finance, may
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing, Kind
 from jixiao_web.services import MONITORING_SECTIONS, SECTIONS, SELFEVAL_SECTIONS, Reply, ReviewComment
@@ -40,13 +40,15 @@ def actor_of(request: HttpRequest) -> Actor:
 def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None = None) -> Filing:
     """The filing ``pk`` (of ``kind``; None: a target table or a self-evaluation, the kinds whose
     pages are shared) if the user may do ``action`` to it; 404 otherwise (no hint it exists).
-    A monitoring report is found only by its own pages (``kind`` monitoring)."""
+    A monitoring report is found only by its own pages (``kind`` monitoring).  The rules are
+    judged on the row just loaded (``access.may``); what changes anything is decided again by the
+    service, on the row locked."""
     filing = Filing.objects.select_related("department").filter(pk=pk).first()
     if (
         filing is None
         or (kind is not None and filing.kind != kind)
         or (kind is None and filing.kind == Kind.MONITORING)
-        or not allowed(request.user, action, filing)
+        or not may(request.user, action, filing)
     ):
         raise Http404("没有这张表，或您无权查看。")
     return filing

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from jixiao.findings import Report
 from jixiao_web import disposition, documents, exports, monitoring, selfeval
 from jixiao_web import evidence as evidence_files
-from jixiao_web.access import Action, allowed
+from jixiao_web.access import Action, may
 from jixiao_web.audit import Actor
 from jixiao_web.models import Evidence, Filing, Kind
 from jixiao_web.uploads import (
@@ -283,7 +283,7 @@ def upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     confirmed (a confirmation is good for this document and this person only)."""
     filing = document_for(request, pk, kind, Action.VIEW)
     offline = OFFLINE[kind]
-    if not allowed(request.user, Action.EDIT, filing):
+    if not may(request.user, Action.EDIT, filing):
         messages.info(request, f"这张{offline.noun}当前为“{filing.get_status_display()}”，不能导入。")
         return _detail(filing)
     if request.method != "POST":

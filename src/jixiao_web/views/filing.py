@@ -19,7 +19,6 @@ from jixiao.write.html import html_body
 from jixiao_web import reminders, selectors, services
 from jixiao_web.access import (
     Action,
-    allowed,
     allowed_actions,
     departments_filing_for,
     is_finance,
@@ -311,7 +310,7 @@ def _editor(
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The filing form.  A save names the revision it started from; a newer one is a conflict."""
     filing = target_for(request, pk, Action.VIEW)
-    if not allowed(request.user, Action.EDIT, filing):
+    if not may(request.user, Action.EDIT, filing):
         messages.info(request, f"这张表当前为“{filing.get_status_display()}”，不能修改。")
         return redirect("filing-detail", pk=filing.pk)
     if request.method != "POST":

@@ -35,7 +35,7 @@ from jixiao.profile import VARIANTS
 from jixiao.scoring import rounded
 from jixiao_web import evidence as evidence_files
 from jixiao_web import monitoring, selectors, selfeval, services
-from jixiao_web.access import Action, allowed, allowed_actions, is_finance
+from jixiao_web.access import Action, allowed_actions, is_finance, may
 from jixiao_web.charts import Point, dot_chart
 from jixiao_web.models import City, Filing, Kind, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
@@ -207,7 +207,7 @@ def _editor(
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The 监控表 form.  A save names the revision it started from; a newer one is a conflict."""
     filing = monitoring_for(request, pk, Action.VIEW)
-    if not allowed(request.user, Action.EDIT, filing):
+    if not may(request.user, Action.EDIT, filing):
         messages.info(request, f"这张监控表当前为“{filing.get_status_display()}”，不能修改。")
         return redirect("monitoring-detail", pk=filing.pk)
     if request.method != "POST":

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from jixiao.model import TargetTable
 from jixiao.write.layout import Signature
 from jixiao_web import selectors, services
-from jixiao_web.access import Action, allowed, is_finance, may_print
+from jixiao_web.access import Action, is_finance, may, may_print
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.models import City, Filing, FilingYear, Version
 from jixiao_web.views.common import actor_of, target_for
@@ -48,7 +48,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
     from jixiao_web.views.filing import detail_page  # the page the form is on
 
     filing = target_for(request, pk, Action.VIEW)
-    if not allowed(request.user, Action.CONTACT, filing):
+    if not may(request.user, Action.CONTACT, filing):
         messages.error(request, "只有本部门的填报人和负责人可以修改签章联系信息。")
         return redirect("filing-detail", pk=filing.pk)
     form = contact_form(filing, request.POST)

@@ -34,7 +34,7 @@ from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
 from jixiao_web import documents, exports, monitoring, selectors, selfeval, services
 from jixiao_web import evidence as evidence_files
-from jixiao_web.access import Action, allowed, allowed_actions, is_finance
+from jixiao_web.access import Action, allowed_actions, is_finance, may
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
 from jixiao_web.models import City, Filing, Kind, Opened, SelfEvalRound, Status, Version
@@ -454,7 +454,7 @@ def _editor(
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The 自评表 form.  A save names the revision it started from; a newer one is a conflict."""
     filing = selfeval_for(request, pk, Action.VIEW)
-    if not allowed(request.user, Action.EDIT, filing):
+    if not may(request.user, Action.EDIT, filing):
         messages.info(request, f"这张自评表当前为“{filing.get_status_display()}”，不能修改。")
         return redirect("selfeval-detail", pk=filing.pk)
     stored = selfeval.evaluation_of(filing.data)
