@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from common import save
 from web_load import PASSWORD, YEAR, build_city, drop_database, recreate_database, setup_django
@@ -134,10 +135,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             (key, value + f"\n第{next(counter)}次保存" if key == "overall_goal" else value)
             for key, value in _form(page)
         ]
-        data: dict[str, list[str]] = {}
-        for key, value in [*posted, ("save", ""), ("csrfmiddlewaretoken", _csrf(page))]:
-            data.setdefault(key, []).append(value)
-        return filer.post(edit, data)
+        body = urlencode([*posted, ("save", ""), ("csrfmiddlewaretoken", _csrf(page))])
+        # As a browser posts a form without files (the test client would send multipart).
+        return filer.post(edit, body, content_type="application/x-www-form-urlencoded")
 
     queue = reviewer.get(f"/review/?year={YEAR}").content.decode()
     submitted = [int(found) for found in re.findall(r'href="/review/(\d+)/">审核<', queue)]
