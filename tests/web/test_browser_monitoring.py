@@ -2,7 +2,7 @@
 2024 monitoring report (the demo's one late department: nothing typed yet), fills it in, sees a
 row and the department turn red as it types a figure far behind time progress, gives the cause and
 the measure, loses its session while typing and loses nothing, and submits; the finance bureau's
-reviewer sees the department red on the round page, returns the report with a comment on that row;
+reviewer sees the department on the red list and red on the round page, returns the report with a comment on that row;
 the department sees the comment, fixes the figure, attaches the evidence and submits again; the
 bureau sees it green, with the evidence beside the version it came with, and accepts it.  The form is also checked at 390 px: nothing scrolls the page sideways.
 """
@@ -205,8 +205,14 @@ def _walk(story: Story, browser: Browser, pk: int, folder: Path) -> None:
     story.shot("05-submitted")
     story.log_out()
 
-    # 6. The bureau sees it red on the round page and returns it with a comment on row 1.
+    # 6. The bureau sees it on the red list of the warnings overview, with its cause and measure,
+    # and red on the round page; it returns it with a comment on row 1.
     story.log_in(REVIEWER)
+    story.goto(f"/review/monitoring/warnings/?year={YEAR}")
+    entry = page.locator("#red-list .red-entry", has_text=DEPARTMENT)
+    expect(entry.locator(".warning-red").first).to_have_text("红")
+    expect(entry).to_contain_text(MEASURES)
+    story.shot("06-red-list")
     story.goto(f"/review/monitoring/?year={YEAR}")
     line = page.locator("#monitoring-queue tbody tr", has_text=DEPARTMENT)
     expect(line.locator("td").nth(2)).to_have_text("绿")  # the budget: on time
