@@ -457,3 +457,30 @@ def test_export_of_a_year_is_one_workbook_of_what_the_bureau_received(
     )
     assert waiting.sheetnames == ["汇总", "揭阳市应急管理局"]
     assert login(people["filer"]).get(reverse("queue-export"), {"year": YEAR}).status_code == 404
+
+
+def test_the_queue_lists_a_page_of_departments_at_a_time(
+    season: dict[str, Filing], people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    from jixiao_web.views.review import QUEUE_PAGE_SIZE
+
+    Department.objects.bulk_create(
+        Department(code=f"bm{i:03d}", name=f"测试第{i:03d}局") for i in range(QUEUE_PAGE_SIZE + 3)
+    )
+    total = Department.objects.filter(is_finance_bureau=False).count()
+    reviewer = login(people["reviewer"])
+    first = reviewer.get(reverse("queue"), {"year": YEAR, "tab": "all"})
+    assert len(_departments(first)) == QUEUE_PAGE_SIZE
+    assert _departments(first)[0] == "yingji"  # what waits still comes first
+    page = first.content.decode()
+    assert f"第 1 / 2 页，共 {total} 个部门" in page
+    assert 'rel="next"' in page
+    assert 'rel="prev"' not in page
+    second = reviewer.get(reverse("queue"), {"year": YEAR, "tab": "all", "page": "2"})
+    assert len(_departments(second)) == total - QUEUE_PAGE_SIZE
+    shown = set(_departments(first)) | set(_departments(second))
+    assert len(shown) == total  # every department on one page or the other
+    assert 'rel="prev"' in second.content.decode()
+    # A page beyond the last (or no number) shows the last (the first), never an error.
+    assert _departments(reviewer.get(reverse("queue"), {"year": YEAR, "page": "99"})) == _departments(second)
+    assert len(_departments(reviewer.get(reverse("queue"), {"year": YEAR, "page": "x"}))) == QUEUE_PAGE_SIZE

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,9 @@ from jixiao_web.views.common import actor_of, comment_field, filing_for, posted_
 from jixiao_web.wording import place_of
 from jixiao_web.workflow import TARGET, Transition, workflow_for
 
+#: Departments listed on one page of the queue.
+QUEUE_PAGE_SIZE = 50
+
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
@@ -49,11 +53,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     every = selectors.review_queue(request.user, choice.year)
     counts = {tab: len(selectors.filtered_queue(every, tab)) for tab in selectors.QUEUE_TABS}
     rows = selectors.filtered_queue(every, choice.tab, choice.query, choice.late_only)
+    # A province lists thousands of departments: a page at a time (the export has them all).
+    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "jixiao_web/queue.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "previous_query": choice.params(page=page.number - 1) if page.has_previous() else "",
+            "next_query": choice.params(page=page.number + 1) if page.has_next() else "",
             "years": years,
             "year": choice.year,
             "choice": choice,
