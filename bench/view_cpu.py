@@ -139,6 +139,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # As a browser posts a form without files (the test client would send multipart).
         return filer.post(edit, body, content_type="application/x-www-form-urlencoded")
 
+    first_page = filer.get(edit).content.decode()
+    check_data: dict[str, list[str]] = {}
+    for key, value in [*_form(first_page), ("csrfmiddlewaretoken", _csrf(first_page))]:
+        check_data.setdefault(key, []).append(value)
+
+    def check() -> Any:
+        """The editor's live check: the form as typed, posted as the page's script posts it (the
+        script sends FormData: multipart)."""
+        return filer.post(f"/filings/{pk}/check/", check_data)
+
     queue = reviewer.get(f"/review/?year={YEAR}").content.decode()
     submitted = [int(found) for found in re.findall(r'href="/review/(\d+)/">审核<', queue)]
     assert fields, "the edit page has no form"
@@ -148,9 +158,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "home": lambda: filer.get("/"),
         "edit page": lambda: filer.get(edit),
         "save (edit page + post)": save,
-        "check": lambda: filer.post(
-            f"/filings/{pk}/check/", {"csrfmiddlewaretoken": _csrf(filer.get(edit).content.decode())}
-        ),
+        "check": check,
         "filing page": lambda: filer.get(f"/filings/{pk}/"),
         "queue": lambda: reviewer.get(f"/review/?year={YEAR}"),
         "review page": lambda: reviewer.get(f"/review/{submitted[0]}/"),
