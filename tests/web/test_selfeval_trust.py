@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -128,7 +127,6 @@ def test_evidence_takes_the_uploads_share_of_readers(
         evidence.attach(actor("filer"), opened, first)  # refused for its content, but counted
     with pytest.raises(evidence.EvidenceError, match="上传过于频繁"):
         evidence.attach(actor("filer"), opened, SimpleUploadedFile("记录2.txt", b"again"))
-    assert connection.vendor in {"sqlite", "postgresql"}
 
 
 def test_a_refused_review_comes_back_with_what_was_typed(
