@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -55,6 +55,28 @@ def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None =
 def target_for(request: HttpRequest, pk: int, action: Action) -> Filing:
     """The target table ``pk`` (:func:`filing_for`): a self-evaluation has its own pages."""
     return filing_for(request, pk, action, Kind.TARGET)
+
+
+def selfeval_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The self-evaluation ``pk`` (:func:`filing_for`)."""
+    filing = filing_for(request, pk, action)
+    if filing.kind != Kind.SELFEVAL:
+        raise Http404("没有这张自评表，或您无权查看。")
+    return filing
+
+
+def monitoring_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The monitoring report ``pk`` (:func:`filing_for`)."""
+    return filing_for(request, pk, action, Kind.MONITORING)
+
+
+_FINDERS: Final = {Kind.TARGET: target_for, Kind.SELFEVAL: selfeval_for, Kind.MONITORING: monitoring_for}
+
+
+def filing_of_kind(request: HttpRequest, pk: int, action: Action, kind: str) -> Filing:
+    """The filing ``pk`` of ``kind`` as that kind's own pages find it (the views shared by every
+    kind, :mod:`jixiao_web.views.steps`, name it by the ``kind`` of their address)."""
+    return _FINDERS[Kind(kind)](request, pk, action)
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

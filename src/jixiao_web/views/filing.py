@@ -24,6 +24,7 @@ from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
 from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies, target_for
 from jixiao_web.views.review import comment_targets
+from jixiao_web.views.steps import submitted
 from jixiao_web.workflow import TARGET
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -354,7 +355,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return HttpResponseRedirect(reverse("filing-edit", args=[filing.pk]))
 
 
@@ -397,26 +398,6 @@ def _form_report(parsed: Parsed, filing: Filing) -> Report:
     return services.report_of(parsed.table, read_findings=parsed.findings, department=filing.department.name)
 
 
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("filing-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("filing-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("filing-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, target_for(request, pk, Action.VIEW))
-
-
 @login_required
 @require_POST
 def head_review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -432,18 +413,3 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
         kept = f"您填写的意见没有保存，原文如下：“{typed}”" if typed else ""
         messages.error(request, f"{error}{kept}")
     return redirect("filing-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """撤回: the department takes back a submission nobody has started reviewing."""
-    filing = target_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("filing-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("filing-edit", pk=filing.pk)

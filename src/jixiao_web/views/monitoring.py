@@ -1,7 +1,8 @@
 """The monitoring round's pages (绩效运行监控): the finance bureau opens a year's round (month,
 profile, deadline) and sees every department's report with its warnings (colour and word).
 
-The workflow steps are the shared ones (:func:`jixiao_web.services.transition`); what a
+The workflow steps are the shared ones (:func:`jixiao_web.services.transition`, submitted and
+withdrawn through :mod:`jixiao_web.views.steps`; the bureau decides here, on the report's page); what a
 monitoring report is and how a round is opened lives in :mod:`jixiao_web.monitoring`.
 """
 
@@ -37,10 +38,11 @@ from jixiao_web import evidence as evidence_files
 from jixiao_web import monitoring, selectors, selfeval, services
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Point, dot_chart
-from jixiao_web.models import City, Filing, Kind, MonitoringRound, Status
+from jixiao_web.models import City, Filing, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
 from jixiao_web.views import selfeval as selfeval_views
-from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.views.common import actor_of, monitoring_for, posted_comments
+from jixiao_web.views.steps import submitted
 from jixiao_web.workflow import MONITORING
 
 SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
@@ -102,10 +104,6 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------
 # The 监控表 as the pages show it
-
-
-def monitoring_for(request: HttpRequest, pk: int, action: Action) -> Filing:
-    return filing_for(request, pk, action, Kind.MONITORING)
 
 
 def _cause_rows(report: Report) -> set[int]:
@@ -249,7 +247,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return redirect("monitoring-edit", pk=filing.pk)
 
 
@@ -276,40 +274,6 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
-
-
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("monitoring-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, monitoring_for(request, pk, Action.VIEW))
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = monitoring_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("monitoring-detail", pk=filing.pk)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ department's form (scores live as it types), its page (versions, comments, histo
 the bureau's review (per-row comments, 复核 of scores, return, approve, publish) and the public page.
 
 The workflow steps are the shared ones (:func:`jixiao_web.services.transition` through the review
-page's ``decide`` and ``publish`` views and the filing's ``submit`` and ``withdraw``); the form reuses
+page's ``decide`` and ``publish`` views and :mod:`jixiao_web.views.steps`' ``submit`` and
+``withdraw``); the form reuses
 the target table's editor script (``editor.js``: drafts kept in the browser, the session watched,
 findings beside the fields) with ``selfeval.js`` showing the scores the live check returns.
 """
@@ -39,17 +40,11 @@ from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
 from jixiao_web.models import City, Filing, Kind, Opened, SelfEvalRound, Status, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
-from jixiao_web.views.common import actor_of, filing_for, posted_replies
+from jixiao_web.views.common import actor_of, posted_replies, selfeval_for
+from jixiao_web.views.steps import submitted
 from jixiao_web.workflow import SELFEVAL, TARGET
 
 SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
-
-
-def selfeval_for(request: HttpRequest, pk: int, action: Action) -> Filing:
-    filing = filing_for(request, pk, action)
-    if filing.kind != Kind.SELFEVAL:
-        raise Http404("没有这张自评表，或您无权查看。")
-    return filing
 
 
 def _amount(value: Decimal | None) -> str:
@@ -502,7 +497,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return redirect("selfeval-edit", pk=filing.pk)
 
 
@@ -526,40 +521,6 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
-
-
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("selfeval-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, selfeval_for(request, pk, Action.VIEW))
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = selfeval_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("selfeval-detail", pk=filing.pk)
 
 
 # ---------------------------------------------------------------------------------------------
