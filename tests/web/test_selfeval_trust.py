@@ -21,8 +21,8 @@ from jixiao_web.models import Filing, ScoreReview, SelfEvalRound, User
 from . import test_selfeval_pages as pages
 from .conftest import YEAR
 
-# The pages' fixtures: a target table approved, and its year's round opened through the page.
-draft, target, opened = pages.draft, pages.target, pages.opened
+# The pages' fixture: its year's round opened through the page (from conftest's approved target).
+opened = pages.opened
 _submitted = pages._submitted
 
 
