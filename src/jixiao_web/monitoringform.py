@@ -20,16 +20,8 @@ from jixiao.findings import Finding
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import Tier
 from jixiao.monitoring import Warnings
-from jixiao_web.fixedform import (
-    TASK_FIELDS,
-    Parsed,
-    funds_values,
-    parse_funds,
-    parse_tasks,
-    posted_funds,
-    rows,
-    text,
-)
+from jixiao_web import fixedform
+from jixiao_web.fixedform import TASK_FIELDS, Parsed
 
 #: The funds block's rows and the columns the department fills.
 FUNDS_ROWS: Final = (
@@ -65,13 +57,15 @@ def form_values(report: MonitoringReport) -> dict[str, Any]:
     """The form's fields as text, from a stored monitoring report."""
     funds = report.funds
     return {
-        "funds": funds_values(funds, FUNDS_ROWS, FUNDS_COLUMNS),
+        "funds": fixedform.funds_values(funds, FUNDS_ROWS, FUNDS_COLUMNS),
         "funds_reason": funds.reason,
         **{name: getattr(report, name) for name in TEXTS},
-        "tasks": [{name: text(getattr(task, name)) for name in TASK_FIELDS} for task in report.tasks],
+        "tasks": [
+            {name: fixedform.text(getattr(task, name)) for name in TASK_FIELDS} for task in report.tasks
+        ],
         "indicators": [
             {
-                **{name: text(getattr(row, name)) for name in INDICATOR_TEXTS},
+                **{name: fixedform.text(getattr(row, name)) for name in INDICATOR_TEXTS},
                 **{name: bool(getattr(row, name)) for name in INDICATOR_FLAGS},
                 "causes": list(row.causes),
             }
@@ -84,22 +78,22 @@ def parse_form(post: QueryDict, stored: MonitoringReport) -> Parsed:
     """The monitoring report a posted form describes (rows as many as the approved table has)."""
     tasks_count, rows_count = len(stored.tasks), len(stored.indicators)
     raw: dict[str, Any] = {
-        "funds": posted_funds(post, FUNDS_ROWS, FUNDS_COLUMNS),
+        "funds": fixedform.posted_funds(post, FUNDS_ROWS, FUNDS_COLUMNS),
         "funds_reason": post.get("funds_reason", "").strip(),
         **{name: post.get(name, "").strip() for name in TEXTS},
-        "tasks": rows(post, "task_", TASK_FIELDS, tasks_count),
+        "tasks": fixedform.rows(post, "task_", TASK_FIELDS, tasks_count),
         "indicators": [
             {
                 **typed,
                 **{name: post.get(f"ind_{name}_{i + 1}") == "1" for name in INDICATOR_FLAGS},
                 "causes": [c.strip() for c in post.getlist(f"ind_causes_{i + 1}") if c.strip()],
             }
-            for i, typed in enumerate(rows(post, "ind_", INDICATOR_TEXTS, rows_count))
+            for i, typed in enumerate(fixedform.rows(post, "ind_", INDICATOR_TEXTS, rows_count))
         ],
     }
     findings: list[Finding] = []
-    funds = parse_funds(raw, FUNDS_ROWS, FUNDS_COLUMNS, "资金情况", findings)
-    tasks = parse_tasks(raw["tasks"], stored.approved.tasks, "1–m月执行数", findings)
+    funds = fixedform.parse_funds(raw, FUNDS_ROWS, FUNDS_COLUMNS, "资金情况", findings)
+    tasks = fixedform.parse_tasks(raw["tasks"], stored.approved.tasks, "1–m月执行数", findings)
     indicators = [
         {
             **{
@@ -130,10 +124,10 @@ def warnings_json(warned: Warnings) -> dict[str, Any]:
         return {"colour": colour.value if colour else "", "word": colour.word if colour else "—", "why": why}
 
     return {
-        "time_progress": text(warned.time_progress_percent),
+        "time_progress": fixedform.text(warned.time_progress_percent),
         "budget": {
             **alert(warned.budget.alert.colour, warned.budget.alert.why),
-            "rate": text(warned.budget.rate),
+            "rate": fixedform.text(warned.budget.rate),
         },
         "rows": [{"row": r.row, **alert(r.alert.colour, r.alert.why)} for r in warned.rows],
         "department": alert(warned.department.colour, warned.department.why),

@@ -22,16 +22,8 @@ from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.profile import Profile
 from jixiao.read.cells import Unreadable, parse_amount
 from jixiao.scoring import Scores, score
-from jixiao_web.fixedform import (
-    TASK_FIELDS,
-    Parsed,
-    funds_values,
-    parse_funds,
-    parse_tasks,
-    posted_funds,
-    rows,
-    text,
-)
+from jixiao_web import fixedform
+from jixiao_web.fixedform import TASK_FIELDS, Parsed
 
 #: The funds block's rows and the columns the department fills.
 FUNDS_ROWS: Final = (("total", "年度资金总额"), ("fiscal", "其中：财政拨款"), ("other", "其他资金"))
@@ -47,12 +39,14 @@ def form_values(evaluation: SelfEvaluation) -> dict[str, Any]:
     """The form's fields as text, from a stored self-evaluation."""
     funds = evaluation.funds
     return {
-        "funds": funds_values(funds, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
+        "funds": fixedform.funds_values(funds, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
         "funds_reason": funds.reason,
         **{name: getattr(evaluation, name) for name in TEXTS},
-        "tasks": [{name: text(getattr(task, name)) for name in TASK_FIELDS} for task in evaluation.tasks],
+        "tasks": [
+            {name: fixedform.text(getattr(task, name)) for name in TASK_FIELDS} for task in evaluation.tasks
+        ],
         "indicators": [
-            {name: text(getattr(result, name)) for name in INDICATOR_FIELDS}
+            {name: fixedform.text(getattr(result, name)) for name in INDICATOR_FIELDS}
             for result in evaluation.indicators
         ],
     }
@@ -63,16 +57,16 @@ def parse_form(post: QueryDict, stored: SelfEvaluation, profile: Profile) -> Par
     ``profile``: the round's, which an unreadable entered score's message needs (its points and
     the score computed instead)."""
     raw: dict[str, Any] = {
-        "funds": posted_funds(post, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
+        "funds": fixedform.posted_funds(post, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
         "funds_reason": post.get("funds_reason", "").strip(),
         **{name: post.get(name, "").strip() for name in TEXTS},
-        "tasks": rows(post, "task_", TASK_FIELDS, len(stored.tasks)),
-        "indicators": rows(post, "ind_", INDICATOR_FIELDS, len(stored.indicators)),
+        "tasks": fixedform.rows(post, "task_", TASK_FIELDS, len(stored.tasks)),
+        "indicators": fixedform.rows(post, "ind_", INDICATOR_FIELDS, len(stored.indicators)),
     }
     findings: list[Finding] = []
     unreadable: list[tuple[int, str, str]] = []
-    funds = parse_funds(raw, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS), "年度资金", findings)
-    tasks = parse_tasks(raw["tasks"], stored.approved.tasks, "全年执行数", findings)
+    funds = fixedform.parse_funds(raw, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS), "年度资金", findings)
+    tasks = fixedform.parse_tasks(raw["tasks"], stored.approved.tasks, "全年执行数", findings)
     indicators = []
     for number, row in enumerate(raw["indicators"], 1):
         result: dict[str, Any] = {

@@ -481,6 +481,22 @@ def document_workflow(
     )
 
 
+def _approval(confirm: str, done: str, grades: tuple[Grade, ...] = ()) -> Decision:
+    """The bureau's 审核通过 (its version becomes the approved one), with its confirmation and
+    message, and the grades it must be given."""
+    return Decision(
+        "approve",
+        AuditAction.APPROVE,
+        Status.APPROVED,
+        verb="审核通过",
+        button="审核通过",
+        confirm=confirm,
+        confirm_button="确认审核通过",
+        done=done,
+        grades=grades,
+    )
+
+
 #: The target table (目标表): the 部门负责人 may review first; the bureau approves with a grade
 #: (优/良); published.
 TARGET: Final = document_workflow(
@@ -488,15 +504,9 @@ TARGET: Final = document_workflow(
     "目标表",
     head_review=True,
     submitted="已提交第{{number}}版，等待财政局审核。",
-    decision=Decision(
-        "approve",
-        AuditAction.APPROVE,
-        Status.APPROVED,
-        verb="审核通过",
-        button="审核通过",
-        confirm="审核通过（等级：{grade}）后，这一版即为审定的目标表，可以发布；{sent}。",
-        confirm_button="确认审核通过",
-        done="已审核通过（{grade}）。",
+    decision=_approval(
+        "审核通过（等级：{grade}）后，这一版即为审定的目标表，可以发布；{sent}。",
+        "已审核通过（{grade}）。",
         grades=(Grade.EXCELLENT, Grade.GOOD),
     ),
     publication=Publication(
@@ -510,15 +520,8 @@ TARGET: Final = document_workflow(
 SELFEVAL: Final = document_workflow(
     "selfeval",
     "自评表",
-    decision=Decision(
-        "approve",
-        AuditAction.APPROVE,
-        Status.APPROVED,
-        verb="审核通过",
-        button="审核通过",
-        confirm="审核通过后，这一版（含复核得分）即为审定的自评表，可以发布；{sent}。",
-        confirm_button="确认审核通过",
-        done="已审核通过自评表。",
+    decision=_approval(
+        "审核通过后，这一版（含复核得分）即为审定的自评表，可以发布；{sent}。", "已审核通过自评表。"
     ),
     publication=Publication(
         confirm="发布后，公众即可在公开页面查看第{number}版自评表（得分与等级），不能撤回。",
