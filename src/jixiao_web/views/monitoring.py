@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -41,20 +40,16 @@ from jixiao_web.charts import Point, dot_chart
 from jixiao_web.models import City, Filing, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
 from jixiao_web.views import selfeval as selfeval_views
-from jixiao_web.views.common import actor_of, monitoring_for, posted_comments
+from jixiao_web.views.common import (
+    actor_of,
+    monitoring_for,
+    posted_comments,
+    report_context,
+    session_expired,
+    typed_deadline,
+)
 from jixiao_web.views.steps import submitted
 from jixiao_web.workflow import MONITORING
-
-SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
-
-
-def _deadline(text: str) -> datetime | None:
-    """A typed 提交截止日期 (YYYY-MM-DD), at the end of that day; None when it is no date."""
-    try:
-        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 @login_required
@@ -78,7 +73,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         try:
             chosen = int(typed["year"]) if typed["year"].isdecimal() and len(typed["year"]) == 4 else None
             month = int(typed["month"]) if typed["month"].isdecimal() and len(typed["month"]) <= 2 else None
-            deadline = _deadline(typed["deadline"])
+            deadline = typed_deadline(typed["deadline"])
             if chosen is None:
                 raise monitoring.RoundError("请填写年度（四位数字）。")
             if month is None:
@@ -167,15 +162,6 @@ def sheet(
     }
 
 
-def _report_context(report: Report) -> dict[str, Any]:
-    issues = report.to_dict().get("issues", [])
-    return {
-        "issues": issues,
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The department's form
 
@@ -193,7 +179,7 @@ def _editor(
         "filing": filing,
         "sheet": sheet(filing, data, report, values),
         "editable": True,
-        "report": _report_context(report),
+        "report": report_context(report),
         "check_url": reverse("monitoring-check", args=[filing.pk]),
         "evidence": evidence_files.current(filing),
         **extra,
@@ -256,8 +242,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings and every warning of the form as it is now, without saving (the page asks as
     one types); signed out it answers a JSON 401 the editor script recognises."""
     if not request.user.is_authenticated:
-        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
-        return JsonResponse(body, status=401)
+        return session_expired()
     filing = monitoring_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, monitoring.report_of(filing.data))
     try:
@@ -295,7 +280,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filing": filing,
         "sheet": sheet(filing, data, report),
         "editable": False,
-        "report": _report_context(report),
+        "report": report_context(report),
         "shown_version": shown.version,
         "can": {str(action) for action in can},
         "can_review": Action.REVIEW in can,

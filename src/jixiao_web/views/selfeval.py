@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -38,13 +38,18 @@ from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed, allowed_actions, is_finance
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
-from jixiao_web.models import City, Filing, Kind, Opened, SelfEvalRound, Status, Version
+from jixiao_web.models import City, Filing, Kind, SelfEvalRound, Status, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
-from jixiao_web.views.common import actor_of, posted_replies, selfeval_for
-from jixiao_web.views.steps import submitted
+from jixiao_web.views.common import (
+    actor_of,
+    posted_replies,
+    report_context,
+    selfeval_for,
+    session_expired,
+    typed_deadline,
+)
+from jixiao_web.views.steps import opened, submitted
 from jixiao_web.workflow import SELFEVAL, TARGET
-
-SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
 
 
 def _amount(value: Decimal | None) -> str:
@@ -139,26 +144,8 @@ def _monitored(filing: Filing) -> monitoring.LastMonitoring | None:
     return monitoring.last_monitoring(filing.department_id, filing.year)
 
 
-def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
-    data = report.to_dict() if isinstance(report, Report) else report
-    issues = data.get("issues", [])
-    return {
-        "issues": issues,
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The finance bureau's round
-
-
-def _deadline(text: str) -> datetime | None:
-    try:
-        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 @login_required
@@ -180,7 +167,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         context["typed"] = typed
         try:
             chosen = int(typed["year"]) if typed["year"].isdecimal() and len(typed["year"]) == 4 else None
-            deadline = _deadline(typed["deadline"])
+            deadline = typed_deadline(typed["deadline"])
             if chosen is None:
                 raise selfeval.RoundError("请填写年度（四位数字）。")
             if deadline is None:
@@ -433,7 +420,7 @@ def _editor(
         "sheet": sheet(scored, values, _monitored(filing)),
         "tiers": TIERS,
         "editable": True,
-        "report": _report_context(report),
+        "report": report_context(report),
         "comments": selectors.typed_replies(
             selectors.shown_comments(filing, request.user, None), request.POST
         ),
@@ -506,8 +493,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings and scores of the form as it is now, without saving (the page asks as one
     types); signed out it answers a JSON 401 the editor script recognises."""
     if not request.user.is_authenticated:
-        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
-        return JsonResponse(body, status=401)
+        return session_expired()
     filing = selfeval_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
     data = selfeval.merged(filing, parsed.data).model_dump(mode="json")
@@ -547,23 +533,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": shown,
             "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
-            "report": _report_context(report),
+            "report": report_context(report),
             "comments": selectors.shown_comments(filing, request.user, None, can),
             "versions": list(selectors.versions_of(filing, request.user, can)),
             "history": history[:30],
             "can": {action.value: action in can for action in Action},
             "buttons": SELFEVAL.buttons(),
             "withdrawal": SELFEVAL.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
-            "opened": _opened(filing) if Action.WITHDRAW in can else None,
+            "opened": opened(filing) if Action.WITHDRAW in can else None,
             "evidence": evidence_files.panel(request.user, filing, can),
         },
     )
-
-
-def _opened(filing: Filing) -> Opened | None:
-    """When the finance bureau opened the version waiting for it (then it cannot be withdrawn)."""
-    version = selectors.latest_version(filing)
-    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 # ---------------------------------------------------------------------------------------------

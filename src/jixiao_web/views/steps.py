@@ -20,9 +20,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from jixiao_web import services
+from jixiao_web import selectors, services
 from jixiao_web.access import Action
-from jixiao_web.models import Filing, Kind
+from jixiao_web.models import Filing, Kind, Opened
 from jixiao_web.views.common import actor_of, filing_of_kind
 
 
@@ -44,6 +44,13 @@ PAGES: Final = {
 
 def _page(filing: Filing, page: str) -> HttpResponse:
     return redirect(f"{PAGES[Kind(filing.kind)].prefix}-{page}", pk=filing.pk)
+
+
+def opened(filing: Filing) -> Opened | None:
+    """When the finance bureau opened the version now waiting for it (then it cannot be
+    withdrawn)."""
+    version = selectors.latest_version(filing)
+    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 def submitted(request: HttpRequest, filing: Filing) -> HttpResponse:
