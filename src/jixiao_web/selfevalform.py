@@ -12,7 +12,6 @@ read is a finding and the form is not saved, as with the target table's form: an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
@@ -23,64 +22,34 @@ from jixiao.model.selfeval import SelfEvaluation, Tier
 from jixiao.profile import Profile
 from jixiao.read.cells import Unreadable, parse_amount
 from jixiao.scoring import Scores, score
+from jixiao_web import fixedform
+from jixiao_web.fixedform import TASK_FIELDS, Parsed
 
 #: The funds block's rows and the columns the department fills.
 FUNDS_ROWS: Final = (("total", "年度资金总额"), ("fiscal", "其中：财政拨款"), ("other", "其他资金"))
 FUNDS_COLUMNS: Final = (("annual_budget", "全年预算数"), ("executed", "全年执行数"))
 #: 年初预算数 is typed only where the approved table does not show it (else it is copied).
 INITIAL: Final = ("initial_budget", "年初预算数")
-TASK_FIELDS: Final = ("executed", "progress")
 INDICATOR_FIELDS: Final = ("actual", "tier", "points", "entered_score", "score_reason", "deviation")
 TEXTS: Final = ("goal_actual", "conclusion", "problems", "improvements")
 TIERS: Final = tuple(tier.value for tier in Tier)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def form_values(evaluation: SelfEvaluation) -> dict[str, Any]:
     """The form's fields as text, from a stored self-evaluation."""
     funds = evaluation.funds
     return {
-        "funds": {
-            name: {
-                column: _text(getattr(getattr(funds, name), column))
-                for column, _ in (INITIAL, *FUNDS_COLUMNS)
-            }
-            for name, _ in FUNDS_ROWS
-        },
+        "funds": fixedform.funds_values(funds, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
         "funds_reason": funds.reason,
         **{name: getattr(evaluation, name) for name in TEXTS},
-        "tasks": [{name: _text(getattr(task, name)) for name in TASK_FIELDS} for task in evaluation.tasks],
+        "tasks": [
+            {name: fixedform.text(getattr(task, name)) for name in TASK_FIELDS} for task in evaluation.tasks
+        ],
         "indicators": [
-            {name: _text(getattr(result, name)) for name in INDICATOR_FIELDS}
+            {name: fixedform.text(getattr(result, name)) for name in INDICATOR_FIELDS}
             for result in evaluation.indicators
         ],
     }
-
-
-@dataclass(slots=True)
-class Parsed:
-    """A posted form: the fields as typed (``raw``, shown again when it is refused), the
-    self-evaluation they describe (numbers that could not be read left blank) and the findings
-    of what could not be read."""
-
-    raw: dict[str, Any]
-    data: dict[str, Any]
-    findings: list[Finding] = field(default_factory=list)
-
-
-def _rows(post: QueryDict, prefix: str, names: tuple[str, ...], count: int) -> list[dict[str, str]]:
-    columns = {name: post.getlist(f"{prefix}{name}") for name in names}
-    return [
-        {name: (values[i] if i < len(values) else "").strip() for name, values in columns.items()}
-        for i in range(count)
-    ]
 
 
 def parse_form(post: QueryDict, stored: SelfEvaluation, profile: Profile) -> Parsed:
@@ -88,50 +57,16 @@ def parse_form(post: QueryDict, stored: SelfEvaluation, profile: Profile) -> Par
     ``profile``: the round's, which an unreadable entered score's message needs (its points and
     the score computed instead)."""
     raw: dict[str, Any] = {
-        "funds": {
-            name: {
-                column: post.get(f"funds_{name}_{column}", "").strip()
-                for column, _ in (INITIAL, *FUNDS_COLUMNS)
-            }
-            for name, _ in FUNDS_ROWS
-        },
+        "funds": fixedform.posted_funds(post, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS)),
         "funds_reason": post.get("funds_reason", "").strip(),
         **{name: post.get(name, "").strip() for name in TEXTS},
-        "tasks": _rows(post, "task_", TASK_FIELDS, len(stored.tasks)),
-        "indicators": _rows(post, "ind_", INDICATOR_FIELDS, len(stored.indicators)),
+        "tasks": fixedform.rows(post, "task_", TASK_FIELDS, len(stored.tasks)),
+        "indicators": fixedform.rows(post, "ind_", INDICATOR_FIELDS, len(stored.indicators)),
     }
     findings: list[Finding] = []
     unreadable: list[tuple[int, str, str]] = []
-    funds: dict[str, Any] = {"reason": raw["funds_reason"]}
-    for number, (name, row_label) in enumerate(FUNDS_ROWS, 1):
-        funds[name] = {}
-        for column, column_label in (INITIAL, *FUNDS_COLUMNS):
-            amount = parse_amount(raw["funds"][name][column])
-            if isinstance(amount, Unreadable):
-                findings.append(
-                    finding(
-                        "amount-invalid",
-                        Location("funds", row=number, field=column),
-                        place=f"年度资金中{row_label}的{column_label}",
-                        value=amount,
-                    )
-                )
-                amount = None
-            funds[name][column] = amount
-    tasks = []
-    for number, (row, task) in enumerate(zip(raw["tasks"], stored.approved.tasks, strict=True), 1):
-        amount = parse_amount(row["executed"])
-        if isinstance(amount, Unreadable):
-            findings.append(
-                finding(
-                    "amount-invalid",
-                    Location("tasks", row=number, field="executed"),
-                    place=f"任务第{number}行“{task.name}”的全年执行数",
-                    value=amount,
-                )
-            )
-            amount = None
-        tasks.append({"executed": amount, "progress": row["progress"]})
+    funds = fixedform.parse_funds(raw, FUNDS_ROWS, (INITIAL, *FUNDS_COLUMNS), "年度资金", findings)
+    tasks = fixedform.parse_tasks(raw["tasks"], stored.approved.tasks, "全年执行数", findings)
     indicators = []
     for number, row in enumerate(raw["indicators"], 1):
         result: dict[str, Any] = {

@@ -10,11 +10,12 @@ from django.views.generic import RedirectView
 from jixiao_web import ops
 from jixiao_web.api import api
 from jixiao_web.models import Kind
-from jixiao_web.views import account, common, documents, filing, public, review, season
+from jixiao_web.views import account, common, documents, filing, public, review, season, steps
 from jixiao_web.views import library as library_views
 from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
 
+TARGET = {"kind": Kind.TARGET}
 SELFEVAL = {"kind": Kind.SELFEVAL}
 MONITORING = {"kind": Kind.MONITORING}
 
@@ -40,9 +41,9 @@ urlpatterns = [
     path("filings/<int:pk>/", filing.detail, name="filing-detail"),
     path("filings/<int:pk>/edit/", filing.edit, name="filing-edit"),
     path("filings/<int:pk>/check/", filing.check, name="filing-check"),
-    path("filings/<int:pk>/submit/", filing.submit, name="filing-submit"),
+    path("filings/<int:pk>/submit/", steps.submit, TARGET, name="filing-submit"),
     path("filings/<int:pk>/head-review/", filing.head_review, name="filing-head-review"),
-    path("filings/<int:pk>/withdraw/", filing.withdraw, name="filing-withdraw"),  # editor
+    path("filings/<int:pk>/withdraw/", steps.withdraw, TARGET, name="filing-withdraw"),  # editor
     # season: print to sign, contact details, the bureau's progress page and XLSX of a year
     path("filings/<int:pk>/contact/", season.contact, name="filing-contact"),
     path("filings/<int:pk>/print.pdf", season.print_working_copy, name="filing-print"),
@@ -66,8 +67,8 @@ urlpatterns = [
     path("monitoring/<int:pk>/", monitoring_views.detail, name="monitoring-detail"),
     path("monitoring/<int:pk>/edit/", monitoring_views.edit, name="monitoring-edit"),
     path("monitoring/<int:pk>/check/", monitoring_views.check, name="monitoring-check"),
-    path("monitoring/<int:pk>/submit/", monitoring_views.submit, name="monitoring-submit"),
-    path("monitoring/<int:pk>/withdraw/", monitoring_views.withdraw, name="monitoring-withdraw"),
+    path("monitoring/<int:pk>/submit/", steps.submit, MONITORING, name="monitoring-submit"),
+    path("monitoring/<int:pk>/withdraw/", steps.withdraw, MONITORING, name="monitoring-withdraw"),
     path("monitoring/<int:pk>/decide/", monitoring_views.decide, name="monitoring-decide"),
     # monup: a monitoring report's evidence and its workbook, filled offline and uploaded (the same
     # views as a self-evaluation's, the kind a parameter)
@@ -90,8 +91,8 @@ urlpatterns = [
     path("selfeval/<int:pk>/", selfeval_views.detail, name="selfeval-detail"),
     path("selfeval/<int:pk>/edit/", selfeval_views.edit, name="selfeval-edit"),
     path("selfeval/<int:pk>/check/", selfeval_views.check, name="selfeval-check"),
-    path("selfeval/<int:pk>/submit/", selfeval_views.submit, name="selfeval-submit"),
-    path("selfeval/<int:pk>/withdraw/", selfeval_views.withdraw, name="selfeval-withdraw"),
+    path("selfeval/<int:pk>/submit/", steps.submit, SELFEVAL, name="selfeval-submit"),
+    path("selfeval/<int:pk>/withdraw/", steps.withdraw, SELFEVAL, name="selfeval-withdraw"),
     path("selfeval/<int:pk>/evidence/", documents.attach, SELFEVAL, name="selfeval-evidence"),
     path("selfeval/<int:pk>/upload/", documents.upload, SELFEVAL, name="selfeval-upload"),
     path("selfeval/<int:pk>/workbook.xlsx", documents.workbook, SELFEVAL, name="selfeval-workbook"),

@@ -1,7 +1,7 @@
 """The workflow of a filed document, as one table: its states and the transitions between them.
 
-A document kind (today the target table, ``TARGET``; next the self-evaluation, with the same states
-and its own model) is a :class:`Workflow`: plain frozen data, read by everything that used to know
+A document kind (the target table ``TARGET``, the self-evaluation ``SELFEVAL``, the monitoring
+report ``MONITORING``) is a :class:`Workflow`: plain frozen data, read by everything that used to know
 the workflow by heart:
 
 - :mod:`jixiao_web.access` builds the query conditions of the workflow actions (``SUBMIT``,
@@ -36,9 +36,15 @@ the finance bureau.  The queue lists 已提交 under 待审核 and 退回修改/
 department is late when its first received version (not taken back) came after the deadline, or
 none came and the deadline passed.
 
-Adding a state or a transition is a row here (and its :class:`~jixiao_web.models.Status` or
-:class:`~jixiao_web.models.AuditAction` member); a document kind is a ``Workflow`` of its own. Labels
-shown to people are in Chinese; the names and flags are English.
+Every kind's table is made by one builder, :func:`document_workflow`, from what differs as data:
+its noun, whether the 部门负责人 may review first (``head_review``), the bureau's decision
+(:class:`Decision`: approve with a grade, approve, or accept) and whether it is published
+(:class:`Publication`).  The self-evaluation (``SELFEVAL``) and the monitoring report
+(``MONITORING``) are the target table without the 部门负责人's review; a monitoring report is
+accepted, not approved, and never published.  Adding a state or a transition every kind shares is a
+row in the builder (and its :class:`~jixiao_web.models.Status` or
+:class:`~jixiao_web.models.AuditAction` member); adding a kind is a call of it. Labels shown to
+people are in Chinese; the names and flags are English.
 """
 
 from __future__ import annotations
@@ -259,22 +265,63 @@ class Workflow:
         return tuple(t.audit for t in self.transitions if not t.bureau_sees)
 
 
-_EDITABLE = (Status.DRAFT, Status.RETURNED)
-_WITHDRAW = "撤回后，目标表回到“草稿”，可以继续修改后再提交；{whom}确定撤回吗？"
-_WITHDRAWN = "已撤回第{number}版，目标表回到草稿，可以继续修改后再提交。"
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How the finance bureau accepts a received version, in one kind's words (the transition
+    from 已提交, beside 退回修改)."""
 
-TARGET: Final = Workflow(
-    kind="target",
-    noun="目标表",
-    states=(
+    command: str
+    audit: AuditAction
+    #: The state it leads to.
+    status: Status
+    verb: str
+    button: str
+    confirm: str
+    confirm_button: str
+    done: str
+    #: The grades it must be given (empty: it takes none, and neither does a return).
+    grades: tuple[Grade, ...] = ()
+    #: The version it accepts is the approved one (see :attr:`State.approved`).
+    approves: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """How a kind that is published words the publishing: the confirmation and the message."""
+
+    confirm: str
+    done: str
+
+
+_EDITABLE = (Status.DRAFT, Status.RETURNED)
+_WITHDRAW = "撤回后，{noun}回到“草稿”，可以继续修改后再提交；{whom}确定撤回吗？"
+_WITHDRAWN = "已撤回第{{number}}版，{noun}回到草稿，可以继续修改后再提交。"
+
+
+def document_workflow(
+    kind: str,
+    noun: str,
+    *,
+    decision: Decision,
+    publication: Publication | None = None,
+    head_review: bool = False,
+    submitted: str = "已提交第{{number}}版{noun}，等待财政局审核。",
+) -> Workflow:
+    """The workflow of a kind of document: drafted and returned by the department, submitted,
+    withdrawn before the bureau opens it, returned or decided (``decision``) by the bureau, then
+    published (``publication``; None: never).  ``head_review``: the city may ask the
+    部门负责人 to review a 填报人's submission first.  ``submitted``: the message once submitted
+    to the bureau ({noun} filled in here, {number} when done)."""
+    graded = bool(decision.grades)
+    withdrawn = _WITHDRAWN.format(noun=noun)
+    states = [
         State(Status.DRAFT, editable=True),
-        State(Status.HEAD_REVIEW, announced=True),
+        *([State(Status.HEAD_REVIEW, announced=True)] if head_review else []),
         State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
         State(Status.RETURNED, editable=True, tab="done", queue_order=1),
-        State(Status.APPROVED, tab="done", queue_order=2, approved=True),
-        State(Status.PUBLISHED, tab="done", queue_order=3, approved=True, public=True),
-    ),
-    transitions=(
+        State(decision.status, tab="done", queue_order=2, approved=decision.approves),
+    ]
+    to_head = (
         Transition(
             "submit",
             AuditAction.SUBMIT_TO_HEAD,
@@ -290,21 +337,8 @@ TARGET: Final = Workflow(
             button="提交审核",
             done="已提交第{number}版，等待部门负责人审核。",
         ),
-        Transition(
-            "submit",
-            AuditAction.SUBMIT,
-            _EDITABLE,
-            Status.SUBMITTED,
-            Action.SUBMIT,
-            DEPARTMENT,
-            own=True,
-            head_first=False,
-            freezes=True,
-            receives=True,
-            verb="提交",
-            button="提交审核",
-            done="已提交第{number}版，等待财政局审核。",
-        ),
+    )
+    head = (
         Transition(
             "head_approve",
             AuditAction.HEAD_APPROVE,
@@ -317,7 +351,7 @@ TARGET: Final = Workflow(
             receives=True,
             verb="审核",
             button="审核通过，送财政局",
-            done="已审核，目标表已送财政局。",
+            done=f"已审核，{noun}已送财政局。",
         ),
         Transition(
             "head_return",
@@ -346,94 +380,13 @@ TARGET: Final = Workflow(
             bureau_sees=False,  # the bureau never received that version
             verb="撤回",
             button="撤回提交…",
-            confirm=_WITHDRAW.format(whom="部门负责人将不再审核这一版。"),
+            confirm=_WITHDRAW.format(noun=noun, whom="部门负责人将不再审核这一版。"),
             confirm_button="确认撤回",
-            done=_WITHDRAWN,
+            done=withdrawn,
         ),
-        Transition(
-            "withdraw",
-            AuditAction.WITHDRAW,
-            (Status.SUBMITTED,),
-            Status.DRAFT,
-            Action.WITHDRAW,
-            DEPARTMENT,
-            own=True,
-            takes_back=True,
-            verb="撤回",
-            button="撤回提交…",
-            confirm=_WITHDRAW.format(whom="财政局将看不到这一版。"),
-            confirm_button="确认撤回",
-            done=_WITHDRAWN,
-        ),
-        Transition(
-            "return",
-            AuditAction.RETURN,
-            (Status.SUBMITTED,),
-            Status.RETURNED,
-            Action.REVIEW,
-            BUREAU,
-            not_submitter=True,
-            checks_reviewed=True,
-            comments=Need.MUST,
-            grade=Need.MAY,
-            verb="退回",
-            button="退回修改",
-            confirm="退回{graded}后部门可以修改并重新提交；{sent}。",
-            confirm_button="确认退回",
-            done="已退回部门修改。",
-        ),
-        Transition(
-            "approve",
-            AuditAction.APPROVE,
-            (Status.SUBMITTED,),
-            Status.APPROVED,
-            Action.REVIEW,
-            BUREAU,
-            not_submitter=True,
-            checks_reviewed=True,
-            comments=Need.MAY,
-            grade=Need.MUST,
-            grades=(Grade.EXCELLENT, Grade.GOOD),
-            verb="审核通过",
-            button="审核通过",
-            confirm="审核通过（等级：{grade}）后，这一版即为审定的目标表，可以发布；{sent}。",
-            confirm_button="确认审核通过",
-            done="已审核通过（{grade}）。",
-        ),
-        Transition(
-            "publish",
-            AuditAction.PUBLISH,
-            (Status.APPROVED,),
-            Status.PUBLISHED,
-            Action.PUBLISH,
-            BUREAU,
-            publishes=True,
-            verb="发布",
-            button="发布",
-            confirm="发布后，公众即可在公开页面查看和下载第{number}版（网页、Excel、PDF、Word），不能撤回。",
-            confirm_button="确认发布",
-            done="已发布“{document}”，公众可在公开页面查看和下载。",
-        ),
-    ),
-    tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
-)
-
-
-_SELFEVAL_WITHDRAW = "撤回后，自评表回到“草稿”，可以继续修改后再提交；财政局将看不到这一版。确定撤回吗？"
-
-#: The year-end self-evaluation (绩效自评, CYCLE.md): the target table's states without the
-#: 部门负责人's review; the bureau's decision takes no grade (the grade is the score's).
-SELFEVAL: Final = Workflow(
-    kind="selfeval",
-    noun="自评表",
-    states=(
-        State(Status.DRAFT, editable=True),
-        State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
-        State(Status.RETURNED, editable=True, tab="done", queue_order=1),
-        State(Status.APPROVED, tab="done", queue_order=2, approved=True),
-        State(Status.PUBLISHED, tab="done", queue_order=3, approved=True, public=True),
-    ),
-    transitions=(
+    )
+    transitions = [
+        *(to_head if head_review else ()),
         Transition(
             "submit",
             AuditAction.SUBMIT,
@@ -442,12 +395,14 @@ SELFEVAL: Final = Workflow(
             Action.SUBMIT,
             DEPARTMENT,
             own=True,
+            head_first=False if head_review else None,
             freezes=True,
             receives=True,
             verb="提交",
             button="提交审核",
-            done="已提交第{number}版自评表，等待财政局审核。",
+            done=submitted.format(noun=noun),
         ),
+        *(head if head_review else ()),
         Transition(
             "withdraw",
             AuditAction.WITHDRAW,
@@ -459,9 +414,9 @@ SELFEVAL: Final = Workflow(
             takes_back=True,
             verb="撤回",
             button="撤回提交…",
-            confirm=_SELFEVAL_WITHDRAW,
+            confirm=_WITHDRAW.format(noun=noun, whom="财政局将看不到这一版。"),
             confirm_button="确认撤回",
-            done="已撤回第{number}版，自评表回到草稿，可以继续修改后再提交。",
+            done=withdrawn,
         ),
         Transition(
             "return",
@@ -473,123 +428,123 @@ SELFEVAL: Final = Workflow(
             not_submitter=True,
             checks_reviewed=True,
             comments=Need.MUST,
+            grade=Need.MAY if graded else Need.NO,
             verb="退回",
             button="退回修改",
-            confirm="退回后部门可以修改并重新提交；{sent}。",
+            confirm=f"退回{'{graded}' if graded else ''}后部门可以修改并重新提交；{{sent}}。",
             confirm_button="确认退回",
             done="已退回部门修改。",
         ),
         Transition(
-            "approve",
-            AuditAction.APPROVE,
+            decision.command,
+            decision.audit,
             (Status.SUBMITTED,),
-            Status.APPROVED,
+            decision.status,
             Action.REVIEW,
             BUREAU,
             not_submitter=True,
             checks_reviewed=True,
             comments=Need.MAY,
-            verb="审核通过",
-            button="审核通过",
-            confirm="审核通过后，这一版（含复核得分）即为审定的自评表，可以发布；{sent}。",
-            confirm_button="确认审核通过",
-            done="已审核通过自评表。",
+            grade=Need.MUST if graded else Need.NO,
+            grades=decision.grades,
+            verb=decision.verb,
+            button=decision.button,
+            confirm=decision.confirm,
+            confirm_button=decision.confirm_button,
+            done=decision.done,
         ),
-        Transition(
-            "publish",
-            AuditAction.PUBLISH,
-            (Status.APPROVED,),
-            Status.PUBLISHED,
-            Action.PUBLISH,
-            BUREAU,
-            publishes=True,
-            verb="发布",
-            button="发布",
-            confirm="发布后，公众即可在公开页面查看第{number}版自评表（得分与等级），不能撤回。",
-            confirm_button="确认发布",
-            done="已发布“{document}”，公众可在公开页面查看。",
-        ),
+    ]
+    if publication is not None:
+        states.append(State(Status.PUBLISHED, tab="done", queue_order=3, approved=True, public=True))
+        transitions.append(
+            Transition(
+                "publish",
+                AuditAction.PUBLISH,
+                (decision.status,),
+                Status.PUBLISHED,
+                Action.PUBLISH,
+                BUREAU,
+                publishes=True,
+                verb="发布",
+                button="发布",
+                confirm=publication.confirm,
+                confirm_button="确认发布",
+                done=publication.done,
+            )
+        )
+    return Workflow(
+        kind=kind,
+        noun=noun,
+        states=tuple(states),
+        transitions=tuple(transitions),
+        tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
+    )
+
+
+def _approval(confirm: str, done: str, grades: tuple[Grade, ...] = ()) -> Decision:
+    """The bureau's 审核通过 (its version becomes the approved one), with its confirmation and
+    message, and the grades it must be given."""
+    return Decision(
+        "approve",
+        AuditAction.APPROVE,
+        Status.APPROVED,
+        verb="审核通过",
+        button="审核通过",
+        confirm=confirm,
+        confirm_button="确认审核通过",
+        done=done,
+        grades=grades,
+    )
+
+
+#: The target table (目标表): the 部门负责人 may review first; the bureau approves with a grade
+#: (优/良); published.
+TARGET: Final = document_workflow(
+    "target",
+    "目标表",
+    head_review=True,
+    submitted="已提交第{{number}}版，等待财政局审核。",
+    decision=_approval(
+        "审核通过（等级：{grade}）后，这一版即为审定的目标表，可以发布；{sent}。",
+        "已审核通过（{grade}）。",
+        grades=(Grade.EXCELLENT, Grade.GOOD),
     ),
-    tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
+    publication=Publication(
+        confirm="发布后，公众即可在公开页面查看和下载第{number}版（网页、Excel、PDF、Word），不能撤回。",
+        done="已发布“{document}”，公众可在公开页面查看和下载。",
+    ),
 )
 
-_MONITORING_WITHDRAW = "撤回后，监控表回到“草稿”，可以继续修改后再提交；财政局将看不到这一版。确定撤回吗？"
+#: The year-end self-evaluation (绩效自评, CYCLE.md): no 部门负责人's review; the bureau's decision
+#: takes no grade (the grade is the score's); published.
+SELFEVAL: Final = document_workflow(
+    "selfeval",
+    "自评表",
+    decision=_approval(
+        "审核通过后，这一版（含复核得分）即为审定的自评表，可以发布；{sent}。", "已审核通过自评表。"
+    ),
+    publication=Publication(
+        confirm="发布后，公众即可在公开页面查看第{number}版自评表（得分与等级），不能撤回。",
+        done="已发布“{document}”，公众可在公开页面查看。",
+    ),
+)
 
-#: The in-year monitoring (绩效运行监控, CYCLE.md): drafted, submitted, returned or accepted by the
-#: finance bureau; no 部门负责人's review, no grade, nothing published.
-MONITORING: Final = Workflow(
-    kind="monitoring",
-    noun="监控表",
-    states=(
-        State(Status.DRAFT, editable=True),
-        State(Status.SUBMITTED, tab="waiting", queue_order=0, queue_link="审核"),
-        State(Status.RETURNED, editable=True, tab="done", queue_order=1),
-        State(Status.ACCEPTED, tab="done", queue_order=2),
+#: The in-year monitoring (绩效运行监控, CYCLE.md): no 部门负责人's review; accepted by the finance
+#: bureau without a grade; nothing approved, nothing published.
+MONITORING: Final = document_workflow(
+    "monitoring",
+    "监控表",
+    decision=Decision(
+        "accept",
+        AuditAction.ACCEPT,
+        Status.ACCEPTED,
+        verb="确认",
+        button="审核确认",
+        confirm="确认后，这一版即为本期的运行监控结果；{sent}。",
+        confirm_button="确认",
+        done="已确认监控表。",
+        approves=False,
     ),
-    transitions=(
-        Transition(
-            "submit",
-            AuditAction.SUBMIT,
-            _EDITABLE,
-            Status.SUBMITTED,
-            Action.SUBMIT,
-            DEPARTMENT,
-            own=True,
-            freezes=True,
-            receives=True,
-            verb="提交",
-            button="提交审核",
-            done="已提交第{number}版监控表，等待财政局审核。",
-        ),
-        Transition(
-            "withdraw",
-            AuditAction.WITHDRAW,
-            (Status.SUBMITTED,),
-            Status.DRAFT,
-            Action.WITHDRAW,
-            DEPARTMENT,
-            own=True,
-            takes_back=True,
-            verb="撤回",
-            button="撤回提交…",
-            confirm=_MONITORING_WITHDRAW,
-            confirm_button="确认撤回",
-            done="已撤回第{number}版，监控表回到草稿，可以继续修改后再提交。",
-        ),
-        Transition(
-            "return",
-            AuditAction.RETURN,
-            (Status.SUBMITTED,),
-            Status.RETURNED,
-            Action.REVIEW,
-            BUREAU,
-            not_submitter=True,
-            checks_reviewed=True,
-            comments=Need.MUST,
-            verb="退回",
-            button="退回修改",
-            confirm="退回后部门可以修改并重新提交；{sent}。",
-            confirm_button="确认退回",
-            done="已退回部门修改。",
-        ),
-        Transition(
-            "accept",
-            AuditAction.ACCEPT,
-            (Status.SUBMITTED,),
-            Status.ACCEPTED,
-            Action.REVIEW,
-            BUREAU,
-            not_submitter=True,
-            checks_reviewed=True,
-            comments=Need.MAY,
-            verb="确认",
-            button="审核确认",
-            confirm="确认后，这一版即为本期的运行监控结果；{sent}。",
-            confirm_button="确认",
-            done="已确认监控表。",
-        ),
-    ),
-    tabs=(("waiting", "待审核"), ("done", "已审核"), ("all", "全部")),
 )
 
 #: Every document kind's workflow.

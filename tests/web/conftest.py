@@ -12,6 +12,7 @@ from base64 import b32decode
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,30 @@ def draft(
     people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
 ) -> Filing:
     return services.start_filing(actor("filer"), department, YEAR, seed_table)
+
+
+def approved_target(filing: Filing, actor: Callable[[str], Actor]) -> Filing:
+    """``filing`` submitted by its 填报人 and approved (优) by the finance bureau."""
+    services.submit(actor("filer"), filing)
+    services.approve(actor("reviewer"), filing, "优")
+    filing.refresh_from_db()
+    return filing
+
+
+@pytest.fixture
+def funded_draft(
+    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
+) -> Filing:
+    """The seed with its 基本支出 filled (the seed leaves it blank, so a self-evaluation or a
+    monitoring report made from it would not know its 年度资金总额)."""
+    seed_table.budget.basic_expenditure = Decimal("1200.5")
+    return services.start_filing(actor("filer"), department, YEAR, seed_table)
+
+
+@pytest.fixture
+def target(funded_draft: Filing, actor: Callable[[str], Actor]) -> Filing:
+    """:func:`funded_draft` approved: what a year's self-evaluation and monitoring are made from."""
+    return approved_target(funded_draft, actor)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
@@ -53,11 +52,9 @@ from jixiao_web.models import (
 from jixiao_web.services import ReviewComment
 from jixiao_web.workflow import TARGET, Action
 
+from . import matrix
 from .conftest import api_token, rolled_back
-
-ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
-"""anon: not signed in; filer, head: of the department owning the filings; other_filer: of another
-department; reviewer, admin: the finance bureau."""
+from .matrix import ROLES, Row, Table, every, signed_in
 
 STATES = ("draft", "head_review", "submitted", "returned", "approved", "published")
 """The owning department's filings, one per year, in these states (returned, approved and published
@@ -83,17 +80,6 @@ START_YEAR = 2025  # open, and nobody has a table for it yet
 # ``expect`` maps a role to one expectation, or (for addresses of one filing) to a tuple of six,
 # one per state in STATES order: draft, head_review, submitted, returned, approved, published.
 
-Expect = int | str
-Row = Expect | tuple[Expect, ...]
-
-
-def every(expect: Expect) -> dict[str, Row]:
-    return dict.fromkeys(ROLES, expect)
-
-
-def signed_in(expect: Expect) -> dict[str, Row]:
-    return {"anon": ">login", **dict.fromkeys(ROLES[1:], expect)}
-
 
 @dataclass(frozen=True)
 class Case:
@@ -110,52 +96,12 @@ class Case:
 COMMENT = {"comment:tasks:1": "请细化第1项任务的实施内容"}
 S6 = 6  # readability: a tuple of six is one row per state
 
-#: What the signed-in people are to the owning department's filings: their role, whether it is
-#: their own department, and whether they submitted its versions (the filer submitted every one).
-PEOPLE: dict[str, tuple[Role, bool, bool]] = {
-    "filer": (Role.FILER, True, True),
-    "head": (Role.HEAD, True, False),
-    "other_filer": (Role.FILER, False, False),
-    "reviewer": (Role.REVIEWER, False, False),
-    "admin": (Role.ADMIN, False, False),
-}
 #: The states in which the finance bureau has received a version (and so sees the filing).
 RECEIVED = ("submitted", "returned", "approved", "published")
-
-
-def may(role: str, command: str, state: str) -> bool:
-    """Whether the workflow table lets ``role`` take ``command`` (``edit``: change the working
-    copy) on the owning department's filing in ``state``."""
-    if role == "anon":
-        return False
-    kind, own, submitter = PEOPLE[role]
-    if command == "edit":
-        return TARGET.state(state).editable and own and kind in TARGET.editors
-    return TARGET.permits(command, state, kind, own=own, submitter=submitter)
-
-
-def by_table(
-    command: str, yes: Expect, no: Expect, roles: tuple[str, ...] = ("filer", "head")
-) -> dict[str, Row]:
-    """For ``roles``: ``yes`` in the states the workflow table lets them ``command``, else ``no``."""
-    return {role: tuple(yes if may(role, command, state) else no for state in STATES) for role in roles}
-
-
-def by_bureau(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
-    """For the finance bureau: 404 where it has received nothing, else as :func:`by_table`."""
-    return {
-        role: tuple(
-            (yes if may(role, command, state) else no) if state in RECEIVED else 404 for state in STATES
-        )
-        for role in ("reviewer", "admin")
-    }
-
-
-def becomes(command: str) -> Status:
-    """The status ``command`` leaves a filing in (submitting: where the city does not ask the head)."""
-    (target,) = {step.target for step in TARGET.by_command(command) if step.head_first is not True}
-    return target
-
+#: Who may take a workflow step in which state: the workflow table's (the people as
+#: :data:`matrix.PEOPLE` says; the filer submitted every version).
+TABLE = Table(TARGET, STATES, RECEIVED)
+may, by_table, by_bureau, becomes = TABLE.may, TABLE.by_table, TABLE.by_bureau, TABLE.becomes
 
 #: A department's filing action seen from outside the department: signed out, the sign-in page;
 #: another department finds only the published filing (and is sent to its page); the finance
@@ -597,20 +543,9 @@ API_LISTED = {
 # The world the matrix runs against
 
 
-@dataclass
-class World:
-    people: dict[str, User]
-    department: Department
-    filings: dict[str, Filing]
+@dataclass(kw_only=True)
+class World(matrix.World):
     token: ApiToken
-    clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
-
-
-def _table(seed: TargetTable, year: int) -> TargetTable:
-    table = seed.model_copy(deep=True)
-    table.year = year
-    table.title = table.title.replace(str(seed.year), str(year))
-    return table
 
 
 @pytest.fixture
@@ -625,7 +560,7 @@ def world(
     for year in (*YEARS.values(), START_YEAR):
         FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
     filings = {
-        state: services.start_filing(actor("filer"), department, year, _table(seed_table, year))
+        state: services.start_filing(actor("filer"), department, year, matrix.table_of(seed_table, year))
         for state, year in YEARS.items()
     }
     City.objects.update(head_approval_required=True)
@@ -643,23 +578,7 @@ def world(
         filing.refresh_from_db()
         assert filing.status == state, (state, filing.status)
     _, token = api_token(people["filer"], "脚本")
-    made = World(people, department, filings, token)
-    for role in ROLES:  # signed in now, outside the cells' rolled-back savepoints
-        _client(made, role)
-    return made
-
-
-def _client(world: World, role: str) -> Client:
-    """A client signed in as ``role``, its cookies as right after signing in (a client is reused:
-    making one loads the middleware, slow; the session row itself survives the rolled-back cells)."""
-    if role not in world.clients:
-        client = Client()
-        if role != "anon":
-            client.force_login(world.people[role])
-        world.clients[role] = (client, SimpleCookie(client.cookies))
-    client, cookies = world.clients[role]
-    client.cookies = SimpleCookie(cookies)
-    return client
+    return World(people=people, department=department, filings=filings, token=token).signed_in()
 
 
 def _args(case: Case, world: World, state: str | None) -> list[Any]:
@@ -708,19 +627,6 @@ def _redirect_target(where: str, world: World, state: str | None) -> str | re.Pa
     }[where]
 
 
-def _mismatch(response: HttpResponse, expect: Expect, world: World, state: str | None) -> str | None:
-    """What is wrong with ``response`` (None if it is as expected)."""
-    wanted = str(expect).rstrip("!")
-    if not wanted.startswith(">"):
-        return None if response.status_code == int(wanted) else f"got {response.status_code}"
-    if response.status_code != 302:
-        return f"got {response.status_code}, not a redirect"
-    target = _redirect_target(wanted[1:], world, state)
-    url = response["Location"]
-    ok = target.match(url) if isinstance(target, re.Pattern) else url == target
-    return None if ok else f"redirected to {url}"
-
-
 def _snapshot() -> tuple[Any, ...]:
     """What an action may change.  (Not Export rows: the first download of a published version
     renders and keeps it, a cache and no change of anything filed.)"""
@@ -736,35 +642,22 @@ def _snapshot() -> tuple[Any, ...]:
 
 def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
     """Every cell of ``case`` that does not answer as the matrix says."""
-    problems = []
-    for role in ROLES:
-        row = case.expect[role]
-        if not isinstance(row, tuple) and case.args not in ("none", "token", "entry"):
-            row = (row,) * len(STATES)  # the same in every state
-        cells = zip(STATES, row, strict=True) if isinstance(row, tuple) else [(None, row)]
-        for state, expect in cells:
-            with rolled_back():
-                url = reverse(namespace + name, args=_args(case, world, state))
-                before = _snapshot()
-                client = _client(world, role)
-                response = (
-                    client.get(url) if case.method == "GET" else client.post(url, case.data, follow=False)
-                )
-                where = f"{case.method} {url} {case.data or ''} as {role}" + (f" on {state}" if state else "")
-                problem = _mismatch(response, expect, world, state)
-                if problem:
-                    problems.append(f"{where}: expected {expect}, {problem}")
-                changed = _snapshot() != before
-                if str(expect).endswith("!"):
-                    if not changed:
-                        problems.append(f"{where}: expected a change, nothing changed")
-                    if state is not None and case.becomes is not None:
-                        status = Filing.objects.get(pk=world.filings[state].pk).status
-                        if status != case.becomes:
-                            problems.append(f"{where}: status is {status}, expected {case.becomes}")
-                elif changed:
-                    problems.append(f"{where}: expected no change, but data changed")
-    return problems
+
+    def send(role: str, state: str | None) -> tuple[str, HttpResponse]:
+        url = reverse(namespace + name, args=_args(case, world, state))
+        client = world.client(role)
+        response = client.get(url) if case.method == "GET" else client.post(url, case.data, follow=False)
+        return f"{case.method} {url} {case.data or ''} as {role}" + (
+            f" on {state}" if state else ""
+        ), response
+
+    # An address of no filing has one cell per role; a filing's, one per state.
+    states = (None,) if case.args in ("none", "token", "entry") else STATES
+    return matrix.run(world, case.expect, states, send, _target(world), _snapshot, case.becomes)
+
+
+def _target(world: World) -> matrix.Target:
+    return lambda where, state: _redirect_target(where, world, state)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,7 +680,7 @@ def test_api_table_list(world: World) -> None:
     states = {filing.pk: state for state, filing in world.filings.items()}
     for role, expected in API_LISTED.items():
         with rolled_back():
-            response = _client(world, role).get(reverse("api:list_tables"), {"limit": 100})
+            response = world.client(role).get(reverse("api:list_tables"), {"limit": 100})
         assert response.status_code == 200, role
         listed = {states[item["id"]] for item in response.json()["items"] if item["id"] in states}
         assert listed == expected, role
@@ -796,8 +689,8 @@ def test_api_table_list(world: World) -> None:
 def test_admin_site(world: World) -> None:
     problems = []
     for role, expect in ADMIN_INDEX.items():
-        response = _client(world, role).get(reverse("admin:index"))
-        problem = _mismatch(response, expect, world, None)
+        response = world.client(role).get(reverse("admin:index"))
+        problem = matrix.mismatch(response, expect, _target(world), None)
         if problem:
             problems.append(f"/admin/ as {role}: expected {expect}, {problem}")
     assert problems == []
@@ -846,11 +739,7 @@ def test_every_named_url_is_in_the_matrix() -> None:
 
 
 def test_matrix_rows_are_complete() -> None:
-    for name, cases in {**MATRIX, **API_MATRIX}.items():
-        for case in cases:
-            assert set(case.expect) == set(ROLES), name
-            for row in case.expect.values():
-                assert not isinstance(row, tuple) or len(row) == len(STATES), name
+    assert TABLE.incomplete({**MATRIX, **API_MATRIX}) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -897,16 +786,4 @@ def test_workflow_spot_checks(world: World) -> None:
 def test_access_decides_workflow_actions_as_the_table_says(world: World) -> None:
     """``access.allowed`` (query conditions built from the table) and :meth:`Workflow.permits`
     (the table read directly) agree for every person, state and workflow action."""
-    from jixiao_web.access import allowed
-
-    commands: dict[Action, list[str]] = {}
-    for step in TARGET.transitions:
-        commands.setdefault(step.gate, []).append(step.command)
-    disagree = []
-    for role in PEOPLE:
-        for state in STATES:
-            for gate in TARGET.gates:
-                wanted = any(may(role, c, state) for c in commands.get(gate, ["edit"]))
-                if allowed(world.people[role], gate, world.filings[state]) != wanted:
-                    disagree.append((role, state, str(gate)))
-    assert disagree == []
+    assert TABLE.disagreements(world.people, world.filings) == []

@@ -13,22 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
-from http.cookies import SimpleCookie
+from datetime import datetime
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.profile import VARIANTS
-from jixiao_web import evidence, monitoring, services
+from jixiao_web import monitoring, services
 from jixiao_web.access import Action, allowed
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
@@ -38,7 +33,6 @@ from jixiao_web.models import (
     Evidence,
     EvidenceRemoval,
     Filing,
-    FilingYear,
     Kind,
     MonitoringRound,
     Status,
@@ -48,35 +42,20 @@ from jixiao_web.models import (
 from jixiao_web.services import ReviewComment
 from jixiao_web.workflow import MONITORING
 
+from . import matrix
 from .conftest import rolled_back
+from .matrix import PEOPLE, ROLES, Row, Table
 from .test_monitoring import on_track
 
-ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
 STATES = ("draft", "submitted", "returned", "accepted")
 YEARS = dict(zip(STATES, (2024, 2023, 2022, 2021), strict=True))
 START_YEAR = 2025  # no round yet
 S4 = len(STATES)
-
-Expect = int | str
-Row = Expect | tuple[Expect, ...]
-
-PEOPLE = {
-    "filer": ("filer", True, True),
-    "head": ("head", True, False),
-    "other_filer": ("filer", False, False),
-    "reviewer": ("reviewer", False, False),
-    "admin": ("admin", False, False),
-}
-
-
-def may(role: str, command: str, state: str) -> bool:
-    """Whether the ``MONITORING`` table lets ``role`` take ``command`` in ``state``."""
-    if role == "anon":
-        return False
-    kind, own, submitter = PEOPLE[role]
-    if command == "edit":
-        return MONITORING.state(state).editable and own and kind in MONITORING.editors
-    return MONITORING.permits(command, state, kind, own=own, submitter=submitter)
+RECEIVED = ("submitted", "returned", "accepted")
+TABLE = Table(MONITORING, STATES, RECEIVED)
+#: The owning department's rows (填报人, 部门负责人), and the finance bureau's (a draft it never
+#: received is not found), as the table decides a command.
+department_row, bureau_row = TABLE.by_table, TABLE.by_bureau
 
 
 @dataclass(frozen=True)
@@ -92,20 +71,6 @@ class Case:
 BUREAU_ONLY = {**dict.fromkeys(ROLES, 404), "anon": ">login"}
 OWN = (200,) * S4
 NONE = (404,) * S4
-RECEIVED = ("submitted", "returned", "accepted")
-
-
-def department_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
-    """The owning department's row (填报人, 部门负责人) as the table decides ``command``."""
-    return {role: tuple(yes if may(role, command, s) else no for s in STATES) for role in ("filer", "head")}
-
-
-def bureau_row(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
-    """The finance bureau's row: a draft it never received is not found."""
-    return {
-        role: tuple((yes if may(role, command, s) else no) if s in RECEIVED else 404 for s in STATES)
-        for role in ("reviewer", "admin")
-    }
 
 
 def step(command: str, data: dict[str, Any] | None = None) -> Case:
@@ -305,34 +270,20 @@ MONITORING_MATRIX: dict[str, list[Case]] = {
 }
 
 
-@dataclass
-class World:
-    people: dict[str, User]
-    department: Department
-    filings: dict[str, Filing]
-    evidence: dict[str, Evidence]
-    clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
-
-
-def _pdf() -> bytes:
-    from jixiao.write.pdf import write_pdf
-
-    return write_pdf(
-        TargetTable.model_validate({"title": "佐证材料", "department": {"name": "揭阳市应急管理局"}})
-    )
+World = matrix.MadeWorld
 
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
-    return _pdf()
+    return matrix.evidence_pdf()
 
 
-def _table(seed: TargetTable, year: int) -> TargetTable:
-    table = seed.model_copy(deep=True)
-    table.year = year
-    table.title = table.title.replace(str(seed.year), str(year))
-    table.budget.basic_expenditure = Decimal("1200.5")
-    return table
+def _decide(actor: Callable[[str], Actor], state: str, made: Filing) -> None:
+    """The bureau takes a submitted monitoring report to ``state``."""
+    if state == "returned":
+        services.return_filing(actor("reviewer"), made, [ReviewComment("indicators", 1, "请补充")])
+    if state == "accepted":
+        services.transition(actor("reviewer"), made, "accept")
 
 
 @pytest.fixture
@@ -344,42 +295,12 @@ def world(
     no_renderings: None,
     pdf: bytes,
 ) -> World:
-    deadline = timezone.now() + timedelta(days=10)
-    filings: dict[str, Filing] = {}
-    files: dict[str, Evidence] = {}
-    for state, year in YEARS.items():
-        FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
-        target = services.start_filing(actor("filer"), department, year, _table(seed_table, year))
-        services.submit(actor("filer"), target)
-        services.approve(actor("reviewer"), target, "优")
+    def make(year: int, deadline: datetime) -> Filing:
         (made,) = monitoring.open_round(actor("reviewer"), year, 7, VARIANTS["默认"], deadline).made
         data = on_track(MonitoringReport.model_validate(made.data))
-        made, _ = monitoring.save(actor("filer"), made, monitoring.merged(made, data), made.revision)
-        files[state] = evidence.attach(actor("filer"), made, SimpleUploadedFile("佐证.pdf", pdf))
-        if state != "draft":
-            services.submit(actor("filer"), made)
-        if state == "returned":
-            services.return_filing(actor("reviewer"), made, [ReviewComment("indicators", 1, "请补充")])
-        if state == "accepted":
-            services.transition(actor("reviewer"), made, "accept")
-        made.refresh_from_db()
-        assert made.status == state, (state, made.status)
-        filings[state] = made
-    world = World(people, department, filings, files)
-    for role in ROLES:
-        _client(world, role)
-    return world
+        return monitoring.save(actor("filer"), made, monitoring.merged(made, data), made.revision)[0]
 
-
-def _client(world: World, role: str) -> Client:
-    if role not in world.clients:
-        client = Client()
-        if role != "anon":
-            client.force_login(world.people[role])
-        world.clients[role] = (client, SimpleCookie(client.cookies))
-    client, cookies = world.clients[role]
-    client.cookies = SimpleCookie(cookies)
-    return client
+    return matrix.made_world(people, department, seed_table, actor, pdf, YEARS, make, _decide)
 
 
 def _args(case: Case, world: World, state: str) -> list[Any]:
@@ -398,29 +319,6 @@ def _target(where: str, filing: Filing) -> re.Pattern[str]:
     )
 
 
-def _mismatch(response: HttpResponse, expect: Expect, filing: Filing) -> str | None:
-    wanted = str(expect).rstrip("!")
-    if not wanted.startswith(">"):
-        return None if response.status_code == int(wanted) else f"got {response.status_code}"
-    if response.status_code != 302:
-        return f"got {response.status_code}, not a redirect"
-    url = response["Location"]
-    return None if _target(wanted[1:], filing).match(url) else f"redirected to {url}"
-
-
-def _data(case: Case, world: World, state: str, pdf: bytes) -> dict[str, Any]:
-    filing = Filing.objects.get(pk=world.filings[state].pk)
-    data: dict[str, Any] = {}
-    for key, value in case.data.items():
-        if value == "{revision}":
-            data[key] = str(filing.revision)
-        elif key == "file":
-            data[key] = SimpleUploadedFile("检查照片.pdf", pdf)
-        else:
-            data[key] = value
-    return data
-
-
 def _snapshot() -> tuple[Any, ...]:
     return (
         sorted(Filing.objects.values_list("pk", "status", "revision", "data")),
@@ -434,29 +332,21 @@ def _snapshot() -> tuple[Any, ...]:
 
 
 def _run(name: str, case: Case, world: World, pdf: bytes) -> list[str]:
-    problems = []
-    for role in ROLES:
-        row = case.expect[role]
-        cells = row if isinstance(row, tuple) else (row,) * S4
-        for state, expect in zip(STATES, cells, strict=True):
-            with rolled_back():
-                url = reverse(name, args=_args(case, world, state))
-                before = _snapshot()
-                client = _client(world, role)
-                if case.method == "GET":
-                    response = client.get(url, case.data)
-                else:
-                    response = client.post(url, _data(case, world, state, pdf), follow=False)
-                where = f"{case.method} {url} as {role} on {state}"
-                problem = _mismatch(response, expect, world.filings[state])
-                if problem:
-                    problems.append(f"{where}: expected {expect}, {problem}")
-                changed = _snapshot() != before
-                if str(expect).endswith("!") and not changed:
-                    problems.append(f"{where}: expected a change, nothing changed")
-                if not str(expect).endswith("!") and changed:
-                    problems.append(f"{where}: expected no change, but data changed")
-    return problems
+    def send(role: str, state: str | None) -> tuple[str, HttpResponse]:
+        assert state is not None
+        url = reverse(name, args=_args(case, world, state))
+        client = world.client(role)
+        if case.method == "GET":
+            response = client.get(url, case.data)
+        else:
+            response = client.post(url, matrix.posted(case.data, world.filings[state], pdf, "检查照片.pdf"))
+        return f"{case.method} {url} as {role} on {state}", response
+
+    def target(where: str, state: str | None) -> re.Pattern[str]:
+        assert state is not None
+        return _target(where, world.filings[state])
+
+    return matrix.run(world, case.expect, STATES, send, target, _snapshot)
 
 
 @pytest.mark.parametrize("name", sorted(MONITORING_MATRIX))
@@ -466,27 +356,13 @@ def test_pages(name: str, world: World, pdf: bytes) -> None:
 
 
 def test_rows_are_complete() -> None:
-    for name, cases in MONITORING_MATRIX.items():
-        for case in cases:
-            assert set(case.expect) == set(ROLES), name
-            for row in case.expect.values():
-                assert not isinstance(row, tuple) or len(row) == S4, name
+    assert TABLE.incomplete(MONITORING_MATRIX) == []
 
 
 def test_access_decides_as_the_monitoring_table_says(world: World) -> None:
     """``access.allowed`` (query conditions per kind) and ``MONITORING.permits`` agree for every
     person, state and workflow action of a monitoring report."""
-    commands: dict[Any, list[str]] = {}
-    for step in MONITORING.transitions:
-        commands.setdefault(step.gate, []).append(step.command)
-    disagree = []
-    for role in PEOPLE:
-        for state in STATES:
-            for gate in MONITORING.gates:
-                wanted = any(may(role, c, state) for c in commands.get(gate, ["edit"]))
-                if allowed(world.people[role], gate, world.filings[state]) != wanted:
-                    disagree.append((role, state, str(gate)))
-    assert disagree == []
+    assert TABLE.disagreements(world.people, world.filings) == []
     # Never a target table's head review, never published, never seen by the public.
     assert not any(
         allowed(world.people[role], action, filing)
@@ -503,12 +379,12 @@ def test_access_decides_as_the_monitoring_table_says(world: World) -> None:
 def test_the_round_page_shows_each_warning_as_colour_and_word(world: World) -> None:
     """The bureau's list: the received version's budget and department warnings, each a colour
     AND its word; a draft shows no warning (the bureau never sees a working copy)."""
-    page = _client(world, "reviewer").get(reverse("monitoring-rounds"), {"year": "2023"})
+    page = world.client("reviewer").get(reverse("monitoring-rounds"), {"year": "2023"})
     text = page.content.decode()
     assert page.status_code == 200
     assert re.search(r'<span class="warning-green" title="[^"]+">绿</span>', text)
     assert Status.SUBMITTED.label in text
-    draft = _client(world, "reviewer").get(reverse("monitoring-rounds"), {"year": "2024"}).content.decode()
+    draft = world.client("reviewer").get(reverse("monitoring-rounds"), {"year": "2024"}).content.decode()
     assert "warning-" not in draft
     assert Status.DRAFT.label in draft
 
@@ -549,7 +425,7 @@ def test_other_kinds_addresses_never_fail_on_a_monitoring_report(world: World) -
                     with rolled_back():
                         before = _snapshot()
                         url = reverse(name, args=[world.filings[state].pk])
-                        client = _client(world, role)
+                        client = world.client(role)
                         response = (
                             client.get(url) if method == "GET" else client.post(url, {"decision": "approve"})
                         )

@@ -13,22 +13,17 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
-from http.cookies import SimpleCookie
+from datetime import datetime
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from jixiao.model import TargetTable
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
-from jixiao_web import evidence, selfeval, services
+from jixiao_web import selfeval, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import (
     ApiToken,
@@ -39,7 +34,6 @@ from jixiao_web.models import (
     Evidence,
     EvidenceRemoval,
     Filing,
-    FilingYear,
     Kind,
     ScoreReview,
     SelfEvalRound,
@@ -50,52 +44,17 @@ from jixiao_web.models import (
 from jixiao_web.services import ReviewComment
 from jixiao_web.workflow import SELFEVAL
 
-from .conftest import rolled_back
+from . import matrix
+from .matrix import PEOPLE, ROLES, Row, Table
 from .test_selfeval import filled
 
-ROLES = ("anon", "filer", "head", "other_filer", "reviewer", "admin")
 STATES = ("draft", "submitted", "returned", "approved", "published")
 YEARS = dict(zip(STATES, (2024, 2023, 2022, 2021, 2020), strict=True))
 START_YEAR = 2025  # no round yet
-
-Expect = int | str
-Row = Expect | tuple[Expect, ...]
 S5 = len(STATES)
-
-PEOPLE = {
-    "filer": ("filer", True, True),
-    "head": ("head", True, False),
-    "other_filer": ("filer", False, False),
-    "reviewer": ("reviewer", False, False),
-    "admin": ("admin", False, False),
-}
 RECEIVED = ("submitted", "returned", "approved", "published")
-
-
-def may(role: str, command: str, state: str) -> bool:
-    """Whether the ``SELFEVAL`` table lets ``role`` take ``command`` in ``state``."""
-    if role == "anon":
-        return False
-    kind, own, submitter = PEOPLE[role]
-    if command == "edit":
-        return SELFEVAL.state(state).editable and own and kind in SELFEVAL.editors
-    return SELFEVAL.permits(command, state, kind, own=own, submitter=submitter)
-
-
-def by_table(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
-    return {role: tuple(yes if may(role, command, s) else no for s in STATES) for role in ("filer", "head")}
-
-
-def by_bureau(command: str, yes: Expect, no: Expect) -> dict[str, Row]:
-    return {
-        role: tuple((yes if may(role, command, s) else no) if s in RECEIVED else 404 for s in STATES)
-        for role in ("reviewer", "admin")
-    }
-
-
-def becomes(command: str) -> Status:
-    (target,) = {step.target for step in SELFEVAL.by_command(command)}
-    return target
+TABLE = Table(SELFEVAL, STATES, RECEIVED)
+by_table, by_bureau, becomes = TABLE.by_table, TABLE.by_bureau, TABLE.becomes
 
 
 #: A department's action seen from outside: signed out, the sign-in page; another department
@@ -365,34 +324,22 @@ SELFEVAL_API_MATRIX: dict[str, list[Case]] = {
 # The world
 
 
-@dataclass
-class World:
-    people: dict[str, User]
-    department: Department
-    filings: dict[str, Filing]
-    evidence: dict[str, Evidence]
-    clients: dict[str, tuple[Client, SimpleCookie]] = field(default_factory=dict)
-
-
-def _pdf() -> bytes:
-    from jixiao.write.pdf import write_pdf
-
-    return write_pdf(
-        TargetTable.model_validate({"title": "佐证材料", "department": {"name": "揭阳市应急管理局"}})
-    )
-
-
-def _table(seed: TargetTable, year: int) -> TargetTable:
-    table = seed.model_copy(deep=True)
-    table.year = year
-    table.title = table.title.replace(str(seed.year), str(year))
-    table.budget.basic_expenditure = Decimal("1200.5")
-    return table
+World = matrix.MadeWorld
 
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
-    return _pdf()
+    return matrix.evidence_pdf()
+
+
+def _decide(actor: Callable[[str], Actor], state: str, made: Filing) -> None:
+    """The bureau takes a submitted self-evaluation to ``state``."""
+    if state == "returned":
+        services.return_filing(actor("reviewer"), made, [ReviewComment("indicators", 1, "请补充")])
+    if state in ("approved", "published"):
+        services.approve(actor("reviewer"), made, "")
+    if state == "published":
+        services.publish(actor("reviewer"), made)
 
 
 @pytest.fixture
@@ -404,44 +351,12 @@ def world(
     no_renderings: None,
     pdf: bytes,
 ) -> World:
-    deadline = timezone.now() + timedelta(days=10)
-    filings: dict[str, Filing] = {}
-    files: dict[str, Evidence] = {}
-    for state, year in YEARS.items():
-        FilingYear.objects.update_or_create(year=year, defaults={"deadline": deadline, "is_open": True})
-        target = services.start_filing(actor("filer"), department, year, _table(seed_table, year))
-        services.submit(actor("filer"), target)
-        services.approve(actor("reviewer"), target, "优")
+    def make(year: int, deadline: datetime) -> Filing:
         (made,) = selfeval.open_round(actor("reviewer"), year, VARIANTS["默认"], deadline).made
         data = filled(SelfEvaluation.model_validate(made.data))
-        made, _ = selfeval.save(actor("filer"), made, selfeval.merged(made, data), made.revision)
-        files[state] = evidence.attach(actor("filer"), made, SimpleUploadedFile("佐证.pdf", pdf))
-        if state != "draft":
-            services.submit(actor("filer"), made)
-        if state == "returned":
-            services.return_filing(actor("reviewer"), made, [ReviewComment("indicators", 1, "请补充")])
-        if state in ("approved", "published"):
-            services.approve(actor("reviewer"), made, "")
-        if state == "published":
-            services.publish(actor("reviewer"), made)
-        made.refresh_from_db()
-        assert made.status == state, (state, made.status)
-        filings[state] = made
-    world = World(people, department, filings, files)
-    for role in ROLES:
-        _client(world, role)
-    return world
+        return selfeval.save(actor("filer"), made, selfeval.merged(made, data), made.revision)[0]
 
-
-def _client(world: World, role: str) -> Client:
-    if role not in world.clients:
-        client = Client()
-        if role != "anon":
-            client.force_login(world.people[role])
-        world.clients[role] = (client, SimpleCookie(client.cookies))
-    client, cookies = world.clients[role]
-    client.cookies = SimpleCookie(cookies)
-    return client
+    return matrix.made_world(people, department, seed_table, actor, pdf, YEARS, make, _decide)
 
 
 def _args(case: Case, world: World, state: str) -> list[Any]:
@@ -468,18 +383,6 @@ def _target(where: str, world: World, state: str) -> str | re.Pattern[str]:
     }[where]
 
 
-def _mismatch(response: HttpResponse, expect: Expect, world: World, state: str) -> str | None:
-    wanted = str(expect).rstrip("!")
-    if not wanted.startswith(">"):
-        return None if response.status_code == int(wanted) else f"got {response.status_code}"
-    if response.status_code != 302:
-        return f"got {response.status_code}, not a redirect"
-    target = _target(wanted[1:], world, state)
-    url = response["Location"]
-    ok = target.match(url) if isinstance(target, re.Pattern) else url == target
-    return None if ok else f"redirected to {url}"
-
-
 def _snapshot() -> tuple[Any, ...]:
     return (
         sorted(Filing.objects.values_list("pk", "status", "revision", "data")),
@@ -495,51 +398,25 @@ def _snapshot() -> tuple[Any, ...]:
     )
 
 
-def _data(case: Case, world: World, state: str, pdf: bytes) -> dict[str, Any]:
-    filing = Filing.objects.get(pk=world.filings[state].pk)
-    data: dict[str, Any] = {}
-    for key, value in case.data.items():
-        if value == "{revision}":
-            data[key] = str(filing.revision)
-        elif key == "file":
-            data[key] = SimpleUploadedFile("演练照片.pdf", pdf)
-        else:
-            data[key] = value
-    return data
-
-
 def _run(name: str, case: Case, world: World, pdf: bytes, namespace: str = "") -> list[str]:
-    problems = []
-    for role in ROLES:
-        row = case.expect[role]
-        cells = row if isinstance(row, tuple) else (row,) * S5
-        for state, expect in zip(STATES, cells, strict=True):
-            with rolled_back():
-                url = reverse(namespace + name, args=_args(case, world, state))
-                before = _snapshot()
-                client = _client(world, role)
-                if case.method == "GET":
-                    response = client.get(url)
-                elif case.method == "JSON":
-                    body = filled(SelfEvaluation.model_validate(world.filings[state].data))
-                    response = client.post(url, json.dumps(body), content_type="application/json")
-                else:
-                    response = client.post(url, _data(case, world, state, pdf), follow=False)
-                where = f"{case.method} {url} as {role} on {state}"
-                problem = _mismatch(response, expect, world, state)
-                if problem:
-                    problems.append(f"{where}: expected {expect}, {problem}")
-                changed = _snapshot() != before
-                if str(expect).endswith("!"):
-                    if not changed:
-                        problems.append(f"{where}: expected a change, nothing changed")
-                    if case.becomes is not None:
-                        status = Filing.objects.get(pk=world.filings[state].pk).status
-                        if status != case.becomes:
-                            problems.append(f"{where}: status is {status}, expected {case.becomes}")
-                elif changed:
-                    problems.append(f"{where}: expected no change, but data changed")
-    return problems
+    def send(role: str, state: str | None) -> tuple[str, HttpResponse]:
+        assert state is not None
+        url = reverse(namespace + name, args=_args(case, world, state))
+        client = world.client(role)
+        if case.method == "GET":
+            response = client.get(url)
+        elif case.method == "JSON":
+            body = filled(SelfEvaluation.model_validate(world.filings[state].data))
+            response = client.post(url, json.dumps(body), content_type="application/json")
+        else:
+            response = client.post(url, matrix.posted(case.data, world.filings[state], pdf, "演练照片.pdf"))
+        return f"{case.method} {url} as {role} on {state}", response
+
+    def target(where: str, state: str | None) -> str | re.Pattern[str]:
+        assert state is not None
+        return _target(where, world, state)
+
+    return matrix.run(world, case.expect, STATES, send, target, _snapshot, case.becomes)
 
 
 @pytest.mark.parametrize("name", sorted(SELFEVAL_MATRIX))
@@ -555,11 +432,7 @@ def test_api(name: str, world: World, pdf: bytes) -> None:
 
 
 def test_rows_are_complete() -> None:
-    for name, cases in {**SELFEVAL_MATRIX, **SELFEVAL_API_MATRIX}.items():
-        for case in cases:
-            assert set(case.expect) == set(ROLES), name
-            for row in case.expect.values():
-                assert not isinstance(row, tuple) or len(row) == S5, name
+    assert TABLE.incomplete({**SELFEVAL_MATRIX, **SELFEVAL_API_MATRIX}) == []
 
 
 def test_access_decides_as_the_selfeval_table_says(world: World) -> None:
@@ -567,17 +440,7 @@ def test_access_decides_as_the_selfeval_table_says(world: World) -> None:
     person, state and workflow action of a self-evaluation."""
     from jixiao_web.access import allowed
 
-    commands: dict[Any, list[str]] = {}
-    for step in SELFEVAL.transitions:
-        commands.setdefault(step.gate, []).append(step.command)
-    disagree = []
-    for role in PEOPLE:
-        for state in STATES:
-            for gate in SELFEVAL.gates:
-                wanted = any(may(role, c, state) for c in commands.get(gate, ["edit"]))
-                if allowed(world.people[role], gate, world.filings[state]) != wanted:
-                    disagree.append((role, state, str(gate)))
-    assert disagree == []
+    assert TABLE.disagreements(world.people, world.filings) == []
     # A self-evaluation is never a target table's: the target's head review gate never opens it.
     from jixiao_web.access import Action
 

@@ -16,7 +16,7 @@ from jixiao_web.middleware import CONTENT_SECURITY_POLICY, EXPORT_POLICY
 from jixiao_web.models import Filing, User
 
 from .conftest import rolled_back
-from .test_access_matrix import MATRIX, ROLES, STATES, World, _args, _client, world  # noqa: F401
+from .test_access_matrix import MATRIX, ROLES, STATES, World, _args, world  # noqa: F401
 
 #: A <script> element that is not a file (``src``) nor data (``json_script``: type application/json).
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>", re.IGNORECASE)
@@ -52,7 +52,7 @@ def test_every_page_as_every_role_has_the_policy_and_no_inline_script(world: Wor
                 for state in states:
                     with rolled_back():
                         url = reverse(name, args=_args(case, world, state))
-                        response = _client(world, role).get(url)
+                        response = world.client(role).get(url)
                     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
                         continue
                     fetched += 1

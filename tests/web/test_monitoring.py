@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.monitoring import Colour
 from jixiao.profile import VARIANTS
@@ -21,18 +20,11 @@ from jixiao_web.models import AuditAction, Department, Filing, Kind, MonitoringR
 from jixiao_web.services import ReviewComment
 from jixiao_web.workflow import MONITORING
 
-from .conftest import YEAR
+from .conftest import YEAR, approved_target
 
 
 def _deadline() -> Any:
     return timezone.now() + timedelta(days=20)
-
-
-def approved_target(filing: Filing, actor: Callable[[str], Actor]) -> Filing:
-    services.submit(actor("filer"), filing)
-    services.approve(actor("reviewer"), filing, "优")
-    filing.refresh_from_db()
-    return filing
 
 
 def on_track(report: MonitoringReport) -> dict[str, Any]:
@@ -56,20 +48,6 @@ def on_track(report: MonitoringReport) -> dict[str, Any]:
             row["stock"] = True
         row["likelihood"] = "确定能"
     return data
-
-
-@pytest.fixture
-def draft(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
-    """The seed with its 基本支出 filled (the seed leaves it blank, so its 年度资金总额 is unknown)."""
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    return services.start_filing(actor("filer"), department, YEAR, seed_table)
-
-
-@pytest.fixture
-def target(draft: Filing, actor: Callable[[str], Actor]) -> Filing:
-    return approved_target(draft, actor)
 
 
 @pytest.fixture
@@ -103,7 +81,10 @@ def test_opening_makes_a_report_from_the_approved_version(
     assert audit.verify() == []
 
 
-def test_never_from_a_draft_and_made_on_later_approval(draft: Filing, actor: Callable[[str], Actor]) -> None:
+def test_never_from_a_draft_and_made_on_later_approval(
+    funded_draft: Filing, actor: Callable[[str], Actor]
+) -> None:
+    draft = funded_draft
     result = monitoring.open_round(actor("reviewer"), YEAR, 6, VARIANTS["默认"], _deadline())
     assert result.made == []  # the target table is still a draft
     approved_target(draft, actor)

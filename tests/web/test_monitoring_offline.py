@@ -43,8 +43,8 @@ from jixiao_web.models import (
 )
 from jixiao_web.services import ReviewComment
 
-from .conftest import YEAR
-from .test_monitoring import approved_target, on_track
+from .conftest import YEAR, approved_target
+from .test_monitoring import on_track
 
 #: The seed's five indicators as of July: 1–7月完成值, 全年预计完成值, 完成可能性.
 PROGRESS = {
@@ -59,12 +59,8 @@ MEASURES = "第三季度集中开展检查，按月调度进度。"
 
 
 @pytest.fixture
-def opened(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
+def opened(target: Filing, actor: Callable[[str], Actor]) -> Filing:
     """The seed (基本支出 filled) approved, and its monitoring report as of July."""
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    approved_target(services.start_filing(actor("filer"), department, YEAR, seed_table), actor)
     deadline = timezone.now() + timedelta(days=20)
     (made,) = monitoring.open_round(actor("reviewer"), YEAR, 7, VARIANTS["默认"], deadline).made
     return made

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,25 +14,20 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.profile import VARIANTS
 from jixiao_web import monitoring, services
 from jixiao_web.audit import Actor
-from jixiao_web.models import Comment, Department, Filing, Status, User
+from jixiao_web.models import Comment, Filing, Status, User
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, INDICATOR_TEXTS, TASK_FIELDS
 
 from .conftest import YEAR
-from .test_monitoring import approved_target, on_track
+from .test_monitoring import on_track
 
 
 @pytest.fixture
-def opened(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
+def opened(target: Filing, actor: Callable[[str], Actor]) -> Filing:
     """The seed (基本支出 filled) approved, and its monitoring report as of July."""
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    approved_target(services.start_filing(actor("filer"), department, YEAR, seed_table), actor)
     deadline = timezone.now() + timedelta(days=20)
     (made,) = monitoring.open_round(actor("reviewer"), YEAR, 7, VARIANTS["默认"], deadline).made
     return made

@@ -19,18 +19,11 @@ from jixiao_web.audit import Actor
 from jixiao_web.models import AuditAction, Department, Filing, Kind, ScoreReview, Status, User
 from jixiao_web.services import ReviewComment
 
-from .conftest import YEAR
+from .conftest import YEAR, approved_target
 
 
 def _deadline() -> Any:
     return timezone.now() + timedelta(days=30)
-
-
-def approved_target(filing: Filing, actor: Callable[[str], Actor]) -> Filing:
-    services.submit(actor("filer"), filing)
-    services.approve(actor("reviewer"), filing, "优")
-    filing.refresh_from_db()
-    return filing
 
 
 def filled(evaluation: SelfEvaluation) -> dict[str, Any]:
@@ -47,20 +40,6 @@ def filled(evaluation: SelfEvaluation) -> dict[str, Any]:
             row["actual"] = indicator.value.split("-")[-1]
     data["conclusion"] = "完成年度目标。"
     return data
-
-
-@pytest.fixture
-def draft(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
-    """The seed with its 基本支出 filled (the seed leaves it blank, so its 年度资金总额 is unknown)."""
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    return services.start_filing(actor("filer"), department, YEAR, seed_table)
-
-
-@pytest.fixture
-def target(draft: Filing, actor: Callable[[str], Actor]) -> Filing:
-    return approved_target(draft, actor)
 
 
 @pytest.fixture
@@ -92,8 +71,9 @@ def test_opening_makes_a_filing_from_the_approved_version(
 
 
 def test_never_from_a_draft_and_made_on_later_approval(
-    draft: Filing, people: dict[str, User], actor: Callable[[str], Actor]
+    funded_draft: Filing, people: dict[str, User], actor: Callable[[str], Actor]
 ) -> None:
+    draft = funded_draft
     result = selfeval.open_round(actor("reviewer"), YEAR, VARIANTS["默认"], _deadline())
     assert result.made == []  # the target table is still a draft
     # A working copy changed after approval never reaches the self-evaluation.

@@ -8,36 +8,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html
 
-from jixiao.model import TargetTable
 from jixiao.model.monitoring import MonitoringReport
 from jixiao.model.selfeval import SelfEvaluation
 from jixiao.profile import VARIANTS
 from jixiao_web import monitoring, selfeval, services
 from jixiao_web.audit import Actor
-from jixiao_web.models import Department, Filing, Kind, Status, User
+from jixiao_web.models import Filing, Kind, Status, User
 
 from .conftest import YEAR
-from .test_monitoring import approved_target, on_track
+from .test_monitoring import on_track
 from .test_selfeval import filled
 from .test_selfeval_pages import form_post
 
 CERTAIN = "确定能"
-
-
-@pytest.fixture
-def target(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    return approved_target(services.start_filing(actor("filer"), department, YEAR, seed_table), actor)
 
 
 def _monitoring(actor: Callable[[str], Actor], *, accept: bool, likelihood: str = CERTAIN) -> Filing:

@@ -24,21 +24,8 @@ from jixiao_web import audit, selfeval, services
 from jixiao_web.audit import Actor
 from jixiao_web.models import Department, Evidence, Filing, Kind, ScoreReview, Status, User
 
-from .conftest import YEAR
-from .test_selfeval import approved_target, filled
-
-
-@pytest.fixture
-def draft(
-    people: dict[str, User], department: Department, seed_table: TargetTable, actor: Callable[[str], Actor]
-) -> Filing:
-    seed_table.budget.basic_expenditure = Decimal("1200.5")
-    return services.start_filing(actor("filer"), department, YEAR, seed_table)
-
-
-@pytest.fixture
-def target(draft: Filing, actor: Callable[[str], Actor]) -> Filing:
-    return approved_target(draft, actor)
+from .conftest import YEAR, approved_target
+from .test_selfeval import filled
 
 
 def form_post(evaluation: SelfEvaluation, data: dict[str, Any], revision: int) -> dict[str, Any]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime, time
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.urls import Resolver404
+from django.urls import Resolver404, reverse
+from django.utils import timezone
 
+from jixiao.findings import Report
 from jixiao_web.access import Action, is_admin, is_finance, may
 from jixiao_web.audit import Actor
 from jixiao_web.models import City, Filing, Kind
@@ -57,6 +60,28 @@ def filing_for(request: HttpRequest, pk: int, action: Action, kind: str | None =
 def target_for(request: HttpRequest, pk: int, action: Action) -> Filing:
     """The target table ``pk`` (:func:`filing_for`): a self-evaluation has its own pages."""
     return filing_for(request, pk, action, Kind.TARGET)
+
+
+def selfeval_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The self-evaluation ``pk`` (:func:`filing_for`)."""
+    filing = filing_for(request, pk, action)
+    if filing.kind != Kind.SELFEVAL:
+        raise Http404("没有这张自评表，或您无权查看。")
+    return filing
+
+
+def monitoring_for(request: HttpRequest, pk: int, action: Action) -> Filing:
+    """The monitoring report ``pk`` (:func:`filing_for`)."""
+    return filing_for(request, pk, action, Kind.MONITORING)
+
+
+_FINDERS: Final = {Kind.TARGET: target_for, Kind.SELFEVAL: selfeval_for, Kind.MONITORING: monitoring_for}
+
+
+def filing_of_kind(request: HttpRequest, pk: int, action: Action, kind: str) -> Filing:
+    """The filing ``pk`` of ``kind`` as that kind's own pages find it (the views shared by every
+    kind, :mod:`jixiao_web.views.steps`, name it by the ``kind`` of their address)."""
+    return _FINDERS[Kind(kind)](request, pk, action)
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -136,3 +161,34 @@ def posted_replies(request: HttpRequest) -> list[Reply]:
     return [
         Reply(pk, request.POST.get(f"reply:{pk}", ""), f"fixed:{pk}" in request.POST) for pk in sorted(pks)
     ]
+
+
+def report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
+    """A report's findings as a page lists them, with its counts of errors and warnings."""
+    data = report.to_dict() if isinstance(report, Report) else report
+    issues = data.get("issues", [])
+    return {
+        "issues": issues,
+        "errors": sum(1 for i in issues if i["severity"] == "error"),
+        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
+    }
+
+
+#: What a form's page shows when its live check finds the session gone (editor.js knows the code).
+SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
+
+
+def session_expired() -> JsonResponse:
+    """A form's live check signed out (the session expired or was ended elsewhere): a JSON 401 the
+    page recognises, never the sign-in page."""
+    body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
+    return JsonResponse(body, status=401)
+
+
+def typed_deadline(text: str) -> datetime | None:
+    """A typed 提交截止日期 (YYYY-MM-DD), at the end of that day; None when it is no date."""
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))

@@ -24,12 +24,21 @@ from jixiao_web.access import (
     is_finance,
     may,
 )
-from jixiao_web.models import Department, Filing, Kind, Opened
+from jixiao_web.models import Department, Filing, Kind
 from jixiao_web.rows import keys_for
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
 from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
-from jixiao_web.views.common import actor_of, filing_for, posted_comments, posted_replies, target_for
+from jixiao_web.views.common import (
+    actor_of,
+    filing_for,
+    posted_comments,
+    posted_replies,
+    report_context,
+    session_expired,
+    target_for,
+)
 from jixiao_web.views.review import comment_targets
+from jixiao_web.views.steps import opened, submitted
 from jixiao_web.workflow import TARGET
 
 UPLOAD_SALT = "jixiao.upload-preview"
@@ -206,16 +215,6 @@ def _confirm_upload(request: HttpRequest, department: Department, context: dict[
     return redirect("filing-edit", pk=filing.pk)
 
 
-def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
-    data = report.to_dict() if isinstance(report, Report) else report
-    issues = data.get("issues", [])
-    return {
-        "issues": issues,
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
-    }
-
-
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The table as filed, its findings, comments, versions and history, and what one may do next."""
     filing = filing_for(request, pk, Action.VIEW)
@@ -249,7 +248,7 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
             "filing": filing,
             "shown": shown,
             "official": html_body(table, top=2, numbered=True),
-            "report": _report_context(report),
+            "report": report_context(report),
             "comments": selectors.shown_comments(filing, request.user, _keys_of(filing, shown), can),
             # review: the 部门负责人's comment boxes, a section or a row each
             "targets": comment_targets(table) if Action.HEAD_REVIEW in can else [],
@@ -262,18 +261,12 @@ def detail_page(request: HttpRequest, filing: Filing, contact: Any = None, statu
             "buttons": TARGET.buttons(),
             "withdrawal": TARGET.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
             "public": TARGET.state(filing.status).public,
-            "opened": _opened(filing) if Action.WITHDRAW in can else None,
+            "opened": opened(filing) if Action.WITHDRAW in can else None,
             "contact": contact or (contact_form(filing) if Action.CONTACT in can else None),
             "last_version": versions[-1] if versions else None,
         },
         status=status,
     )
-
-
-def _opened(filing: Filing) -> Opened | None:
-    """When the finance bureau opened the version now waiting for it (then it cannot be withdrawn)."""
-    version = selectors.latest_version(filing)
-    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 def _keys_of(filing: Filing, shown: selectors.Shown) -> dict[str, list[str]]:
@@ -294,7 +287,7 @@ def _editor(
     context = {
         "filing": filing,
         **form_context(values),
-        "report": _report_context(report),
+        "report": report_context(report),
         # review: comments placed on the form's rows (by key), with the replies typed or stored
         "comments": selectors.typed_replies(
             selectors.shown_comments(filing, request.user, _form_keys(values)), request.POST
@@ -349,12 +342,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return HttpResponseRedirect(reverse("filing-edit", args=[filing.pk]))
-
-
-#: What the page shows when its live check finds the session gone (editor.js knows the code).
-SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
 
 
 @require_POST
@@ -367,8 +356,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     check its form in any state (a check sent just before the table was submitted still answers).
     """
     if not request.user.is_authenticated:
-        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
-        return JsonResponse(body, status=401)
+        return session_expired()
     filing = target_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, filing.year, TargetTable.model_validate(filing.data))
     issues = [f.to_dict() for f in _form_report(parsed, filing).findings]
@@ -392,26 +380,6 @@ def _form_report(parsed: Parsed, filing: Filing) -> Report:
     return services.report_of(parsed.table, read_findings=parsed.findings, department=filing.department.name)
 
 
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("filing-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("filing-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("filing-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, target_for(request, pk, Action.VIEW))
-
-
 @login_required
 @require_POST
 def head_review(request: HttpRequest, pk: int) -> HttpResponse:
@@ -427,18 +395,3 @@ def head_review(request: HttpRequest, pk: int) -> HttpResponse:
         kept = f"您填写的意见没有保存，原文如下：“{typed}”" if typed else ""
         messages.error(request, f"{error}{kept}")
     return redirect("filing-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    """撤回: the department takes back a submission nobody has started reviewing."""
-    filing = target_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("filing-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("filing-edit", pk=filing.pk)

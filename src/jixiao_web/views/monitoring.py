@@ -1,7 +1,8 @@
 """The monitoring round's pages (绩效运行监控): the finance bureau opens a year's round (month,
 profile, deadline) and sees every department's report with its warnings (colour and word).
 
-The workflow steps are the shared ones (:func:`jixiao_web.services.transition`); what a
+The workflow steps are the shared ones (:func:`jixiao_web.services.transition`, submitted and
+withdrawn through :mod:`jixiao_web.views.steps`; the bureau decides here, on the report's page); what a
 monitoring report is and how a round is opened lives in :mod:`jixiao_web.monitoring`.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -37,22 +37,19 @@ from jixiao_web import evidence as evidence_files
 from jixiao_web import monitoring, selectors, selfeval, services
 from jixiao_web.access import Action, allowed_actions, is_finance, may
 from jixiao_web.charts import Point, dot_chart
-from jixiao_web.models import City, Filing, Kind, MonitoringRound, Status
+from jixiao_web.models import City, Filing, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
 from jixiao_web.views import selfeval as selfeval_views
-from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.views.common import (
+    actor_of,
+    monitoring_for,
+    posted_comments,
+    report_context,
+    session_expired,
+    typed_deadline,
+)
+from jixiao_web.views.steps import submitted
 from jixiao_web.workflow import MONITORING
-
-SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
-
-
-def _deadline(text: str) -> datetime | None:
-    """A typed 提交截止日期 (YYYY-MM-DD), at the end of that day; None when it is no date."""
-    try:
-        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 @login_required
@@ -76,7 +73,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         try:
             chosen = int(typed["year"]) if typed["year"].isdecimal() and len(typed["year"]) == 4 else None
             month = int(typed["month"]) if typed["month"].isdecimal() and len(typed["month"]) <= 2 else None
-            deadline = _deadline(typed["deadline"])
+            deadline = typed_deadline(typed["deadline"])
             if chosen is None:
                 raise monitoring.RoundError("请填写年度（四位数字）。")
             if month is None:
@@ -102,10 +99,6 @@ def rounds(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------
 # The 监控表 as the pages show it
-
-
-def monitoring_for(request: HttpRequest, pk: int, action: Action) -> Filing:
-    return filing_for(request, pk, action, Kind.MONITORING)
 
 
 def _cause_rows(report: Report) -> set[int]:
@@ -169,15 +162,6 @@ def sheet(
     }
 
 
-def _report_context(report: Report) -> dict[str, Any]:
-    issues = report.to_dict().get("issues", [])
-    return {
-        "issues": issues,
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The department's form
 
@@ -195,7 +179,7 @@ def _editor(
         "filing": filing,
         "sheet": sheet(filing, data, report, values),
         "editable": True,
-        "report": _report_context(report),
+        "report": report_context(report),
         "check_url": reverse("monitoring-check", args=[filing.pk]),
         "evidence": evidence_files.current(filing),
         **extra,
@@ -249,7 +233,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return redirect("monitoring-edit", pk=filing.pk)
 
 
@@ -258,8 +242,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings and every warning of the form as it is now, without saving (the page asks as
     one types); signed out it answers a JSON 401 the editor script recognises."""
     if not request.user.is_authenticated:
-        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
-        return JsonResponse(body, status=401)
+        return session_expired()
     filing = monitoring_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, monitoring.report_of(filing.data))
     try:
@@ -276,40 +259,6 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
-
-
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("monitoring-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, monitoring_for(request, pk, Action.VIEW))
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = monitoring_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("monitoring-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("monitoring-detail", pk=filing.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +280,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filing": filing,
         "sheet": sheet(filing, data, report),
         "editable": False,
-        "report": _report_context(report),
+        "report": report_context(report),
         "shown_version": shown.version,
         "can": {str(action) for action in can},
         "can_review": Action.REVIEW in can,

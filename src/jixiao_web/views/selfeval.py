@@ -3,7 +3,8 @@ department's form (scores live as it types), its page (versions, comments, histo
 the bureau's review (per-row comments, 复核 of scores, return, approve, publish) and the public page.
 
 The workflow steps are the shared ones (:func:`jixiao_web.services.transition` through the review
-page's ``decide`` and ``publish`` views and the filing's ``submit`` and ``withdraw``); the form reuses
+page's ``decide`` and ``publish`` views and :mod:`jixiao_web.views.steps`' ``submit`` and
+``withdraw``); the form reuses
 the target table's editor script (``editor.js``: drafts kept in the browser, the session watched,
 findings beside the fields) with ``selfeval.js`` showing the scores the live check returns.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -37,19 +38,18 @@ from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, allowed_actions, is_finance, may
 from jixiao_web.charts import Bar, bar_chart
 from jixiao_web.diff import Change
-from jixiao_web.models import City, Filing, Kind, Opened, SelfEvalRound, Status, Version
+from jixiao_web.models import City, Filing, Kind, SelfEvalRound, Status, Version
 from jixiao_web.selfevalform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, scores_json
-from jixiao_web.views.common import actor_of, filing_for, posted_replies
+from jixiao_web.views.common import (
+    actor_of,
+    posted_replies,
+    report_context,
+    selfeval_for,
+    session_expired,
+    typed_deadline,
+)
+from jixiao_web.views.steps import opened, submitted
 from jixiao_web.workflow import SELFEVAL, TARGET
-
-SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
-
-
-def selfeval_for(request: HttpRequest, pk: int, action: Action) -> Filing:
-    filing = filing_for(request, pk, action)
-    if filing.kind != Kind.SELFEVAL:
-        raise Http404("没有这张自评表，或您无权查看。")
-    return filing
 
 
 def _amount(value: Decimal | None) -> str:
@@ -144,26 +144,8 @@ def _monitored(filing: Filing) -> monitoring.LastMonitoring | None:
     return monitoring.last_monitoring(filing.department_id, filing.year)
 
 
-def _report_context(report: Report | dict[str, Any]) -> dict[str, Any]:
-    data = report.to_dict() if isinstance(report, Report) else report
-    issues = data.get("issues", [])
-    return {
-        "issues": issues,
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The finance bureau's round
-
-
-def _deadline(text: str) -> datetime | None:
-    try:
-        day = datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 @login_required
@@ -185,7 +167,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         context["typed"] = typed
         try:
             chosen = int(typed["year"]) if typed["year"].isdecimal() and len(typed["year"]) == 4 else None
-            deadline = _deadline(typed["deadline"])
+            deadline = typed_deadline(typed["deadline"])
             if chosen is None:
                 raise selfeval.RoundError("请填写年度（四位数字）。")
             if deadline is None:
@@ -438,7 +420,7 @@ def _editor(
         "sheet": sheet(scored, values, _monitored(filing)),
         "tiers": TIERS,
         "editable": True,
-        "report": _report_context(report),
+        "report": report_context(report),
         "comments": selectors.typed_replies(
             selectors.shown_comments(filing, request.user, None), request.POST
         ),
@@ -502,7 +484,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"已保存（第{filing.revision}次修订）：错误 {filing.errors} 条，警告 {filing.warnings} 条。"
     )
     if "submit" in request.POST:
-        return _submit(request, filing)
+        return submitted(request, filing)
     return redirect("selfeval-edit", pk=filing.pk)
 
 
@@ -511,8 +493,7 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
     """The findings and scores of the form as it is now, without saving (the page asks as one
     types); signed out it answers a JSON 401 the editor script recognises."""
     if not request.user.is_authenticated:
-        body = {"error": "session-expired", "message": SESSION_EXPIRED, "login_url": reverse("login")}
-        return JsonResponse(body, status=401)
+        return session_expired()
     filing = selfeval_for(request, pk, Action.DRAFT)
     parsed = parse_form(request.POST, selfeval.evaluation_of(filing.data), selfeval.profile_of(filing.year))
     data = selfeval.merged(filing, parsed.data).model_dump(mode="json")
@@ -526,40 +507,6 @@ def check(request: HttpRequest, pk: int) -> JsonResponse:
             "csrf_token": get_token(request),
         }
     )
-
-
-def _submit(request: HttpRequest, filing: Filing) -> HttpResponse:
-    try:
-        taken = services.transition(actor_of(request), filing, "submit")
-    except services.NotSubmittable as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-edit", pk=filing.pk)
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("selfeval-detail", pk=filing.pk)
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _submit(request, selfeval_for(request, pk, Action.VIEW))
-
-
-@login_required
-@require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = selfeval_for(request, pk, Action.VIEW)
-    try:
-        taken = services.transition(actor_of(request), filing, "withdraw")
-    except services.ServiceError as error:
-        messages.error(request, str(error))
-        return redirect("selfeval-detail", pk=filing.pk)
-    assert taken.version is not None
-    messages.success(request, taken.transition.done.format(number=taken.version.number))
-    return redirect("selfeval-detail", pk=filing.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,23 +533,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": shown,
             "sheet": sheet(scored, monitored=_monitored(filing)),
             "editable": False,
-            "report": _report_context(report),
+            "report": report_context(report),
             "comments": selectors.shown_comments(filing, request.user, None, can),
             "versions": list(selectors.versions_of(filing, request.user, can)),
             "history": history[:30],
             "can": {action.value: action in can for action in Action},
             "buttons": SELFEVAL.buttons(),
             "withdrawal": SELFEVAL.step("withdraw", filing.status) if Action.WITHDRAW in can else None,
-            "opened": _opened(filing) if Action.WITHDRAW in can else None,
+            "opened": opened(filing) if Action.WITHDRAW in can else None,
             "evidence": evidence_files.panel(request.user, filing, can),
         },
     )
-
-
-def _opened(filing: Filing) -> Opened | None:
-    """When the finance bureau opened the version waiting for it (then it cannot be withdrawn)."""
-    version = selectors.latest_version(filing)
-    return Opened.objects.filter(version=version).first() if version is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
