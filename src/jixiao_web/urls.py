@@ -11,6 +11,7 @@ from jixiao_web import ops
 from jixiao_web.api import api
 from jixiao_web.models import Kind
 from jixiao_web.views import account, common, documents, filing, public, review, season
+from jixiao_web.views import jobs as job_views
 from jixiao_web.views import library as library_views
 from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
@@ -37,6 +38,9 @@ urlpatterns = [
     path("accounts/two-factor/disable/", account.two_factor_disable, name="two-factor-disable"),
     path("filings/start/", filing.start, name="filing-start"),
     path("filings/upload/", filing.upload, name="filing-upload"),
+    # queue: background jobs (their page, their state as JSON for the page's poller)
+    path("jobs/<int:pk>/", job_views.page, name="job"),
+    path("jobs/<int:pk>/status/", job_views.status, name="job-status"),
     path("filings/<int:pk>/", filing.detail, name="filing-detail"),
     path("filings/<int:pk>/edit/", filing.edit, name="filing-edit"),
     path("filings/<int:pk>/check/", filing.check, name="filing-check"),
