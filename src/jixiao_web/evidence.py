@@ -203,6 +203,9 @@ def _admitted(actor: Actor, filing: Filing, uploaded: Any) -> tuple[str, bytes]:
     if len(data) > MAX_BYTES:
         raise EvidenceError(f"“{name}”超过 {MAX_BYTES // 1024 // 1024} MB，未上传。")
     try:  # the same share of the readers as any other upload: per minute, per person
+        from jixiao_web.jobs import admit_reading
+
+        admit_reading(actor.user)
         admit(actor.user)
     except TooManyUploads as error:
         raise EvidenceError(f"“{name}”未上传：{error}") from None

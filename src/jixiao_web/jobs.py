@@ -33,8 +33,21 @@ from jixiao_web.models import Filing, Job, JobKind, JobState, User
 
 log = logging.getLogger(__name__)
 
-#: What the person reads while a job is not finished, and after.
-LABELS: Final = {state: state.label for state in JobState}
+#: Files one person may have waiting to be read (or being read) at the same time: nobody fills
+#: the queue for everyone else (with ``uploads.UPLOADS_PER_MINUTE``).
+READING_PER_PERSON: Final = 3
+READING_KINDS: Final = (JobKind.READ_TABLE, JobKind.READ_DOCUMENT, JobKind.EVIDENCE)
+UNFINISHED: Final = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING)
+
+
+def admit_reading(user: User) -> None:
+    """Refuse (``uploads.TooManyUploads``) a file from ``user`` while they have
+    :data:`READING_PER_PERSON` files not yet read."""
+    from jixiao_web.uploads import TooManyUploads
+
+    waiting = Job.objects.filter(user=user, kind__in=READING_KINDS, state__in=UNFINISHED).count()
+    if waiting >= READING_PER_PERSON:
+        raise TooManyUploads(f"您已有 {waiting} 个文件正在排队或读取，请等它们读完再上传。")
 
 
 def start(

@@ -301,6 +301,7 @@ def upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     name = uploaded.name or "上传文件"
     try:
         data = read_limited(uploaded)
+        jobs.admit_reading(request.user)  # type: ignore[arg-type]
         admit(request.user)  # type: ignore[arg-type]
     except TooLarge as error:
         return _upload_page(request, filing, 413, error=str(error))

@@ -168,6 +168,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     name = uploaded.name or "上传文件"
     try:
         data = read_limited(uploaded)
+        jobs.admit_reading(request.user)  # type: ignore[arg-type]
         admit(request.user)  # type: ignore[arg-type]
     except TooLarge as error:
         context["error"] = str(error)
