@@ -73,12 +73,16 @@ class DatabaseStorage(Storage):
     """Django storage in the database's ``jixiao_web_storedblob`` table."""
 
     def _row(self, name: str) -> tuple[int, int]:
+        """The row of ``name`` and the length of what it really holds (not the size column)."""
         from jixiao_web.models import StoredBlob
 
-        found = StoredBlob.objects.filter(name=name).values_list("pk", "size").first()
+        table = connection.ops.quote_name(StoredBlob._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, length(content) FROM {table} WHERE name = %s", [name])
+            found = cursor.fetchone()
         if found is None:
             raise FileNotFoundError(f"数据库中没有文件 {name}")
-        return found
+        return int(found[0]), int(found[1])
 
     def _open(self, name: str, mode: str = "rb") -> File[Any]:
         if "w" in mode or "a" in mode or "+" in mode:

@@ -44,6 +44,8 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    Job,
+    JobKind,
     LibraryEntry,
     Role,
     Status,
@@ -512,6 +514,13 @@ MATRIX: dict[str, list[Case]] = {
             args="entry",
         ),
     ],
+    # queue: a background job's page and its status are its starter's (the filer here) and the
+    # administrator's; anybody else finds nothing.
+    "job": [Case("GET", {**signed_in(404), "filer": 200, "admin": 200}, args="job")],
+    "job-status": [
+        Case("GET", {**signed_in(404), "filer": 200, "admin": 200}, args="job"),
+        Case("POST", signed_in(405), args="job", note="reads only"),
+    ],
     "public-index": [Case("GET", every(200))],
     "favicon": [Case("GET", every(200))],  # words: the site's icon
     # ops: for the load balancer and the local scraper, by address and not by role (the test client
@@ -643,6 +652,7 @@ def world(
         filing.refresh_from_db()
         assert filing.status == state, (state, filing.status)
     _, token = api_token(people["filer"], "脚本")
+    Job.objects.create(kind=JobKind.READ_TABLE, user=people["filer"], input_name="seed.txt")
     made = World(people, department, filings, token)
     for role in ROLES:  # signed in now, outside the cells' rolled-back savepoints
         _client(made, role)
@@ -671,6 +681,8 @@ def _args(case: Case, world: World, state: str | None) -> list[Any]:
         return [world.token.pk]
     if case.args == "entry":  # library: an entry of the 指标库 (built when filings were approved)
         return [LibraryEntry.objects.order_by("pk").values_list("pk", flat=True)[0]]
+    if case.args == "job":  # queue: a job the filer started (reading an upload)
+        return [Job.objects.get(user=world.people["filer"]).pk]
     assert filing is not None
     return {
         "pk": [filing.pk],
@@ -739,7 +751,7 @@ def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
     problems = []
     for role in ROLES:
         row = case.expect[role]
-        if not isinstance(row, tuple) and case.args not in ("none", "token", "entry"):
+        if not isinstance(row, tuple) and case.args not in ("none", "token", "entry", "job"):
             row = (row,) * len(STATES)  # the same in every state
         cells = zip(STATES, row, strict=True) if isinstance(row, tuple) else [(None, row)]
         for state, expect in cells:

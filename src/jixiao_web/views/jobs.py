@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from jixiao_web import jobs
 from jixiao_web.models import Job, JobKind, JobState
@@ -28,6 +29,7 @@ def job_context(request: HttpRequest, job: Job) -> dict[str, Any]:
 
 
 @login_required
+@require_GET
 def status(request: HttpRequest, pk: int) -> JsonResponse:
     response = JsonResponse(jobs.status(job_for(request, pk)))
     response["Cache-Control"] = "no-store"
@@ -55,6 +57,7 @@ def outcome(job: Job) -> tuple[str, bool]:
 
 
 @login_required
+@require_GET
 def page(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_for(request, pk)
     back = request.GET.get("back", "")
