@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
@@ -64,5 +65,8 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     said, failed = outcome(job) if job.finished else ("", False)
+    if job.finished and back:  # done: back where the person was, told what happened
+        (messages.error if failed else messages.success)(request, said)
+        return redirect(back)
     context = {**job_context(request, job), "outcome": said, "failed": failed, "back": back}
     return render(request, "jixiao_web/job.html", context)
