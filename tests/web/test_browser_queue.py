@@ -21,7 +21,10 @@ if not CHROMIUM.exists():
 
 SHOTS = ARTIFACTS / "queue"
 SEED_DOC = Path(__file__).parent.parent / "fixtures" / "office" / "seed.published.doc"
-SIZES: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 @pytest.mark.parametrize("size", list(SIZES))

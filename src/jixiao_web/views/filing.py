@@ -74,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # reminders: what is due (days left) and what was returned (with the comments)
             "notices": reminders.notices(user),
             # queue: background work this person started that failed for good
-            "failed_jobs": jobs.failed_for(user),  # type: ignore[arg-type]
+            "failed_jobs": jobs.failed_for(user),
         },
     )
 
