@@ -117,6 +117,7 @@ urlpatterns = [
     path("library/", library_views.page, name="library"),
     path("library/suggest/", library_views.suggest, name="library-suggest"),
     path("library/<int:pk>/mark/", library_views.mark, name="library-mark"),
+    path("library/rebuild/", library_views.rebuild, name="library-rebuild"),  # queue: a job
     path("public/", public.index, name="public-index"),
     path("public/<int:year>/open-data.zip", public.open_data, name="public-open-data"),
     path("public/<int:year>/<slug:code>/", public.table, name="public-table"),

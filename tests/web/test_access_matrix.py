@@ -521,6 +521,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET", {**signed_in(404), "filer": 200, "admin": 200}, args="job"),
         Case("POST", signed_in(405), args="job", note="reads only"),
     ],
+    # queue: rebuilding the library is a background job (done at once here: JOBS_INLINE)
+    "library-rebuild": [
+        Case("GET", signed_in(405)),
+        Case("POST", {**signed_in(404), "reviewer": ">library!", "admin": ">library!"}),
+    ],
     "public-index": [Case("GET", every(200))],
     "favicon": [Case("GET", every(200))],  # words: the site's icon
     # ops: for the load balancer and the local scraper, by address and not by role (the test client

@@ -108,6 +108,25 @@ def test_an_upload_is_read_by_the_worker_and_the_page_follows_it(
     assert "job.js" not in page
 
 
+def test_the_library_is_rebuilt_by_the_worker_and_the_bureau_sent_back(
+    queued: None, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    bureau = login(people["reviewer"])
+    answer = bureau.post(reverse("library-rebuild"))
+    job = Job.objects.get(kind=JobKind.LIBRARY)
+    assert answer["Location"] == f"{reverse('job', args=[job.pk])}?back=%2Flibrary%2F"
+    waiting = bureau.get(answer["Location"])
+    assert waiting.status_code == 200
+    assert "重建指标库" in waiting.content.decode() and "排队中" in waiting.content.decode()
+    work_queue()
+    done = bureau.get(answer["Location"], follow=True)
+    assert done.redirect_chain == [(reverse("library"), 302)]
+    assert "指标库已重建" in done.content.decode()
+    # Only a page of this site to go back to.
+    elsewhere = bureau.get(reverse("job", args=[job.pk]) + "?back=https://example.com/")
+    assert elsewhere.status_code == 200
+
+
 def test_a_failed_job_is_tried_again_later_then_reported(
     queued: None, people: dict[str, User], login: Callable[[User], Client], settings: Any
 ) -> None:
