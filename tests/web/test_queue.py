@@ -117,7 +117,8 @@ def test_the_library_is_rebuilt_by_the_worker_and_the_bureau_sent_back(
     assert answer["Location"] == f"{reverse('job', args=[job.pk])}?back=%2Flibrary%2F"
     waiting = bureau.get(answer["Location"])
     assert waiting.status_code == 200
-    assert "重建指标库" in waiting.content.decode() and "排队中" in waiting.content.decode()
+    assert "重建指标库" in waiting.content.decode()
+    assert "排队中" in waiting.content.decode()
     work_queue()
     done = bureau.get(answer["Location"], follow=True)
     assert done.redirect_chain == [(reverse("library"), 302)]
