@@ -77,15 +77,14 @@ def test_an_upload_is_read_by_the_worker_and_the_page_follows_it(
 ) -> None:
     filer = login(people["filer"])
     posted = {"year": "2024", "file": SimpleUploadedFile("seed.txt", SEED.read_bytes())}
-    started = time.perf_counter()
     answer = filer.post(reverse("filing-upload"), posted)
-    took = time.perf_counter() - started
     assert answer.status_code == 302
     job = Job.objects.get(user=people["filer"])
     assert answer["Location"] == f"{reverse('filing-upload')}?job={job.pk}"
     assert (job.kind, job.state, job.input_name) == (JobKind.READ_TABLE, JobState.QUEUED, "seed.txt")
     assert default_storage.exists(job.input_file)  # kept for the worker, on every node's storage
-    assert took < 1.0, took  # nobody waits for the reading child in the request
+    # Nothing was read in the request (bench/queue_requests.py measures it: ~20 ms, not 0.5–2 s).
+    assert job.result is None
     page = filer.get(answer["Location"]).content.decode()
     assert "排队中" in page
     assert "job.js" in page
