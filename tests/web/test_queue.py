@@ -107,6 +107,26 @@ def test_an_upload_is_read_by_the_worker_and_the_page_follows_it(
     assert "job.js" not in page
 
 
+def test_one_person_has_a_few_files_waiting_at_most(
+    queued: None, people: dict[str, User], login: Callable[[User], Client]
+) -> None:
+    filer = login(people["filer"])
+
+    def upload(client: Client, name: str) -> Any:
+        return client.post(
+            reverse("filing-upload"), {"year": "2024", "file": SimpleUploadedFile(name, SEED.read_bytes())}
+        )
+
+    for n in range(jobs.READING_PER_PERSON):
+        assert upload(filer, f"第{n}份.txt").status_code == 302
+    refused = upload(filer, "再一份.txt")
+    assert refused.status_code == 429
+    assert "正在排队或读取" in refused.content.decode()
+    assert upload(login(people["head"]), "负责人的.txt").status_code == 302  # others are not held up
+    work_queue()
+    assert upload(filer, "读完之后.txt").status_code == 302
+
+
 def test_the_library_is_rebuilt_by_the_worker_and_the_bureau_sent_back(
     queued: None, people: dict[str, User], login: Callable[[User], Client]
 ) -> None:
