@@ -441,3 +441,38 @@ def test_a_worker_killed_mid_task_leaves_it_to_another(demo_dir: tuple[Path, dic
         data_dir, "audit", "verify", **{k: v for k, v in env.items() if k == "DATABASE_URL"}
     )
     assert verified.returncode == 0, verified.stderr
+
+
+def test_downloads_and_open_data_wait_for_the_worker_after_publishing(
+    queued: None,
+    people: dict[str, User],
+    department: Department,
+    seed_table: TargetTable,
+    actor: Callable[[str], Actor],
+) -> None:
+    filing = services.start_filing(actor("filer"), department, 2024, seed_table)
+    services.submit(actor("filer"), filing)
+    services.approve(actor("reviewer"), filing, "优")
+    services.publish(actor("reviewer"), filing)  # enqueues the renderings and the open data
+    assert sorted(Job.objects.values_list("kind", "state")) == [("open_data", "queued"), ("render", "queued")]
+    reader = Client()
+    pdf = reverse("public-download", args=[2024, department.code, "pdf"])
+    waiting = reader.get(pdf)
+    assert waiting.status_code == 503
+    assert waiting["Retry-After"] == "3"
+    assert "正在生成" in waiting.content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in waiting.content.decode()  # no script needed
+    bundle = reverse("public-open-data", args=[2024])
+    assert reader.get(bundle).status_code == 503
+    api = login_api(people["filer"]).get(f"/api/tables/{filing.pk}/exports/pdf")
+    assert (api.status_code, api.json()["code"]) == (503, "export-pending")
+    assert Job.objects.count() == 2  # asking again starts nothing new while the work waits
+    work_queue()
+    assert reader.get(pdf).status_code == 200
+    assert reader.get(bundle).status_code == 200
+
+
+def login_api(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
