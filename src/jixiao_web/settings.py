@@ -253,6 +253,15 @@ if STORAGE_KIND not in _STORAGE_BACKENDS:
     raise ImproperlyConfigured(
         f"JIXIAO_STORAGE 只能是 files（数据目录）、database（数据库）或 s3（对象存储），不能是“{STORAGE_KIND}”。"
     )
+if STORAGE_KIND == "s3":
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            'JIXIAO_STORAGE=s3 需要 django-storages：请先安装 pip install "django-storages[s3]"。'
+        )
+    if not os.environ.get("JIXIAO_S3_BUCKET"):
+        raise ImproperlyConfigured("JIXIAO_STORAGE=s3 时须用 JIXIAO_S3_BUCKET 给出存储桶名称。")
 STORAGES = {
     "default": _STORAGE_BACKENDS[STORAGE_KIND],
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -476,3 +476,12 @@ def login_api(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_a_storage_setting_that_cannot_work_is_refused_in_chinese(tmp_path: Path) -> None:
+    unknown = run_jixiao(tmp_path, "worker", "--batch", JIXIAO_STORAGE="nfs")
+    assert unknown.returncode == 2
+    assert "JIXIAO_STORAGE 只能是 files（数据目录）、database（数据库）或 s3（对象存储）" in unknown.stderr
+    s3 = run_jixiao(tmp_path, "worker", "--batch", JIXIAO_STORAGE="s3")
+    assert s3.returncode == 2
+    assert "django-storages" in s3.stderr or "JIXIAO_S3_BUCKET" in s3.stderr
