@@ -28,6 +28,7 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    Job,
     Reminder,
     Role,
     StockPhrase,
@@ -276,6 +277,29 @@ class ReminderAdmin(ReadOnly):
         "last_error",
         "created_at",
         "sent_at",
+    )
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnly):
+    """queue: every background job, its state and attempts, and why it failed (the traceback is in
+    django-tasks' task results)."""
+
+    list_display = ("created_at", "kind", "state", "user", "filing", "input_name", "attempts", "finished_at")
+    list_filter = ("state", "kind")
+    search_fields = ("input_name", "error")
+    fields = (
+        "kind",
+        "state",
+        "user",
+        "filing",
+        "input_name",
+        "params",
+        "attempts",
+        "error",
+        "task_id",
+        "created_at",
+        "finished_at",
     )
 
 

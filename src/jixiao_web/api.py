@@ -461,7 +461,10 @@ def download_export(request: HttpRequest, filing_id: int, fmt: str) -> FileRespo
     if fmt not in exports.FORMATS:
         raise ApiError(404, "format-unknown", f"没有这种下载格式；可选：{'、'.join(exports.FORMATS)}。")
     version.filing = filing  # file_name wants the department, already loaded
-    return exports.file_response(version, fmt)
+    try:
+        return exports.file_response(version, fmt)
+    except exports.NotReady:  # queue: the worker is making it
+        raise ApiError(503, "export-pending", "下载文件正在生成，请稍后再试。") from None
 
 
 @api.post(

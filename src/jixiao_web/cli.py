@@ -199,11 +199,10 @@ def worker(
     ] = False,
     interval: Annotated[
         float, typer.Option("--interval", min=0.1, max=3600, help="队列为空时每隔多少秒查看一次")
-    ] = 2.0,
+    ] = 1.0,
 ) -> None:
-    """运行后台任务进程：从数据库中的任务队列取任务执行（提醒邮件等），并定期检查截止提醒。可在多台机器上各运行一个。"""
+    """运行后台任务进程：从数据库中的任务队列取任务执行（生成下载文件、读取上传文件、佐证材料、开放数据、指标库、提醒邮件），并定期检查截止提醒。可在多台机器上各运行一个；被强行终止的进程正在做的任务会由其他进程接着做。"""
     _setup(data_dir)
-    from django.core.management import call_command
     from django.db import DatabaseError
 
     from jixiao_web import tasks
@@ -213,15 +212,36 @@ def worker(
     except DatabaseError as error:
         typer.echo(f"无法使用任务队列（{error}）：请先运行 jixiao serve 或 jixiao manage migrate。", err=True)
         raise typer.Exit(2) from None
-    call_command(
-        "db_worker",
-        queue_name="default",
+    from django.utils.crypto import get_random_string
+    from django_tasks_db.management.commands.db_worker import Command, Worker
+
+    Command().configure_logging(1)
+    worker_id = f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(8)}"
+    # queue: the lease first, then work; the heartbeat thread renews it and recovers the tasks of
+    # workers that died (jixiao_web.tasks.recover).
+    tasks.beat(worker_id)
+    tasks.recover()
+    heartbeat = tasks.Heartbeat(worker_id)
+    heartbeat.start()
+    runner = Worker(
+        queue_names=["default"],
         interval=interval,
         batch=batch,
-        reload=False,
+        backend_name="default",
         startup_delay=not batch,
-        verbosity=1,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
     )
+    runner.configure_signals()
+    try:
+        runner.run()
+    finally:
+        heartbeat.stop()
+        with contextlib.suppress(DatabaseError):
+            from jixiao_web.models import WorkerLease
+
+            WorkerLease.objects.filter(worker_id=worker_id).delete()
 
 
 def remind(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:

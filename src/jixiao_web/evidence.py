@@ -14,7 +14,8 @@ document returned and submitted again still shows what each version had.  While 
 edit, it may remove a file (:func:`remove`, audited): the working copy no longer lists it; a file
 no version holds is deleted from storage, one a version holds stays for that version.
 
-:func:`sniff` runs in the child and imports no Django; :func:`attach` runs in the web process.
+:func:`sniff` runs in the child and imports no Django; :func:`attach` runs in the web process and
+starts a job; :func:`attach_checked` (the job, in ``jixiao worker``) runs the child and stores the file.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from jixiao_web.audit import Actor
-    from jixiao_web.models import Evidence, Filing, Version
+    from jixiao_web.models import Evidence, Filing, Job, Version
 
 #: The document kinds that take evidence (``Kind`` values: no Django import here).
 KINDS: Final = ("selfeval", "monitoring")
@@ -187,19 +188,10 @@ def recorded(item: Evidence, data_len: int | None = None) -> dict[str, Any]:
     }
 
 
-def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
-    """Store an evidence file for ``filing`` (the department, while it may edit), once its content
-    has been checked in the limited child process; the audit entry records its digest."""
-    import hashlib
-    import json
-
-    from django.core.files.base import ContentFile
-    from django.db import transaction
-
-    from jixiao_web import audit
-    from jixiao_web.models import AuditAction, Evidence
-    from jixiao_web.models import Filing as FilingModel
-    from jixiao_web.uploads import TIMEOUT_SECONDS, TooManyUploads, admit, reading_slot, run_limited
+def _admitted(actor: Actor, filing: Filing, uploaded: Any) -> tuple[str, bytes]:
+    """The name and bytes of an evidence file ``actor`` may attach to ``filing`` (the department,
+    while it may edit): its size and the person's share of uploads checked."""
+    from jixiao_web.uploads import TooManyUploads, admit
 
     name = PurePath(str(uploaded.name or "佐证材料")).name[-150:]
     if uploaded.size is not None and uploaded.size > MAX_BYTES:
@@ -210,12 +202,50 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
     data = uploaded.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise EvidenceError(f"“{name}”超过 {MAX_BYTES // 1024 // 1024} MB，未上传。")
-    try:  # the same share of the readers as any other upload: per minute, per person, per site
+    try:  # the same share of the readers as any other upload: per minute, per person
+        from jixiao_web.jobs import admit_reading
+
+        admit_reading(actor.user)
         admit(actor.user)
-        with reading_slot(actor.user):
-            child = run_limited(["--evidence", name], data)
     except TooManyUploads as error:
         raise EvidenceError(f"“{name}”未上传：{error}") from None
+    return name, data
+
+
+def attach_later(actor: Actor, filing: Filing, uploaded: Any) -> Job:
+    """Accept an evidence file; its content is checked and the file stored by the background worker
+    (:func:`attach_checked`, a job the page follows: queue).  What the web pages use."""
+    from jixiao_web import jobs
+    from jixiao_web.models import JobKind
+
+    name, data = _admitted(actor, filing, uploaded)
+    return jobs.start(
+        JobKind.EVIDENCE, user=actor.user, filing=filing, address=actor.address, name=name, data=data
+    )
+
+
+def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
+    """Check and store an evidence file in this process (scripts, and tests about other things)."""
+    name, data = _admitted(actor, filing, uploaded)
+    return attach_checked(actor, filing, name, data)
+
+
+def attach_checked(actor: Actor, filing: Filing, name: str, data: bytes) -> Evidence:
+    """Store an evidence file once its content has been checked in the limited child process (the
+    worker's part of :func:`attach`); the audit entry records its digest.  Run again (a worker
+    killed mid-way), it stores the same file once."""
+    import hashlib
+    import json
+
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+
+    from jixiao_web import audit
+    from jixiao_web.models import AuditAction, Evidence
+    from jixiao_web.models import Filing as FilingModel
+    from jixiao_web.uploads import TIMEOUT_SECONDS, run_limited
+
+    child = run_limited(["--evidence", name], data)
     if child.returncode is None:
         raise EvidenceError(f"检查“{name}”超过 {TIMEOUT_SECONDS} 秒，未上传。")
     try:
@@ -231,6 +261,9 @@ def attach(actor: Actor, filing: Filing, uploaded: Any) -> Evidence:
         locked = FilingModel.objects.select_for_update().get(pk=filing.pk)
         if not _may_edit(actor, locked):
             raise _refused(locked, "上传")
+        again = current(locked).filter(sha256=digest, name=name).first()
+        if again is not None:  # the same file, already stored (by an attempt that was cut short)
+            return again
         if current(locked).count() >= MAX_FILES:
             raise EvidenceError(f"每张{_noun(locked)}最多 {MAX_FILES} 个佐证材料，请先删除不需要的文件。")
         item = Evidence(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
 
@@ -20,7 +21,7 @@ from jixiao.model.framework import Comparator
 from jixiao.model.values import parse_number
 from jixiao.write import write_bytes
 from jixiao_web import audit, disposition
-from jixiao_web.models import AuditAction, Export, Filing, Kind, Version
+from jixiao_web.models import AuditAction, Export, Filing, Job, JobKind, JobState, Kind, User, Version
 
 #: Download formats: extension → (MIME type, Chinese name).
 FORMATS: Final = {
@@ -109,9 +110,41 @@ def export(version: Version, fmt: str) -> Export:
 INLINE: Final = frozenset({"html", "pdf", "json"})
 
 
+class NotReady(Exception):
+    """The file is being made by the background worker: its job says how far it is."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(job)
+        self.job = job
+
+
+def rendering(version: Version, user: User | None = None, fmt: str | None = None) -> Job:
+    """The job rendering ``version``'s downloads (all of them, or only ``fmt``): the one waiting or
+    running, else a new one."""
+    from jixiao_web import jobs
+
+    pending = (
+        Job.objects.filter(kind=JobKind.RENDER, params__version=version.pk)
+        .exclude(state__in=(JobState.DONE, JobState.FAILED))
+        .first()
+    )
+    if pending is not None:
+        return pending
+    params: dict[str, object] = {"version": version.pk}
+    if fmt is not None:
+        params["formats"] = [fmt]
+    return jobs.start(JobKind.RENDER, user=user, filing=version.filing, params=params)
+
+
 def file_response(version: Version, fmt: str) -> FileResponse:
-    """The stored rendering of ``version`` in ``fmt`` (made now if missing), as a download."""
-    stored = export(version, fmt)
+    """The stored rendering of ``version`` in ``fmt``, as a download; :class:`NotReady` while the
+    worker is still making it (web workers never render: queue)."""
+    stored = Export.objects.filter(version=version, format=fmt).first()
+    if stored is None:  # not rendered yet (or its rendering failed): asked for now
+        job = rendering(version, fmt=fmt)
+        stored = Export.objects.filter(version=version, format=fmt).first()
+        if stored is None:
+            raise NotReady(job)
     response = FileResponse(stored.file.open("rb"), content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = disposition.header(
         download_name(version, fmt), file_name(version, fmt), attachment=fmt not in INLINE
@@ -280,3 +313,53 @@ def open_data_zip(
         archive.writestr("selfeval-scores.csv", _csv(SCORE_COLUMNS, scores))
         archive.writestr("README.md", README.format(year=year, city=city, count=count))
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# queue: the open data of a year, built by the worker and kept in storage
+
+
+def open_data_key(year: int) -> str:
+    """What the open data of ``year`` is made of (the published versions): a new publication, a
+    new key, a new bundle."""
+    from jixiao_web import selectors
+
+    tables = sorted(selectors.published(year).values_list("pk", "published_version_id"))
+    selfevals = sorted(selectors.published_selfevals(year).values_list("pk", "published_version_id"))
+    return hashlib.sha256(json.dumps([year, tables, selfevals]).encode()).hexdigest()[:32]
+
+
+def open_data_ready(year: int) -> Job | None:
+    """The finished job whose bundle is ``year``'s open data as it is now (None: none yet)."""
+    return (
+        Job.objects.filter(
+            kind=JobKind.OPEN_DATA, state=JobState.DONE, params__year=year, result__key=open_data_key(year)
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def building_open_data(year: int) -> Job:
+    """The job building ``year``'s open data: the one waiting or running, else a new one."""
+    from jixiao_web import jobs
+
+    pending = (
+        Job.objects.filter(kind=JobKind.OPEN_DATA, params__year=year)
+        .exclude(state__in=(JobState.DONE, JobState.FAILED))
+        .first()
+    )
+    return pending or jobs.start(JobKind.OPEN_DATA, params={"year": year})
+
+
+def store_open_data(year: int) -> dict[str, object]:
+    """Build ``year``'s open data and keep it in storage (the worker's job)."""
+    from jixiao_web import selectors, selfeval
+    from jixiao_web.models import City
+
+    key = open_data_key(year)
+    content = open_data_zip(
+        year, City.current().name, selectors.published(year), selfeval.published_scores(year)
+    )
+    name = default_storage.save(f"opendata/{year}/{key}.zip", ContentFile(content))
+    return {"key": key, "file": name, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}

@@ -791,3 +791,100 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}：{self.subject} → {self.address}"
+
+
+# --- queue: background work a person waits for, and the workers' leases ----------------------------
+
+
+class JobKind(models.TextChoices):
+    """What a background job does (:mod:`jixiao_web.jobs`)."""
+
+    RENDER = "render", "生成下载文件"
+    READ_TABLE = "read_table", "读取目标表文件"
+    READ_DOCUMENT = "read_document", "读取填好的工作簿"
+    EVIDENCE = "evidence", "检查并保存佐证材料"
+    OPEN_DATA = "open_data", "生成开放数据"
+    LIBRARY = "library", "重建指标库"
+
+
+class JobState(models.TextChoices):
+    """Where a job stands, as the person who started it reads it."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "处理中"
+    DONE = "done", "已完成"
+    RETRYING = "retrying", "失败，将重试"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """One piece of background work somebody started (an upload read, downloads rendered, …): its
+    input (a stored file, parameters), its state and attempts, and its result (JSON) or error."""
+
+    kind = models.CharField("类别", max_length=20, choices=JobKind.choices)
+    state = models.CharField("状态", max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    user = models.ForeignKey(
+        User, models.CASCADE, null=True, blank=True, related_name="jobs", verbose_name="发起人"
+    )
+    filing = models.ForeignKey(
+        Filing, models.CASCADE, null=True, blank=True, related_name="jobs", verbose_name="文件"
+    )
+    #: The address the person worked from (recorded in the audit chain by what the job does).
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    #: The uploaded file, kept in storage until the job is done (then deleted).
+    input_name = models.CharField("上传文件名", max_length=200, blank=True)
+    input_file = models.CharField("暂存文件", max_length=300, blank=True)
+    result = models.JSONField("结果", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    #: The django-tasks result now carrying the job (a retry is a new one).
+    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "pk"]
+        indexes: ClassVar = [models.Index(fields=["state", "created_at"], name="job_state_created")]
+        verbose_name = verbose_name_plural = "后台任务"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}（{self.get_state_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+
+class WorkerLease(models.Model):
+    """A running ``jixiao worker``: it renews ``beat_at`` every few seconds while alive.  A task
+    RUNNING under a worker whose lease has run out is put back in the queue (:mod:`jixiao_web.tasks`)."""
+
+    worker_id = models.CharField("进程编号", max_length=64, primary_key=True)
+    host = models.CharField("主机", max_length=200)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间", auto_now_add=True)
+    beat_at = models.DateTimeField("最近心跳")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "后台任务进程"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class StoredBlob(models.Model):
+    """A file kept in the database (:class:`jixiao_web.storage.DatabaseStorage`): every node sees
+    it, and the database's backup holds it."""
+
+    name = models.CharField("文件名", max_length=300, unique=True)
+    content = models.BinaryField("内容")
+    size = models.PositiveBigIntegerField("大小（字节）")
+    created_at = models.DateTimeField("保存时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据库中的文件"
+
+    def __str__(self) -> str:
+        return self.name

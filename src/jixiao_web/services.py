@@ -427,7 +427,7 @@ def transition(
             )
         _reached(actor, filing, workflow, step)
     if step.publishes:
-        _render(version)
+        _render(version, actor)
     return Taken(step, version)
 
 
@@ -509,16 +509,21 @@ def _take_back(actor: Actor, filing: Filing) -> Version:
     return version
 
 
-def _render(version: Version | None) -> None:
-    """The published version's downloads, rendered now (a download renders what is missing, once)."""
-    from jixiao_web.exports import render_all
+def _render(version: Version | None, actor: Actor | None = None) -> None:
+    """The published version's downloads and the year's open data, made by the background worker
+    (queue: the request that publishes does not wait for WeasyPrint)."""
+    from jixiao_web import exports, jobs
+    from jixiao_web.models import JobKind
 
     if version is None:
         return
+    user = actor.user if actor is not None else None
     try:
-        render_all(version)
-    except Exception:  # published all the same
-        log.exception("rendering the downloads of %s failed", version)
+        exports.rendering(version, user)
+        if version.filing.kind == Kind.TARGET or version.filing.kind == Kind.SELFEVAL:
+            jobs.start(JobKind.OPEN_DATA, params={"year": version.filing.year})
+    except Exception:  # published all the same: a download starts what is missing
+        log.exception("queueing the downloads of %s failed", version)
 
 
 def _version(taken: Taken) -> Version:

@@ -19,6 +19,10 @@
   ``127.0.0.1,::1``, the local proxy and scraper).
 - ``JIXIAO_LOG_LEVEL``: the level of the request log (``jixiao.requests``, one JSON line per request,
   to standard error; default INFO, ``WARNING`` silences it).
+- ``JIXIAO_STORAGE``: where stored files live: ``files`` (the data dir, default), ``database`` or ``s3``
+  (see ``STORAGES`` below).
+- ``JIXIAO_WORKER_LEASE_SECONDS`` / ``JIXIAO_WORKER_BEAT_SECONDS``: how long a silent worker keeps its
+  running task, how often a worker says it is alive.
 - ``PROMETHEUS_MULTIPROC_DIR``: set by ``jixiao serve`` (the data dir's ``metrics/``) so that /metrics
   adds up the counts of every gunicorn worker.
 """
@@ -228,8 +232,44 @@ MEDIA_ROOT = DATA_DIR / "media"
 #: Stored files (exports) and the folders made for them: for the owner only, whatever the umask.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+#: queue: where exports, evidence files and open-data bundles are kept (``JIXIAO_STORAGE``):
+#: ``files`` (default) the data dir's ``media/``; ``database`` the database itself
+#: (:class:`jixiao_web.storage.DatabaseStorage`: every node sees the same files, the database's backup
+#: holds them); ``s3`` an S3-compatible object store through django-storages (``JIXIAO_S3_BUCKET``,
+#: ``JIXIAO_S3_ENDPOINT_URL``, ``JIXIAO_S3_REGION``, ``JIXIAO_S3_ACCESS_KEY``, ``JIXIAO_S3_SECRET_KEY``).
+STORAGE_KIND = os.environ.get("JIXIAO_STORAGE", "files").strip().lower() or "files"
+_STORAGE_BACKENDS: dict[str, dict[str, object]] = {
+    "files": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "database": {"BACKEND": "jixiao_web.storage.DatabaseStorage"},
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("JIXIAO_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("JIXIAO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("JIXIAO_S3_REGION") or None,
+            "access_key": os.environ.get("JIXIAO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("JIXIAO_S3_SECRET_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
+}
+if STORAGE_KIND not in _STORAGE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"JIXIAO_STORAGE 只能是 files（数据目录）、database（数据库）或 s3（对象存储），不能是“{STORAGE_KIND}”。"
+    )
+if STORAGE_KIND == "s3":
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            'JIXIAO_STORAGE=s3 需要 django-storages：请先安装 pip install "django-storages[s3]"。'
+        )
+    if not os.environ.get("JIXIAO_S3_BUCKET"):
+        raise ImproperlyConfigured("JIXIAO_STORAGE=s3 时须用 JIXIAO_S3_BUCKET 给出存储桶名称。")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _STORAGE_BACKENDS[STORAGE_KIND],
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -284,6 +324,15 @@ OTP_TOTP_ISSUER = "jixiao"
 #: The queue lives in the database (the same one as everything else): what is enqueued inside a
 #: transaction is enqueued only if it commits, and every node of a deployment sees the same queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+#: A worker renews its lease every WORKER_BEAT_SECONDS; a task RUNNING under a worker silent for
+#: WORKER_LEASE_SECONDS (killed, its machine gone) is put back in the queue for another worker.
+WORKER_BEAT_SECONDS = max(float(os.environ.get("JIXIAO_WORKER_BEAT_SECONDS") or 5), 0.2)
+WORKER_LEASE_SECONDS = max(float(os.environ.get("JIXIAO_WORKER_LEASE_SECONDS") or 30), 1.0)
+#: A background job that fails is tried this many times in all (waits: jixiao_web.tasks.BACKOFF_SECONDS).
+JOB_ATTEMPTS = max(int(os.environ.get("JIXIAO_JOB_ATTEMPTS") or 4), 1)
+#: Tests only: run a job in the request that starts it, as soon as its transaction commits (for tests
+#: about something else than the queue; see tests/web/conftest.py ``jobs_inline``).
+JOBS_INLINE = False
 
 # --- reminders: e-mail through Django's SMTP backend ----------------------------------------------
 #: ``JIXIAO_MAIL_BACKEND=console``: mails are printed by the worker instead of sent (``serve --demo``

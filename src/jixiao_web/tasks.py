@@ -8,6 +8,14 @@
   traceback (the admin's 「Task results」 lists them) and is not run again by itself.  What must be
   tried again says so itself: :func:`retry_later` enqueues it anew after a growing wait
   (:data:`BACKOFF_SECONDS`), the task recording its attempts where it keeps its state.
+- Background jobs a person waits for (:mod:`jixiao_web.jobs`) run as :func:`run_job`; the job
+  records its own attempts and is enqueued again with :func:`backoff` until it succeeds or has used
+  up ``settings.JOB_ATTEMPTS``.
+- django-tasks-db never looks again at a task left RUNNING by a worker that died (SIGKILL, its
+  machine gone): it would stay RUNNING for ever.  So every ``jixiao worker`` holds a lease
+  (:class:`~jixiao_web.models.WorkerLease`), renewed every ``WORKER_BEAT_SECONDS`` by a thread of its
+  own (:class:`Heartbeat`), which also runs :func:`recover`: a RUNNING task whose worker's lease is
+  older than ``WORKER_LEASE_SECONDS`` is made READY again, for any worker to pick up.
 - Periodic work re-enqueues itself (:func:`schedule`): the worker enqueues the reminder sweep when
   it starts, and each sweep the next one ``REMIND_SWEEP_MINUTES`` later.  A sweep is idempotent,
   so two workers scheduling one each do no harm.
@@ -16,10 +24,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -81,3 +93,75 @@ def sweep_reminders() -> int:
         return len(reminders.sweep())
     finally:
         schedule(sweep_reminders, timedelta(minutes=settings.REMIND_SWEEP_MINUTES))
+
+
+# ---------------------------------------------------------------------------------------------
+# queue: background jobs, and the workers' leases
+
+
+@task()
+def run_job(job_pk: int) -> None:
+    """One attempt at a background job (:func:`jixiao_web.jobs.perform`)."""
+    from jixiao_web import jobs
+
+    jobs.perform(job_pk)
+
+
+def beat(worker_id: str) -> None:
+    """Renew ``worker_id``'s lease."""
+    from jixiao_web.models import WorkerLease
+
+    WorkerLease.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": socket.gethostname()[:200], "pid": os.getpid(), "beat_at": timezone.now()},
+    )
+
+
+def recover() -> list[str]:
+    """Put back in the queue every task RUNNING under a worker whose lease ran out (or that never
+    had one) and that started before the lease time; the ids of the tasks recovered."""
+    from jixiao_web.models import Job, JobState, WorkerLease
+
+    cutoff = timezone.now() - timedelta(seconds=settings.WORKER_LEASE_SECONDS)
+    alive = set(WorkerLease.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True))
+    recovered = []
+    for result in DBTaskResult.objects.filter(status="RUNNING"):
+        owner = result.worker_ids[-1] if result.worker_ids else None
+        if owner in alive or (result.started_at is not None and result.started_at >= cutoff):
+            continue
+        # Only if nobody else recovered (or finished) it meanwhile.
+        taken = DBTaskResult.objects.filter(pk=result.pk, status="RUNNING", started_at=result.started_at)
+        if taken.update(status="READY", started_at=None):
+            recovered.append(str(result.pk))
+            log.warning(
+                "task %s (%s) of worker %s, which is gone, queued again", result.pk, result.task_path, owner
+            )
+    if recovered:
+        Job.objects.filter(task_id__in=recovered, state=JobState.RUNNING).update(state=JobState.QUEUED)
+    WorkerLease.objects.filter(beat_at__lt=cutoff - timedelta(days=1)).delete()
+    return recovered
+
+
+class Heartbeat(threading.Thread):
+    """A worker's lease renewed, and dead workers' tasks recovered, every ``WORKER_BEAT_SECONDS``."""
+
+    def __init__(self, worker_id: str) -> None:
+        super().__init__(name="jixiao-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                try:
+                    beat(self.worker_id)
+                    recover()
+                except Exception:  # the database away for a moment: try again at the next beat
+                    log.exception("worker heartbeat failed")
+                    connection.close()
+                self.stopping.wait(settings.WORKER_BEAT_SECONDS)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()

@@ -5,10 +5,11 @@ DTDs, but a file crafted against a parser could still spin or swell.  The readin
 in a child process (``python -m jixiao_web.uploads``) with a memory and CPU limit and a time-out,
 at a lower CPU priority than the web workers, so a bad file costs its own request.
 
-Until reading moves to a background queue, the request waits for its child and so holds a web
-worker: :func:`reading_slot` bounds how many files are read at once, by one person and by everyone
-together (lock files in the data dir, shared by every gunicorn worker), so that workers stay free
-for everyone else.  A child whose request worker died (gunicorn killed it) gets SIGTERM from the
+The pages no longer wait for the child: ``jixiao worker`` reads the file (:mod:`jixiao_web.jobs`).
+The API's ``/api/validate`` still answers with the reading itself and so holds a web worker while
+its child runs: :func:`reading_slot` bounds how many files it reads at once, by one person and by
+everyone together (lock files in the data dir, shared by every gunicorn worker), so that workers
+stay free for everyone else.  A child whose request worker died (gunicorn killed it) gets SIGTERM from the
 kernel, ends whatever it started and removes its folder; :func:`sweep` removes what is left over.
 """
 

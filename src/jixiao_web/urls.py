@@ -11,6 +11,7 @@ from jixiao_web import ops
 from jixiao_web.api import api
 from jixiao_web.models import Kind
 from jixiao_web.views import account, common, documents, filing, public, review, season, steps
+from jixiao_web.views import jobs as job_views
 from jixiao_web.views import library as library_views
 from jixiao_web.views import monitoring as monitoring_views
 from jixiao_web.views import selfeval as selfeval_views
@@ -38,6 +39,9 @@ urlpatterns = [
     path("accounts/two-factor/disable/", account.two_factor_disable, name="two-factor-disable"),
     path("filings/start/", filing.start, name="filing-start"),
     path("filings/upload/", filing.upload, name="filing-upload"),
+    # queue: background jobs (their page, their state as JSON for the page's poller)
+    path("jobs/<int:pk>/", job_views.page, name="job"),
+    path("jobs/<int:pk>/status/", job_views.status, name="job-status"),
     path("filings/<int:pk>/", filing.detail, name="filing-detail"),
     path("filings/<int:pk>/edit/", filing.edit, name="filing-edit"),
     path("filings/<int:pk>/check/", filing.check, name="filing-check"),
@@ -118,6 +122,7 @@ urlpatterns = [
     path("library/", library_views.page, name="library"),
     path("library/suggest/", library_views.suggest, name="library-suggest"),
     path("library/<int:pk>/mark/", library_views.mark, name="library-mark"),
+    path("library/rebuild/", library_views.rebuild, name="library-rebuild"),  # queue: a job
     path("public/", public.index, name="public-index"),
     path("public/<int:year>/open-data.zip", public.open_data, name="public-open-data"),
     path("public/<int:year>/<slug:code>/", public.table, name="public-table"),

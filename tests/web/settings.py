@@ -20,3 +20,8 @@ from jixiao_web.settings import *  # noqa: F403
 
 # Tests make many users: a fast hasher here only (production uses PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+#: queue: a background job started by a request runs at once, in that request (jixiao_web.jobs.start),
+#: so that tests about other things see its result.  The queue's own tests (test_queue.py) turn this
+#: off and run real ``jixiao worker`` processes.
+JOBS_INLINE = True

@@ -43,6 +43,8 @@ from jixiao_web.models import (
     Department,
     Filing,
     FilingYear,
+    Job,
+    JobKind,
     LibraryEntry,
     Role,
     Status,
@@ -458,6 +460,18 @@ MATRIX: dict[str, list[Case]] = {
             args="entry",
         ),
     ],
+    # queue: a background job's page and its status are its starter's (the filer here) and the
+    # administrator's; anybody else finds nothing.
+    "job": [Case("GET", {**signed_in(404), "filer": 200, "admin": 200}, args="job")],
+    "job-status": [
+        Case("GET", {**signed_in(404), "filer": 200, "admin": 200}, args="job"),
+        Case("POST", signed_in(405), args="job", note="reads only"),
+    ],
+    # queue: rebuilding the library is a background job (done at once here: JOBS_INLINE)
+    "library-rebuild": [
+        Case("GET", signed_in(405)),
+        Case("POST", {**signed_in(404), "reviewer": ">library!", "admin": ">library!"}),
+    ],
     "public-index": [Case("GET", every(200))],
     "favicon": [Case("GET", every(200))],  # words: the site's icon
     # ops: for the load balancer and the local scraper, by address and not by role (the test client
@@ -578,6 +592,7 @@ def world(
         filing.refresh_from_db()
         assert filing.status == state, (state, filing.status)
     _, token = api_token(people["filer"], "脚本")
+    Job.objects.create(kind=JobKind.READ_TABLE, user=people["filer"], input_name="seed.txt")
     return World(people=people, department=department, filings=filings, token=token).signed_in()
 
 
@@ -590,6 +605,8 @@ def _args(case: Case, world: World, state: str | None) -> list[Any]:
         return [world.token.pk]
     if case.args == "entry":  # library: an entry of the 指标库 (built when filings were approved)
         return [LibraryEntry.objects.order_by("pk").values_list("pk", flat=True)[0]]
+    if case.args == "job":  # queue: a job the filer started (reading an upload)
+        return [Job.objects.get(user=world.people["filer"]).pk]
     assert filing is not None
     return {
         "pk": [filing.pk],
@@ -652,7 +669,7 @@ def _run(name: str, case: Case, world: World, namespace: str = "") -> list[str]:
         ), response
 
     # An address of no filing has one cell per role; a filing's, one per state.
-    states = (None,) if case.args in ("none", "token", "entry") else STATES
+    states = (None,) if case.args in ("none", "token", "entry", "job") else STATES
     return matrix.run(world, case.expect, states, send, _target(world), _snapshot, case.becomes)
 
 

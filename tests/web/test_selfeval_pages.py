@@ -219,7 +219,7 @@ def test_review_rescore_approve_publish(
     beside = Client().get(reverse("public-table", args=[YEAR, filing.department.code])).content.decode()
     assert reverse("public-selfeval", args=[YEAR, filing.department.code]) in beside
     bundle = Client().get(reverse("public-open-data", args=[YEAR]))
-    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(b"".join(bundle.streaming_content))) as archive:
         scores = archive.read("selfeval-scores.csv").decode("utf-8-sig")
     assert filing.department.name in scores
     assert str(scored.total) in scores

@@ -18,23 +18,20 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from pydantic import BaseModel, ValidationError
 
 from jixiao.findings import Report
-from jixiao_web import disposition, documents, exports, monitoring, selfeval
+from jixiao_web import disposition, documents, exports, jobs, monitoring, selfeval
 from jixiao_web import evidence as evidence_files
 from jixiao_web.access import Action, may
 from jixiao_web.audit import Actor
-from jixiao_web.models import Evidence, Filing, Kind
-from jixiao_web.uploads import (
-    TooLarge,
-    TooManyUploads,
-    admit,
-    read_document_upload,
-    read_limited,
-    reading_slot,
-)
+from jixiao_web.models import Evidence, Filing, Job, JobKind, JobState, Kind
+from jixiao_web.uploads import DocumentUpload as UploadResult
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited
+from jixiao_web.views import jobs as job_views
 from jixiao_web.views.common import actor_of, filing_for
 
 
@@ -54,19 +51,24 @@ def _detail(filing: Filing) -> HttpResponse:
 @login_required
 @require_POST
 def attach(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """Attach a file: read in a limited child process, its type taken from its content."""
+    """Attach a file: read in a limited child process by the background worker, its type taken from
+    its content; the person follows the job on its page."""
     filing = document_for(request, pk, kind, Action.VIEW)
     uploaded = request.FILES.get("file")
     if uploaded is None:
         messages.error(request, "请选择要上传的佐证材料。")
         return _detail(filing)
     try:
-        item = evidence_files.attach(actor_of(request), filing, uploaded)
+        job = evidence_files.attach_later(actor_of(request), filing, uploaded)
     except evidence_files.EvidenceError as error:
         messages.error(request, str(error))
         return _detail(filing)
-    messages.success(request, f"已上传佐证材料“{item.name}”。")
-    return _detail(filing)
+    if job.state == JobState.DONE:  # tests about something else: done at once (JOBS_INLINE)
+        said, failed = job_views.outcome(job)
+        (messages.error if failed else messages.success)(request, said)
+        return _detail(filing)
+    back = reverse(f"{filing.kind}-detail", args=[filing.pk])
+    return redirect(f"{reverse('job', args=[job.pk])}?{urlencode({'back': back})}")
 
 
 @login_required
@@ -287,6 +289,9 @@ def upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.info(request, f"这张{offline.noun}当前为“{filing.get_status_display()}”，不能导入。")
         return _detail(filing)
     if request.method != "POST":
+        asked = request.GET.get("job", "")
+        if asked.isdecimal():
+            return _read_page(request, filing, job_views.job_for(request, int(asked)))
         return _upload_page(request, filing)
     if "confirm" in request.POST:
         return _confirm(request, filing)
@@ -296,13 +301,37 @@ def upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     name = uploaded.name or "上传文件"
     try:
         data = read_limited(uploaded)
+        jobs.admit_reading(request.user)  # type: ignore[arg-type]
         admit(request.user)  # type: ignore[arg-type]
-        with reading_slot(request.user):
-            result = read_document_upload(kind, name, data, offline.profile(filing))
     except TooLarge as error:
         return _upload_page(request, filing, 413, error=str(error))
     except TooManyUploads as error:
         return _upload_page(request, filing, 429, error=str(error))
+    # queue: read by the background worker; the page follows the job and then shows the preview.
+    job = jobs.start(
+        JobKind.READ_DOCUMENT,
+        user=request.user,  # type: ignore[arg-type]
+        filing=filing,
+        params={"kind": kind, "profile": offline.profile(filing)},
+        name=name,
+        data=data,
+    )
+    if job.finished:  # tests about something else: read at once (JOBS_INLINE)
+        return _read_page(request, filing, job)
+    return redirect(f"{reverse(f'{kind}-upload', args=[filing.pk])}?job={job.pk}")
+
+
+def _read_page(request: HttpRequest, filing: Filing, job: Job) -> HttpResponse:
+    """The upload page for job ``job``: its state while it runs, then the file's preview."""
+    if job.kind != JobKind.READ_DOCUMENT or job.filing_id != filing.pk:
+        raise Http404("没有这个后台任务，或您无权查看。")
+    if not job.finished:
+        return _upload_page(request, filing, **job_views.job_context(request, job))
+    if job.state == JobState.FAILED or job.result is None:
+        return _upload_page(request, filing, 500, error="读取文件失败，请稍后重新上传。")
+    kind, name = filing.kind, job.input_name
+    offline = OFFLINE[kind]
+    result = UploadResult(job.result["document"], job.result["report"], job.result["found"])
     context: dict[str, Any] = {"report": _report_context(result.report), "file_name": name}
     if result.document is None:
         if result.found in _FOUND and result.found != kind:

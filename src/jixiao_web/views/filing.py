@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jixiao.findings import Report
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
-from jixiao_web import reminders, selectors, services
+from jixiao_web import jobs, reminders, selectors, services
 from jixiao_web.access import (
     Action,
     allowed_actions,
@@ -24,10 +24,11 @@ from jixiao_web.access import (
     is_finance,
     may,
 )
-from jixiao_web.models import Department, Filing, Kind
+from jixiao_web.models import Department, Filing, Job, JobKind, JobState, Kind
 from jixiao_web.rows import keys_for
 from jixiao_web.tableform import Parsed, form_context, form_values, parse_form
-from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited, read_upload, reading_slot
+from jixiao_web.uploads import TooLarge, TooManyUploads, admit, read_limited
+from jixiao_web.views import jobs as job_views
 from jixiao_web.views.common import (
     actor_of,
     filing_for,
@@ -76,6 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "monitored": monitored,
             # reminders: what is due (days left) and what was returned (with the comments)
             "notices": reminders.notices(user, filings=mine),
+            # queue: background work this person started that failed for good
+            "failed_jobs": jobs.failed_for(user),
         },
     )
 
@@ -150,6 +153,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm_upload(request, department, context)
     if request.method != "POST":
+        asked_job = request.GET.get("job", "")
+        if asked_job.isdecimal():
+            return _read_page(request, department, context, job_views.job_for(request, int(asked_job)))
         asked = request.GET.get("year", "")
         context["year"] = int(asked) if asked.isdecimal() and int(asked) in years else None
         return render(request, "jixiao_web/upload.html", context)
@@ -168,22 +174,51 @@ def upload(request: HttpRequest) -> HttpResponse:
     name = uploaded.name or "上传文件"
     try:
         data = read_limited(uploaded)
+        jobs.admit_reading(request.user)  # type: ignore[arg-type]
         admit(request.user)  # type: ignore[arg-type]
-        with reading_slot(request.user):
-            result = read_upload(name, data)
     except TooLarge as error:
         context["error"] = str(error)
         return render(request, "jixiao_web/upload.html", context, status=413)
     except TooManyUploads as error:
         context["error"] = str(error)
         return render(request, "jixiao_web/upload.html", context, status=429)
-    context.update(report=result.report, file_name=name)
-    too_long = [i["message"] for i in result.report["issues"] if i["code"] == "text-too-long"]
-    if result.table is not None and too_long:  # harden: not stored (jixiao.rules.limits)
+    # queue: read by the background worker; the page follows the job and then shows the preview.
+    job = jobs.start(
+        JobKind.READ_TABLE,
+        user=request.user,  # type: ignore[arg-type]
+        params={"year": year, "department": department.pk},
+        name=name,
+        data=data,
+    )
+    if job.finished:  # tests about something else: read at once (JOBS_INLINE)
+        return _read_page(request, department, context, job)
+    return redirect(f"{reverse('filing-upload')}?job={job.pk}")
+
+
+def _read_page(
+    request: HttpRequest, department: Department, context: dict[str, Any], job: Job
+) -> HttpResponse:
+    """The upload page for job ``job``: its state while it runs, then the file's preview."""
+    if job.kind != JobKind.READ_TABLE or job.params.get("department") != department.pk:
+        raise Http404("没有这个后台任务，或您无权查看。")
+    year = int(job.params["year"])
+    context["year"] = year
+    if not job.finished:
+        context.update(job_views.job_context(request, job))
+        return render(request, "jixiao_web/upload.html", context)
+    if job.state == JobState.FAILED or job.result is None:
+        context["error"] = "读取文件失败，请稍后重新上传。"
+        return render(request, "jixiao_web/upload.html", context, status=500)
+    name = job.input_name
+    report = job.result["report"]
+    table = TargetTable.model_validate(job.result["table"]) if job.result["table"] is not None else None
+    context.update(report=report, file_name=name)
+    too_long = [i["message"] for i in report["issues"] if i["code"] == "text-too-long"]
+    if table is not None and too_long:  # harden: not stored (jixiao.rules.limits)
         context["error"] = f"{too_long[0]}无法保存这份文件，请在原文件中删减后再上传。"
-    elif result.table is not None:
-        fitted = services.fitted_to_filing(result.table, department, year)
-        _preview(context, result.table, fitted, year, name)
+    elif table is not None:
+        fitted = services.fitted_to_filing(table, department, year)
+        _preview(context, table, fitted, year, name)
     return render(request, "jixiao_web/upload.html", context)
 
 

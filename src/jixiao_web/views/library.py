@@ -11,14 +11,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from jixiao.library import indicator_key
-from jixiao_web import library, services
+from jixiao_web import jobs, library, services
 from jixiao_web.access import may_manage_library, may_use_library
-from jixiao_web.models import LibraryEntry, LibraryMark
+from jixiao_web.models import JobKind, LibraryEntry, LibraryMark
 from jixiao_web.tableform import LEVELS
 from jixiao_web.views.common import actor_of
+from jixiao_web.views.jobs import outcome as job_outcome
 
 PAGE_SIZE = 50
 #: Departments named in a row of the page before the rest are folded away.
@@ -120,3 +122,18 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
     if back.startswith("/library/") and not back.startswith("//"):
         return redirect(back)
     return redirect("library")
+
+
+@login_required
+@require_POST
+def rebuild(request: HttpRequest) -> HttpResponse:
+    """The bureau has the 指标库 built again from every approved table, by the background worker
+    (queue: a job it follows on its page, then back to the library)."""
+    _manager(request)
+    actor = actor_of(request)
+    job = jobs.start(JobKind.LIBRARY, user=actor.user, address=actor.address)
+    if job.finished:  # tests about something else: done at once (JOBS_INLINE)
+        said, failed = job_outcome(job)
+        (messages.error if failed else messages.success)(request, said)
+        return redirect("library")
+    return redirect(f"{reverse('job', args=[job.pk])}?{urlencode({'back': reverse('library')})}")

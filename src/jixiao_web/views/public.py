@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from jixiao.model import TargetTable
 from jixiao.write.html import html_body
 from jixiao_web import disposition, exports, selectors, selfeval
-from jixiao_web.models import City, Filing
+from jixiao_web.models import City, Filing, JobState
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -43,20 +45,42 @@ def table(request: HttpRequest, year: int, code: str) -> HttpResponse:
     )
 
 
-def download(request: HttpRequest, year: int, code: str, fmt: str) -> FileResponse:
+def pending(request: HttpRequest, what: str) -> HttpResponse:
+    """queue: the file is being made by the background worker: come back (the page asks again by
+    itself, without script, and names the link)."""
+    response = render(request, "jixiao_web/pending.html", {"what": what}, status=503)
+    response["Retry-After"] = str(PENDING_RETRY_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+#: How soon a reader waiting for a file being made asks again.
+PENDING_RETRY_SECONDS = 3
+
+
+def download(request: HttpRequest, year: int, code: str, fmt: str) -> HttpResponseBase:
     filing = _published(year, code)
     if fmt not in exports.FORMATS:
         raise Http404("没有这种下载格式。")
     assert filing.published_version is not None
-    return exports.file_response(filing.published_version, fmt)
+    try:
+        return exports.file_response(filing.published_version, fmt)
+    except exports.NotReady:
+        return pending(request, f"{exports.FORMATS[fmt][1]}下载文件")
 
 
-def open_data(request: HttpRequest, year: int) -> HttpResponse:
+def open_data(request: HttpRequest, year: int) -> HttpResponseBase:
+    """The year's open data: the bundle the worker built for what is published now (queue)."""
     filings = selectors.published(year)
     if not filings.exists():
         raise Http404(f"{year}年度还没有发布的目标表。")
     city = City.current().name
-    content = exports.open_data_zip(year, city, filings, selfeval.published_scores(year))
-    response = HttpResponse(content, content_type="application/zip")
+    ready = exports.open_data_ready(year)
+    if ready is None:
+        job = exports.building_open_data(year)
+        ready = job if job.state == JobState.DONE else None
+    if ready is None or ready.result is None:
+        return pending(request, f"{year}年度开放数据")
+    response = FileResponse(default_storage.open(ready.result["file"], "rb"), content_type="application/zip")
     response["Content-Disposition"] = disposition.header(*exports.open_data_name(year, city), attachment=True)
     return response

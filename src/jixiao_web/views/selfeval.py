@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -689,10 +690,15 @@ def public(request: HttpRequest, year: int, code: str) -> HttpResponse:
     )
 
 
-def public_download(request: HttpRequest, year: int, code: str, fmt: str) -> FileResponse:
+def public_download(request: HttpRequest, year: int, code: str, fmt: str) -> HttpResponseBase:
     """The published self-evaluation as a file (the library's writers, with the reviewed scores)."""
+    from jixiao_web.views.public import pending
+
     filing = _published(year, code)
     if fmt not in exports.FORMATS:
         raise Http404("没有这种下载格式。")
     assert filing.published_version is not None
-    return exports.file_response(filing.published_version, fmt)
+    try:
+        return exports.file_response(filing.published_version, fmt)
+    except exports.NotReady:
+        return pending(request, f"{exports.FORMATS[fmt][1]}下载文件")
