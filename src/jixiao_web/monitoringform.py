@@ -33,7 +33,7 @@ FUNDS_ROWS: Final = (
 )
 FUNDS_COLUMNS: Final = (
     ("adjusted_budget", "调整后预算数"),
-    ("executed", "1–m月执行数"),
+    ("executed", "1–{month}月执行数"),  # the month filled in where shown
     ("forecast", "全年预计执行数"),
 )
 TASK_FIELDS: Final = ("executed", "progress")
@@ -132,7 +132,7 @@ def parse_form(post: QueryDict, stored: MonitoringReport) -> Parsed:
                     finding(
                         "amount-invalid",
                         Location("funds", row=number, field=column),
-                        place=f"资金情况中{row_label}的{column_label}",
+                        place=f"资金情况中{row_label}的{column_label.format(month=stored.month)}",
                         value=amount,
                     )
                 )
@@ -146,7 +146,7 @@ def parse_form(post: QueryDict, stored: MonitoringReport) -> Parsed:
                 finding(
                     "amount-invalid",
                     Location("tasks", row=number, field="executed"),
-                    place=f"任务第{number}行“{task.name}”的1–m月执行数",
+                    place=f"任务第{number}行“{task.name}”的1–{stored.month}月执行数",
                     value=amount,
                 )
             )

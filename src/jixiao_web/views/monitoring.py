@@ -132,7 +132,12 @@ def sheet(
             "label": label,
             "initial": getattr(stored.funds, name).initial_budget,
             "fields": [
-                (f"funds_{name}_{column}", column, column_label, values["funds"][name][column])
+                (
+                    f"funds_{name}_{column}",
+                    column,
+                    column_label.format(month=stored.month),
+                    values["funds"][name][column],
+                )
                 for column, column_label in FUNDS_COLUMNS
             ],
         }
