@@ -41,6 +41,7 @@ from jixiao_web.models import City, Filing, Kind, MonitoringRound, Status
 from jixiao_web.monitoringform import FUNDS_COLUMNS, FUNDS_ROWS, TIERS, form_values, parse_form, warnings_json
 from jixiao_web.views import selfeval as selfeval_views
 from jixiao_web.views.common import actor_of, filing_for, posted_comments
+from jixiao_web.wording import variant_label
 from jixiao_web.workflow import MONITORING
 
 SESSION_EXPIRED = "登录已过期，请在新窗口登录后再保存"
@@ -91,7 +92,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         made = "、".join(str(f.department) for f in opened.made) or "没有新的部门"
         messages.success(
             request,
-            f"已开启{chosen}年度绩效运行监控（截至{month}月，设定：{profile.name}）；新生成监控表：{made}。",
+            f"已开启{chosen}年度绩效运行监控（截至{month}月，设定：{variant_label(profile.name)}）；新生成监控表：{made}。",
         )
         return redirect(f"{reverse('monitoring-rounds')}?year={chosen}")
     if year is not None:
