@@ -5,6 +5,8 @@ the tour found and what keeps it fixed.
   its long choices never widen the page on a phone.
 - The review page of a monitoring report at 390 px: the comment boxes' hidden labels stay inside
   the tables' scrolling boxes, so the page never scrolls sideways.
+- A reviewer whose session ends while writing a return loses nothing: the return is held back
+  with the notice, and goes once signed in again.
 - The department's form: the funds' 1–7月执行数 named with its month (not ``1–m月``), in the header
   and in the message of a refused save; a refused save keeps what was typed; a target table
   uploaded as the monitoring workbook is refused without being called free of problems.
@@ -37,6 +39,7 @@ SHOTS = ARTIFACTS / "monitoring-tour"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 REVIEWER = "shenhe1"
+COMMENT = "高标准农田建设落后较多，请补充下半年分月施工计划。"
 #: Names on the pages that are data, not words: the demo's account and department codes.
 DATA_WORDS = ALLOWED_WORDS | {"wenlv_tianbao", "jiaoyu_tianbao", "shenhe1"}
 
@@ -161,7 +164,30 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
         _no_sideways_scroll(page)
         phone.shot("02-review-phone")
 
-        # 3. The late department's filer at the desk: bad numbers refused, nothing typed lost.
+        # 3. The bureau at the desk writes a return; its session ends before it is sent: the return
+        # is held back with what was written, and goes once the reviewer has signed in again.
+        desk = story_at(DESKTOP, REVIEWER)
+        page = desk.page
+        desk.goto(f"/monitoring/{submitted}/")
+        first = page.locator("#indicators tr.ind-row").first
+        first.get_by_text("写意见").click()
+        first.get_by_label("绩效指标第1行的意见").fill(COMMENT)
+        page.context.clear_cookies(name="sessionid")
+        page.get_by_role("button", name="退回修改").click()
+        expect(page.locator("#session-warning")).to_contain_text("本页填写的内容仍在")
+        assert page.url.endswith(f"/monitoring/{submitted}/")
+        expect(first.get_by_label("绩效指标第1行的意见")).to_have_value(COMMENT)
+        desk.shot("03-return-held")
+        again = Story(page.context.new_page(), server, shots=shots)
+        again.log_in(REVIEWER)
+        again.page.close()
+        page.locator("#session-warning").get_by_role("button", name="已重新登录").click()
+        with page.expect_navigation(wait_until="networkidle"):
+            page.get_by_role("button", name="退回修改").click()
+        expect(desk.message().last).to_contain_text("已退回")
+        expect(page.locator("ul.comments")).to_contain_text(COMMENT)
+
+        # 4. The late department's filer at the desk: bad numbers refused, nothing typed lost.
         desk = story_at(DESKTOP, "wenlv_tianbao")
         page = desk.page
         desk.goto(f"/monitoring/{late}/edit/")
@@ -181,7 +207,7 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
         expect(first.locator("input[name=ind_to_date]")).to_have_value("≥5场")
         expect(page.locator("textarea[name=problems]")).to_have_value("送戏下乡场次进度偏慢。")
         _no_english(page)
-        desk.shot("03-refused")
+        desk.shot("04-refused")
         # A target table is no monitoring workbook: refused, and not called free of problems.
         desk.goto(f"/monitoring/{late}/upload/")
         page.locator("input[type=file]").set_input_files(_target_table_file(tmp_path))
@@ -189,9 +215,9 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
             page.get_by_role("button", name="读取并预览").click()
         expect(page.locator("#upload-error")).to_contain_text("不是部门整体支出绩效运行监控表，不能导入")
         expect(page.locator("main")).not_to_contain_text("没有发现问题")
-        desk.shot("04-upload-refused")
+        desk.shot("05-upload-refused")
 
-        # 4. One hundred indicators: at the desk the causes have room; on a phone, cards.
+        # 5. One hundred indicators: at the desk the causes have room; on a phone, cards.
         big = story_at(DESKTOP, "jiaoyu_tianbao")
         page = big.page
         big.goto(f"/monitoring/{hundred}/edit/")
@@ -207,7 +233,7 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
         label = cause.get_by_text("硬件条件保障")
         assert (label.bounding_box() or {"height": 99})["height"] < 30  # one line, not a letter a line
         _no_sideways_scroll(page)
-        big.shot("05-hundred-desk")
+        big.shot("06-hundred-desk")
         pocket = story_at(PHONE, "jiaoyu_tianbao")
         page = pocket.page
         pocket.goto(f"/monitoring/{hundred}/edit/")
@@ -219,12 +245,13 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
         forecast = row.locator("input[name=ind_forecast]")
         assert (forecast.bounding_box() or {"width": 0})["width"] >= 250  # the card's width
         _no_english(page)
-        pocket.shot("06-hundred-phone")
+        pocket.shot("07-hundred-phone")
     finally:
         for story in stories:
             story.page.context.close()
     for story in stories:
         assert not story.console_errors, story.console_errors
-        # The refused save and the refused upload answer 400, as they should.
-        refused = re.compile(r"400 POST .*/monitoring/\d+/(edit|upload)/$")
+        # The refused save and upload answer 400, as they should; the page asking after an ended
+        # session is answered 401.
+        refused = re.compile(r"(400 POST .*/monitoring/\d+/(edit|upload)/|401 GET .*/accounts/session/)$")
         assert [r for r in story.failed_requests if not refused.match(r)] == []

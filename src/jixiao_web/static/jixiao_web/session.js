@@ -134,5 +134,32 @@
     actions.appendChild(again);
   }
 
+  // A form marked data-keep-typed (a review with its comments) is not sent into an ended session,
+  // where the login page would take its place and what was typed would be gone: the server is asked
+  // first; when the session has ended the form stays as it is and the notice says so.
+  var cleared = null;  // the form let through after asking, for its second submit event
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-keep-typed")) { return; }
+    if (cleared === form) { cleared = null; return; }
+    var typed = Array.prototype.some.call(form.elements, function (field) {
+      return field.tagName === "TEXTAREA" && field.value.trim() !== "";
+    });
+    if (!typed) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();  // the page's own handlers (a confirmation) run once, after
+    var submitter = event.submitter || null;
+    function send() {
+      // Signing in again (in another tab) gave a new CSRF secret: the form's token is refreshed.
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      if (token) { token.value = csrf(); }
+      cleared = form;
+      if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+    }
+    ask("GET").then(function (state) {
+      if (state.signed_in) { send(); } else { ended(); }
+    }).catch(send);  // the network failed: the browser's own submit says so
+  }, true);
+
   schedule(0);
 })();
