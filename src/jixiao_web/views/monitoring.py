@@ -84,7 +84,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
                 raise monitoring.RoundError("请选择监控截至月份（1至11月）。")
             if deadline is None:
                 raise monitoring.RoundError("请填写提交截止日期（如 2024-08-15）。")
-            profile = selfeval.profile_named(typed["variant"], typed["profile"])
+            profile = selfeval.profile_named(typed["variant"], typed["profile"], noun="监控设定")
             opened = monitoring.open_round(actor_of(request), chosen, month, profile, deadline)
         except (monitoring.RoundError, selfeval.RoundError) as error:
             context["error"] = str(error)
