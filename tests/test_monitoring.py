@@ -103,7 +103,7 @@ def test_worked_8_as_a_report_every_warning_with_its_word_and_why() -> None:
         D("45.00"), Colour.YELLOW, D("77.14"), "黄",
     )  # fmt: skip
     assert "254.51134÷565.58075 = 45.00%" in budget.alert.why
-    assert "v = 45.00÷58.33×100 = 77.14" in budget.alert.why
+    assert "进度比 = 45.00÷58.33×100 = 77.14" in budget.alert.why
     assert [(r.row, r.alert.colour, r.alert.v, r.alert.word) for r in found.rows] == [
         (1, Colour.RED, D("57.14"), "红"),
         (2, Colour.GREEN, None, "绿"),

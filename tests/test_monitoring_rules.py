@@ -64,7 +64,7 @@ def test_messages_name_the_row_the_figures_and_what_to_do() -> None:
     drills = next(m for c, m in messages if c == "monitor-cause-missing")
     assert "第1行“开展应急演练次数”" in drills
     assert "红色预警" in drills
-    assert "v = 4÷7×100 = 57.14" in drills
+    assert "进度比 = 4÷7×100 = 57.14" in drills
     assert "偏差原因和纠偏措施" in drills
 
 
@@ -246,7 +246,7 @@ def test_far_ahead_a_blue_row() -> None:
     made.indicators[0].to_date = "12"  # all of the year by July: v = 171.43
     found = check_monitoring(made)
     assert found.flatten() == [("monitor-far-ahead", 1, "to_date")]
-    assert "v = 12÷7×100 = 171.43" in found.findings[0].message
+    assert "进度比 = 12÷7×100 = 171.43" in found.findings[0].message
 
 
 def test_findings_come_in_the_order_of_the_form() -> None:

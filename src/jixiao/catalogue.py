@@ -368,11 +368,11 @@ COLOUR_WORDS: Final[dict[str, str]] = {
 #: Why a monitoring row or the budget has its colour (:mod:`jixiao.monitoring`): A the target, B the
 #: value to date, m the month; every figure is shown as computed.
 MONITOR_WHY: Final[dict[str, str]] = {
-    "budget": "执行率 {executed}÷{budget} = {rate}%，序时进度 {month}÷12 = {t}%，v = {rate}÷{t}×100 = {v}，{band}",
+    "budget": "执行率 {executed}÷{budget} = {rate}%，序时进度 {month}÷12 = {t}%，进度比 = {rate}÷{t}×100 = {v}，{band}",
     "budget-unknown": "调整后预算数或1–{month}月执行数未填（或预算数不大于 0），无法计算预算执行预警",
     "month-invalid": "截至月份 {month} 不在 1–11 月之间，无法计算序时进度",
-    "pro-rated": "1–{month}月完成 {b}，按序时进度应完成 {a}×{month}÷12 = {expected}，v = {b}÷{expected}×100 = {v}，{band}",
-    "stock": "存量指标不按序时进度折算：v = {b}÷{a}×100 = {v}，{band}",
+    "pro-rated": "1–{month}月完成 {b}，按序时进度应完成 {a}×{month}÷12 = {expected}，进度比 = {b}÷{expected}×100 = {v}，{band}",
+    "stock": "存量指标不按序时进度折算：进度比 = {b}÷{a}×100 = {v}，{band}",
     "lower-met": "1–{month}月为 {b}，符合目标 {sign}{a}，绿色",
     "lower-over": "1–{month}月为 {b}，已超出目标 {sign}{a}，红色预警",
     "zero-met": "目标为 {sign}{a}，1–{month}月为 {b}，绿色",

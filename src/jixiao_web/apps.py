@@ -56,3 +56,18 @@ class TwoFactorConfig(AppConfig):
     def ready(self) -> None:
         model = self.get_model("TOTPDevice")
         model._meta.verbose_name = model._meta.verbose_name_plural = "两步验证设备"
+
+
+class TaskQueueConfig(AppConfig):
+    """django-tasks-db's queue of background jobs (reminder mails), named in Chinese in the admin
+    (its own names, “Tasks Database Backend” and “Task Results”, are English only)."""
+
+    name = "django_tasks_db"
+    label = "django_tasks_database"
+    verbose_name = "后台任务"
+
+    def ready(self) -> None:
+        from django_tasks_db import signal_handlers  # noqa: F401  (what the package's own config does)
+
+        model = self.get_model("DBTaskResult")
+        model._meta.verbose_name = model._meta.verbose_name_plural = "任务记录"

@@ -91,7 +91,12 @@ DataDir = Annotated[Path, typer.Option("--data-dir", help="数据目录：SQLite
 
 def serve(
     demo: Annotated[bool, typer.Option("--demo", help="载入示例城市（揭阳市）及其账号")] = False,
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口")] = 8000,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", min=1, max=65535, envvar="JIXIAO_PORT", help="端口（也可由环境变量 JIXIAO_PORT 给出）"
+        ),
+    ] = 8000,
     data_dir: DataDir = DEFAULT_DATA_DIR,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="gunicorn 工作进程数")] = 3,
     worker: Annotated[

@@ -264,7 +264,7 @@ LABELS = {
     "tasks": "任务",
     "progress": "进展情况",
     "indicators": "指标",
-    "to_date": "1–m月完成值",
+    "to_date": "截至月末完成值",
     "tier": "完成等级",
     "likelihood": "完成目标可能性",
     "causes": "偏差原因",

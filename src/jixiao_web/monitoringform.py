@@ -33,7 +33,7 @@ FUNDS_ROWS: Final = (
 )
 FUNDS_COLUMNS: Final = (
     ("adjusted_budget", "调整后预算数"),
-    ("executed", "1–m月执行数"),
+    ("executed", "1–{month}月执行数"),  # the month filled in where shown
     ("forecast", "全年预计执行数"),
 )
 #: An indicator row's text fields (the check boxes ``year_end``/``stock`` and the causes apart).
@@ -92,8 +92,9 @@ def parse_form(post: QueryDict, stored: MonitoringReport) -> Parsed:
         ],
     }
     findings: list[Finding] = []
-    funds = fixedform.parse_funds(raw, FUNDS_ROWS, FUNDS_COLUMNS, "资金情况", findings)
-    tasks = fixedform.parse_tasks(raw["tasks"], stored.approved.tasks, "1–m月执行数", findings)
+    columns = tuple((name, label.format(month=stored.month)) for name, label in FUNDS_COLUMNS)
+    funds = fixedform.parse_funds(raw, FUNDS_ROWS, columns, "资金情况", findings)
+    tasks = fixedform.parse_tasks(raw["tasks"], stored.approved.tasks, f"1–{stored.month}月执行数", findings)
     indicators = [
         {
             **{

@@ -67,16 +67,17 @@ class RoundError(Exception):
     """The round cannot be opened as asked; the message says why, in Chinese."""
 
 
-def profile_named(variant: str, text: str = "") -> Profile:
-    """The profile a round is opened with: JSON ``text`` when given, else the named variant."""
+def profile_named(variant: str, text: str = "", noun: str = "评分设定") -> Profile:
+    """The profile a round is opened with: JSON ``text`` when given, else the named variant;
+    ``noun`` is what the round's page calls it (a monitoring round: 监控设定)."""
     if text.strip():
         try:
-            return profile_from_json(text, "评分设定")
+            return profile_from_json(text, noun)
         except ProfileError as error:
             raise RoundError(str(error)) from None
     found = VARIANTS.get(variant or DEFAULT.name)
     if found is None:
-        raise RoundError(f"没有名为“{variant}”的评分设定，可选：{'、'.join(VARIANTS)}。")
+        raise RoundError(f"没有名为“{variant}”的{noun}，可选：{'、'.join(VARIANTS)}。")
     return found
 
 

@@ -155,7 +155,7 @@ INSTALLED_APPS = [
     "jixiao_web.apps.TwoFactorConfig",
     # tasks: background work on the database queue (jixiao_web.tasks, ``jixiao worker``)
     "django_tasks",
-    "django_tasks_db",
+    "jixiao_web.apps.TaskQueueConfig",  # django_tasks_db, named in Chinese
 ]
 
 MIDDLEWARE = [

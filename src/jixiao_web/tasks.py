@@ -5,7 +5,7 @@
   (its arguments JSON: pass primary keys, not objects).  Enqueued inside a transaction, it is
   enqueued only if the transaction commits: the queue is a table of the same database.
 - django-tasks runs each enqueued task once: a task that raises is marked FAILED with its
-  traceback (the admin's 「Task results」 lists them) and is not run again by itself.  What must be
+  traceback (the admin's 「后台任务 › 任务记录」 lists them) and is not run again by itself.  What must be
   tried again says so itself: :func:`retry_later` enqueues it anew after a growing wait
   (:data:`BACKOFF_SECONDS`), the task recording its attempts where it keeps its state.
 - Background jobs a person waits for (:mod:`jixiao_web.jobs`) run as :func:`run_job`; the job

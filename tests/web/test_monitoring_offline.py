@@ -144,7 +144,8 @@ def test_a_filled_workbook_is_previewed_with_its_changes_then_imported(
     assert "确认导入" in page
     # What confirming changes, field by field, and the warnings it would give (colour and word).
     changes = page[page.index('id="upload-changes"') :]
-    assert "1–m月完成值" in changes
+    assert "截至月末完成值" in changes  # the 1–m月完成值, in words (no bare m)
+    assert "1–m月" not in page
     assert CAUSE_NOTE in changes
     assert re.search(r'class="warning-red"[^>]*>红</span>', page)
     opened.refresh_from_db()

@@ -131,3 +131,31 @@ def test_the_department_finds_its_report_and_the_bureau_its_review(
     services.submit(actor("filer"), saved)
     rounds = _client(people["reviewer"]).get(reverse("monitoring-rounds")).content.decode()
     assert f'href="{reverse("monitoring-detail", args=[opened.pk])}">审核<' in rounds
+
+
+def test_the_round_page_names_its_choices_in_chinese_and_keeps_a_refused_profile(
+    opened: Filing, people: dict[str, User]
+) -> None:
+    """tour: the profile variants were shown by their library names (linear, symmetric), a pasted
+    profile's error called it 评分设定, and the funds' column was headed 1–m月执行数."""
+    reviewer = _client(people["reviewer"])
+    page = reviewer.get(reverse("monitoring-rounds"), {"year": YEAR}).content.decode()
+    options = dict(re.findall(r'<option[^>]* value="([^"]+)">([^<]+)</option>', page))
+    assert set(VARIANTS) <= set(options)
+    assert "线性扣分" in options["linear"]
+    assert "偏离" in options["symmetric"]
+    pasted = '{"base": "默认", "budget_warning": {"red": "abc"}}'
+    refused = reviewer.post(
+        reverse("monitoring-rounds"),
+        {"year": str(YEAR), "month": "7", "variant": "linear", "profile": pasted, "deadline": "2024-08-15"},
+    )
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "监控设定" in text
+    assert "评分设定" not in text
+    assert re.search(r'<option selected value="linear">', text)
+    assert "budget_warning" in text  # the pasted text is kept
+    filer = _client(people["filer"])
+    form = filer.get(reverse("monitoring-edit", args=[opened.pk])).content.decode()
+    assert "1–7月执行数" in form
+    assert "1–m月" not in form

@@ -118,7 +118,11 @@ def test_findings_show_the_code_only_as_a_tooltip(
 
 #: Latin words a page may show: names of file formats and of the programming interface, and the
 #: few a table's own text holds (DR: the X-ray machine in 卫生健康局's table).
-ALLOWED_WORDS = frozenset({"API", "Excel", "PDF", "Word", "JSON", "CSV", "DR", "D"})
+ALLOWED_WORDS = frozenset(
+    {"API", "Excel", "PDF", "Word", "JSON", "CSV", "DR", "D"}
+    # The evidence a report may carry: PDF、PNG/JPEG、Word、Excel、PowerPoint, 10 MB each.
+    | {"PNG", "JPEG", "PowerPoint", "MB"}
+)
 #: On the token page a programmer is told the header to send.
 TOKEN_PAGE_WORDS = frozenset({"Authorization", "Bearer"})
 _HIDDEN_RE = re.compile(r"<(script|style|template|code|pre)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
@@ -177,6 +181,14 @@ def _pages_of(user: User | None) -> list[str]:
 
     pages = ["/", "/accounts/tokens/", "/public/"]
     for filing in filings:
+        if filing.kind != "target":
+            # A self-evaluation's or monitoring report's own pages (its review is its page).
+            if allowed(user, Action.VIEW, filing):
+                pages.append(reverse(f"{filing.kind}-detail", args=[filing.pk]))
+            if allowed(user, Action.EDIT, filing):
+                pages.append(reverse(f"{filing.kind}-edit", args=[filing.pk]))
+                pages.append(reverse(f"{filing.kind}-upload", args=[filing.pk]))
+            continue
         if allowed(user, Action.VIEW, filing):
             pages.append(reverse("filing-detail", args=[filing.pk]))
             pages.append(reverse("review", args=[filing.pk]))
@@ -186,6 +198,9 @@ def _pages_of(user: User | None) -> list[str]:
         pages.append(reverse("filing-upload"))
     if user.role in ("reviewer", "admin"):
         pages.append(reverse("queue"))
+        # The rounds (with the profile variants to choose from) and the warnings overview.
+        pages += ["/review/selfeval/?year=2024", "/review/monitoring/?year=2024"]
+        pages.append("/review/monitoring/warnings/?year=2024")
     if user.role == "admin":
         pages.append("/admin/")
         for model in ("city", "department", "filingyear", "user", "filing", "auditentry"):
@@ -207,7 +222,19 @@ def _pages_of(user: User | None) -> list[str]:
 
 
 #: Someone of every role (and nobody), picked so that tables in every state are seen.
-WALKERS = (None, "yingji_tianbao", "jiaoyu_tianbao", "jiaotong_tianbao", "shuiwu_fuze", "shenhe1", "admin")
+WALKERS = (
+    None,
+    "yingji_tianbao",
+    "jiaoyu_tianbao",
+    "jiaotong_tianbao",
+    "shuiwu_fuze",
+    # Monitoring reports red and submitted, returned, late (and their self-evaluations).
+    "nongye_tianbao",
+    "ziran_fuze",
+    "wenlv_tianbao",
+    "shenhe1",
+    "admin",
+)
 
 
 def test_no_page_shows_english_or_finding_codes(demo_city: None) -> None:

@@ -7,12 +7,13 @@ from django import template
 from jixiao.findings import Severity
 from jixiao_web import audit
 from jixiao_web.models import AuditAction
-from jixiao_web.wording import place_of
+from jixiao_web.wording import place_of, variant_label
 
 register = template.Library()
 
 
 register.filter("place", place_of)
+register.filter("variant", variant_label)
 
 
 @register.filter

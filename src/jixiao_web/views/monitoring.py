@@ -49,6 +49,7 @@ from jixiao_web.views.common import (
     typed_deadline,
 )
 from jixiao_web.views.steps import submitted
+from jixiao_web.wording import variant_label
 from jixiao_web.workflow import MONITORING
 
 
@@ -80,7 +81,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
                 raise monitoring.RoundError("请选择监控截至月份（1至11月）。")
             if deadline is None:
                 raise monitoring.RoundError("请填写提交截止日期（如 2024-08-15）。")
-            profile = selfeval.profile_named(typed["variant"], typed["profile"])
+            profile = selfeval.profile_named(typed["variant"], typed["profile"], noun="监控设定")
             opened = monitoring.open_round(actor_of(request), chosen, month, profile, deadline)
         except (monitoring.RoundError, selfeval.RoundError) as error:
             context["error"] = str(error)
@@ -88,7 +89,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
         made = "、".join(str(f.department) for f in opened.made) or "没有新的部门"
         messages.success(
             request,
-            f"已开启{chosen}年度绩效运行监控（截至{month}月，设定：{profile.name}）；新生成监控表：{made}。",
+            f"已开启{chosen}年度绩效运行监控（截至{month}月，设定：{variant_label(profile.name)}）；新生成监控表：{made}。",
         )
         return redirect(f"{reverse('monitoring-rounds')}?year={chosen}")
     if year is not None:
@@ -125,7 +126,12 @@ def sheet(
             "label": label,
             "initial": getattr(stored.funds, name).initial_budget,
             "fields": [
-                (f"funds_{name}_{column}", column, column_label, values["funds"][name][column])
+                (
+                    f"funds_{name}_{column}",
+                    column,
+                    column_label.format(month=stored.month),
+                    values["funds"][name][column],
+                )
                 for column, column_label in FUNDS_COLUMNS
             ],
         }

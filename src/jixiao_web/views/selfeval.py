@@ -50,6 +50,7 @@ from jixiao_web.views.common import (
     typed_deadline,
 )
 from jixiao_web.views.steps import opened, submitted
+from jixiao_web.wording import variant_label
 from jixiao_web.workflow import SELFEVAL, TARGET
 
 
@@ -180,7 +181,8 @@ def rounds(request: HttpRequest) -> HttpResponse:
             return render(request, "jixiao_web/selfeval_rounds.html", context, status=400)
         made = "、".join(str(f.department) for f in opened.made) or "没有新的部门"
         messages.success(
-            request, f"已开启{chosen}年度绩效自评（评分设定：{profile.name}）；新生成自评表：{made}。"
+            request,
+            f"已开启{chosen}年度绩效自评（评分设定：{variant_label(profile.name)}）；新生成自评表：{made}。",
         )
         return redirect(f"{reverse('selfeval-rounds')}?year={chosen}")
     if year is not None:
@@ -391,7 +393,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
         )
     city = City.current().name
     title = (
-        f"{city}{year}年度部门整体支出绩效自评结果（评分设定：{profile.name}，{len(rows)}个部门，"
+        f"{city}{year}年度部门整体支出绩效自评结果（评分设定：{variant_label(profile.name)}，{len(rows)}个部门，"
         f"导出于{_when(timezone.now())}）"
     )
     content = selfeval_workbook(evaluations, profile, OVERVIEW_HEADINGS, summary, title, links)

@@ -134,5 +134,41 @@
     actions.appendChild(again);
   }
 
+  // A form marked data-keep-typed (a review with its comments) is not sent into an ended session,
+  // where the login page would take its place and what was typed would be gone: the server is asked
+  // first; when the session has ended the form stays as it is and the notice says so.  Listened to
+  // on the way up, after the page's own handlers (a confirmation) have had their say.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !form.hasAttribute("data-keep-typed")) { return; }
+    var typed = Array.prototype.some.call(form.elements, function (field) {
+      return field.tagName === "TEXTAREA" && field.value.trim() !== "";
+    });
+    if (!typed) { return; }
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    function send() {
+      // Signing in again (in another tab) gave a new CSRF secret: the form's token is refreshed.
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      if (token) { token.value = csrf(); }
+      // form.submit() sends no submit event (no second confirmation) and no button: its value is
+      // added as a field.
+      var pressed = form.querySelector("input[data-pressed]");
+      if (pressed) { pressed.remove(); }
+      if (submitter && submitter.name) {
+        pressed = element("input");
+        pressed.type = "hidden";
+        pressed.name = submitter.name;
+        pressed.value = submitter.value;
+        pressed.setAttribute("data-pressed", "");
+        form.appendChild(pressed);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    }
+    ask("GET").then(function (state) {
+      if (state.signed_in) { send(); } else { ended(); }
+    }).catch(send);  // the network failed: the browser's own submit says so
+  });
+
   schedule(0);
 })();
