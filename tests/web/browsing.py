@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +64,22 @@ class Server:
     url: str
     data_dir: Path
     passwords: dict[str, str]
+
+    def wait_for_jobs(self, seconds: float = START_SECONDS) -> None:
+        """Wait until the server's worker has no job waiting or running (the demo's renders, which
+        append to the audit chain when they are done), read from its own SQLite database."""
+        deadline = time.monotonic() + seconds
+        database = f"file:{self.data_dir / 'jixiao.sqlite3'}?mode=ro"
+        while True:
+            with closing(sqlite3.connect(database, uri=True, timeout=10)) as connection:
+                (unfinished,) = connection.execute(
+                    "SELECT count(*) FROM jixiao_web_job WHERE state IN ('queued', 'running', 'retrying')"
+                ).fetchone()
+            if unfinished == 0:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"{unfinished} jobs still unfinished after {seconds} s:\n{_log(self.data_dir)}")
+            time.sleep(0.5)
 
 
 def _free_port() -> int:

@@ -41,6 +41,9 @@ def test_the_portal_shows_the_head_the_checkpoint_names(
     try:
         story = Story(context.new_page(), server, shots=SHOTS)
         page = story.page
+        # The worker's renders of the demo's publications append to the chain: wait for them,
+        # then nothing is appended while the portal is only read.
+        server.wait_for_jobs()
         story.goto("/public/")
         head = page.locator("aside.chain-head")
         expect(head).to_be_visible()

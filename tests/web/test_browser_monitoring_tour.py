@@ -251,7 +251,10 @@ def test_monitoring_tour(server: Server, browser: Browser, tmp_path: Path) -> No
             story.page.context.close()
     for story in stories:
         assert not story.console_errors, story.console_errors
-        # The refused save and upload answer 400, as they should; the page asking after an ended
-        # session is answered 401.
-        refused = re.compile(r"(400 POST .*/monitoring/\d+/(edit|upload)/|401 GET .*/accounts/session/)$")
+        # The refused save and upload answer 400, as they should (the upload once the worker has
+        # read it: the job's page); the page asking after an ended session is answered 401.
+        refused = re.compile(
+            r"(400 POST .*/monitoring/\d+/(edit|upload)/|400 GET .*/monitoring/\d+/upload/\?job=\d+"
+            r"|401 GET .*/accounts/session/)$"
+        )
         assert [r for r in story.failed_requests if not refused.match(r)] == []
